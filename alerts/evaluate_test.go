@@ -1,0 +1,67 @@
+package alerts
+
+import (
+	"strings"
+	"testing"
+	"text/template"
+
+	"serverstats/parse"
+)
+
+const dfOut = `Filesystem      Size  Used Avail Use% Mounted on
+/dev/sda1        20G   19G  1.0G  95% /
+/dev/sdb1       100G   10G   90G  10% /data
+tmpfs           1.9G     0  1.9G    - /dev/shm
+/dev/sdc1        50G   46G  4.0G  9x% /var/lib/my disk
+`
+
+func mustRule(t *testing.T, column string, typ parse.Type, trig, msg string, sev Severity) *Rule {
+	t.Helper()
+	tr, err := ParseTrigger(trig, typ)
+	if err != nil {
+		t.Fatal(err)
+	}
+	r := &Rule{Name: column + " " + trig, Column: column, Type: typ, Trigger: tr, Severity: sev}
+	if msg != "" {
+		r.Msg = template.Must(template.New("").Parse(msg))
+	}
+	return r
+}
+
+func TestEvaluateDF(t *testing.T) {
+	tbl, err := parse.ParseTable(dfOut, parse.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	rules := []*Rule{
+		mustRule(t, "Use%", parse.TypePercent, "> 90", "Disk {{.Row.Key}} at {{.Value}}, {{.Row.Get \"Avail\"}} left", SeverityCritical),
+		mustRule(t, "Avail", parse.TypeBytes, "< 2G", "", SeverityWarning),
+		mustRule(t, "Inodes", parse.TypeNumber, "> 1", "", SeverityCritical),
+	}
+	got := Evaluate("disk", "web1", "Mounted on", rules, tbl)
+	var lines []string
+	for _, f := range got {
+		lines = append(lines, string(f.Status)+"|"+f.Key+"|"+f.Column+"|"+f.Value.Raw+"|"+string(f.Severity)+"|"+f.Message)
+	}
+	want := []string{
+		"firing|/|Use%|95%|critical|Disk / at 95%, 1.0G left",
+		`unknown|/var/lib/my disk|Use%|9x%|critical|line 5, column "Use%": cannot parse "9x%" as percent`,
+		"firing|/|Avail|1.0G|warning|",
+		"firing|/dev/shm|Avail|1.9G|warning|",
+		`unknown||Inodes||critical|column "Inodes" is not in the output (columns: Filesystem, Size, Used, Avail, Use%, Mounted on)`,
+	}
+	if strings.Join(lines, "\n") != strings.Join(want, "\n") {
+		t.Errorf("findings:\n%s\nwant:\n%s", strings.Join(lines, "\n"), strings.Join(want, "\n"))
+	}
+}
+
+func TestNotificationLine(t *testing.T) {
+	n := Notification{Status: StatusFiring, Host: "web1", Key: "/var", Column: "Use%", Value: "93%", Trigger: "> 90", Message: "Disk space over 90% full"}
+	if got, want := n.Line(), "web1 /var: Use% 93% > 90 — Disk space over 90% full"; got != want {
+		t.Errorf("Line() = %q, want %q", got, want)
+	}
+	u := Notification{Status: StatusUnknown, Host: "db1", Command: "disk", Error: "command failed", ExitStatus: 2, Stderr: "df: /mnt: Stale file handle\n"}
+	if got, want := u.Line(), "db1: UNKNOWN disk: command failed (exit status 2): df: /mnt: Stale file handle"; got != want {
+		t.Errorf("Line() = %q, want %q", got, want)
+	}
+}

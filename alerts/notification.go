@@ -1,0 +1,75 @@
+package alerts
+
+import (
+	"fmt"
+	"strings"
+	"time"
+)
+
+// Notification is one event worth telling a person about, for one alert key
+// (command, rule, host, row key), or for one host whose command failed.
+type Notification struct {
+	Status   Status   `json:"status"`
+	Command  string   `json:"command"`
+	Rule     string   `json:"rule,omitempty"`
+	Host     string   `json:"host"`
+	Key      string   `json:"key,omitempty"`
+	Column   string   `json:"column,omitempty"`
+	Value    string   `json:"value,omitempty"` // display form, e.g. "93%"
+	Raw      string   `json:"raw,omitempty"`
+	Trigger  string   `json:"trigger,omitempty"`
+	Severity Severity `json:"severity"`
+	Message  string   `json:"message,omitempty"`
+
+	// Set for command failures (on-command-failure).
+	Error      string `json:"error,omitempty"`
+	ExitStatus int    `json:"exit_status,omitempty"`
+	Stderr     string `json:"stderr,omitempty"` // the tail of stderr
+
+	Time time.Time `json:"time"`
+}
+
+// FromFinding makes the notification of a finding at time now.
+func FromFinding(f Finding, now time.Time) Notification {
+	return Notification{
+		Status: f.Status, Command: f.Command, Rule: f.Rule, Host: f.Host, Key: f.Key,
+		Column: f.Column, Value: f.Value.String(), Raw: f.Value.Raw, Trigger: f.Trigger,
+		Severity: f.Severity, Message: f.Message, Time: now,
+	}
+}
+
+// Line is the notification as one line of text, e.g.
+// "web1 /var: Use% 93% > 90 — Disk space over 90% full".
+func (n Notification) Line() string {
+	var b strings.Builder
+	b.WriteString(n.Host)
+	if n.Key != "" {
+		b.WriteString(" " + n.Key)
+	}
+	b.WriteString(": ")
+	switch {
+	case n.Error != "":
+		fmt.Fprintf(&b, "UNKNOWN %s: %s", n.Command, n.Error)
+		if n.ExitStatus != 0 {
+			fmt.Fprintf(&b, " (exit status %d)", n.ExitStatus)
+		}
+		if s := strings.TrimSpace(n.Stderr); s != "" {
+			b.WriteString(": " + strings.ReplaceAll(s, "\n", " | "))
+		}
+		return b.String()
+	case n.Status == StatusUnknown:
+		fmt.Fprintf(&b, "UNKNOWN %s %s: %s", n.Column, n.Trigger, n.Message)
+		return b.String()
+	}
+	switch n.Status {
+	case StatusResolved:
+		b.WriteString("RESOLVED ")
+	case StatusReminder:
+		b.WriteString("STILL ")
+	}
+	fmt.Fprintf(&b, "%s %s %s", n.Column, n.Value, n.Trigger)
+	if n.Message != "" {
+		b.WriteString(" — " + n.Message)
+	}
+	return b.String()
+}

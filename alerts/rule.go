@@ -1,0 +1,69 @@
+package alerts
+
+import (
+	"text/template"
+	"time"
+
+	"serverstats/parse"
+)
+
+// Severity says how bad a fired rule is; it decides the exit code.
+type Severity string
+
+// Severities, mildest first.
+const (
+	SeverityWarning  Severity = "warning"
+	SeverityCritical Severity = "critical"
+)
+
+// ValueColumn is the column of a command read without a header.
+const ValueColumn = "value"
+
+// Rule is one alert of a command: a trigger on one column, checked on every
+// row of every target's output.
+type Rule struct {
+	Name     string     // unique within its command; defaults to "<column> <trigger>"
+	Column   string     // header text or "#N"; ValueColumn for header-less output
+	Type     parse.Type // how the cell is read; TypeAuto guesses
+	Trigger  *Trigger
+	Clear    *Trigger // hysteresis: resolves only when this holds (nil: when Trigger no longer holds)
+	For      int      // consecutive failing runs before firing (needs persisted state)
+	Msg      *template.Template
+	Handlers []string
+	MuteFor  time.Duration
+	Repeat   time.Duration
+	Severity Severity
+}
+
+// MsgFuncs are the functions available in message templates.
+var MsgFuncs = template.FuncMap{}
+
+// MsgData is what a rule's `msg` template sees.
+type MsgData struct {
+	Command  string // command name, e.g. "disk"
+	Host     string // target name as written in the config
+	Key      string // the row's key cell (the command's `key` column), "" if none
+	Column   string
+	Value    string // display form of the observed value, e.g. "93%"
+	Raw      string // the cell text
+	Trigger  string // the rule, e.g. "> 90"
+	Severity Severity
+	Row      RowData
+}
+
+// RowData gives a template the whole row: {{.Row.Key}}, {{.Row.Get "Avail"}}.
+type RowData struct {
+	Key    string
+	header []string
+	cells  []string
+}
+
+// Get returns the raw cell of the named column in this row, "" if absent.
+func (r RowData) Get(column string) string {
+	for i, h := range r.header {
+		if h == column && i < len(r.cells) {
+			return r.cells[i]
+		}
+	}
+	return ""
+}

@@ -1,0 +1,152 @@
+package main
+
+import (
+	"fmt"
+	"strconv"
+	"strings"
+)
+
+// opts are the parsed switches. Switches may come before or after the
+// command name.
+type opts struct {
+	config   string
+	alerts   bool
+	json     bool
+	raw      bool
+	noColor  bool
+	help     bool
+	version  bool
+	command  string
+	args     []string // positional arguments after the command
+	parseOpt parseOpts
+}
+
+// parseOpts are the switches of `serverstats parse`.
+type parseOpts struct {
+	typ        string
+	column     string
+	noHeader   bool
+	headerLine int
+	skipLines  int
+}
+
+// switchDoc is one row of the usage page's switch table.
+type switchDoc struct {
+	short, long, arg, doc string
+	value             bool // takes a value
+}
+
+var switches = []switchDoc{
+	{"-c", "--config", "FILE", "config file (default: $SERVERSTATS_CONFIG, ./serverstats.yaml, ~/.config/serverstats/config.yaml, /etc/serverstats/config.yaml)", true},
+	{"-a", "--alerts", "", "evaluate the rules and send what fires to the handlers and on-command-failure", false},
+	{"", "--no-alerts", "", "only print the tables (the default)", false},
+	{"", "--json", "", "print one JSON document instead of tables", false},
+	{"", "--raw", "", "print each server's raw output instead of a parsed table", false},
+	{"", "--no-color", "", "never colour the output (colour is used only on a terminal, never with NO_COLOR set)", false},
+	{"", "--type", "T", "parse: read cells as T (string, number, percent, bytes, bool, duration); default: guess", true},
+	{"", "--column", "C", "parse: show only column C (header text or #N)", true},
+	{"", "--no-header", "", "parse: the output has no header; one value per line", false},
+	{"", "--header-line", "N", "parse: the header is line N", true},
+	{"", "--skip-lines", "N", "parse: drop the first N lines", true},
+	{"-h", "--help", "", "print this page and exit 0", false},
+	{"", "--version", "", "print the version and exit 0", false},
+}
+
+// usageError is a bad command line: its message is printed before the usage page.
+type usageError struct{ msg string }
+
+func (e *usageError) Error() string { return e.msg }
+
+// parseArgs reads switches anywhere on the line; the first non-switch word is
+// the command. "--" ends switches.
+func parseArgs(args []string) (*opts, error) {
+	o := &opts{}
+	for i := 0; i < len(args); i++ {
+		a := args[i]
+		if a == "--" {
+			o.positional(args[i+1:]...)
+			break
+		}
+		if !strings.HasPrefix(a, "-") || a == "-" {
+			o.positional(a)
+			continue
+		}
+		name, val, hasVal := strings.Cut(a, "=")
+		sw := lookupSwitch(name)
+		if sw == nil {
+			return nil, &usageError{fmt.Sprintf("unknown switch %s", name)}
+		}
+		if sw.value && !hasVal {
+			if i+1 >= len(args) {
+				return nil, &usageError{fmt.Sprintf("switch %s needs a value (%s)", name, sw.arg)}
+			}
+			i++
+			val = args[i]
+		} else if !sw.value && hasVal {
+			return nil, &usageError{fmt.Sprintf("switch %s takes no value", name)}
+		}
+		if err := o.set(sw.long, val); err != nil {
+			return nil, err
+		}
+	}
+	return o, nil
+}
+
+func (o *opts) positional(words ...string) {
+	for _, w := range words {
+		if o.command == "" {
+			o.command = w
+		} else {
+			o.args = append(o.args, w)
+		}
+	}
+}
+
+func lookupSwitch(name string) *switchDoc {
+	for i := range switches {
+		if name == switches[i].long || (switches[i].short != "" && name == switches[i].short) {
+			return &switches[i]
+		}
+	}
+	return nil
+}
+
+func (o *opts) set(long, val string) error {
+	num := func() (int, error) {
+		n, err := strconv.Atoi(val)
+		if err != nil || n < 0 {
+			return 0, &usageError{fmt.Sprintf("switch %s needs a whole number, got %q", long, val)}
+		}
+		return n, nil
+	}
+	var err error
+	switch long {
+	case "--config":
+		o.config = val
+	case "--alerts":
+		o.alerts = true
+	case "--no-alerts":
+		o.alerts = false
+	case "--json":
+		o.json = true
+	case "--raw":
+		o.raw = true
+	case "--no-color":
+		o.noColor = true
+	case "--help":
+		o.help = true
+	case "--version":
+		o.version = true
+	case "--type":
+		o.parseOpt.typ = val
+	case "--column":
+		o.parseOpt.column = val
+	case "--no-header":
+		o.parseOpt.noHeader = true
+	case "--header-line":
+		o.parseOpt.headerLine, err = num()
+	case "--skip-lines":
+		o.parseOpt.skipLines, err = num()
+	}
+	return err
+}

@@ -1,0 +1,164 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"strings"
+
+	"golang.org/x/term"
+
+	"serverstats/config"
+)
+
+// builtin is a subcommand that is not a config command.
+type builtin struct {
+	name, doc string
+	run       func(a *app, ctx context.Context, o *opts) int
+}
+
+var builtins = []builtin{
+	{"check-config", "validate the config and exit 0 if valid, 1 if not (like monit -t)", (*app).checkConfig},
+	{"parse", "read a command's output on stdin and show how serverstats types it", (*app).parse},
+	{"help", "print this page", nil},
+}
+
+// run executes one command line and returns the exit code.
+func (a *app) run(ctx context.Context, args []string) int {
+	o, err := parseArgs(args)
+	if err != nil {
+		fmt.Fprintf(a.stderr, "serverstats: %v\n\n", err)
+		a.usage(a.stderr, "")
+		return exitUsage
+	}
+	if o.version {
+		fmt.Fprintf(a.stdout, "serverstats %s\n", version)
+		return exitOK
+	}
+	if o.help || o.command == "help" {
+		a.usage(a.stdout, o.config)
+		return exitOK
+	}
+	if o.command == "" {
+		a.usage(a.stdout, o.config)
+		return exitUsage
+	}
+	for _, b := range builtins {
+		if b.name == o.command && b.run != nil {
+			return b.run(a, ctx, o)
+		}
+	}
+	cfg, err := a.loadConfig(o.config)
+	if err != nil {
+		fmt.Fprintf(a.stderr, "serverstats: %v\n", err)
+		return exitUsage
+	}
+	cmd := cfg.Command(o.command)
+	if cmd == nil {
+		fmt.Fprintf(a.stderr, "serverstats: unknown command %q\n\n", o.command)
+		a.usageWith(a.stderr, cfg, nil)
+		return exitUsage
+	}
+	if len(o.args) > 0 {
+		fmt.Fprintf(a.stderr, "serverstats: unexpected argument %q after command %s\n", o.args[0], cmd.Name)
+		return exitUsage
+	}
+	return a.oneShot(ctx, cfg, cmd, o)
+}
+
+// loadConfig finds and loads the config.
+func (a *app) loadConfig(explicit string) (*config.Config, error) {
+	if explicit == "" {
+		explicit = a.getenv("SERVERSTATS_CONFIG")
+	}
+	path, err := config.Find(explicit)
+	if err != nil {
+		return nil, err
+	}
+	return config.Load(path)
+}
+
+func (a *app) checkConfig(_ context.Context, o *opts) int {
+	cfg, err := a.loadConfig(o.config)
+	if err != nil {
+		var es config.Errors
+		if errors.As(err, &es) {
+			for _, e := range es {
+				fmt.Fprintln(a.stderr, e)
+			}
+			fmt.Fprintf(a.stderr, "%d error(s); the config is not valid\n", len(es))
+			return 1
+		}
+		fmt.Fprintf(a.stderr, "serverstats: %v\n", err)
+		return 1
+	}
+	hosts := map[string]bool{}
+	for _, c := range cfg.Commands {
+		for _, h := range c.Hosts {
+			hosts[h] = true
+		}
+	}
+	fmt.Fprintf(a.stdout, "config OK: %s (%d commands, %d hosts, %d handlers)\n", cfg.File, len(cfg.Commands), len(hosts), len(cfg.Handlers))
+	return exitOK
+}
+
+// usage prints the usage page; the config's commands are listed when one
+// can be loaded.
+func (a *app) usage(w io.Writer, explicit string) {
+	cfg, err := a.loadConfig(explicit)
+	a.usageWith(w, cfg, err)
+}
+
+func (a *app) usageWith(w io.Writer, cfg *config.Config, cfgErr error) {
+	fmt.Fprintln(w, "Usage: serverstats [switches] COMMAND [switches]")
+	fmt.Fprintln(w)
+	fmt.Fprintln(w, "Switches:")
+	t := newTable(w, []string{"switch", "argument", "meaning"})
+	for _, s := range switches {
+		name := s.long
+		if s.short != "" {
+			name = s.short + ", " + s.long
+		}
+		t.row(name, s.arg, s.doc)
+	}
+	t.render()
+	fmt.Fprintln(w)
+	fmt.Fprintln(w, "Built-in commands:")
+	t = newTable(w, []string{"command", "doc"})
+	for _, b := range builtins {
+		t.row(b.name, b.doc)
+	}
+	t.render()
+	fmt.Fprintln(w)
+	switch {
+	case cfg != nil:
+		fmt.Fprintf(w, "Valid commands are (from %s):\n", cfg.File)
+		t = newTable(w, []string{"command", "doc"})
+		for _, c := range sortedCommands(cfg) {
+			t.row(c.Name, truncate(c.Doc, 90))
+		}
+		t.render()
+	case cfgErr != nil:
+		fmt.Fprintf(w, "Valid commands are listed from the config, which could not be loaded:\n  %s\n", strings.ReplaceAll(cfgErr.Error(), "\n", "\n  "))
+	}
+	fmt.Fprintln(w)
+	fmt.Fprintln(w, "Exit codes: 0 OK; 1 WARNING (a warning rule fired); 2 CRITICAL (a critical rule fired, or a bad")
+	fmt.Fprintln(w, "command line or config); 3 UNKNOWN (a host could not be checked: unreachable, timed out, auth")
+	fmt.Fprintln(w, "failed, or an exit status not in ok-exit-codes; or a cell could not be read). When several")
+	fmt.Fprintln(w, "apply, CRITICAL wins over UNKNOWN, which wins over WARNING. Rules are evaluated only with --alerts.")
+}
+
+func truncate(s string, n int) string {
+	r := []rune(s)
+	if len(r) <= n {
+		return s
+	}
+	return string(r[:n-1]) + "…"
+}
+
+func isTerminal(w io.Writer) bool {
+	f, ok := w.(*os.File)
+	return ok && term.IsTerminal(int(f.Fd()))
+}

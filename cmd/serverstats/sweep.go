@@ -1,0 +1,215 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"slices"
+	"strings"
+	"time"
+
+	"serverstats/alerts"
+	"serverstats/collectors"
+	"serverstats/config"
+	"serverstats/parse"
+)
+
+// hostState is how one host's run ended.
+type hostState string
+
+const (
+	hostOK      hostState = "ok"      // ran, exit status accepted, output parsed
+	hostFailed  hostState = "error"   // ran, exit status not in ok-exit-codes
+	hostTimeout hostState = "timeout" // command timed out
+	hostUnknown hostState = "unknown" // could not run: connect, host key, auth
+)
+
+// hostReport is one host's part of a sweep.
+type hostReport struct {
+	Target   collectors.Target
+	Result   collectors.Result
+	State    hostState
+	Table    *parse.Table
+	ParseErr error
+	Findings []alerts.Finding
+}
+
+// sweep is one run of one command over its hosts, in config order.
+type sweep struct {
+	Command  *config.Command
+	Hosts    []*hostReport
+	Started  time.Time
+	Duration time.Duration
+}
+
+// collect runs cmd on its hosts and parses what came back. Rules are
+// evaluated only when evaluate is set.
+func collect(ctx context.Context, cfg *config.Config, cmd *config.Command, evaluate bool, progress func(done, total int)) (*sweep, error) {
+	targets := make([]collectors.Target, 0, len(cmd.Hosts))
+	for _, h := range cmd.Hosts {
+		t, err := collectors.ParseTarget(h)
+		if err != nil {
+			return nil, err // config validation makes this unreachable
+		}
+		targets = append(targets, t)
+	}
+	timeout := cfg.Timeout(cmd)
+	local := &collectors.Local{CommandTimeout: timeout}
+	var remote collectors.Collector
+	needSSH := slices.ContainsFunc(targets, func(t collectors.Target) bool { return !t.Local })
+	if needSSH {
+		s, err := collectors.NewSSH(collectors.SSHOptions{
+			User:           cfg.SSH.User,
+			KnownHosts:     cfg.SSH.KnownHosts,
+			HostKeyPolicy:  cfg.SSH.HostKeyPolicy,
+			IdentityFiles:  cfg.SSH.IdentityFiles,
+			SSHConfig:      sshConfigPath(cfg.SSH.SSHConfig),
+			UseAgent:       cfg.SSH.Agent,
+			ConnectTimeout: cfg.SSH.ConnectTimeout,
+			CommandTimeout: timeout,
+		})
+		if err != nil {
+			return nil, fmt.Errorf("set up ssh: %w", err)
+		}
+		remote = s
+	}
+	pick := func(t collectors.Target) collectors.Collector {
+		if t.Local {
+			return local
+		}
+		return remote
+	}
+	sw := &sweep{Command: cmd, Started: time.Now()}
+	results := collectors.RunAll(ctx, pick, targets, cmd.Cmd, cfg.SSH.Parallel, progress)
+	sw.Duration = time.Since(sw.Started)
+	for _, r := range results {
+		sw.Hosts = append(sw.Hosts, judge(cmd, r, evaluate))
+	}
+	return sw, nil
+}
+
+func sshConfigPath(s string) string {
+	if s == "none" {
+		return ""
+	}
+	return s
+}
+
+// judge turns one result into a host report: its state, its table and,
+// when evaluate is set, the findings of the command's rules.
+func judge(cmd *config.Command, r collectors.Result, evaluate bool) *hostReport {
+	h := &hostReport{Target: r.Target, Result: r, State: hostOK}
+	switch {
+	case errors.Is(r.Err, collectors.ErrTimeout):
+		h.State = hostTimeout
+		return h
+	case r.Err != nil:
+		h.State = hostUnknown
+		return h
+	case !slices.Contains(cmd.OKExitCodes, r.ExitStatus):
+		h.State = hostFailed
+		return h
+	}
+	h.Table, h.ParseErr = parse.ParseTable(string(r.Stdout), parse.Options{
+		NoHeader: cmd.NoHeader, HeaderLine: cmd.HeaderLine, SkipLines: cmd.SkipLines,
+	})
+	if h.ParseErr != nil || !evaluate {
+		return h
+	}
+	h.Findings = alerts.Evaluate(cmd.Name, r.Target.Name, cmd.Key, cmd.Alerts, h.Table)
+	return h
+}
+
+// failureText describes why a host could not be checked.
+func (h *hostReport) failureText() string {
+	switch h.State {
+	case hostTimeout:
+		return "TIMED OUT: " + h.Result.Err.Error()
+	case hostUnknown:
+		return "UNKNOWN: " + h.Result.Err.Error()
+	case hostFailed:
+		return fmt.Sprintf("ERROR: exit status %d", h.Result.ExitStatus)
+	}
+	if h.ParseErr != nil {
+		return "UNKNOWN: cannot parse the output: " + h.ParseErr.Error()
+	}
+	return ""
+}
+
+// exitCode is the sweep's verdict: CRITICAL if a critical rule fired, else
+// UNKNOWN if a host or cell could not be checked, else WARNING if a warning
+// rule fired, else OK.
+func (s *sweep) exitCode() int {
+	crit, unknown, warn := false, false, false
+	for _, h := range s.Hosts {
+		if h.State != hostOK || h.ParseErr != nil {
+			unknown = true
+		}
+		for _, f := range h.Findings {
+			switch {
+			case f.Status == alerts.StatusUnknown:
+				unknown = true
+			case f.Severity == alerts.SeverityWarning:
+				warn = true
+			default:
+				crit = true
+			}
+		}
+	}
+	switch {
+	case crit:
+		return exitCritical
+	case unknown:
+		return exitUnknown
+	case warn:
+		return exitWarning
+	}
+	return exitOK
+}
+
+// notifications groups what the sweep has to say by handler, in handler
+// order: findings to their rules' handlers, host failures to
+// on-command-failure.
+func (s *sweep) notifications(cfg *config.Config, now time.Time) (names []string, groups map[string][]alerts.Notification) {
+	groups = map[string][]alerts.Notification{}
+	rules := map[string]*alerts.Rule{}
+	for _, r := range s.Command.Alerts {
+		rules[r.Name] = r
+	}
+	for _, h := range s.Hosts {
+		if fail := h.failureText(); fail != "" {
+			n := alerts.Notification{
+				Status: alerts.StatusUnknown, Command: s.Command.Name, Host: h.Target.Name,
+				Severity: alerts.SeverityCritical, Error: strings.TrimPrefix(fail, "ERROR: "), Time: now,
+				Stderr: tail(string(h.Result.Stderr), 5),
+			}
+			if h.State == hostFailed {
+				n.Error, n.ExitStatus = "command failed", h.Result.ExitStatus
+			}
+			for _, name := range cfg.OnCommandFailure.Handlers {
+				groups[name] = append(groups[name], n)
+			}
+			continue
+		}
+		for _, f := range h.Findings {
+			for _, name := range rules[f.Rule].Handlers {
+				groups[name] = append(groups[name], alerts.FromFinding(f, now))
+			}
+		}
+	}
+	for _, hc := range cfg.Handlers {
+		if len(groups[hc.Name]) > 0 {
+			names = append(names, hc.Name)
+		}
+	}
+	return names, groups
+}
+
+// tail returns the last n lines of s.
+func tail(s string, n int) string {
+	lines := strings.Split(strings.TrimRight(s, "\n"), "\n")
+	if len(lines) > n {
+		lines = lines[len(lines)-n:]
+	}
+	return strings.Join(lines, "\n")
+}

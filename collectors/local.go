@@ -1,0 +1,102 @@
+package collectors
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"os/exec"
+	"syscall"
+	"time"
+)
+
+// localWaitDelay bounds how long Local waits for the command's output pipes
+// to close after the shell is gone (a background child may hold them open).
+const localWaitDelay = time.Second
+
+// Local runs commands on this machine with "SHELL -c CMD", without SSH. The
+// command runs in its own process group; at the command timeout the whole
+// group is killed, and when the shell exits any process it left in its group
+// is killed too, so neither "sleep 600" nor "sleep 600 & sleep 600" can hang
+// Run or leak processes (a child that moves to another process group or
+// session escapes this, as it would from a terminal).
+type Local struct {
+	CommandTimeout time.Duration // 0 means DefaultCommandTimeout
+	Shell          string        // "" means /bin/sh
+}
+
+var _ Collector = (*Local)(nil)
+
+// Run runs cmd with the shell and returns its output and exit status. A
+// non-zero exit is a result (Err nil); a shell that cannot be started wraps
+// ErrConnect; a command stopped at the timeout or by ctx wraps ErrTimeout.
+func (l *Local) Run(ctx context.Context, t Target, cmd string) Result {
+	start := time.Now()
+	res := Result{Target: t}
+	defer func() { res.Duration = time.Since(start) }()
+
+	limit := l.CommandTimeout
+	if limit <= 0 {
+		limit = DefaultCommandTimeout
+	}
+	shell := l.Shell
+	if shell == "" {
+		shell = "/bin/sh"
+	}
+	cctx, cancel := context.WithTimeout(ctx, limit)
+	defer cancel()
+
+	stdout, stderr := newCapBuffer(MaxOutput), newCapBuffer(MaxOutput)
+	c := exec.CommandContext(cctx, shell, "-c", cmd)
+	c.Stdout, c.Stderr = stdout, stderr // not *os.File: exec copies and WaitDelay bounds it
+	c.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
+	c.Cancel = func() error { return killGroup(c.Process.Pid) }
+	c.WaitDelay = localWaitDelay
+
+	if err := c.Start(); err != nil {
+		res.Err = fmt.Errorf("start %s: %w: %w", shell, ErrConnect, err)
+		return res
+	}
+	pgid := c.Process.Pid
+	err := c.Wait()
+	// Whatever the shell left running in its group goes with it. The group
+	// id cannot be reused while any member is alive, and pids are handed out
+	// in sequence, so this reaches only what the command started.
+	_ = killGroup(pgid)
+	fillOutput(&res, stdout, stderr)
+
+	if cctx.Err() != nil {
+		res.Err = timeoutErr(ctx, limit)
+		return res
+	}
+	var exitErr *exec.ExitError
+	switch {
+	case err == nil, errors.Is(err, exec.ErrWaitDelay):
+		res.ExitStatus = 0
+	case errors.As(err, &exitErr):
+		res.ExitStatus = exitStatus(exitErr)
+	default:
+		res.Err = fmt.Errorf("wait for %s: %w: %w", shell, ErrConnect, err)
+	}
+	return res
+}
+
+// exitStatus is the shell convention: the exit code, or 128+N for a command
+// killed by signal N.
+func exitStatus(e *exec.ExitError) int {
+	if ws, ok := e.Sys().(syscall.WaitStatus); ok && ws.Signaled() {
+		return 128 + int(ws.Signal())
+	}
+	return e.ExitCode()
+}
+
+// killGroup sends SIGKILL to every process in process group pgid.
+func killGroup(pgid int) error {
+	if pgid <= 1 {
+		return fmt.Errorf("kill process group %d: refusing", pgid)
+	}
+	err := syscall.Kill(-pgid, syscall.SIGKILL)
+	if errors.Is(err, syscall.ESRCH) {
+		return nil
+	}
+	return err
+}

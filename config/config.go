@@ -1,0 +1,229 @@
+// Package config loads and validates a serverstats YAML config. Every error
+// names file:line, the key, the bad value and the fix; unknown keys and
+// dangling references are rejected at load time. It knows nothing about SSH
+// or SMTP.
+package config
+
+import (
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	"time"
+
+	"go.yaml.in/yaml/v3"
+
+	"serverstats/alerts"
+)
+
+// Defaults applied before the file is read.
+const (
+	DefaultConnectTimeout = 10 * time.Second
+	DefaultCommandTimeout = 60 * time.Second
+	DefaultParallel       = 64
+	DefaultKnownHosts     = "~/.ssh/known_hosts"
+	DefaultSSHConfig      = "~/.ssh/config"
+	DefaultHostKeyPolicy  = "strict"
+)
+
+// Config is a loaded, validated config.
+type Config struct {
+	File             string
+	SSH              SSH
+	Groups           []*Group // in file order
+	Handlers         []*Handler
+	OnCommandFailure Failure
+	Commands         []*Command // in file order
+}
+
+// SSH holds the connection settings shared by every command.
+type SSH struct {
+	User           string   // default login user; user@host in a target wins
+	KnownHosts     string   // known_hosts file; "~" is expanded by the collector
+	HostKeyPolicy  string   // strict, accept-new, insecure-ignore
+	IdentityFiles  []string // tried after the agent and before the default keys
+	SSHConfig      string   // OpenSSH client config to honour; "none" disables
+	Agent          bool     // use $SSH_AUTH_SOCK
+	ConnectTimeout time.Duration
+	CommandTimeout time.Duration
+	Parallel       int
+}
+
+// HostKeyPolicies are the accepted values of ssh.host-key-policy.
+var HostKeyPolicies = []string{"strict", "accept-new", "insecure-ignore"}
+
+// Group is a named list of hosts.
+type Group struct {
+	Name  string
+	Hosts []string
+	Line  int
+}
+
+// Handler is a named delivery target.
+type Handler struct {
+	Name   string
+	Type   string
+	Line   int
+	Stream string // print: stdout (default) or stderr
+}
+
+// HandlerTypes are the handler types this build delivers to.
+var HandlerTypes = []string{"print"}
+
+// DefaultHandler is the handler a rule with no `handlers:` sends to. It is
+// always defined, as type print, unless the config defines its own.
+const DefaultHandler = "print"
+
+// Failure says where transport failures (unreachable host, timeout, auth) go.
+type Failure struct {
+	Handlers []string
+	lines    []int
+}
+
+// Command is one named check: what to run, where, and the rules on its output.
+type Command struct {
+	Name     string
+	Doc      string
+	Cmd      string
+	Key      string   // column naming a row in messages and state
+	Servers  []string // as written: group names or host names
+	Hosts    []string // resolved, de-duplicated, in config order
+	Local    bool     // run on this machine, no SSH
+	Schedule string
+	Timeout  time.Duration // command timeout for this command; 0 means ssh.command-timeout
+
+	NoHeader   bool // whole output is values, one per line (column "value")
+	HeaderLine int
+	SkipLines  int
+
+	OKExitCodes []int // exit statuses that count as success; default [0]
+	Alerts      []*alerts.Rule
+	Line        int
+
+	serverLines  []int
+	handlerLines [][]int // per alert, per handler
+}
+
+// Reserved are the built-in subcommand names, which a command may not take.
+var Reserved = []string{"check-config", "parse", "help", "version", "run", "status", "mute", "unmute", "test-alert", "scaffold"}
+
+// Default returns a config with every default set.
+func Default() *Config {
+	return &Config{SSH: SSH{
+		KnownHosts:     DefaultKnownHosts,
+		HostKeyPolicy:  DefaultHostKeyPolicy,
+		SSHConfig:      DefaultSSHConfig,
+		Agent:          true,
+		ConnectTimeout: DefaultConnectTimeout,
+		CommandTimeout: DefaultCommandTimeout,
+		Parallel:       DefaultParallel,
+	}}
+}
+
+// Load reads and validates the config file at path. A problem in the file
+// returns Errors (every problem found, in line order).
+func Load(path string) (*Config, error) {
+	data, err := os.ReadFile(path)
+	if err != nil {
+		return nil, fmt.Errorf("read config: %w", err)
+	}
+	return Parse(path, data)
+}
+
+// Parse validates config text; name is used in error positions.
+func Parse(name string, data []byte) (*Config, error) {
+	var root yaml.Node
+	if err := yaml.Unmarshal(data, &root); err != nil {
+		return nil, yamlError(name, err)
+	}
+	c := Default()
+	c.File = name
+	d := &decoder{file: name}
+	if len(root.Content) == 0 {
+		d.fail(&root, "", "", "the config is empty", "define at least one command under commands:")
+		return nil, d.errs
+	}
+	c.decode(d, root.Content[0])
+	c.resolve(d)
+	if len(d.errs) > 0 {
+		return nil, d.errs.sorted()
+	}
+	return c, nil
+}
+
+// yamlError turns a YAML syntax error into an Error with the file name.
+func yamlError(name string, err error) error {
+	var te *yaml.TypeError
+	if errors.As(err, &te) && len(te.Errors) > 0 {
+		err = errors.New(te.Errors[0])
+	}
+	line, msg := 0, err.Error()
+	var n int
+	var rest string
+	if k, _ := fmt.Sscanf(msg, "yaml: line %d:", &n); k == 1 {
+		line = n
+		if i := len(fmt.Sprintf("yaml: line %d: ", n)); i <= len(msg) {
+			rest = msg[i:]
+		}
+	} else {
+		rest = msg
+	}
+	return Errors{{File: name, Line: line, Msg: "YAML syntax error: " + rest,
+		Fix: "check the indentation (spaces, not tabs) and quote values containing ': ' or '#'"}}
+}
+
+// Find returns the config file to use: explicit (-c) if set, else
+// $SERVERSTATS_CONFIG, ./serverstats.yaml, ~/.config/serverstats/config.yaml,
+// /etc/serverstats/config.yaml, the first that exists.
+func Find(explicit string) (string, error) {
+	if explicit != "" {
+		return explicit, nil
+	}
+	if env := os.Getenv("SERVERSTATS_CONFIG"); env != "" {
+		return env, nil
+	}
+	candidates := SearchPath()
+	for _, p := range candidates {
+		if _, err := os.Stat(p); err == nil {
+			return p, nil
+		}
+	}
+	return "", fmt.Errorf("%w (looked in %v); pass -c FILE or set SERVERSTATS_CONFIG", ErrNotFound, candidates)
+}
+
+// SearchPath lists the files Find looks at after -c and $SERVERSTATS_CONFIG.
+func SearchPath() []string {
+	paths := []string{"serverstats.yaml"}
+	if home, err := os.UserHomeDir(); err == nil {
+		paths = append(paths, filepath.Join(home, ".config", "serverstats", "config.yaml"))
+	}
+	return append(paths, "/etc/serverstats/config.yaml")
+}
+
+// Command returns the named command, or nil.
+func (c *Config) Command(name string) *Command {
+	for _, cmd := range c.Commands {
+		if cmd.Name == name {
+			return cmd
+		}
+	}
+	return nil
+}
+
+// Handler returns the named handler, or nil.
+func (c *Config) Handler(name string) *Handler {
+	for _, h := range c.Handlers {
+		if h.Name == name {
+			return h
+		}
+	}
+	return nil
+}
+
+// Timeout returns the command timeout of cmd.
+func (c *Config) Timeout(cmd *Command) time.Duration {
+	if cmd.Timeout > 0 {
+		return cmd.Timeout
+	}
+	return c.SSH.CommandTimeout
+}

@@ -1,0 +1,96 @@
+package config
+
+import (
+	"fmt"
+	"strings"
+
+	"serverstats/collectors"
+)
+
+// resolve checks references between sections and expands groups into hosts.
+func (c *Config) resolve(d *decoder) {
+	if c.Handler(DefaultHandler) == nil {
+		c.Handlers = append(c.Handlers, &Handler{Name: DefaultHandler, Type: "print", Stream: "stdout"})
+	}
+	handlerNames := make([]string, len(c.Handlers))
+	for i, h := range c.Handlers {
+		handlerNames[i] = h.Name
+	}
+	checkHandler := func(name, key string, line int) {
+		if c.Handler(name) != nil {
+			return
+		}
+		fix := "define it under handlers: or use one of: " + strings.Join(handlerNames, ", ")
+		if s := suggest(name, handlerNames); s != "" {
+			fix = fmt.Sprintf("did you mean %q? %s", s, fix)
+		}
+		d.errs = append(d.errs, &Error{File: c.File, Line: line, Key: key, Value: name, Msg: "undefined handler", Fix: fix})
+	}
+	for i, h := range c.OnCommandFailure.Handlers {
+		checkHandler(h, fmt.Sprintf("on-command-failure.handlers[%d]", i), c.OnCommandFailure.lines[i])
+	}
+	groups := map[string]*Group{}
+	groupNames := make([]string, len(c.Groups))
+	for i, g := range c.Groups {
+		groups[g.Name] = g
+		groupNames[i] = g.Name
+	}
+	for _, cmd := range c.Commands {
+		for i, r := range cmd.Alerts {
+			for j, h := range r.Handlers {
+				checkHandler(h, fmt.Sprintf("commands.%s.alerts[%d].handlers", cmd.Name, i), cmd.handlerLines[i][j])
+			}
+		}
+		if cmd.Local {
+			cmd.Hosts = []string{"localhost"}
+			continue
+		}
+		seen := map[string]bool{}
+		add := func(h string) {
+			if !seen[h] {
+				seen[h] = true
+				cmd.Hosts = append(cmd.Hosts, h)
+			}
+		}
+		for i, s := range cmd.Servers {
+			line := cmd.serverLines[i]
+			if g, ok := groups[s]; ok {
+				for _, h := range g.Hosts {
+					add(h)
+				}
+				continue
+			}
+			if looksLikeHost(s) {
+				if err := checkHost(s); err != nil {
+					d.errs = append(d.errs, &Error{File: c.File, Line: line, Key: "commands." + cmd.Name + ".servers", Value: s, Msg: err.Error(), Fix: "write host, user@host or user@host:port"})
+				}
+				add(s)
+				continue
+			}
+			fix := "define it under groups:, or name a host directly with a dot, user@ or :port (localhost runs here)"
+			if len(groupNames) > 0 {
+				fix = "defined groups: " + strings.Join(groupNames, ", ") + "; or " + fix
+			}
+			if g := suggest(s, groupNames); g != "" {
+				fix = fmt.Sprintf("did you mean %q? %s", g, fix)
+			}
+			d.errs = append(d.errs, &Error{File: c.File, Line: line, Key: "commands." + cmd.Name + ".servers", Value: s, Msg: "undefined group", Fix: fix})
+		}
+	}
+	if len(c.Commands) == 0 && len(d.errs) == 0 {
+		d.errs = append(d.errs, &Error{File: c.File, Line: 1, Key: "commands", Msg: "no commands defined", Fix: "add commands: with at least one named command"})
+	}
+}
+
+// looksLikeHost says whether a servers: entry that is not a group names a
+// host directly. Bare words must be groups, so a typo in a group name is an
+// error rather than an unreachable host.
+func looksLikeHost(s string) bool {
+	return s == "localhost" || strings.ContainsAny(s, ".@:[")
+}
+
+// checkHost validates host, user@host, host:port, user@host:port, [v6]:port.
+func checkHost(s string) error {
+	_, err := collectors.ParseTarget(s)
+	return err
+}

@@ -1,0 +1,288 @@
+package config
+
+import (
+	"fmt"
+	"regexp"
+	"slices"
+	"strings"
+	"text/template"
+
+	"go.yaml.in/yaml/v3"
+
+	"serverstats/alerts"
+	"serverstats/parse"
+)
+
+var validName = regexp.MustCompile(`^[A-Za-z0-9][A-Za-z0-9_.-]*$`)
+
+// decode reads the top level.
+func (c *Config) decode(d *decoder, n *yaml.Node) {
+	d.mapping(n, "", []field{
+		{"ssh", func(p string, v *yaml.Node) { c.decodeSSH(d, p, v) }},
+		{"groups", func(p string, v *yaml.Node) { c.decodeGroups(d, p, v) }},
+		{"handlers", func(p string, v *yaml.Node) { c.decodeHandlers(d, p, v) }},
+		{"on-command-failure", func(p string, v *yaml.Node) {
+			d.mapping(v, p, []field{{"handlers", d.list(&c.OnCommandFailure.Handlers, nil)}})
+		}},
+		{"commands", func(p string, v *yaml.Node) { c.decodeCommands(d, p, v) }},
+	})
+}
+
+func (c *Config) decodeSSH(d *decoder, path string, n *yaml.Node) {
+	s := &c.SSH
+	seen := d.mapping(n, path, []field{
+		{"user", d.str(&s.User)},
+		{"known-hosts", d.str(&s.KnownHosts)},
+		{"host-key-policy", d.str(&s.HostKeyPolicy)},
+		{"identity-files", d.list(&s.IdentityFiles, nil)},
+		{"ssh-config", d.str(&s.SSHConfig)},
+		{"agent", d.boolean(&s.Agent)},
+		{"connect-timeout", d.duration(&s.ConnectTimeout, false)},
+		{"command-timeout", d.duration(&s.CommandTimeout, false)},
+		{"parallel", d.integer(&s.Parallel, 1, "64")},
+	})
+	if k := seen["host-key-policy"]; k != nil && !slices.Contains(HostKeyPolicies, s.HostKeyPolicy) {
+		d.fail(k, path+".host-key-policy", s.HostKeyPolicy, "unknown host key policy",
+			"use one of "+strings.Join(HostKeyPolicies, ", ")+" (strict verifies against known_hosts)")
+	}
+	for _, k := range []string{"connect-timeout", "command-timeout"} {
+		if seen[k] != nil && (k == "connect-timeout" && s.ConnectTimeout == 0 || k == "command-timeout" && s.CommandTimeout == 0) {
+			d.fail(seen[k], path+"."+k, "0s", "a timeout of zero would wait forever", `write a positive duration, e.g. "10s"`)
+		}
+	}
+}
+
+func (c *Config) decodeGroups(d *decoder, path string, n *yaml.Node) {
+	for _, e := range d.entries(n, path) {
+		g := &Group{Name: e[0].Value, Line: e[0].Line}
+		p := join(path, g.Name)
+		if !validName.MatchString(g.Name) {
+			d.fail(e[0], p, g.Name, "bad group name", "use letters, digits, '.', '_' and '-'")
+		}
+		if e[1].Kind != yaml.SequenceNode {
+			d.fail(e[1], p, short(e[1]), "a group is a list of hosts", "write "+g.Name+": [web1.example.com, deploy@web2:2222]")
+			continue
+		}
+		d.list(&g.Hosts, nil)(p, e[1])
+		for i, h := range g.Hosts {
+			if err := checkHost(h); err != nil {
+				d.fail(e[1].Content[i], fmt.Sprintf("%s[%d]", p, i), h, err.Error(), "write host, user@host or user@host:port")
+			}
+		}
+		c.Groups = append(c.Groups, g)
+	}
+}
+
+func (c *Config) decodeHandlers(d *decoder, path string, n *yaml.Node) {
+	for _, e := range d.entries(n, path) {
+		h := &Handler{Name: e[0].Value, Line: e[0].Line}
+		p := join(path, h.Name)
+		if !validName.MatchString(h.Name) {
+			d.fail(e[0], p, h.Name, "bad handler name", "use letters, digits, '.', '_' and '-'")
+		}
+		seen := d.mapping(e[1], p, []field{
+			{"type", d.str(&h.Type)},
+			{"stream", d.str(&h.Stream)},
+		})
+		switch {
+		case seen["type"] == nil:
+			d.fail(e[0], p+".type", "", "missing handler type", "add type: one of "+strings.Join(HandlerTypes, ", "))
+		case !slices.Contains(HandlerTypes, h.Type):
+			d.fail(seen["type"], p+".type", h.Type, "unknown handler type", "use one of "+strings.Join(HandlerTypes, ", "))
+		}
+		if k := seen["stream"]; k != nil && h.Stream != "stdout" && h.Stream != "stderr" {
+			d.fail(k, p+".stream", h.Stream, "unknown stream", "use stdout or stderr")
+		}
+		c.Handlers = append(c.Handlers, h)
+	}
+}
+
+func (c *Config) decodeCommands(d *decoder, path string, n *yaml.Node) {
+	for _, e := range d.entries(n, path) {
+		cmd := &Command{Name: e[0].Value, Line: e[0].Line}
+		p := join(path, cmd.Name)
+		switch {
+		case !validName.MatchString(cmd.Name):
+			d.fail(e[0], p, cmd.Name, "bad command name", "use letters, digits, '.', '_' and '-', starting with a letter or digit")
+		case slices.Contains(Reserved, cmd.Name):
+			d.fail(e[0], p, cmd.Name, "command name is reserved for a built-in subcommand", "rename it, e.g. "+cmd.Name+"-check")
+		}
+		var header string
+		var okCodes []string
+		var okLines []int
+		var alertNodes *yaml.Node
+		seen := d.mapping(e[1], p, []field{
+			{"doc", d.str(&cmd.Doc)},
+			{"cmd", d.str(&cmd.Cmd)},
+			{"key", d.str(&cmd.Key)},
+			{"servers", d.list(&cmd.Servers, &cmd.serverLines)},
+			{"local", d.boolean(&cmd.Local)},
+			{"schedule", d.str(&cmd.Schedule)},
+			{"timeout", d.duration(&cmd.Timeout, false)},
+			{"header", d.str(&header)},
+			{"header-line", d.integer(&cmd.HeaderLine, 1, "2")},
+			{"skip-lines", d.integer(&cmd.SkipLines, 0, "1")},
+			{"ok-exit-codes", d.list(&okCodes, &okLines)},
+			{"alerts", func(_ string, v *yaml.Node) { alertNodes = v }},
+		})
+		if seen["cmd"] == nil || strings.TrimSpace(cmd.Cmd) == "" {
+			d.fail(e[0], p+".cmd", "", "missing cmd: the shell line to run", `add cmd: "df -hP"`)
+		}
+		if seen["servers"] == nil && !cmd.Local {
+			d.fail(e[0], p+".servers", "", "missing servers: where to run the command",
+				"add servers: [GROUP] (a group from groups:), servers: [localhost], or local: true")
+		}
+		if seen["servers"] != nil && cmd.Local {
+			d.fail(seen["local"], p+".local", "true", "local: true runs on this machine, so servers: makes no sense", "remove one of them")
+		}
+		switch header {
+		case "", "auto":
+		case "none":
+			cmd.NoHeader = true
+		default:
+			d.fail(seen["header"], p+".header", header, "unknown header mode", "use auto (find the header row) or none (one value per line, column \"value\")")
+		}
+		for i, s := range okCodes {
+			var v int
+			if _, err := fmt.Sscanf(s, "%d", &v); err != nil || v < 0 || v > 255 || fmt.Sprint(v) != s {
+				d.fail(seen["ok-exit-codes"], fmt.Sprintf("%s.ok-exit-codes[%d]", p, i), s, "not an exit status", "list whole numbers 0-255, e.g. [0, 1]")
+				continue
+			}
+			cmd.OKExitCodes = append(cmd.OKExitCodes, v)
+		}
+		_ = okLines
+		if len(cmd.OKExitCodes) == 0 {
+			cmd.OKExitCodes = []int{0}
+		}
+		if alertNodes != nil {
+			c.decodeAlerts(d, p+".alerts", alertNodes, cmd, header == "")
+		}
+		c.Commands = append(c.Commands, cmd)
+	}
+}
+
+func (c *Config) decodeAlerts(d *decoder, path string, n *yaml.Node, cmd *Command, headerAuto bool) {
+	if n.Tag == "!!null" {
+		return
+	}
+	if n.Kind != yaml.SequenceNode {
+		d.fail(n, path, short(n), "alerts is a list of rules", "start each rule with '- column: ...'")
+		return
+	}
+	withColumn, without := 0, 0
+	names := map[string]int{}
+	for i, an := range n.Content {
+		p := fmt.Sprintf("%s[%d]", path, i)
+		var column, vtype, trigger, clear, msg, severity, name string
+		var hlines []int
+		r := &alerts.Rule{For: 1, Severity: alerts.SeverityCritical}
+		seen := d.mapping(an, p, []field{
+			{"name", d.str(&name)},
+			{"column", d.str(&column)},
+			{"value-type", d.str(&vtype)},
+			{"trigger", d.str(&trigger)},
+			{"clear", d.str(&clear)},
+			{"for", d.integer(&r.For, 1, "2")},
+			{"msg", d.str(&msg)},
+			{"handlers", d.list(&r.Handlers, &hlines)},
+			{"mute-for", d.duration(&r.MuteFor, true)},
+			{"repeat", d.duration(&r.Repeat, true)},
+			{"severity", d.str(&severity)},
+		})
+		if an.Kind != yaml.MappingNode {
+			continue
+		}
+		if column == "" {
+			without++
+			column = alerts.ValueColumn
+		} else {
+			withColumn++
+		}
+		r.Column = column
+		if seen["value-type"] != nil {
+			t, err := parse.ParseType(vtype)
+			if err != nil {
+				d.fail(seen["value-type"], p+".value-type", vtype, "unknown value type", "use one of "+typeNames())
+			}
+			r.Type = t
+		}
+		if seen["trigger"] == nil || trigger == "" {
+			d.fail(an, p+".trigger", "", "missing trigger: the condition that fires the alert", alerts.TriggerHelp)
+		} else if tr, err := alerts.ParseTrigger(trigger, r.Type); err != nil {
+			d.fail(seen["trigger"], p+".trigger", trigger, "invalid trigger: "+err.Error(), alerts.TriggerHelp)
+		} else {
+			r.Trigger = tr
+		}
+		if clear != "" {
+			if tr, err := alerts.ParseTrigger(clear, r.Type); err != nil {
+				d.fail(seen["clear"], p+".clear", clear, "invalid clear condition: "+err.Error(), alerts.TriggerHelp)
+			} else {
+				r.Clear = tr
+			}
+		}
+		switch severity {
+		case "", "critical":
+		case "warning":
+			r.Severity = alerts.SeverityWarning
+		default:
+			d.fail(seen["severity"], p+".severity", severity, "unknown severity", "use warning or critical")
+		}
+		if msg != "" {
+			t, err := template.New(p).Funcs(alerts.MsgFuncs).Option("missingkey=error").Parse(msg)
+			if err == nil {
+				err = t.Execute(discard{}, alerts.MsgData{})
+			}
+			if err != nil {
+				d.fail(seen["msg"], p+".msg", msg, "bad message template: "+templateErr(err),
+					"fields: {{.Host}} {{.Key}} {{.Column}} {{.Value}} {{.Raw}} {{.Trigger}} {{.Severity}} {{.Command}} {{.Row.Get \"Avail\"}}")
+			} else {
+				r.Msg = t
+			}
+		}
+		if len(r.Handlers) == 0 {
+			r.Handlers = []string{DefaultHandler}
+			hlines = []int{an.Line}
+		}
+		cmd.handlerLines = append(cmd.handlerLines, hlines)
+		r.Name = name
+		if r.Name == "" && r.Trigger != nil {
+			r.Name = column + " " + r.Trigger.String()
+		}
+		if line, dup := names[r.Name]; dup && r.Name != "" {
+			d.fail(an, p+".name", r.Name, fmt.Sprintf("two alerts of this command have the same name (first on line %d)", line), "give one a distinct name:")
+		}
+		names[r.Name] = an.Line
+		cmd.Alerts = append(cmd.Alerts, r)
+	}
+	if without > 0 && headerAuto && withColumn == 0 && cmd.Key == "" {
+		cmd.NoHeader = true // e.g. `echo true`: the whole output is the value
+	} else if without > 0 && !cmd.NoHeader {
+		d.fail(n, path, "", "an alert has no column, but the output is read as a table",
+			`add column: "<header>" to each alert, or header: none to read the output as one value per line`)
+	}
+}
+
+func typeNames() string {
+	names := make([]string, len(parse.Types))
+	for i, t := range parse.Types {
+		names[i] = string(t)
+	}
+	return strings.Join(names, ", ")
+}
+
+// templateErr strips text/template's "template: NAME:" prefix, which repeats
+// the key path.
+func templateErr(err error) string {
+	s := err.Error()
+	if i := strings.Index(s, ": "); i >= 0 && strings.HasPrefix(s, "template: ") {
+		s = s[i+2:]
+		if j := strings.Index(s, ": "); j >= 0 {
+			s = s[j+2:]
+		}
+	}
+	return s
+}
+
+type discard struct{}
+
+func (discard) Write(p []byte) (int, error) { return len(p), nil }

@@ -1,0 +1,74 @@
+// Package parse turns the text output of a command into a Table of typed
+// cells. It never panics on any input and knows nothing about where the text
+// came from.
+//
+// This file is the contract the rest of serverstats codes against
+// (config/, alerts/, cmd/). Keep these names and signatures stable.
+package parse
+
+// Type names how a cell's raw text is read.
+type Type string
+
+// The value types a rule may name with `value-type:`.
+const (
+	TypeAuto     Type = ""         // guess from the text (serverstats parse without --type)
+	TypeString   Type = "string"   // the text itself, trimmed
+	TypeNumber   Type = "number"   // signed integer or decimal: -5, 1.5, 9223372036854775807
+	TypePercent  Type = "percent"  // 93%, 93, 0.5%; Num holds 93 for "93%"
+	TypeBytes    Type = "bytes"    // 1.9G, 1.9Gi, 23Gi, 4.1k, 0B, 1024 (plain = bytes); Num holds bytes
+	TypeBool     Type = "bool"     // true/false, yes/no, on/off, 1/0 (case-insensitive)
+	TypeDuration Type = "duration" // 1:08, 3 days, 2:03, 01:02:03, 1h30m, 90s; Num holds seconds
+)
+
+// Types lists the named types in the order shown to users.
+var Types = []Type{TypeString, TypeNumber, TypePercent, TypeBytes, TypeBool, TypeDuration}
+
+// Value is one typed cell.
+//
+// Exactly one of the payload fields is meaningful, chosen by Type:
+// Num (number, percent, bytes, duration in seconds), Str (string), Bool (bool).
+// Integers that fit in int64 are also held exactly in Int with IsInt set, so
+// 64-bit counters near 2^63 round-trip without loss.
+type Value struct {
+	Type Type
+	Raw  string // the cell text as it appeared (trimmed)
+	Null bool   // a placeholder cell: "", "-", "?", "--", "n/a"
+	// Invalid is set when Raw did not parse as Type (ParseValue also
+	// returned an error): there is no payload, Float reports false and
+	// JSON gives Raw.
+	Invalid bool
+	Num     float64
+	Int     int64
+	IsInt   bool
+	Str     string
+	Bool    bool
+}
+
+// Options says how to find the table in a command's output. The zero value
+// guesses well.
+type Options struct {
+	// NoHeader reads the whole output as values with no header: the table
+	// has one column named "value" and one row per non-blank line (the line,
+	// trimmed).
+	NoHeader bool
+	// HeaderLine is the 1-based line holding the header, counted after
+	// SkipLines; 0 means guess.
+	HeaderLine int
+	// SkipLines drops this many leading lines before anything else.
+	SkipLines int
+}
+
+// Table is a parsed command output. A column is addressed by its header text
+// (exact, e.g. "Mounted on", "Use%") or by its 1-based position "#N". A
+// column with no header text (the first column of `free`) gets the name "#N".
+type Table struct {
+	Header []string
+	Rows   []Row
+}
+
+// Row is one logical row; a wrapped row (df's long device names) is rejoined.
+type Row struct {
+	Line  int      // 1-based input line where the row starts
+	Cells []string // raw cell text, trimmed; len(Cells) == len(Header); missing cells are ""
+	Short bool     // the row had fewer cells than the header
+}

@@ -1,0 +1,219 @@
+package parse
+
+import (
+	"strconv"
+	"strings"
+)
+
+// ParseValue reads one cell's text as type t. The text is trimmed first and
+// kept in Value.Raw, also when parsing fails.
+//
+// A placeholder ("", "-", "--", "?", "??", "n/a") is a null
+// Value of type t, for every type, and not an error. TypeAuto guesses the type in
+// this order: number, percent ("93%"), bool words (true/false, yes/no,
+// on/off), bytes with a unit ("1.9G", "0B"), duration ("1:08", "1h30m"),
+// else string; bare 0/1 are numbers, not bools, in that mode.
+//
+// A text that does not read as t gives the error
+// `cannot parse "9x%" as percent` (a *ValueError); the value then has Invalid
+// set and no payload: Float reports false, never a silent zero.
+func ParseValue(raw string, t Type) (Value, error) {
+	return parseValue(raw, t, false)
+}
+
+// parseValue is ParseValue with the base of one-letter size suffixes
+// chosen by the caller (si: powers of 1000).
+func parseValue(raw string, t Type, si bool) (Value, error) {
+	s := strings.TrimSpace(raw)
+	v := Value{Type: t, Raw: s}
+	if isPlaceholder(s) {
+		v.Null = true
+		return v, nil
+	}
+	switch t {
+	case TypeAuto:
+		return inferValue(s, si), nil
+	case TypeString:
+		v.Str = s
+		return v, nil
+	case TypeNumber:
+		if f, i, isInt, ok := parseNumber(s); ok {
+			v.Num, v.Int, v.IsInt = f, i, isInt
+			return v, nil
+		}
+	case TypePercent:
+		if f, i, isInt, ok := parsePercent(s); ok {
+			v.Num, v.Int, v.IsInt = f, i, isInt
+			return v, nil
+		}
+	case TypeBytes:
+		if f, i, isInt, ok := parseBytes(s, si); ok {
+			v.Num, v.Int, v.IsInt = f, i, isInt
+			return v, nil
+		}
+	case TypeBool:
+		if b, ok := parseBool(s); ok {
+			v.Bool = b
+			return v, nil
+		}
+	case TypeDuration:
+		if f, ok := parseDuration(s); ok {
+			v.Num = f
+			v.Int, v.IsInt = wholeInt(f)
+			return v, nil
+		}
+	}
+	v.Invalid = true
+	return v, &ValueError{Raw: s, Type: t}
+}
+
+// inferValue guesses the type of a non-placeholder text.
+func inferValue(s string, si bool) Value {
+	v := Value{Raw: s}
+	if f, i, isInt, ok := parseNumber(s); ok {
+		v.Type, v.Num, v.Int, v.IsInt = TypeNumber, f, i, isInt
+		return v
+	}
+	if strings.HasSuffix(s, "%") {
+		if f, i, isInt, ok := parsePercent(s); ok {
+			v.Type, v.Num, v.Int, v.IsInt = TypePercent, f, i, isInt
+			return v
+		}
+	}
+	if b, ok := parseBoolWord(s); ok {
+		v.Type, v.Bool = TypeBool, b
+		return v
+	}
+	if f, i, isInt, ok := parseBytes(s, si); ok {
+		v.Type, v.Num, v.Int, v.IsInt = TypeBytes, f, i, isInt
+		return v
+	}
+	if f, ok := parseDuration(s); ok {
+		v.Type, v.Num = TypeDuration, f
+		v.Int, v.IsInt = wholeInt(f)
+		return v
+	}
+	v.Type, v.Str = TypeString, s
+	return v
+}
+
+// isPlaceholder reports whether a cell stands for "no value".
+func isPlaceholder(s string) bool {
+	switch s {
+	case "", "-", "--", "?", "??":
+		return true
+	}
+	return strings.EqualFold(s, "n/a")
+}
+
+// parsePercent reads "93%", "93", "0.5%", "-3 %" into 93, 93, 0.5, -3.
+func parsePercent(s string) (float64, int64, bool, bool) {
+	if rest, ok := strings.CutSuffix(s, "%"); ok {
+		s = strings.TrimRight(rest, " ")
+	}
+	return parseNumber(s)
+}
+
+// parseBool reads bool words and 1/0, case-insensitively.
+func parseBool(s string) (bool, bool) {
+	switch s {
+	case "1":
+		return true, true
+	case "0":
+		return false, true
+	}
+	return parseBoolWord(s)
+}
+
+// parseBoolWord reads true/false, yes/no, on/off, case-insensitively.
+func parseBoolWord(s string) (bool, bool) {
+	switch strings.ToLower(s) {
+	case "true", "yes", "on":
+		return true, true
+	case "false", "no", "off":
+		return false, true
+	}
+	return false, false
+}
+
+// wholeInt gives f as an int64 when it is a whole number in range.
+func wholeInt(f float64) (int64, bool) {
+	if f == float64(int64(f)) && f > -9.2e18 && f < 9.2e18 {
+		return int64(f), true
+	}
+	return 0, false
+}
+
+// Float returns the numeric view of a number, percent, bytes or duration
+// (seconds) value; ok is false for strings, bools and nulls.
+func (v Value) Float() (float64, bool) {
+	if v.Null || v.Invalid {
+		return 0, false
+	}
+	switch v.Type {
+	case TypeNumber, TypePercent, TypeBytes, TypeDuration:
+		return v.Num, true
+	}
+	return 0, false
+}
+
+// String returns a short display form for messages and tables: the raw
+// text when there is one ("93%", "1.9G", "3 days, 2:03"), else a form built
+// from the payload, and "null" for an empty placeholder.
+func (v Value) String() string {
+	if v.Raw != "" {
+		return v.Raw
+	}
+	if v.Null {
+		return "null"
+	}
+	switch v.Type {
+	case TypeString:
+		return v.Str
+	case TypeBool:
+		return strconv.FormatBool(v.Bool)
+	case TypePercent:
+		return v.numString() + "%"
+	case TypeBytes:
+		return formatBytes(v.Num)
+	case TypeDuration:
+		return v.numString() + "s"
+	}
+	return v.numString()
+}
+
+func (v Value) numString() string {
+	if v.IsInt {
+		return strconv.FormatInt(v.Int, 10)
+	}
+	return formatFloat(v.Num)
+}
+
+func formatFloat(f float64) string {
+	return strconv.FormatFloat(f, 'f', -1, 64)
+}
+
+// JSON returns the value for encoding/json: nil for a null, int64 for
+// whole numbers that fit (exact up to 2^63-1), float64 for other numbers
+// (percent without "%", bytes, duration in seconds), bool, or string. A
+// value that failed to parse gives its raw text.
+func (v Value) JSON() any {
+	if v.Null {
+		return nil
+	}
+	if v.Invalid {
+		return v.Raw
+	}
+	switch v.Type {
+	case TypeNumber, TypePercent, TypeBytes, TypeDuration:
+		if v.IsInt {
+			return v.Int
+		}
+		return v.Num
+	case TypeBool:
+		return v.Bool
+	case TypeString:
+		return v.Str
+	}
+	return v.Raw
+}
