@@ -450,8 +450,8 @@ func (s *SSH) connect(ctx context.Context, hc hostConfig, depth int) (*sshConn, 
 			cc.Close()
 		}
 		closeAll()
-		if hk.verdict != nil {
-			return nil, hk.verdict
+		if verdict, _ := hk.result(); verdict != nil {
+			return nil, verdict
 		}
 		return nil, s.dialErr(ctx, addr, ctx.Err())
 	}
@@ -481,8 +481,9 @@ func (s *SSH) dialErr(ctx context.Context, addr string, err error) error {
 
 // handshakeErr classifies a failed SSH handshake.
 func (s *SSH) handshakeErr(hc hostConfig, hk *hostKeyCheck, auth *authSet, err error) error {
-	if hk.verdict != nil {
-		return hk.verdict
+	verdict, passed := hk.result()
+	if verdict != nil {
+		return verdict
 	}
 	var neg *ssh.AlgorithmNegotiationError
 	if errors.As(err, &neg) && strings.Contains(neg.What, "host key") && len(hk.algorithms) > 0 {
@@ -490,7 +491,7 @@ func (s *SSH) handshakeErr(hc hostConfig, hk *hostKeyCheck, auth *authSet, err e
 			hc.addr(), ErrHostKeyChanged, s.knownHosts, strings.Join(hk.knownTypes, ", "), strings.Join(neg.RequestedAlgorithms, ", "), hk.lookup, s.knownHosts)
 	}
 	msg := err.Error()
-	if hk.passed && (strings.Contains(msg, "unable to authenticate") || strings.Contains(msg, "no supported methods remain") || strings.Contains(msg, "Too many authentication failures")) {
+	if passed && (strings.Contains(msg, "unable to authenticate") || strings.Contains(msg, "no supported methods remain") || strings.Contains(msg, "Too many authentication failures")) {
 		return fmt.Errorf("log in as %s on %s: %w: the server accepted none of: %s", hc.user, hc.addr(), ErrAuth, auth.describe())
 	}
 	return fmt.Errorf("handshake with %s: %w: %w", hc.addr(), ErrConnect, err)

@@ -76,7 +76,7 @@ func (s *SSH) hostKeyCheck(hc hostConfig) (*hostKeyCheck, error) {
 	// asked for a key of a known type (an ed25519 entry must not get an RSA
 	// key offered first and refused as "changed").
 	var ke *knownhosts.KeyError
-	if err := db(checkAddr, probeAddr, probeKey{}); errors.As(err, &ke) {
+	if err := db(checkAddr, probeAddr(), probeKey{}); errors.As(err, &ke) {
 		for _, k := range ke.Want {
 			if t := k.Key.Type(); !slices.Contains(h.knownTypes, t) {
 				h.knownTypes = append(h.knownTypes, t)
@@ -179,7 +179,7 @@ func (s *SSH) addKnownHost(hc hostConfig, checkAddr string, key ssh.PublicKey) e
 		return fail(err)
 	}
 	var ke *knownhosts.KeyError
-	switch err := db(checkAddr, probeAddr, key); {
+	switch err := db(checkAddr, probeAddr(), key); {
 	case err == nil:
 		return nil // added meanwhile
 	case errors.As(err, &ke) && len(ke.Want) > 0:
@@ -259,7 +259,7 @@ func hostKeyAlgorithms(types []string) []string {
 
 // probeAddr stands in for the remote address when asking the known_hosts
 // database about a host (the host name is what is looked up).
-var probeAddr net.Addr = &net.TCPAddr{IP: net.IPv4zero, Port: 22}
+func probeAddr() net.Addr { return &net.TCPAddr{IP: net.IPv4zero, Port: 22} }
 
 // probeKey is a public key that matches nothing, used to make the
 // known_hosts database list the keys it has for a host.

@@ -22,7 +22,7 @@ func (c *Config) decode(d *decoder, n *yaml.Node) {
 		{"groups", func(p string, v *yaml.Node) { c.decodeGroups(d, p, v) }},
 		{"handlers", func(p string, v *yaml.Node) { c.decodeHandlers(d, p, v) }},
 		{"on-command-failure", func(p string, v *yaml.Node) {
-			d.mapping(v, p, []field{{"handlers", d.list(&c.OnCommandFailure.Handlers, nil)}})
+			d.mapping(v, p, []field{{"handlers", d.list(&c.OnCommandFailure.Handlers, &c.OnCommandFailure.lines)}})
 		}},
 		{"commands", func(p string, v *yaml.Node) { c.decodeCommands(d, p, v) }},
 	})

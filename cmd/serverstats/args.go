@@ -37,12 +37,12 @@ type switchDoc struct {
 }
 
 var switches = []switchDoc{
-	{"-c", "--config", "FILE", "config file (default: $SERVERSTATS_CONFIG, ./serverstats.yaml, ~/.config/serverstats/config.yaml, /etc/serverstats/config.yaml)", true},
-	{"-a", "--alerts", "", "evaluate the rules and send what fires to the handlers and on-command-failure", false},
+	{"-c", "--config", "FILE", "config file (where else it is looked for: below)", true},
+	{"-a", "--alerts", "", "evaluate the rules; send what fires to the handlers and on-command-failure", false},
 	{"", "--no-alerts", "", "only print the tables (the default)", false},
 	{"", "--json", "", "print one JSON document instead of tables", false},
 	{"", "--raw", "", "print each server's raw output instead of a parsed table", false},
-	{"", "--no-color", "", "never colour the output (colour is used only on a terminal, never with NO_COLOR set)", false},
+	{"", "--no-color", "", "never colour the output (colour: only on a terminal, never with NO_COLOR)", false},
 	{"", "--type", "T", "parse: read cells as T (string, number, percent, bytes, bool, duration); default: guess", true},
 	{"", "--column", "C", "parse: show only column C (header text or #N)", true},
 	{"", "--no-header", "", "parse: the output has no header; one value per line", false},

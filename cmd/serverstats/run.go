@@ -144,6 +144,9 @@ func (a *app) usageWith(w io.Writer, cfg *config.Config, cfgErr error) {
 		fmt.Fprintf(w, "Valid commands are listed from the config, which could not be loaded:\n  %s\n", strings.ReplaceAll(cfgErr.Error(), "\n", "\n  "))
 	}
 	fmt.Fprintln(w)
+	fmt.Fprintln(w, "Config: -c FILE, else $SERVERSTATS_CONFIG, else the first of ./serverstats.yaml,")
+	fmt.Fprintln(w, "~/.config/serverstats/config.yaml, /etc/serverstats/config.yaml.")
+	fmt.Fprintln(w)
 	fmt.Fprintln(w, "Exit codes: 0 OK; 1 WARNING (a warning rule fired); 2 CRITICAL (a critical rule fired, or a bad")
 	fmt.Fprintln(w, "command line or config); 3 UNKNOWN (a host could not be checked: unreachable, timed out, auth")
 	fmt.Fprintln(w, "failed, or an exit status not in ok-exit-codes; or a cell could not be read). When several")
