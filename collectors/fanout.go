@@ -14,7 +14,8 @@ const DefaultParallel = 64
 // when parallel <= 0), using the collector pick returns for each target (for
 // example a *Local for Local targets and an *SSH for the rest). It returns one
 // Result per target, in the order of targets whatever the order they finish
-// in. progress, if not nil, is called after each target finishes with the
+// in; each Result.Target is what the collector returned (the SSH collector
+// fills in the resolved host, port and user). progress, if not nil, is called after each target finishes with the
 // number done so far and the total; calls are serialised and done increases
 // by one each time. A nil collector or a panicking one gives that target a
 // Result with Err set instead of breaking the others.
@@ -65,6 +66,8 @@ func runOne(ctx context.Context, pick func(Target) Collector, t Target, cmd stri
 		return Result{Target: t, Err: fmt.Errorf("run command on %s: %w: no collector for this target", t.Name, ErrConnect)}
 	}
 	res = c.Run(ctx, t, cmd)
-	res.Target = t
+	if res.Target.Name == "" {
+		res.Target = t // collectors may fill in resolved details, but must keep the name
+	}
 	return res
 }

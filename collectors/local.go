@@ -29,9 +29,9 @@ var _ Collector = (*Local)(nil)
 // Run runs cmd with the shell and returns its output and exit status. A
 // non-zero exit is a result (Err nil); a shell that cannot be started wraps
 // ErrConnect; a command stopped at the timeout or by ctx wraps ErrTimeout.
-func (l *Local) Run(ctx context.Context, t Target, cmd string) Result {
+func (l *Local) Run(ctx context.Context, t Target, cmd string) (res Result) {
 	start := time.Now()
-	res := Result{Target: t}
+	res.Target = t
 	defer func() { res.Duration = time.Since(start) }()
 
 	limit := l.CommandTimeout

@@ -178,9 +178,9 @@ func NewSSH(opts SSHOptions) (*SSH, error) {
 // with Host, Port and User resolved (ssh_config, options, defaults). Run
 // returns within ConnectTimeout + CommandTimeout + about a second, whatever
 // the server does.
-func (s *SSH) Run(ctx context.Context, t Target, cmd string) Result {
+func (s *SSH) Run(ctx context.Context, t Target, cmd string) (res Result) {
 	start := time.Now()
-	res := Result{Target: t}
+	res.Target = t
 	defer func() { res.Duration = time.Since(start) }()
 
 	hc, err := s.resolve(t, "")
@@ -203,9 +203,9 @@ func (s *SSH) Run(ctx context.Context, t Target, cmd string) Result {
 }
 
 // runCommand runs cmd in a new session of client, bounded by CommandTimeout
-// and ctx. On timeout it signals the remote command (SIGKILL: OpenSSH's sshd
-// delivers it to the command's process), closes the session and the
-// connection, and returns without waiting more than killGrace.
+// and ctx. On timeout it stops the remote command (see stopRemote), closes
+// the connection and returns, whatever the server does, within killGrace
+// plus a little.
 func (s *SSH) runCommand(ctx context.Context, client *ssh.Client, hc hostConfig, cmd string, res *Result) {
 	limit := s.opts.CommandTimeout
 	cctx, cancel := context.WithTimeout(ctx, limit)
@@ -229,21 +229,13 @@ func (s *SSH) runCommand(ctx context.Context, client *ssh.Client, hc hostConfig,
 	select {
 	case err = <-done:
 	case <-cctx.Done():
-		var sess *ssh.Session
 		select {
-		case sess = <-sessCh:
+		case sess := <-sessCh:
+			s.stopRemote(client, sess, hc, time.Now().Add(killGrace))
 		default:
 		}
-		if sess != nil {
-			// Best effort, without blocking: the server may not be reading.
-			go func() {
-				_ = sess.Signal(ssh.SIGKILL)
-				_ = sess.Close()
-			}()
-			waitOrTimeout(done, 100*time.Millisecond) // let the signal go out
-		}
 		_ = client.Close()
-		waitOrTimeout(done, killGrace)
+		waitOrTimeout(done, 100*time.Millisecond)
 		fillOutput(res, stdout, stderr)
 		res.Err = timeoutErr(ctx, limit)
 		s.log.Debug("command timed out", "target", res.Target.Name, "after", limit)
@@ -263,6 +255,45 @@ func (s *SSH) runCommand(ctx context.Context, client *ssh.Client, hc hostConfig,
 		res.Err = err
 	default:
 		res.Err = fmt.Errorf("run command on %s: %w: %w", hc.addr(), ErrConnect, err)
+	}
+}
+
+// reapScript runs in a second session on the connection of a timed-out
+// command. Its parent ($PPID) is the sshd process serving this connection,
+// whose other children are the shells of the connection's sessions, each
+// the leader of its own process group (sshd calls setsid): killing those
+// groups kills the timed-out command with everything it started in the
+// background. It needs a POSIX shell and pgrep or ps on the server; where
+// it fails, only the signal below was sent.
+const reapScript = `for p in $(pgrep -P "$PPID" 2>/dev/null || ps -o pid= --ppid "$PPID" 2>/dev/null); do ` +
+	`[ "$p" = "$$" ] || kill -KILL -- "-$p" "$p" 2>/dev/null; done; true`
+
+// stopRemote stops a timed-out remote command, giving up at deadline. It
+// sends SIGKILL over the session, which OpenSSH delivers to the command's
+// process, except for root logins (no privilege separation after login, so
+// sshd refuses signals) and only to that process, not to its children; then
+// it runs reapScript in a second session to kill the command's whole
+// process group.
+func (s *SSH) stopRemote(client *ssh.Client, sess *ssh.Session, hc hostConfig, deadline time.Time) {
+	finished := make(chan struct{})
+	go func() {
+		defer close(finished)
+		_ = sess.Signal(ssh.SIGKILL)
+		reaper, err := client.NewSession()
+		if err != nil {
+			return
+		}
+		defer reaper.Close()
+		if err := reaper.Run(reapScript); err != nil {
+			s.log.Debug("could not kill the timed-out command's processes", "host", hc.addr(), "err", err)
+		}
+	}()
+	t := time.NewTimer(time.Until(deadline))
+	defer t.Stop()
+	select {
+	case <-finished:
+	case <-t.C:
+		s.log.Debug("gave up killing the timed-out command's processes", "host", hc.addr())
 	}
 }
 

@@ -265,6 +265,8 @@ func probeAddr() net.Addr { return &net.TCPAddr{IP: net.IPv4zero, Port: 22} }
 // known_hosts database list the keys it has for a host.
 type probeKey struct{}
 
-func (probeKey) Type() string                           { return "serverstats-probe" }
-func (probeKey) Marshal() []byte                        { return []byte("\x00\x00\x00\x11serverstats-probe") }
-func (probeKey) Verify(_ []byte, _ *ssh.Signature) error { return errors.New("probe key verifies nothing") }
+func (probeKey) Type() string    { return "serverstats-probe" }
+func (probeKey) Marshal() []byte { return []byte("\x00\x00\x00\x11serverstats-probe") }
+func (probeKey) Verify(_ []byte, _ *ssh.Signature) error {
+	return errors.New("probe key verifies nothing")
+}

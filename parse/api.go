@@ -56,6 +56,12 @@ type Options struct {
 	HeaderLine int
 	// SkipLines drops this many leading lines before anything else.
 	SkipLines int
+	// Header is a header line to use for output that prints none (who,
+	// du): its words name the columns and their positions should line up
+	// with the data as the command would print a header ("NAME     LINE
+	// TIME"). Every non-blank line after SkipLines is then a row.
+	// HeaderLine, when set, wins.
+	Header string
 }
 
 // Table is a parsed command output. A column is addressed by its header text

@@ -2,138 +2,196 @@ package parse
 
 import (
 	"fmt"
-	"strconv"
+	"runtime/debug"
 	"strings"
 )
 
-// ParseTable reads a command's output into a Table. It never panics: an
-// internal failure is returned as an error.
+// ParseTable reads a command's output into a Table.
+//
+// The header line is Options.HeaderLine, else Options.Header (given text,
+// for output that prints none), else the line findHeader guesses (see
+// header.go). The rows are the non-blank lines under the header up to the
+// first blank line; lines equal to the header or to the title lines above
+// it (vmstat and iostat repeat them) are left out, and after a blank line
+// the rows resume only where the header is repeated, so legends, footers
+// ("334 loaded units listed.") and other tables are not rows. Rule lines
+// ("-----") are left out too.
+//
+// Columns come from the header words and the data alignment (columns.go),
+// cells from a per-row fit (assign.go): values may hold spaces, the last
+// column takes the rest of the line, and a row wrapped over two lines
+// (busybox df's long device names) is joined back.
+//
+// It never panics: an internal failure is returned as an error.
 func ParseTable(text string, opt Options) (t *Table, err error) {
 	defer func() {
 		if r := recover(); r != nil {
-			t, err = nil, fmt.Errorf("parse: internal error: %v", r)
+			t, err = nil, fmt.Errorf("internal error parsing table: %v\n%s", r, debug.Stack())
 		}
 	}()
 	return parseTable(text, opt)
 }
 
 func parseTable(text string, opt Options) (*Table, error) {
-	lines := splitLines(text)
-	if opt.SkipLines < 0 || opt.HeaderLine < 0 {
-		return nil, fmt.Errorf("skip-lines and header-line must not be negative")
+	if opt.SkipLines < 0 {
+		return nil, fmt.Errorf("skip-lines must not be negative, got %d", opt.SkipLines)
 	}
+	if opt.HeaderLine < 0 {
+		return nil, fmt.Errorf("header-line must not be negative, got %d", opt.HeaderLine)
+	}
+	lines := splitLines(text)
 	first := min(opt.SkipLines, len(lines))
 	if opt.NoHeader {
-		t := &Table{Header: []string{"value"}}
-		for n := first; n < len(lines); n++ {
-			s := strings.TrimSpace(lines[n])
-			if s != "" {
-				t.Rows = append(t.Rows, Row{Line: n + 1, Cells: []string{s}})
-			}
-		}
-		return t, nil
+		return valueTable(lines, first), nil
 	}
-	h := -1
-	if opt.HeaderLine > 0 {
-		h = first + opt.HeaderLine - 1
+	for i := first; i < len(lines); i++ {
+		lines[i] = expandTabs(lines[i])
+	}
+
+	var hdr string
+	var rowIdx []int
+	switch {
+	case opt.HeaderLine > 0:
+		h := first + opt.HeaderLine - 1
 		if h >= len(lines) {
-			return nil, fmt.Errorf("header line %d is past the end of the output (%d lines)", opt.HeaderLine, len(lines)-first)
+			return nil, fmt.Errorf("header-line %d is past the end of the output (%d lines)", opt.HeaderLine, len(lines)-first)
 		}
-	} else {
-		for n := first; n < len(lines); n++ {
-			if strings.TrimSpace(lines[n]) != "" {
-				h = n
-				break
+		if isBlank(lines[h]) {
+			return nil, fmt.Errorf("header-line %d is blank", opt.HeaderLine)
+		}
+		hdr = lines[h]
+		rowIdx = collectRows(lines, first, h)
+	case opt.Header != "":
+		hdr = expandTabs(strings.TrimRight(opt.Header, "\r\n"))
+		if isBlank(hdr) {
+			return nil, fmt.Errorf("header text is blank")
+		}
+		key := normalize(hdr)
+		for i := first; i < len(lines); i++ {
+			if !isBlank(lines[i]) && normalize(lines[i]) != key {
+				rowIdx = append(rowIdx, i)
 			}
 		}
+	default:
+		h, ok := findHeader(lines, first)
+		if !ok {
+			if len(lines) == first {
+				return nil, fmt.Errorf("no header line: the output is empty")
+			}
+			return nil, fmt.Errorf("no header line found (every line holds numbers); set header-line, or no-header for single values")
+		}
+		hdr = lines[h]
+		rowIdx = collectRows(lines, first, h)
 	}
-	if h < 0 {
-		return nil, fmt.Errorf("no header line: the output is empty")
+	return buildTable(lines, hdr, rowIdx), nil
+}
+
+// valueTable is the no-header table: one column "value", one row per
+// non-blank line.
+func valueTable(lines []string, first int) *Table {
+	t := &Table{Header: []string{"value"}}
+	for n := first; n < len(lines); n++ {
+		if s := strings.TrimSpace(lines[n]); s != "" {
+			t.Rows = append(t.Rows, Row{Line: n + 1, Cells: []string{s}})
+		}
 	}
-	t := &Table{Header: strings.Fields(lines[h])}
-	for n := h + 1; n < len(lines); n++ {
-		if strings.TrimSpace(lines[n]) == "" {
+	return t
+}
+
+// collectRows lists the indexes of the row lines of header line h.
+func collectRows(lines []string, first, h int) []int {
+	// The lines above the header in its block (titles, group lines) are
+	// left out when repeated, as is the header itself.
+	skip := map[string]bool{normalize(lines[h]): true}
+	for i := h - 1; i >= first && !isBlank(lines[i]); i-- {
+		skip[normalize(lines[i])] = true
+	}
+	hkey := normalize(lines[h])
+	var rows []int
+	var buf []token
+	in := true
+	for i := h + 1; i < len(lines); i++ {
+		l := lines[i]
+		if isBlank(l) {
+			in = false
 			continue
 		}
-		cells := splitN(lines[n], len(t.Header))
-		row := Row{Line: n + 1, Cells: cells}
-		if strings.Count(strings.Join(cells, "\x00"), "\x00") >= 0 && len(strings.Fields(lines[n])) < len(t.Header) {
-			row.Short = true
+		if !in {
+			in = normalize(l) == hkey
+			continue
 		}
-		t.Rows = append(t.Rows, row)
+		if skip[normalize(l)] {
+			continue
+		}
+		buf = tokenize(l, buf[:0])
+		if len(buf) == 0 || isRuleLine(l, buf) {
+			continue
+		}
+		rows = append(rows, i)
 	}
-	return t, nil
+	return rows
 }
 
-// splitLines splits text into lines without their line ends.
-func splitLines(text string) []string {
-	text = strings.TrimRight(text, "\r\n")
-	if text == "" {
-		return nil
+// buildTable lays out the columns and fills the rows.
+func buildTable(lines []string, hdr string, rowIdx []int) *Table {
+	htoks := tokenize(hdr, nil)
+	all := make([]token, 0, len(rowIdx)*12)
+	offs := make([]int, 0, len(rowIdx)+1)
+	for _, i := range rowIdx {
+		offs = append(offs, len(all))
+		all = tokenize(lines[i], all)
 	}
-	lines := strings.Split(text, "\n")
-	for i, l := range lines {
-		lines[i] = strings.TrimRight(l, "\r")
+	offs = append(offs, len(all))
+	rows := make([][]token, len(rowIdx))
+	for r := range rowIdx {
+		rows[r] = all[offs[r]:offs[r+1]:offs[r+1]]
 	}
-	return lines
-}
 
-// splitN splits a line on whitespace into n cells, the last taking the
-// rest of the line.
-func splitN(line string, n int) []string {
-	cells := make([]string, n)
-	rest := strings.TrimSpace(line)
-	for i := 0; i < n && rest != ""; i++ {
-		if i == n-1 {
-			cells[i] = rest
-			break
-		}
-		j := strings.IndexAny(rest, " \t")
-		if j < 0 {
-			cells[i] = rest
-			rest = ""
-			break
-		}
-		cells[i] = rest[:j]
-		rest = strings.TrimLeft(rest[j:], " \t")
-	}
-	return cells
-}
-
-// Column finds a column by its exact header text, else by its 1-based
-// position written "#N". ok is false when there is no such column.
-func (t *Table) Column(name string) (int, bool) {
-	if t == nil {
-		return 0, false
-	}
-	for i, h := range t.Header {
-		if h == name {
-			return i, true
+	cols := buildColumns(hdr, htoks, rows)
+	t := &Table{Header: make([]string, len(cols))}
+	for i, c := range cols {
+		t.Header[i] = c.name
+		if c.name == "" {
+			t.Header[i] = fmt.Sprintf("#%d", i+1)
 		}
 	}
-	if rest, ok := strings.CutPrefix(name, "#"); ok {
-		if n, err := strconv.Atoi(rest); err == nil && n >= 1 && n <= len(t.Header) {
-			return n - 1, true
+	if len(cols) == 0 {
+		return t
+	}
+	k := len(cols)
+	a := &assigner{cols: cols}
+	spans := make([]cellSpan, k)
+	slab := make([]string, len(rows)*k)
+	t.Rows = make([]Row, 0, len(rows))
+	filled := make([][2]int, 0, len(rows)) // first and last non-empty column
+	for r, toks := range rows {
+		line := lines[rowIdx[r]]
+		a.assign(toks, spans)
+		cells := slab[r*k : (r+1)*k : (r+1)*k]
+		lo, hi := -1, -1
+		for i, sp := range spans {
+			if sp.b > sp.a {
+				cells[i] = line[toks[sp.a].bs:toks[sp.b-1].be]
+				if lo < 0 {
+					lo = i
+				}
+				hi = i
+			}
 		}
+		// A row wrapped over two lines: this line continues the previous
+		// one, which stopped before this one's first cell.
+		if n := len(t.Rows); n > 0 && lo > 0 {
+			prev := &t.Rows[n-1]
+			pf := filled[n-1]
+			if pf[1] < lo && rowIdx[r] == rowIdx[r-1]+1 && prev.Line == rowIdx[r-1]+1 {
+				copy(prev.Cells[lo:], cells[lo:])
+				filled[n-1][1] = hi
+				prev.Short = cells[k-1] == ""
+				continue
+			}
+		}
+		t.Rows = append(t.Rows, Row{Line: rowIdx[r] + 1, Cells: cells, Short: cells[k-1] == ""})
+		filled = append(filled, [2]int{lo, hi})
 	}
-	return 0, false
-}
-
-// Value reads the cell of row r (0-based index in Rows) and column c
-// (0-based) as type typ. Errors are positioned:
-// `line 3, column "Use%": cannot parse "9x%" as percent`.
-func (t *Table) Value(r, c int, typ Type) (Value, error) {
-	if t == nil || r < 0 || r >= len(t.Rows) || c < 0 || c >= len(t.Header) {
-		return Value{Type: typ}, fmt.Errorf("no cell at row %d, column %d", r+1, c+1)
-	}
-	row := t.Rows[r]
-	raw := ""
-	if c < len(row.Cells) {
-		raw = row.Cells[c]
-	}
-	v, err := ParseValue(raw, typ)
-	if err != nil {
-		return v, &CellError{Line: row.Line, Column: t.Header[c], Err: err}
-	}
-	return v, nil
+	return t
 }

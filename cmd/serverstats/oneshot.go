@@ -39,6 +39,9 @@ func (a *app) oneShot(ctx context.Context, cfg *config.Config, cmd *config.Comma
 		return code
 	}
 	a.printTables(sw, o.raw, a.colour(o))
+	if len(names) > 0 {
+		fmt.Fprintln(a.stdout)
+	}
 	deliveries = a.deliver(ctx, cfg, names, groups, a.stdout)
 	for _, d := range deliveries {
 		if d.Err != nil {

@@ -120,20 +120,32 @@ func judge(cmd *config.Command, r collectors.Result, evaluate bool) *hostReport 
 	return h
 }
 
-// failureText describes why a host could not be checked.
+// failure says why a host could not be checked: a label for the output
+// (TIMED OUT, UNKNOWN, ERROR) and the reason. Both are "" for a good host.
+func (h *hostReport) failure() (label, reason string) {
+	switch {
+	case h.State == hostTimeout:
+		return "TIMED OUT", h.Result.Err.Error()
+	case h.State == hostUnknown:
+		return "UNKNOWN", h.Result.Err.Error()
+	case h.State == hostFailed:
+		return "ERROR", fmt.Sprintf("exit status %d", h.Result.ExitStatus)
+	case h.ParseErr != nil:
+		return "UNKNOWN", "cannot parse the output: " + h.ParseErr.Error()
+	}
+	return "", ""
+}
+
+// failureText is the failure as one output line, e.g. "ERROR: exit status 4".
 func (h *hostReport) failureText() string {
-	switch h.State {
-	case hostTimeout:
-		return "TIMED OUT: " + h.Result.Err.Error()
-	case hostUnknown:
-		return "UNKNOWN: " + h.Result.Err.Error()
-	case hostFailed:
-		return fmt.Sprintf("ERROR: exit status %d", h.Result.ExitStatus)
+	label, reason := h.failure()
+	if label == "" {
+		return ""
 	}
-	if h.ParseErr != nil {
-		return "UNKNOWN: cannot parse the output: " + h.ParseErr.Error()
+	if strings.HasPrefix(reason, label) {
+		return reason // "TIMED OUT after 2s"
 	}
-	return ""
+	return label + ": " + reason
 }
 
 // exitCode is the sweep's verdict: CRITICAL if a critical rule fired, else
@@ -177,10 +189,10 @@ func (s *sweep) notifications(cfg *config.Config, now time.Time) (names []string
 		rules[r.Name] = r
 	}
 	for _, h := range s.Hosts {
-		if fail := h.failureText(); fail != "" {
+		if label, reason := h.failure(); label != "" {
 			n := alerts.Notification{
 				Status: alerts.StatusUnknown, Command: s.Command.Name, Host: h.Target.Name,
-				Severity: alerts.SeverityCritical, Error: strings.TrimPrefix(fail, "ERROR: "), Time: now,
+				Severity: alerts.SeverityCritical, Error: reason, Time: now,
 				Stderr: tail(string(h.Result.Stderr), 5),
 			}
 			if h.State == hostFailed {

@@ -18,7 +18,10 @@ package sshdtest
 
 import (
 	"bytes"
+	"crypto"
+	"crypto/ecdsa"
 	"crypto/ed25519"
+	"crypto/elliptic"
 	"crypto/rand"
 	"encoding/hex"
 	"encoding/pem"
@@ -70,8 +73,12 @@ type Server struct {
 	Host        string // "127.0.0.1"
 	Port        int
 	HostKeyPath string
-	HostKey     ssh.PublicKey // the current host key
+	HostKey     ssh.PublicKey // the current (ed25519) host key
 	ConfigPath  string
+	// ExtraHostKeys are more host keys the server offers (AddECDSAHostKey).
+	ExtraHostKeys []ssh.PublicKey
+
+	extraKeyPaths []string
 
 	fleet *Fleet
 	mu    sync.Mutex
@@ -243,6 +250,29 @@ func (s *Server) RotateHostKey() ssh.PublicKey {
 	return s.HostKey
 }
 
+// AddECDSAHostKey gives the server a second host key, ECDSA P-256, and
+// restarts it; known_hosts files are not changed. It returns the new key.
+// A client that does not restrict its host key algorithms to those
+// known_hosts lists would be shown this key first by sshd.
+func (s *Server) AddECDSAHostKey() ssh.PublicKey {
+	s.fleet.t.Helper()
+	priv, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
+	if err != nil {
+		s.fleet.t.Fatalf("generate ECDSA key: %v", err)
+	}
+	path := fmt.Sprintf("%s_ecdsa%d", strings.TrimSuffix(s.HostKeyPath, "_ed25519"), len(s.extraKeyPaths))
+	pub := writePrivateKey(s.fleet.t, path, priv, &priv.PublicKey, s.Label)
+	if err := s.stop(); err != nil {
+		s.fleet.t.Fatalf("stop sshd %s: %v", s.Label, err)
+	}
+	s.extraKeyPaths = append(s.extraKeyPaths, path)
+	s.ExtraHostKeys = append(s.ExtraHostKeys, pub)
+	if err := s.start(); err != nil {
+		s.fleet.t.Fatalf("restart sshd %s: %v", s.Label, err)
+	}
+	return pub
+}
+
 // Pids returns the live processes that this server's sessions started (found
 // by an environment tag) whose command line, arguments joined by spaces, is
 // cmdline. Zombies are not counted.
@@ -303,7 +333,7 @@ func (s *Server) launch(port int) (*process, error) {
 	cfg := strings.Join([]string{
 		"ListenAddress 127.0.0.1",
 		"Port " + strconv.Itoa(port),
-		"HostKey " + s.HostKeyPath,
+		"HostKey " + strings.Join(append([]string{s.HostKeyPath}, s.extraKeyPaths...), "\nHostKey "),
 		"AuthorizedKeysFile " + f.AuthorizedKeysPath,
 		"PidFile " + filepath.Join(f.Dir, s.Label+".pid"),
 		"StrictModes no",
@@ -453,6 +483,13 @@ func writeKey(t testing.TB, path, comment string) ssh.PublicKey {
 	if err != nil {
 		t.Fatalf("generate key: %v", err)
 	}
+	return writePrivateKey(t, path, priv, pub, comment)
+}
+
+// writePrivateKey writes priv to path (0600, OpenSSH format) and pub to
+// path+".pub", and returns pub as an SSH public key.
+func writePrivateKey(t testing.TB, path string, priv crypto.PrivateKey, pub crypto.PublicKey, comment string) ssh.PublicKey {
+	t.Helper()
 	block, err := ssh.MarshalPrivateKey(priv, comment)
 	if err != nil {
 		t.Fatalf("marshal key: %v", err)

@@ -1,0 +1,159 @@
+package collectors_test
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"testing"
+	"time"
+
+	"serverstats/collectors"
+)
+
+var localTarget = collectors.Target{Name: "localhost", Host: "localhost", Local: true}
+
+func TestLocalOutputAndExitStatus(t *testing.T) {
+	t.Parallel()
+	l := &collectors.Local{CommandTimeout: 5 * time.Second}
+	r := l.Run(context.Background(), localTarget, "echo out; echo err >&2; exit 7")
+	if r.Err != nil {
+		t.Fatalf("err = %v, want nil for a non-zero exit", r.Err)
+	}
+	if r.ExitStatus != 7 || string(r.Stdout) != "out\n" || string(r.Stderr) != "err\n" {
+		t.Errorf("got exit %d stdout %q stderr %q", r.ExitStatus, r.Stdout, r.Stderr)
+	}
+	if r.Target != localTarget || r.Duration <= 0 {
+		t.Errorf("target %+v duration %v", r.Target, r.Duration)
+	}
+
+	r = l.Run(context.Background(), localTarget, "kill -9 $$")
+	if r.Err != nil || r.ExitStatus != 137 {
+		t.Errorf("killed by SIGKILL: err %v exit %d, want nil 137", r.Err, r.ExitStatus)
+	}
+
+	r = (&collectors.Local{Shell: "/bin/bash"}).Run(context.Background(), localTarget, "echo ${BASH_VERSION:+bash}")
+	if r.Err != nil || strings.TrimSpace(string(r.Stdout)) != "bash" {
+		t.Errorf("Shell /bin/bash: err %v stdout %q", r.Err, r.Stdout)
+	}
+
+	r = (&collectors.Local{Shell: "/nonexistent/sh"}).Run(context.Background(), localTarget, "true")
+	if !errors.Is(r.Err, collectors.ErrConnect) {
+		t.Errorf("missing shell: err = %v, want ErrConnect", r.Err)
+	}
+}
+
+// The timeout kills the whole process group: "sleep 600 & sleep 600" leaves
+// nothing behind and does not hang Run.
+func TestLocalTimeoutKillsProcessGroup(t *testing.T) {
+	t.Parallel()
+	pidFile := filepath.Join(t.TempDir(), "pid")
+	const limit = time.Second
+	l := &collectors.Local{CommandTimeout: limit}
+	start := time.Now()
+	r := l.Run(context.Background(), localTarget, fmt.Sprintf("echo $$ > %s; sleep 600 & sleep 600", pidFile))
+	el := time.Since(start)
+	if !errors.Is(r.Err, collectors.ErrTimeout) || !strings.Contains(r.Err.Error(), "TIMED OUT after 1s") {
+		t.Fatalf("err = %v, want ErrTimeout saying TIMED OUT after 1s", r.Err)
+	}
+	if el < limit || el > limit+2*time.Second {
+		t.Errorf("Run returned after %v, want within [%v, %v]", el, limit, limit+2*time.Second)
+	}
+	t.Logf("local timeout %v: Run returned after %v", limit, el)
+	pgid := readPid(t, pidFile)
+	if !poll(2*time.Second, func() bool { return len(groupMembers(pgid)) == 0 }) {
+		t.Errorf("process group %d still has live members %v", pgid, groupMembers(pgid))
+	}
+}
+
+// A background child that keeps stdout open does not hang Run past the
+// shell's exit (plus a bounded wait), and is killed with the group.
+func TestLocalBackgroundChildHoldingOutput(t *testing.T) {
+	t.Parallel()
+	pidFile := filepath.Join(t.TempDir(), "pid")
+	l := &collectors.Local{CommandTimeout: 10 * time.Second}
+	start := time.Now()
+	r := l.Run(context.Background(), localTarget, fmt.Sprintf("echo $$ > %s; sleep 600 & echo done", pidFile))
+	el := time.Since(start)
+	if r.Err != nil || r.ExitStatus != 0 || string(r.Stdout) != "done\n" {
+		t.Fatalf("err %v exit %d stdout %q", r.Err, r.ExitStatus, r.Stdout)
+	}
+	if el > 3*time.Second {
+		t.Errorf("Run took %v with a background child holding stdout", el)
+	}
+	pgid := readPid(t, pidFile)
+	if !poll(2*time.Second, func() bool { return len(groupMembers(pgid)) == 0 }) {
+		t.Errorf("process group %d still has live members %v", pgid, groupMembers(pgid))
+	}
+}
+
+func TestLocalContextCancel(t *testing.T) {
+	t.Parallel()
+	ctx, cancel := context.WithTimeout(context.Background(), 200*time.Millisecond)
+	defer cancel()
+	start := time.Now()
+	r := (&collectors.Local{CommandTimeout: time.Minute}).Run(ctx, localTarget, "sleep 600")
+	var te *collectors.TimeoutError
+	if !errors.As(r.Err, &te) || !te.Canceled || !errors.Is(r.Err, collectors.ErrTimeout) {
+		t.Fatalf("err = %v, want a canceled TimeoutError", r.Err)
+	}
+	if el := time.Since(start); el > 2*time.Second {
+		t.Errorf("Run returned %v after the context ended", el)
+	}
+}
+
+func TestLocalOutputIsCapped(t *testing.T) {
+	t.Parallel()
+	r := (&collectors.Local{}).Run(context.Background(), localTarget,
+		fmt.Sprintf("head -c %d /dev/zero; head -c %d /dev/zero >&2", collectors.MaxOutput+1, collectors.MaxOutput+2))
+	if r.Err != nil || len(r.Stdout) != collectors.MaxOutput || !r.Truncated {
+		t.Fatalf("err %v, %d bytes, truncated %v", r.Err, len(r.Stdout), r.Truncated)
+	}
+	for _, want := range []string{"stdout truncated: kept 4194304 bytes, dropped 1]", "stderr truncated: kept 4194304 bytes, dropped 2]"} {
+		if !bytes.Contains(r.Stderr, []byte(want)) {
+			t.Errorf("stderr lacks note %q", want)
+		}
+	}
+}
+
+func readPid(t *testing.T, path string) int {
+	t.Helper()
+	b, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatalf("the command did not record its pid: %v", err)
+	}
+	pid, err := strconv.Atoi(strings.TrimSpace(string(b)))
+	if err != nil || pid <= 1 {
+		t.Fatalf("bad pid %q", b)
+	}
+	return pid
+}
+
+// groupMembers lists the live (not zombie) processes in process group pgid.
+func groupMembers(pgid int) []int {
+	ents, _ := os.ReadDir("/proc")
+	var pids []int
+	for _, e := range ents {
+		pid, err := strconv.Atoi(e.Name())
+		if err != nil {
+			continue
+		}
+		stat, err := os.ReadFile("/proc/" + e.Name() + "/stat")
+		if err != nil {
+			continue
+		}
+		i := bytes.LastIndexByte(stat, ')')
+		if i < 0 {
+			continue
+		}
+		f := strings.Fields(string(stat[i+1:])) // state ppid pgrp ...
+		if len(f) > 2 && f[0] != "Z" && f[2] == strconv.Itoa(pgid) {
+			pids = append(pids, pid)
+		}
+	}
+	return pids
+}

@@ -1,0 +1,139 @@
+package parse
+
+// Each row's tokens are given to the columns in order by a small dynamic
+// program that minimises a cost:
+//
+//   - a cell starts at its left-aligned column's anchor (usually the
+//     header's left edge), or ends at its right-aligned column's anchor
+//     (the header's right edge). Each column of difference from the shift
+//     of the previous non-empty cell costs 1, up to posCap: a value wider
+//     than its column pushes the rest of the row right (vmstat, busybox df
+//     after a long name) and only the cell where the shift starts pays;
+//   - a right-aligned cell that starts left of the end of the previous
+//     column's header costs the overlap too, up to posCap: numbers do not
+//     run over their neighbours, while a long name in a left-aligned
+//     column may (a wrapped df name stays in Filesystem);
+//   - spaces inside a cell beyond one per gap cost gapWeight each, so a
+//     value with spaces ("tmpfs with spaces", "Mon Nov 23 07:01:56 2026")
+//     stays whole but two columns are not glued;
+//   - an empty cell costs 1 + emptyWeight × the column's density;
+//   - the last column takes the rest of the line.
+
+const (
+	posCap      = 10.0
+	gapWeight   = 1.5
+	emptyWeight = 12.0
+	maxCellToks = 16 // tokens in one cell, last column excepted
+)
+
+// cellSpan is the tokens [a, b) of a row given to one column.
+type cellSpan struct{ a, b int }
+
+// assigner holds the buffers of the dynamic program, reused across rows.
+type assigner struct {
+	cols []column
+	cost  []float64 // (len(cols)+1) × (n+1)
+	from  []int32
+	shift []int32 // shift of the last non-empty cell on the best path
+	gaps []float64 // gaps[m]: cost of the gaps between tokens 0..m
+}
+
+// assign fills spans (len(cols)) with the tokens each column gets.
+func (a *assigner) assign(toks []token, spans []cellSpan) {
+	k, n := len(a.cols), len(toks)
+	w := n + 1
+	size := (k + 1) * w
+	if cap(a.cost) < size {
+		a.cost = make([]float64, size)
+		a.from = make([]int32, size)
+		a.shift = make([]int32, size)
+	}
+	cost, from, shift := a.cost[:size], a.from[:size], a.shift[:size]
+	if cap(a.gaps) < w {
+		a.gaps = make([]float64, w)
+	}
+	gaps := a.gaps[:w]
+	gaps[0] = 0
+	for m := 1; m < n; m++ {
+		g := float64(toks[m].cs-toks[m-1].ce-1) * gapWeight
+		gaps[m] = gaps[m-1] + g
+	}
+	const inf = 1e18
+	for j := range w {
+		cost[j] = inf
+	}
+	cost[0], shift[0] = 0, 0
+	for i := range a.cols {
+		c := &a.cols[i]
+		row, next := cost[i*w:(i+1)*w], cost[(i+1)*w:(i+2)*w]
+		nfrom := from[(i+1)*w : (i+2)*w]
+		rshift, nshift := shift[i*w:(i+1)*w], shift[(i+1)*w:(i+2)*w]
+		for j := range next {
+			next[j] = inf
+		}
+		last := i == k-1
+		for j := 0; j <= n; j++ {
+			base := row[j]
+			if base >= inf {
+				continue
+			}
+			// Empty cell.
+			if !last || j == n {
+				if v := base + c.empty; v < next[j] {
+					next[j], nfrom[j], nshift[j] = v, int32(j), rshift[j]
+				}
+			}
+			if j == n {
+				continue
+			}
+			lo, hi := j+1, min(n, j+maxCellToks)
+			if last {
+				lo, hi = n, n
+			}
+			for b := lo; b <= hi; b++ {
+				p, d := c.place(toks[j].cs, toks[b-1].ce, int(rshift[j]))
+				v := base + p + gaps[b-1] - gaps[j]
+				if v < next[b] {
+					next[b], nfrom[b], nshift[b] = v, int32(j), int32(d)
+				}
+			}
+		}
+	}
+	// Walk back from (k, n).
+	j := n
+	for i := k; i > 0; i-- {
+		f := int(from[i*w+j])
+		spans[i-1] = cellSpan{f, j}
+		j = f
+	}
+}
+
+// place is the cost of a cell spanning display columns [s, e) when the
+// previous cells of the row are shifted by prev; it also returns this
+// cell's shift.
+func (c *column) place(s, e, prev int) (float64, int) {
+	var d int
+	switch c.align {
+	case 'L':
+		d = s - c.ax
+	case 'R':
+		d = e - c.ax
+	default:
+		d = s - c.s
+		if abs(e-c.e) < abs(d) {
+			d = e - c.e
+		}
+	}
+	p := min(float64(abs(d-prev)), posCap)
+	if c.align == 'R' && s < c.prevE {
+		p += min(float64(c.prevE-s), posCap)
+	}
+	return p, d
+}
+
+func abs(x int) int {
+	if x < 0 {
+		return -x
+	}
+	return x
+}

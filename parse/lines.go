@@ -1,0 +1,137 @@
+package parse
+
+import (
+	"strings"
+	"unicode/utf8"
+)
+
+// tabWidth is the tab stop used to expand tabs, as terminals do.
+const tabWidth = 8
+
+// splitLines splits text into lines without their line ends ("\n" or
+// "\r\n"). A final line end does not start an empty line.
+func splitLines(text string) []string {
+	text = strings.TrimSuffix(text, "\n")
+	if text == "" {
+		return nil
+	}
+	lines := strings.Split(text, "\n")
+	for i, l := range lines {
+		if strings.IndexByte(l, '\r') >= 0 {
+			lines[i] = strings.TrimSuffix(l, "\r")
+		}
+	}
+	return lines
+}
+
+// expandTabs replaces tabs with spaces up to the next tab stop and other
+// control characters with spaces, so that display columns are rune counts.
+func expandTabs(s string) string {
+	clean := true
+	for i := 0; i < len(s); i++ {
+		if s[i] < ' ' || s[i] == 0x7f {
+			clean = false
+			break
+		}
+	}
+	if clean {
+		return s
+	}
+	var b strings.Builder
+	b.Grow(len(s) + 16)
+	col := 0
+	for _, r := range s {
+		switch {
+		case r == '\t':
+			n := tabWidth - col%tabWidth
+			b.WriteString(strings.Repeat(" ", n))
+			col += n
+			continue
+		case r < ' ' || r == 0x7f:
+			r = ' '
+		}
+		b.WriteRune(r)
+		col++
+	}
+	return b.String()
+}
+
+// isBlank reports whether a line holds only spaces.
+func isBlank(s string) bool {
+	return strings.TrimSpace(s) == ""
+}
+
+// token is a run of non-space characters in a line.
+type token struct {
+	bs, be int // byte offsets in the line, [bs, be)
+	cs, ce int // display columns (runes), [cs, ce)
+}
+
+// tokenize appends the tokens of line s to buf. Tree-drawing and bullet
+// characters that start a token (lsblk's "├─", systemctl's "●") are not
+// part of it; a token made only of them is dropped.
+func tokenize(s string, buf []token) []token {
+	col := 0
+	i := 0
+	for i < len(s) {
+		c := s[i]
+		if c == ' ' {
+			i++
+			col++
+			continue
+		}
+		// Start of a token.
+		t := token{bs: i, cs: col}
+		decor := true
+		for i < len(s) && s[i] != ' ' {
+			if s[i] < utf8.RuneSelf {
+				if decor {
+					decor = false
+					t.bs, t.cs = i, col
+				}
+				i++
+				col++
+				continue
+			}
+			r, size := utf8.DecodeRuneInString(s[i:])
+			if decor && !isDecoration(r) {
+				decor = false
+				t.bs, t.cs = i, col
+			}
+			i += size
+			col++
+		}
+		if !decor {
+			t.be, t.ce = i, col
+			buf = append(buf, t)
+		}
+	}
+	return buf
+}
+
+// isDecoration reports whether r is a box-drawing, block or geometric
+// shape character, used by tools to draw trees and status bullets.
+func isDecoration(r rune) bool {
+	return r >= 0x2500 && r <= 0x25FF
+}
+
+// isRule reports whether a token is a separator made of '-', '=', '_',
+// '+' or '~' only ("-----", "=====").
+func isRule(s string) bool {
+	if s == "" {
+		return false
+	}
+	for i := 0; i < len(s); i++ {
+		switch s[i] {
+		case '-', '=', '_', '+', '~':
+		default:
+			return false
+		}
+	}
+	return len(s) >= 2
+}
+
+// normalize collapses runs of spaces and trims, to compare lines.
+func normalize(s string) string {
+	return strings.Join(strings.Fields(s), " ")
+}
