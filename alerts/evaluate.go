@@ -40,6 +40,20 @@ type Finding struct {
 // the column whose cell identifies a row ("" for none). It is a pure function.
 func Evaluate(command, host, keyColumn string, rules []*Rule, t *parse.Table) []Finding {
 	var out []Finding
+	for _, o := range Observe(command, host, keyColumn, rules, t) {
+		if o.Finding.Status != "" { // fired, or could not be read; not a placeholder cell
+			out = append(out, o.Finding)
+		}
+	}
+	return out
+}
+
+// Observe judges every row of one target's output under every rule: whether
+// the trigger holds, whether the clear condition holds, or whether the cell
+// cannot be judged. A missing column is one unknown observation with an
+// empty row key.
+func Observe(command, host, keyColumn string, rules []*Rule, t *parse.Table) []Observation {
+	var out []Observation
 	keyIdx := -1
 	if keyColumn != "" {
 		if i, ok := t.Column(keyColumn); ok {
@@ -49,11 +63,12 @@ func Evaluate(command, host, keyColumn string, rules []*Rule, t *parse.Table) []
 	for _, r := range rules {
 		col, ok := t.Column(r.Column)
 		if !ok {
-			out = append(out, Finding{
+			f := Finding{
 				Status: StatusUnknown, Command: command, Rule: r.Name, Host: host,
 				Column: r.Column, Trigger: r.Trigger.String(), Severity: r.Severity,
 				Message: fmt.Sprintf("column %q is not in the output (columns: %s)", r.Column, strings.Join(t.Header, ", ")),
-			})
+			}
+			out = append(out, Observation{Key: Key{command, r.Name, host, ""}, Unknown: true, Finding: f})
 			continue
 		}
 		for _, row := range t.Rows {
@@ -65,23 +80,31 @@ func Evaluate(command, host, keyColumn string, rules []*Rule, t *parse.Table) []
 				Command: command, Rule: r.Name, Host: host, Key: key, Column: r.Column,
 				Trigger: r.Trigger.String(), Severity: r.Severity, Line: row.Line,
 			}
+			o := Observation{Key: Key{command, r.Name, host, key}}
 			raw := ""
 			if col < len(row.Cells) {
 				raw = row.Cells[col]
 			}
 			v, err := parse.ParseValue(raw, r.Type)
-			if err != nil {
-				f.Status, f.Value = StatusUnknown, v
+			f.Value = v
+			o.Value = v.String()
+			switch {
+			case err != nil:
+				f.Status = StatusUnknown
 				f.Message = fmt.Sprintf("line %d, column %q: %v", row.Line, r.Column, err)
-				out = append(out, f)
-				continue
+				o.Unknown = true
+			case r.Trigger.Match(v):
+				f.Status = StatusFiring
+				f.Message = render(r, f, t.Header, row.Cells)
+				o.Holds = true
+			case r.Clear != nil:
+				o.Clears = r.Clear.Match(v)
+			default:
+				o.Clears = !v.Null
+				o.Unknown = v.Null // a placeholder cell ("-") neither fires nor resolves
 			}
-			if !r.Trigger.Match(v) {
-				continue
-			}
-			f.Status, f.Value = StatusFiring, v
-			f.Message = render(r, f, t.Header, row.Cells)
-			out = append(out, f)
+			o.Finding = f
+			out = append(out, o)
 		}
 	}
 	return out

@@ -61,13 +61,16 @@ func (n Notification) Line() string {
 		fmt.Fprintf(&b, "UNKNOWN %s %s: %s", n.Column, n.Trigger, n.Message)
 		return b.String()
 	}
-	switch n.Status {
-	case StatusResolved:
-		b.WriteString("RESOLVED ")
-	case StatusReminder:
-		b.WriteString("STILL ")
+	switch {
+	case n.Status == StatusResolved && n.Column == "":
+		b.WriteString("RESOLVED " + n.Command) // a host's command runs again
+	case n.Status == StatusResolved:
+		fmt.Fprintf(&b, "RESOLVED %s %s (was %s)", n.Column, n.Value, n.Trigger)
+	case n.Status == StatusReminder:
+		fmt.Fprintf(&b, "STILL %s %s %s", n.Column, n.Value, n.Trigger)
+	default:
+		fmt.Fprintf(&b, "%s %s %s", n.Column, n.Value, n.Trigger)
 	}
-	fmt.Fprintf(&b, "%s %s %s", n.Column, n.Value, n.Trigger)
 	if n.Message != "" {
 		b.WriteString(" — " + n.Message)
 	}

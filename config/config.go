@@ -9,6 +9,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"strings"
 	"time"
 
 	"go.yaml.in/yaml/v3"
@@ -24,6 +25,8 @@ const (
 	DefaultKnownHosts     = "~/.ssh/known_hosts"
 	DefaultSSHConfig      = "~/.ssh/config"
 	DefaultHostKeyPolicy  = "strict"
+	DefaultRetryInitial   = 30 * time.Second
+	DefaultRetryMax       = 30 * time.Minute
 )
 
 // Config is a loaded, validated config.
@@ -34,6 +37,14 @@ type Config struct {
 	Handlers         []*Handler
 	OnCommandFailure Failure
 	Commands         []*Command // in file order
+	StateFile        string     // "" means the default path (see alerts.DefaultStatePath)
+	Delivery         Delivery
+}
+
+// Delivery is the retry schedule of undelivered messages.
+type Delivery struct {
+	RetryInitial time.Duration // wait after the first failed attempt
+	RetryMax     time.Duration // the wait doubles up to this
 }
 
 // SSH holds the connection settings shared by every command.
@@ -58,17 +69,6 @@ type Group struct {
 	Hosts []string
 	Line  int
 }
-
-// Handler is a named delivery target.
-type Handler struct {
-	Name   string
-	Type   string
-	Line   int
-	Stream string // print: stdout (default) or stderr
-}
-
-// HandlerTypes are the handler types this build delivers to.
-var HandlerTypes = []string{"print"}
 
 // DefaultHandler is the handler a rule with no `handlers:` sends to. It is
 // always defined, as type print, unless the config defines its own.
@@ -109,7 +109,7 @@ var Reserved = []string{"check-config", "parse", "help", "version", "run", "stat
 
 // Default returns a config with every default set.
 func Default() *Config {
-	return &Config{SSH: SSH{
+	return &Config{Delivery: Delivery{RetryInitial: DefaultRetryInitial, RetryMax: DefaultRetryMax}, SSH: SSH{
 		KnownHosts:     DefaultKnownHosts,
 		HostKeyPolicy:  DefaultHostKeyPolicy,
 		SSHConfig:      DefaultSSHConfig,
@@ -162,6 +162,11 @@ func yamlError(name string, err error) error {
 	var rest string
 	if k, _ := fmt.Sscanf(msg, "yaml: line %d:", &n); k == 1 {
 		line = n
+		// yaml.v3 reports parser errors at the 0-based line of their context
+		// (the "[" that was never closed): make it 1-based like the rest.
+		if strings.Contains(msg, "did not find expected") {
+			line++
+		}
 		if i := len(fmt.Sprintf("yaml: line %d: ", n)); i <= len(msg) {
 			rest = msg[i:]
 		}

@@ -53,16 +53,16 @@ func TestLoadBad(t *testing.T) {
 	cases := map[string]string{
 		"bad-unknown-key.yaml":       `bad-unknown-key.yaml:8: commands.disk.alerts[0].mute_for: unknown key "mute_for"; fix: did you mean "mute-for"? valid keys here: clear, column, for, handlers, msg, mute-for, name, repeat, severity, trigger, value-type`,
 		"bad-undefined-group.yaml":   `bad-undefined-group.yaml:5: commands.disk.servers: undefined group (got "web-server"); fix: did you mean "web-servers"? defined groups: web-servers; or define it under groups:, or name a host directly with a dot, user@ or :port (localhost runs here)`,
-		"bad-undefined-handler.yaml": `bad-undefined-handler.yaml:9: commands.disk.alerts[0].handlers: undefined handler (got "emial"); fix: did you mean "email"? define it under handlers: or use one of: email, print`,
+		"bad-undefined-handler.yaml": `bad-undefined-handler.yaml:10: commands.disk.alerts[0].handlers: undefined handler (got "emial"); fix: did you mean "email"? define it under handlers: or use one of: email, print`,
 		"bad-trigger.yaml":           `bad-trigger.yaml:8: commands.disk.alerts[0].trigger: invalid trigger: threshold "ninety" is not a percent (got "> ninety"); fix: ` + "write an operator",
 		"bad-duration.yaml":          `bad-duration.yaml:8: commands.disk.alerts[0].mute-for: not a duration (got "30 minutes"); fix: write a duration with a unit, e.g. "30s", "5m", "4h", or whole milliseconds as ServerStats did (300000)`,
 		"bad-yaml-syntax.yaml":       `bad-yaml-syntax.yaml:3: YAML syntax error: did not find expected ',' or ']'`,
 		"bad-missing-cmd.yaml":       `bad-missing-cmd.yaml:2: commands.disk.cmd: missing cmd: the shell line to run; fix: add cmd: "df -hP"`,
 		"bad-value-type.yaml":        `bad-value-type.yaml:7: commands.disk.alerts[0].value-type: unknown value type (got "percentage"); fix: use one of string, number, percent, bytes, bool, duration`,
 		"bad-timeout.yaml":           `bad-timeout.yaml:2: ssh.connect-timeout: not a duration (got "10"); fix: write a duration with a unit, e.g. "30s", "5m", "4h"`,
-		"bad-port.yaml":              `bad-port.yaml:2: groups.web[0]: parse target "web1.example.com:99999": port`,
+		"bad-port.yaml":              `bad-port.yaml:2: groups.web[0]: parse target "web1.example.com:99999": invalid port "99999": want a number from 1 to 65535 (got "web1.example.com:99999"); fix: write host, user@host or user@host:port`,
 		"bad-reserved-name.yaml":     `bad-reserved-name.yaml:2: commands.parse: command name is reserved for a built-in subcommand (got "parse"); fix: rename it, e.g. parse-check`,
-		"bad-template.yaml":          `bad-template.yaml:8: commands.disk.alerts[0].msg: bad message template: can't evaluate field Mount in type alerts.MsgData (got "{{.Mount}} is full"); fix: fields: {{.Host}}`,
+		"bad-template.yaml":          `bad-template.yaml:8: commands.disk.alerts[0].msg: bad message template: executing "commands.disk.alerts[0]" at <.Mount>: can't evaluate field Mount in type alerts.MsgData (got "{{.Mount}} is full"); fix: fields: {{.Host}}`,
 		"bad-handler-type.yaml":      `bad-handler-type.yaml:2: handlers.pager.type: unknown handler type (got "pagerduty"); fix: use one of print`,
 	}
 	for file, want := range cases {

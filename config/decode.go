@@ -221,3 +221,19 @@ func sorted(s []string) []string {
 	sort.Strings(out)
 	return out
 }
+
+// stringMap reads a mapping of plain keys to plain values.
+func (d *decoder) stringMap(dst *map[string]string) func(string, *yaml.Node) {
+	return func(path string, n *yaml.Node) {
+		if n.Kind != yaml.MappingNode {
+			d.fail(n, path, short(n), "expected a mapping of names to values", "write e.g. "+lastKey(path)+": {X-Token: abc}")
+			return
+		}
+		*dst = map[string]string{}
+		for i := 0; i+1 < len(n.Content); i += 2 {
+			if s, ok := d.scalar(n.Content[i+1], join(path, n.Content[i].Value)); ok {
+				(*dst)[n.Content[i].Value] = s
+			}
+		}
+	}
+}

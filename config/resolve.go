@@ -10,7 +10,8 @@ import (
 // resolve checks references between sections and expands groups into hosts.
 func (c *Config) resolve(d *decoder) {
 	if c.Handler(DefaultHandler) == nil {
-		c.Handlers = append(c.Handlers, &Handler{Name: DefaultHandler, Type: "print", Stream: "stdout"})
+		c.Handlers = append(c.Handlers, &Handler{Name: DefaultHandler, Type: "print", Stream: "stdout",
+			SendResolved: true, Timeout: DefaultHandlerTimeout, MaxAge: DefaultMaxAge})
 	}
 	handlerNames := make([]string, len(c.Handlers))
 	for i, h := range c.Handlers {
@@ -25,6 +26,27 @@ func (c *Config) resolve(d *decoder) {
 			fix = fmt.Sprintf("did you mean %q? %s", s, fix)
 		}
 		d.errs = append(d.errs, &Error{File: c.File, Line: line, Key: key, Value: name, Msg: "undefined handler", Fix: fix})
+	}
+	for _, h := range c.Handlers {
+		if h.Fallback == "" {
+			continue
+		}
+		if h.Fallback == h.Name {
+			d.errs = append(d.errs, &Error{File: c.File, Line: h.Line, Key: "handlers." + h.Name + ".fallback", Value: h.Fallback, Msg: "a handler cannot be its own fallback", Fix: "name another handler, e.g. one of another type"})
+			continue
+		}
+		checkHandler(h.Fallback, "handlers."+h.Name+".fallback", h.Line)
+	}
+	for _, h := range c.Handlers {
+		// A fallback chain must end: A -> B -> A would pass a message around forever.
+		seen := map[string]bool{h.Name: true}
+		for next := c.Handler(h.Fallback); next != nil && next.Fallback != ""; next = c.Handler(next.Fallback) {
+			if seen[next.Fallback] {
+				d.errs = append(d.errs, &Error{File: c.File, Line: h.Line, Key: "handlers." + h.Name + ".fallback", Value: h.Fallback, Msg: "fallbacks form a loop back to " + next.Fallback, Fix: "end the chain with a handler that has no fallback"})
+				break
+			}
+			seen[next.Name] = true
+		}
 	}
 	for i, h := range c.OnCommandFailure.Handlers {
 		checkHandler(h, fmt.Sprintf("on-command-failure.handlers[%d]", i), c.OnCommandFailure.lines[i])

@@ -25,6 +25,16 @@ func (c *Config) decode(d *decoder, n *yaml.Node) {
 			d.mapping(v, p, []field{{"handlers", d.list(&c.OnCommandFailure.Handlers, &c.OnCommandFailure.lines)}})
 		}},
 		{"commands", func(p string, v *yaml.Node) { c.decodeCommands(d, p, v) }},
+		{"state-file", d.str(&c.StateFile)},
+		{"delivery", func(p string, v *yaml.Node) {
+			seen := d.mapping(v, p, []field{
+				{"retry-initial", d.duration(&c.Delivery.RetryInitial, false)},
+				{"retry-max", d.duration(&c.Delivery.RetryMax, false)},
+			})
+			if c.Delivery.RetryInitial <= 0 || c.Delivery.RetryMax < c.Delivery.RetryInitial {
+				d.fail(orAt(seen["retry-max"], v), p, "", "retry-initial must be positive and retry-max at least retry-initial", `write e.g. retry-initial: 30s, retry-max: 30m`)
+			}
+		}},
 	})
 }
 
@@ -70,30 +80,6 @@ func (c *Config) decodeGroups(d *decoder, path string, n *yaml.Node) {
 			}
 		}
 		c.Groups = append(c.Groups, g)
-	}
-}
-
-func (c *Config) decodeHandlers(d *decoder, path string, n *yaml.Node) {
-	for _, e := range d.entries(n, path) {
-		h := &Handler{Name: e[0].Value, Line: e[0].Line}
-		p := join(path, h.Name)
-		if !validName.MatchString(h.Name) {
-			d.fail(e[0], p, h.Name, "bad handler name", "use letters, digits, '.', '_' and '-'")
-		}
-		seen := d.mapping(e[1], p, []field{
-			{"type", d.str(&h.Type)},
-			{"stream", d.str(&h.Stream)},
-		})
-		switch {
-		case seen["type"] == nil:
-			d.fail(e[0], p+".type", "", "missing handler type", "add type: one of "+strings.Join(HandlerTypes, ", "))
-		case !slices.Contains(HandlerTypes, h.Type):
-			d.fail(seen["type"], p+".type", h.Type, "unknown handler type", "use one of "+strings.Join(HandlerTypes, ", "))
-		}
-		if k := seen["stream"]; k != nil && h.Stream != "stdout" && h.Stream != "stderr" {
-			d.fail(k, p+".stream", h.Stream, "unknown stream", "use stdout or stderr")
-		}
-		c.Handlers = append(c.Handlers, h)
 	}
 }
 

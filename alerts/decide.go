@@ -1,0 +1,157 @@
+package alerts
+
+import (
+	"time"
+)
+
+// HostRun is one host's part of a run of one command.
+type HostRun struct {
+	Host string
+	// Failure is set when the command could not be checked on the host
+	// (unreachable, timed out, auth, bad exit status): the notification for
+	// on-command-failure. Observations are then ignored.
+	Failure      *Notification
+	Observations []Observation
+}
+
+// Run is everything Decide needs about one run of one command.
+type Run struct {
+	Command         string
+	Rules           []*Rule
+	Hosts           []HostRun
+	FailureHandlers []string                  // on-command-failure
+	SendResolved    func(handler string) bool // whether a handler wants resolved notifications
+}
+
+// Decide advances the state of every key a run touched and returns the new
+// states and one envelope per handler with all the run's notifications for
+// it. It is a pure function of its arguments.
+//
+// Keys of a host whose command failed are left alone (neither fired nor
+// resolved); the failure itself is a key of its own, told once per outage to
+// on-command-failure and resolved when the command runs again. A row that
+// has vanished from a good host's output resolves. Keys of rules that no
+// longer exist are forgotten, and so is any key with nothing left to
+// remember.
+func Decide(run Run, states map[Key]State, mutes []Mute, now time.Time) Transition {
+	rules := map[string]*Rule{}
+	for _, r := range run.Rules {
+		rules[r.Name] = r
+	}
+	var tr Transition
+	g := grouper{byHandler: map[string]*Envelope{}, sendResolved: run.SendResolved}
+	save := func(s State) {
+		if s.Phase == "" {
+			return // never seen, and not judged this run
+		}
+		if s.Phase == PhaseOK && s.Count == 0 && !s.Notified && !s.Suppressed && !now.Before(s.MuteUntil) {
+			if _, existed := states[s.Key]; existed {
+				tr.Removed = append(tr.Removed, s.Key)
+			}
+			return
+		}
+		tr.States = append(tr.States, s)
+	}
+	isMuted := func(k Key) bool {
+		for _, m := range mutes {
+			if m.Matches(k) && now.Before(m.Until) {
+				return true
+			}
+		}
+		return false
+	}
+	for _, h := range run.Hosts {
+		hk := Key{Command: run.Command, Host: h.Host}
+		failed := h.Failure != nil
+		s, due := Step(states[hk], Observation{Key: hk, Holds: failed, Clears: !failed}, Policy{For: 1}, isMuted(hk), now)
+		save(s)
+		switch due {
+		case StatusFiring:
+			n := *h.Failure
+			n.Time = now
+			g.add(run.FailureHandlers, n, KeyMute{Key: hk})
+		case StatusResolved:
+			g.add(run.FailureHandlers, Notification{Status: StatusResolved, Command: run.Command, Host: h.Host,
+				Severity: SeverityCritical, Message: "the command runs again", Time: now}, KeyMute{Key: hk})
+		}
+		if failed {
+			continue
+		}
+		seen := map[Key]bool{}
+		for _, o := range h.Observations {
+			r := rules[o.Key.Rule]
+			if r == nil {
+				continue
+			}
+			seen[o.Key] = true
+			g.step(states[o.Key], o, r, isMuted(o.Key), now, save)
+		}
+		// Rows gone from the output resolve; rules gone from the config are forgotten.
+		for k, st := range states {
+			if k.Command != run.Command || k.Host != h.Host || k.Rule == "" || seen[k] {
+				continue
+			}
+			r := rules[k.Rule]
+			if r == nil {
+				tr.Removed = append(tr.Removed, k)
+				continue
+			}
+			o := Observation{Key: k, Clears: true, Value: st.LastValue, Finding: Finding{
+				Command: k.Command, Rule: k.Rule, Host: k.Host, Key: k.Row, Column: r.Column,
+				Trigger: r.Trigger.String(), Severity: r.Severity, Message: "no longer in the output",
+			}}
+			g.step(st, o, r, isMuted(k), now, save)
+		}
+	}
+	tr.Out = g.envelopes()
+	return tr
+}
+
+// grouper collects a run's notifications into one envelope per handler.
+type grouper struct {
+	byHandler    map[string]*Envelope
+	order        []string
+	sendResolved func(string) bool
+}
+
+func (g *grouper) step(s State, o Observation, r *Rule, muted bool, now time.Time, save func(State)) {
+	next, due := Step(s, o, Policy{For: r.For, MuteFor: r.MuteFor, Repeat: r.Repeat}, muted, now)
+	save(next)
+	if due == "" {
+		return
+	}
+	f := o.Finding
+	f.Status = due
+	if due == StatusResolved {
+		f.Value.Raw = o.Value
+	}
+	n := FromFinding(f, now)
+	if due == StatusResolved {
+		n.Value = o.Value
+	}
+	g.add(r.Handlers, n, KeyMute{Key: o.Key, MuteFor: r.MuteFor})
+}
+
+func (g *grouper) add(handlers []string, n Notification, km KeyMute) {
+	for _, h := range handlers {
+		if n.Status == StatusResolved && g.sendResolved != nil && !g.sendResolved(h) {
+			continue
+		}
+		e := g.byHandler[h]
+		if e == nil {
+			e = &Envelope{Handler: h}
+			g.byHandler[h] = e
+			g.order = append(g.order, h)
+		}
+		e.Notifications = append(e.Notifications, n)
+		e.Keys = append(e.Keys, km)
+	}
+}
+
+func (g *grouper) envelopes() []Envelope {
+	out := make([]Envelope, 0, len(g.order))
+	for _, h := range g.order {
+		out = append(out, *g.byHandler[h])
+	}
+	return out
+}

@@ -1,0 +1,161 @@
+package alerts
+
+import (
+	"fmt"
+	"time"
+)
+
+// Key identifies one alert: one rule on one row of one host's output. A
+// host's command failure has the key {Command, "", Host, ""}.
+type Key struct {
+	Command string `json:"command"`
+	Rule    string `json:"rule"`
+	Host    string `json:"host"`
+	Row     string `json:"row"`
+}
+
+func (k Key) String() string {
+	if k.Rule == "" {
+		return fmt.Sprintf("%s@%s", k.Command, k.Host)
+	}
+	if k.Row == "" {
+		return fmt.Sprintf("%s/%s@%s", k.Command, k.Rule, k.Host)
+	}
+	return fmt.Sprintf("%s/%s@%s[%s]", k.Command, k.Rule, k.Host, k.Row)
+}
+
+// Phase is where an alert key is in its life.
+type Phase string
+
+// Phases of an alert key.
+const (
+	PhaseOK      Phase = "ok"
+	PhasePending Phase = "pending" // the trigger holds, fewer than `for` runs so far
+	PhaseFiring  Phase = "firing"
+)
+
+// State is everything remembered about one alert key between runs.
+type State struct {
+	Key
+	Phase        Phase
+	Count        int       // consecutive runs in which the trigger held
+	Since        time.Time // when Phase began
+	LastValue    string    // the last observed value, display form
+	LastQueued   time.Time // when a notification was last queued for this key
+	LastNotified time.Time // when one was last delivered (stamped by the outbox)
+	MuteUntil    time.Time // mute-for window: LastNotified + mute-for
+	Suppressed   bool      // a firing or reminder was held back by a mute; sent when the mute ends
+	Notified     bool      // a firing notification of this episode was queued (so a resolve is worth telling)
+}
+
+// Observation is what one run saw for one key.
+type Observation struct {
+	Key     Key
+	Holds   bool // the trigger holds
+	Clears  bool // the clear condition holds (without `clear:`, the trigger does not hold)
+	Unknown bool // the key could not be judged: host unreachable, cell unreadable
+	Value   string
+	Finding Finding // the row's finding when Holds or Unknown, for messages
+}
+
+// Policy is the timing of one rule.
+type Policy struct {
+	For     int           // consecutive runs before firing (≥ 1)
+	MuteFor time.Duration // after a delivered notification, nothing more within this window
+	Repeat  time.Duration // reminder interval while firing; 0 for none
+}
+
+// Step advances one key's state by one run and says which notification, if
+// any, is due. It is a pure function of its arguments.
+//
+//   - An unknown observation changes nothing: a host that cannot be reached
+//     neither fires nor resolves its alerts.
+//   - The trigger must hold on p.For consecutive runs before the key fires.
+//   - While firing, the key resolves only when the clear condition holds
+//     (hysteresis); until then it stays firing and reminds every p.Repeat.
+//   - A mute-for window (from the last delivery) holds back firings and
+//     reminders; an ad-hoc mute (muted) holds back every notification. A
+//     held-back firing or reminder is sent once when the mute ends if the
+//     key still fires. A resolve is sent only when the firing was, and a
+//     mute-for window does not hold it back: on-call must learn it is over.
+func Step(s State, o Observation, p Policy, muted bool, now time.Time) (State, Status) {
+	if o.Unknown {
+		return s, ""
+	}
+	if s.Phase == "" {
+		s.Phase, s.Since = PhaseOK, now
+	}
+	s.Key = o.Key
+	s.LastValue = o.Value
+	var due Status
+	switch {
+	case s.Phase == PhaseFiring && (o.Holds || !o.Clears):
+		if o.Holds {
+			s.Count++
+		}
+		switch {
+		case s.Suppressed:
+			due = StatusFiring
+			if s.Notified {
+				due = StatusReminder
+			}
+		case p.Repeat > 0 && !now.Before(latest(s.LastQueued, s.LastNotified).Add(p.Repeat)):
+			due = StatusReminder
+		}
+	case o.Holds:
+		s.Count++
+		if s.Count >= max(p.For, 1) {
+			s.Phase, s.Since, s.Notified = PhaseFiring, now, false
+			due = StatusFiring
+		} else if s.Phase != PhasePending {
+			s.Phase, s.Since = PhasePending, now
+		}
+	default:
+		s.Count = 0
+		if s.Phase == PhaseFiring && s.Notified {
+			due = StatusResolved
+		}
+		if s.Phase != PhaseOK {
+			s.Phase, s.Since = PhaseOK, now
+		}
+		s.Suppressed = false
+	}
+	if due == "" {
+		return s, ""
+	}
+	if muted || (due != StatusResolved && now.Before(s.MuteUntil)) {
+		if due == StatusResolved {
+			s.Notified = false // an ad-hoc mute swallows the resolve
+		} else {
+			s.Suppressed = true
+		}
+		return s, ""
+	}
+	s.LastQueued, s.Suppressed = now, false
+	switch due {
+	case StatusFiring:
+		s.Notified = true
+	case StatusResolved:
+		s.Notified = false
+	}
+	return s, due
+}
+
+func latest(a, b time.Time) time.Time {
+	if a.After(b) {
+		return a
+	}
+	return b
+}
+
+// Delivered stamps a key's state after one of its notifications was
+// accepted by a handler at time at: the mute-for window starts now.
+func Delivered(s State, at time.Time, muteFor time.Duration) State {
+	if at.After(s.LastNotified) {
+		s.LastNotified = at
+	}
+	if muteFor > 0 && at.Add(muteFor).After(s.MuteUntil) {
+		s.MuteUntil = at.Add(muteFor)
+	}
+	return s
+}

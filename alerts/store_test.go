@@ -1,0 +1,159 @@
+package alerts
+
+import (
+	"context"
+	"errors"
+	"path/filepath"
+	"sync"
+	"testing"
+	"time"
+)
+
+func openTestStore(t *testing.T, path string) *Store {
+	t.Helper()
+	s, err := OpenStore(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { s.Close() })
+	return s
+}
+
+func TestStoreRoundTrip(t *testing.T) {
+	ctx := context.Background()
+	path := filepath.Join(t.TempDir(), "sub", "state.db")
+	s := openTestStore(t, path)
+	now := time.Date(2026, 11, 23, 3, 0, 0, 0, time.UTC)
+	k := Key{"disk", "Use% > 90", "web1", "/var"}
+	st := State{Key: k, Phase: PhaseFiring, Count: 3, Since: now, LastValue: "93%", LastQueued: now, Notified: true}
+	n := Notification{Status: StatusFiring, Command: "disk", Host: "web1", Key: "/var", Value: "93%", Time: now}
+	err := s.Update(ctx, "disk", now, func(states map[Key]State, mutes []Mute) (Transition, error) {
+		if len(states) != 0 || len(mutes) != 0 {
+			t.Errorf("fresh store has %v %v", states, mutes)
+		}
+		return Transition{States: []State{st}, Out: []Envelope{{Handler: "email", Notifications: []Notification{n}, Keys: []KeyMute{{k, time.Hour}}}}}, nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	// A second process opening the same file sees it all.
+	s2 := openTestStore(t, path)
+	states, err := s2.States(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := states[k]; got != st {
+		t.Errorf("state = %+v\nwant    %+v", got, st)
+	}
+	entries, err := s2.Claim(ctx, now, time.Minute, 10)
+	if err != nil || len(entries) != 1 || entries[0].Handler != "email" || entries[0].Notifications[0].Value != "93%" {
+		t.Fatalf("claim = %+v, %v", entries, err)
+	}
+	// Leased: nobody else gets it until the lease ends.
+	if again, _ := s.Claim(ctx, now.Add(30*time.Second), time.Minute, 10); len(again) != 0 {
+		t.Errorf("claimed twice: %+v", again)
+	}
+	if err := s2.Retry(ctx, entries[0].ID, "dial tcp: connection refused", now.Add(time.Minute)); err != nil {
+		t.Fatal(err)
+	}
+	if due, _ := s.Claim(ctx, now.Add(59*time.Second), time.Minute, 10); len(due) != 0 {
+		t.Errorf("claimed before its retry time: %+v", due)
+	}
+	due, _ := s.Claim(ctx, now.Add(time.Minute), time.Minute, 10)
+	if len(due) != 1 || due[0].Attempts != 1 || due[0].LastError != "dial tcp: connection refused" {
+		t.Fatalf("retry claim = %+v", due)
+	}
+	delivered := now.Add(61 * time.Second)
+	if err := s.Done(ctx, due[0], delivered); err != nil {
+		t.Fatal(err)
+	}
+	if left, _ := s.Outbox(ctx); len(left) != 0 {
+		t.Errorf("outbox after delivery: %+v", left)
+	}
+	states, _ = s.States(ctx)
+	if got := states[k]; !got.LastNotified.Equal(delivered) || !got.MuteUntil.Equal(delivered.Add(time.Hour)) {
+		t.Errorf("delivery did not start the mute: %+v", got)
+	}
+}
+
+func TestStoreMutes(t *testing.T) {
+	ctx := context.Background()
+	s := openTestStore(t, filepath.Join(t.TempDir(), "state.db"))
+	now := time.Date(2026, 11, 23, 3, 0, 0, 0, time.UTC)
+	id, err := s.AddMute(ctx, Mute{Host: "web1", Until: now.Add(2 * time.Hour), Reason: "disk swap", Created: now})
+	if err != nil {
+		t.Fatal(err)
+	}
+	cases := []struct {
+		at   time.Time
+		key  Key
+		want bool
+	}{
+		{now, Key{"disk", "r", "web1", "/"}, true},                           // in window, host matches
+		{now, Key{"disk", "r", "web2", "/"}, false},                          // other host
+		{now.Add(2*time.Hour - time.Second), Key{"x", "", "web1", ""}, true}, // last second of the window
+		{now.Add(2 * time.Hour), Key{"disk", "r", "web1", "/"}, false},       // expired
+	}
+	for _, c := range cases {
+		ms, err := s.Mutes(ctx, c.at)
+		if err != nil {
+			t.Fatal(err)
+		}
+		got := len(ms) == 1 && ms[0].Matches(c.key)
+		if got != c.want {
+			t.Errorf("at %v key %v: muted %v, want %v", c.at, c.key, got, c.want)
+		}
+	}
+	if err := s.Unmute(ctx, id); err != nil {
+		t.Fatal(err)
+	}
+	if err := s.Unmute(ctx, id); !errors.Is(err, ErrNoSuchMute) {
+		t.Errorf("second unmute: %v", err)
+	}
+}
+
+// Many store handles (as many processes would) claim from one outbox at
+// once: every entry is claimed exactly once.
+func TestStoreConcurrentClaims(t *testing.T) {
+	ctx := context.Background()
+	path := filepath.Join(t.TempDir(), "state.db")
+	now := time.Date(2026, 11, 23, 3, 0, 0, 0, time.UTC)
+	seed := openTestStore(t, path)
+	const entries = 60
+	for i := 0; i < entries; i++ {
+		if _, err := seed.Enqueue(ctx, Envelope{Handler: "h", Notifications: []Notification{{Host: "x"}}}, now); err != nil {
+			t.Fatal(err)
+		}
+	}
+	var mu sync.Mutex
+	claimed := map[int64]int{}
+	var wg sync.WaitGroup
+	for w := 0; w < 6; w++ {
+		s := openTestStore(t, path)
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for i := 0; i < 20; i++ {
+				got, err := s.Claim(ctx, now, time.Hour, 3)
+				if err != nil {
+					t.Error(err)
+					return
+				}
+				mu.Lock()
+				for _, e := range got {
+					claimed[e.ID]++
+				}
+				mu.Unlock()
+			}
+		}()
+	}
+	wg.Wait()
+	if len(claimed) != entries {
+		t.Errorf("%d entries claimed, want %d", len(claimed), entries)
+	}
+	for id, n := range claimed {
+		if n != 1 {
+			t.Errorf("entry %d claimed %d times", id, n)
+		}
+	}
+}

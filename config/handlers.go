@@ -1,0 +1,246 @@
+package config
+
+import (
+	"fmt"
+	"net/url"
+	"slices"
+	"strings"
+	"text/template"
+	"time"
+
+	"go.yaml.in/yaml/v3"
+)
+
+// Handler is a named delivery target. Which fields apply depends on Type;
+// keys of another type are rejected. Secrets are never in the config itself:
+// only the names of the environment variables or files that hold them.
+type Handler struct {
+	Name string
+	Type string
+	Line int
+
+	// print
+	Stream string // stdout (default) or stderr
+
+	// email
+	SMTP         string   // host:port of the SMTP server
+	TLS          string   // starttls (default), tls (implicit TLS, usually port 465), none
+	Username     string   // AUTH user; empty: no AUTH
+	PasswordEnv  string   // env var holding the SMTP password
+	PasswordFile string   // file holding the SMTP password
+	From         string   // email sender, or SMS sender number
+	To           []string // email addresses, or SMS numbers
+	CAFile       string   // PEM CA bundle to trust instead of the system roots
+	Subject      string   // Go template; see handlers.MessageData
+	Body         string   // Go template of the text body
+
+	// sms (Twilio)
+	AccountSIDEnv       string
+	AccountSIDFile      string
+	AuthTokenEnv        string
+	AuthTokenFile       string
+	MessagingServiceSID string
+	APIURL              string // Twilio API base URL; default https://api.twilio.com
+
+	// exec
+	Command []string // argv; the notification JSON is on stdin
+
+	// webhook
+	URL     string
+	Headers map[string]string
+
+	// every type
+	SendResolved bool          // send resolved notifications (default: on, except sms)
+	Timeout      time.Duration // one delivery attempt
+	MaxAge       time.Duration // older undelivered messages go to Fallback
+	Fallback     string        // handler for messages past MaxAge or refused for good
+}
+
+// HandlerTypes are the handler types this build delivers to.
+var HandlerTypes = []string{"print", "email", "sms", "exec", "webhook"}
+
+// Handler defaults.
+const (
+	DefaultHandlerTimeout = 30 * time.Second
+	DefaultMaxAge         = 24 * time.Hour
+	DefaultTwilioAPI      = "https://api.twilio.com"
+	DefaultEmailSubject   = `[serverstats] {{.Summary}}`
+)
+
+func (c *Config) decodeHandlers(d *decoder, path string, n *yaml.Node) {
+	for _, e := range d.entries(n, path) {
+		h := &Handler{Name: e[0].Value, Line: e[0].Line, Timeout: DefaultHandlerTimeout, MaxAge: DefaultMaxAge}
+		p := join(path, h.Name)
+		if !validName.MatchString(h.Name) {
+			d.fail(e[0], p, h.Name, "bad handler name", "use letters, digits, '.', '_' and '-'")
+		}
+		h.Type = mappingValue(e[1], "type")
+		var sendResolved *bool
+		fields := []field{
+			{"type", d.str(&h.Type)},
+			{"send-resolved", func(p string, v *yaml.Node) { b := false; d.boolean(&b)(p, v); sendResolved = &b }},
+			{"timeout", d.duration(&h.Timeout, false)},
+			{"max-age", d.duration(&h.MaxAge, false)},
+			{"fallback", d.str(&h.Fallback)},
+		}
+		switch h.Type {
+		case "print":
+			fields = append(fields, field{"stream", d.str(&h.Stream)})
+		case "email":
+			fields = append(fields,
+				field{"smtp", d.str(&h.SMTP)}, field{"tls", d.str(&h.TLS)},
+				field{"username", d.str(&h.Username)}, field{"password-env", d.str(&h.PasswordEnv)},
+				field{"password-file", d.str(&h.PasswordFile)}, field{"from", d.str(&h.From)},
+				field{"to", d.list(&h.To, nil)}, field{"ca-file", d.str(&h.CAFile)},
+				field{"subject", d.str(&h.Subject)}, field{"body", d.str(&h.Body)})
+		case "sms":
+			fields = append(fields,
+				field{"account-sid-env", d.str(&h.AccountSIDEnv)}, field{"account-sid-file", d.str(&h.AccountSIDFile)},
+				field{"auth-token-env", d.str(&h.AuthTokenEnv)}, field{"auth-token-file", d.str(&h.AuthTokenFile)},
+				field{"from", d.str(&h.From)}, field{"messaging-service-sid", d.str(&h.MessagingServiceSID)},
+				field{"to", d.list(&h.To, nil)}, field{"api-url", d.str(&h.APIURL)}, field{"body", d.str(&h.Body)})
+		case "exec":
+			fields = append(fields, field{"command", d.list(&h.Command, nil)})
+		case "webhook":
+			fields = append(fields, field{"url", d.str(&h.URL)}, field{"headers", d.stringMap(&h.Headers)})
+		}
+		seen := d.mapping(e[1], p, fields)
+		switch {
+		case seen["type"] == nil:
+			d.fail(e[0], p+".type", "", "missing handler type", "add type: one of "+strings.Join(HandlerTypes, ", "))
+			continue
+		case !slices.Contains(HandlerTypes, h.Type):
+			d.fail(seen["type"], p+".type", h.Type, "unknown handler type", "use one of "+strings.Join(HandlerTypes, ", "))
+			continue
+		}
+		h.SendResolved = h.Type != "sms"
+		if sendResolved != nil {
+			h.SendResolved = *sendResolved
+		}
+		h.validate(d, p, e[0], seen)
+		c.Handlers = append(c.Handlers, h)
+	}
+}
+
+// validate checks the fields a handler type needs.
+func (h *Handler) validate(d *decoder, p string, at *yaml.Node, seen map[string]*yaml.Node) {
+	need := func(key, value, fix string) {
+		if value == "" {
+			d.fail(at, p+"."+key, "", "missing "+key, fix)
+		}
+	}
+	oneOf := func(a, b, fix string) {
+		if (seen[a] == nil) == (seen[b] == nil) {
+			d.fail(at, p+"."+a, "", fmt.Sprintf("set exactly one of %s and %s", a, b), fix)
+		}
+	}
+	tmpl := func(key, text string) {
+		if text == "" {
+			return
+		}
+		if _, err := template.New(key).Parse(text); err != nil {
+			d.fail(seen[key], p+"."+key, text, "bad template: "+templateErr(err), "see the README for the fields of a message")
+		}
+	}
+	if h.Timeout <= 0 {
+		d.fail(seen["timeout"], p+".timeout", "0s", "a timeout of zero would wait forever", `write e.g. "30s"`)
+	}
+	switch h.Type {
+	case "print":
+		if k := seen["stream"]; k != nil && h.Stream != "stdout" && h.Stream != "stderr" {
+			d.fail(k, p+".stream", h.Stream, "unknown stream", "use stdout or stderr")
+		}
+		if h.Stream == "" {
+			h.Stream = "stdout"
+		}
+	case "email":
+		need("smtp", h.SMTP, "add smtp: host:port, e.g. smtp.example.com:587")
+		need("from", h.From, "add from: serverstats@example.com")
+		if len(h.To) == 0 {
+			d.fail(at, p+".to", "", "missing to", "add to: [oncall@example.com]")
+		}
+		if h.SMTP != "" && !strings.Contains(h.SMTP, ":") {
+			d.fail(seen["smtp"], p+".smtp", h.SMTP, "missing port", "write host:port, e.g. "+h.SMTP+":587")
+		}
+		switch h.TLS {
+		case "":
+			h.TLS = "starttls"
+		case "starttls", "tls", "none":
+		default:
+			d.fail(seen["tls"], p+".tls", h.TLS, "unknown TLS mode", "use starttls (port 587), tls (implicit, port 465) or none")
+		}
+		if h.Username != "" && h.PasswordEnv == "" && h.PasswordFile == "" {
+			d.fail(seen["username"], p+".username", h.Username, "AUTH needs a password", "add password-env: SMTP_PASSWORD or password-file: /etc/serverstats/smtp-password (never the password itself)")
+		}
+		if h.PasswordEnv != "" && h.PasswordFile != "" {
+			d.fail(seen["password-file"], p+".password-file", h.PasswordFile, "set only one of password-env and password-file", "remove one")
+		}
+		if h.Subject == "" {
+			h.Subject = DefaultEmailSubject
+		}
+		tmpl("subject", h.Subject)
+		tmpl("body", h.Body)
+	case "sms":
+		oneOf("account-sid-env", "account-sid-file", "add account-sid-env: TWILIO_ACCOUNT_SID")
+		oneOf("auth-token-env", "auth-token-file", "add auth-token-env: TWILIO_AUTH_TOKEN")
+		oneOf("from", "messaging-service-sid", `add from: "+15550001111" or messaging-service-sid: MG...`)
+		if len(h.To) == 0 {
+			d.fail(at, p+".to", "", "missing to", `add to: ["+15552223333"]`)
+		}
+		for i, n := range h.To {
+			if !e164(n) {
+				d.fail(seen["to"], fmt.Sprintf("%s.to[%d]", p, i), n, "not a phone number in E.164 form", `write it as "+15552223333" (quoted, with the country code)`)
+			}
+		}
+		if h.From != "" && !e164(h.From) {
+			d.fail(seen["from"], p+".from", h.From, "not a phone number in E.164 form", `write it as "+15550001111" (quoted)`)
+		}
+		if h.APIURL == "" {
+			h.APIURL = DefaultTwilioAPI
+		} else if u, err := url.Parse(h.APIURL); err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+			d.fail(seen["api-url"], p+".api-url", h.APIURL, "not an http(s) URL", "write e.g. https://api.twilio.com")
+		}
+		tmpl("body", h.Body)
+	case "exec":
+		if len(h.Command) == 0 {
+			d.fail(at, p+".command", "", "missing command", `add command: [/usr/local/bin/notify, --urgent] (the notification JSON arrives on stdin)`)
+		}
+	case "webhook":
+		if u, err := url.Parse(h.URL); h.URL == "" || err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+			d.fail(orAt(seen["url"], at), p+".url", h.URL, "missing or not an http(s) URL", "add url: https://hooks.example.com/serverstats")
+		}
+	}
+}
+
+func orAt(n, at *yaml.Node) *yaml.Node {
+	if n != nil {
+		return n
+	}
+	return at
+}
+
+// e164 reports whether s looks like an E.164 phone number: + and 8-15 digits.
+func e164(s string) bool {
+	if len(s) < 9 || len(s) > 16 || s[0] != '+' {
+		return false
+	}
+	for _, r := range s[1:] {
+		if r < '0' || r > '9' {
+			return false
+		}
+	}
+	return true
+}
+
+// mappingValue returns the scalar value of key in mapping n, or "".
+func mappingValue(n *yaml.Node, key string) string {
+	if n == nil || n.Kind != yaml.MappingNode {
+		return ""
+	}
+	for i := 0; i+1 < len(n.Content); i += 2 {
+		if n.Content[i].Value == key && n.Content[i+1].Kind == yaml.ScalarNode {
+			return n.Content[i+1].Value
+		}
+	}
+	return ""
+}
