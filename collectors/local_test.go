@@ -6,7 +6,6 @@ import (
 	"errors"
 	"fmt"
 	"os"
-	"path/filepath"
 	"strconv"
 	"strings"
 	"testing"
@@ -51,22 +50,34 @@ func TestLocalOutputAndExitStatus(t *testing.T) {
 // nothing behind and does not hang Run.
 func TestLocalTimeoutKillsProcessGroup(t *testing.T) {
 	t.Parallel()
-	pidFile := filepath.Join(t.TempDir(), "pid")
+	mark := uniqueMark()
 	const limit = time.Second
 	l := &collectors.Local{CommandTimeout: limit}
 	start := time.Now()
-	r := l.Run(context.Background(), localTarget, fmt.Sprintf("echo $$ > %s; sleep 600 & sleep 600", pidFile))
-	el := time.Since(start)
-	if !errors.Is(r.Err, collectors.ErrTimeout) || !strings.Contains(r.Err.Error(), "TIMED OUT after 1s") {
-		t.Fatalf("err = %v, want ErrTimeout saying TIMED OUT after 1s", r.Err)
+	type outcome struct {
+		r  collectors.Result
+		el time.Duration
 	}
-	if el < limit || el > limit+2*time.Second {
-		t.Errorf("Run returned after %v, want within [%v, %v]", el, limit, limit+2*time.Second)
+	done := make(chan outcome, 1)
+	go func() {
+		r := l.Run(context.Background(), localTarget, "export "+mark+"; sleep 600 & sleep 600")
+		done <- outcome{r, time.Since(start)}
+	}()
+	// Both sleeps run (so "gone" below means something). /proc shows the
+	// environment a process started with, so the shell itself is not seen.
+	if !poll(limit, func() bool { return len(procsWithEnv(mark)) == 2 }) {
+		t.Fatalf("want 2 marked processes, have %v", procsWithEnv(mark))
 	}
-	t.Logf("local timeout %v: Run returned after %v", limit, el)
-	pgid := readPid(t, pidFile)
-	if !poll(2*time.Second, func() bool { return len(groupMembers(pgid)) == 0 }) {
-		t.Errorf("process group %d still has live members %v", pgid, groupMembers(pgid))
+	o := <-done
+	if !errors.Is(o.r.Err, collectors.ErrTimeout) || !strings.Contains(o.r.Err.Error(), "TIMED OUT after 1s") {
+		t.Fatalf("err = %v, want ErrTimeout saying TIMED OUT after 1s", o.r.Err)
+	}
+	if o.el < limit || o.el > limit+2*time.Second {
+		t.Errorf("Run returned after %v, want within [%v, %v]", o.el, limit, limit+2*time.Second)
+	}
+	t.Logf("local timeout %v: Run returned after %v", limit, o.el)
+	if !poll(2*time.Second, func() bool { return len(procsWithEnv(mark)) == 0 }) {
+		t.Errorf("processes still running: %v", procsWithEnv(mark))
 	}
 }
 
@@ -74,10 +85,10 @@ func TestLocalTimeoutKillsProcessGroup(t *testing.T) {
 // shell's exit (plus a bounded wait), and is killed with the group.
 func TestLocalBackgroundChildHoldingOutput(t *testing.T) {
 	t.Parallel()
-	pidFile := filepath.Join(t.TempDir(), "pid")
+	mark := uniqueMark()
 	l := &collectors.Local{CommandTimeout: 10 * time.Second}
 	start := time.Now()
-	r := l.Run(context.Background(), localTarget, fmt.Sprintf("echo $$ > %s; sleep 600 & echo done", pidFile))
+	r := l.Run(context.Background(), localTarget, "export "+mark+"; sleep 600 & echo done")
 	el := time.Since(start)
 	if r.Err != nil || r.ExitStatus != 0 || string(r.Stdout) != "done\n" {
 		t.Fatalf("err %v exit %d stdout %q", r.Err, r.ExitStatus, r.Stdout)
@@ -85,9 +96,8 @@ func TestLocalBackgroundChildHoldingOutput(t *testing.T) {
 	if el > 3*time.Second {
 		t.Errorf("Run took %v with a background child holding stdout", el)
 	}
-	pgid := readPid(t, pidFile)
-	if !poll(2*time.Second, func() bool { return len(groupMembers(pgid)) == 0 }) {
-		t.Errorf("process group %d still has live members %v", pgid, groupMembers(pgid))
+	if !poll(2*time.Second, func() bool { return len(procsWithEnv(mark)) == 0 }) {
+		t.Errorf("background child still running: %v", procsWithEnv(mark))
 	}
 }
 
@@ -120,21 +130,14 @@ func TestLocalOutputIsCapped(t *testing.T) {
 	}
 }
 
-func readPid(t *testing.T, path string) int {
-	t.Helper()
-	b, err := os.ReadFile(path)
-	if err != nil {
-		t.Fatalf("the command did not record its pid: %v", err)
-	}
-	pid, err := strconv.Atoi(strings.TrimSpace(string(b)))
-	if err != nil || pid <= 1 {
-		t.Fatalf("bad pid %q", b)
-	}
-	return pid
+// uniqueMark returns a "NAME=VALUE" environment entry no other process has.
+func uniqueMark() string {
+	return fmt.Sprintf("SERVERSTATS_TEST_MARK=%d-%d", os.Getpid(), time.Now().UnixNano())
 }
 
-// groupMembers lists the live (not zombie) processes in process group pgid.
-func groupMembers(pgid int) []int {
+// procsWithEnv lists the live (not zombie) processes whose environment has
+// the entry kv.
+func procsWithEnv(kv string) []int {
 	ents, _ := os.ReadDir("/proc")
 	var pids []int
 	for _, e := range ents {
@@ -146,13 +149,15 @@ func groupMembers(pgid int) []int {
 		if err != nil {
 			continue
 		}
-		i := bytes.LastIndexByte(stat, ')')
-		if i < 0 {
+		if i := bytes.LastIndexByte(stat, ')'); i < 0 || i+2 >= len(stat) || stat[i+2] == 'Z' {
 			continue
 		}
-		f := strings.Fields(string(stat[i+1:])) // state ppid pgrp ...
-		if len(f) > 2 && f[0] != "Z" && f[2] == strconv.Itoa(pgid) {
-			pids = append(pids, pid)
+		env, _ := os.ReadFile("/proc/" + e.Name() + "/environ")
+		for _, kvb := range bytes.Split(env, []byte{0}) {
+			if string(kvb) == kv {
+				pids = append(pids, pid)
+				break
+			}
 		}
 	}
 	return pids

@@ -34,9 +34,11 @@ const (
 	DefaultSSHConfig  = "~/.ssh/config"
 )
 
-// DefaultIdentityFiles are the keys offered when neither SSHOptions nor
+// defaultIdentityFiles are the keys offered when neither SSHOptions nor
 // ~/.ssh/config name any (as OpenSSH does); missing ones are skipped quietly.
-var DefaultIdentityFiles = []string{"~/.ssh/id_ed25519", "~/.ssh/id_ecdsa", "~/.ssh/id_rsa"}
+func defaultIdentityFiles() []string {
+	return []string{"~/.ssh/id_ed25519", "~/.ssh/id_ecdsa", "~/.ssh/id_rsa"}
+}
 
 const (
 	// maxJumps bounds ProxyJump chains (and loops in ~/.ssh/config).
@@ -60,7 +62,8 @@ type SSHOptions struct {
 	// PolicyInsecureIgnore.
 	HostKeyPolicy string
 	// IdentityFiles are private keys to offer, before any from ~/.ssh/config.
-	// When neither names a key, DefaultIdentityFiles are tried. Keys with a
+	// When neither names a key, ~/.ssh/id_ed25519, ~/.ssh/id_ecdsa and
+	// ~/.ssh/id_rsa are tried (those that exist). Keys with a
 	// passphrase are skipped (load them into ssh-agent instead).
 	IdentityFiles []string
 	// SSHConfig is the ssh_config file honoured for HostName, User, Port,
@@ -146,7 +149,7 @@ func NewSSH(opts SSHOptions) (*SSH, error) {
 		path := s.expandHome(opts.SSHConfig)
 		cfg, err := loadSSHConfig(path)
 		switch {
-		case errors.Is(err, os.ErrNotExist) && opts.SSHConfig == DefaultSSHConfig:
+		case errors.Is(err, os.ErrNotExist) && path == s.expandHome(DefaultSSHConfig):
 			s.log.Debug("no ssh_config file", "path", path)
 		case err != nil:
 			return nil, fmt.Errorf("load ssh_config: %w", err)
@@ -220,8 +223,8 @@ func (s *SSH) runCommand(ctx context.Context, client *ssh.Client, hc hostConfig,
 			done <- fmt.Errorf("open session on %s: %w: %w", hc.addr(), ErrConnect, err)
 			return
 		}
-		sessCh <- sess
 		sess.Stdout, sess.Stderr = stdout, stderr
+		sessCh <- sess
 		done <- sess.Run(cmd)
 	}()
 
@@ -488,6 +491,10 @@ func (s *SSH) connect(ctx context.Context, hc hostConfig, depth int) (*sshConn, 
 	}
 	if err != nil {
 		closeAll()
+		if verdict, _ := hk.result(); verdict == nil && errors.Is(err, os.ErrDeadlineExceeded) {
+			// The socket deadline (same instant as ctx's) fired first.
+			return nil, fmt.Errorf("connect to %s: %w: no answer within %s", addr, ErrConnect, s.opts.ConnectTimeout)
+		}
 		return nil, s.handshakeErr(hc, hk, auth, err)
 	}
 	_ = nc.SetDeadline(time.Time{})

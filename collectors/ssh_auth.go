@@ -89,7 +89,7 @@ func (a *authSet) describe() string {
 
 // authMethods collects the keys to offer for hc: ssh-agent's (if UseAgent and
 // $SSH_AUTH_SOCK), then the identity files from the options and ssh_config,
-// or DefaultIdentityFiles when neither names one. Duplicate keys are offered
+// or the default key files when neither names one. Duplicate keys are offered
 // once.
 func (s *SSH) authMethods(ctx context.Context, hc hostConfig) (*authSet, error) {
 	a := &authSet{}
@@ -136,7 +136,7 @@ func (s *SSH) authMethods(ctx context.Context, hc hostConfig) (*authSet, error) 
 	quietMissing := false
 	if len(files) == 0 {
 		quietMissing = true
-		for _, f := range DefaultIdentityFiles {
+		for _, f := range defaultIdentityFiles() {
 			files = append(files, s.expandHome(f))
 		}
 	}
@@ -159,7 +159,7 @@ func (s *SSH) authMethods(ctx context.Context, hc hostConfig) (*authSet, error) 
 		}
 	}
 	if quietMissing && len(signers) == 0 && a.agent == nil {
-		a.tried = append(a.tried, "no default key file found ("+strings.Join(DefaultIdentityFiles, ", ")+")")
+		a.tried = append(a.tried, "no default key file found ("+strings.Join(defaultIdentityFiles(), ", ")+")")
 	}
 	a.methods = []ssh.AuthMethod{ssh.PublicKeys(signers...)}
 	return a, nil

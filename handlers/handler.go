@@ -5,9 +5,9 @@ package handlers
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"io"
+	"log/slog"
 
 	"serverstats/alerts"
 	"serverstats/config"
@@ -25,13 +25,18 @@ type Handler interface {
 // Env is what constructors may use from the outside world.
 type Env struct {
 	Stdout, Stderr io.Writer
-	Getenv         func(string) string
+	Getenv         func(string) string // nil: os.Getenv
+	Logger         *slog.Logger        // debug lines of deliveries; nil: discarded
 }
 
 // constructors maps a handler type to its constructor: adding a handler type
 // means one new file and one line here.
 var constructors = map[string]func(*config.Handler, Env) (Handler, error){
-	"print": newPrint,
+	"print":   newPrint,
+	"email":   newEmail,
+	"sms":     newSMS,
+	"exec":    newExec,
+	"webhook": newWebhook,
 }
 
 // New builds the handler a config entry describes.
@@ -41,36 +46,6 @@ func New(h *config.Handler, env Env) (Handler, error) {
 		return nil, fmt.Errorf("handler %q: unknown type %q", h.Name, h.Type)
 	}
 	return mk(h, env)
-}
-
-// Delivery is the outcome of sending one group to one handler.
-type Delivery struct {
-	Handler string
-	Count   int
-	Retry   bool
-	Err     error
-}
-
-// Dispatch sends each handler its group of notifications, one call per
-// handler. A failing handler does not stop the others; every outcome is
-// returned, in the order of names.
-func Dispatch(ctx context.Context, hs map[string]Handler, names []string, groups map[string][]alerts.Notification) []Delivery {
-	var out []Delivery
-	for _, name := range names {
-		ns := groups[name]
-		if len(ns) == 0 {
-			continue
-		}
-		d := Delivery{Handler: name, Count: len(ns)}
-		h, ok := hs[name]
-		if !ok {
-			d.Err = errors.New("no such handler")
-		} else {
-			d.Retry, d.Err = safeSend(ctx, h, ns)
-		}
-		out = append(out, d)
-	}
-	return out
 }
 
 // safeSend turns a handler panic into an error so one bad handler cannot

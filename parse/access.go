@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"strconv"
 	"strings"
+	"sync"
 )
 
 // Column finds a column by its exact header text, else by its 1-based
@@ -38,8 +39,10 @@ func (t *Table) Cell(r, c int) string {
 // Value reads the cell of row r (0-based index in Rows) and column c
 // (0-based) as type typ, in the context of its column:
 //
-//   - bytes: the one-letter suffixes of a column that also holds an
-//     SI-only suffix ("4.1k", "12MB") are powers of 1000 (df -H);
+//   - bytes: the one-letter suffixes (K, M, G) are powers of 1000 in a
+//     column that writes a size with an SI-only suffix ("4.1k", "12MB"),
+//     or in a table that does and writes none with a binary-only one
+//     ("1.9Gi", top's "125.1m") (df -H); else of 1024;
 //   - TypeAuto: the column's type is the first of number, percent, bytes,
 //     duration, bool that reads every non-null cell of the column, else
 //     string; so a ps START column mixing "Oct25" and "10:25" is string.
@@ -88,18 +91,95 @@ func (t *Table) columnValue(raw string, c int, typ Type) (Value, error) {
 	return parseValue(raw, typ, si)
 }
 
-// columnSI reports whether column c writes sizes with an SI-only suffix.
-func (t *Table) columnSI(c int) bool {
-	for r := range t.Rows {
-		if siOnly(t.Cell(r, c)) {
-			return true
-		}
-	}
-	return false
+// tableCache keeps what Value learns about a table's columns.
+type tableCache struct {
+	mu    sync.Mutex
+	base  []int8 // per column: 0 not known yet, 1 SI, -1 binary
+	types []Type // inferred column types, "" when not known yet
 }
 
-// columnType infers the type of column c from its non-null cells.
+// Size marks found in a table or a column.
+const (
+	markSI     = 1 << iota // an SI-only suffix: "4.1k", "12MB"
+	markBinary             // a binary-only suffix: "1.9Gi", "125.1m" (top)
+)
+
+// sizeMarks reports the base marks of one cell.
+func sizeMarks(s string) int {
+	_, p, base, ok := sizeSuffix(s)
+	if !ok || p == 0 {
+		return 0
+	}
+	switch {
+	case base == baseSI:
+		return markSI
+	case base == baseBinary:
+		return markBinary
+	}
+	// A lower-case one-letter suffix other than k ("125.1m", "1.2g") is
+	// top's binary style; SI prints upper case M, G, T.
+	if c := s[len(s)-1]; c >= 'a' && c <= 'z' {
+		return markBinary
+	}
+	return 0
+}
+
+// columnSI reports whether the one-letter suffixes of column c are powers
+// of 1000: the column writes a size with an SI-only suffix, or the table
+// does and writes none with a binary-only one (df -H prints "4.1k" in
+// Size but only "375G" in Avail; top prints "13k" counts and "125.1m"
+// sizes).
+func (t *Table) columnSI(c int) bool {
+	if tc := t.cache; tc != nil {
+		tc.mu.Lock()
+		defer tc.mu.Unlock()
+		if len(tc.base) != len(t.Header) {
+			tc.base = make([]int8, len(t.Header))
+		}
+		if tc.base[c] == 0 {
+			tc.base[c] = -1
+			if t.scanSI(c) {
+				tc.base[c] = 1
+			}
+		}
+		return tc.base[c] > 0
+	}
+	return t.scanSI(c)
+}
+
+func (t *Table) scanSI(c int) bool {
+	col, table := 0, 0
+	for _, row := range t.Rows {
+		for i, cell := range row.Cells {
+			m := sizeMarks(strings.TrimSpace(cell))
+			table |= m
+			if i == c {
+				col |= m
+			}
+		}
+	}
+	return col&markSI != 0 || table == markSI
+}
+
+// columnType infers the type of column c from its non-null cells: the
+// first of number, percent, bytes, duration, bool that reads them all,
+// else string.
 func (t *Table) columnType(c int, si bool) Type {
+	if tc := t.cache; tc != nil {
+		tc.mu.Lock()
+		defer tc.mu.Unlock()
+		if len(tc.types) != len(t.Header) {
+			tc.types = make([]Type, len(t.Header))
+		}
+		if tc.types[c] == TypeAuto {
+			tc.types[c] = t.inferColumn(c, si)
+		}
+		return tc.types[c]
+	}
+	return t.inferColumn(c, si)
+}
+
+func (t *Table) inferColumn(c int, si bool) Type {
 	for _, typ := range []Type{TypeNumber, TypePercent, TypeBytes, TypeDuration, TypeBool} {
 		ok, seen := true, false
 		for r := range t.Rows {

@@ -35,7 +35,7 @@ type Value struct {
 	Null bool   // a placeholder cell: "", "-", "?", "--", "n/a"
 	// Invalid is set when Raw did not parse as Type (ParseValue also
 	// returned an error): there is no payload, Float reports false and
-	// JSON gives Raw.
+	// JSON gives nil.
 	Invalid bool
 	Num     float64
 	Int     int64
@@ -70,6 +70,8 @@ type Options struct {
 type Table struct {
 	Header []string
 	Rows   []Row
+
+	cache *tableCache // set by ParseTable; Value works without it
 }
 
 // Row is one logical row; a wrapped row (df's long device names) is rejoined.

@@ -1,18 +1,23 @@
 package parse
 
+import "math"
+
 // Each row's tokens are given to the columns in order by a small dynamic
 // program that minimises a cost:
 //
 //   - a cell starts at its left-aligned column's anchor (usually the
 //     header's left edge), or ends at its right-aligned column's anchor
 //     (the header's right edge). Each column of difference from the shift
-//     of the previous non-empty cell costs 1, up to posCap: a value wider
-//     than its column pushes the rest of the row right (vmstat, busybox df
-//     after a long name) and only the cell where the shift starts pays;
+//     of the previous non-empty cell costs 1 to the right and 2 to the
+//     left, up to posCap (twice that to the left): a value wider than its
+//     column pushes the rest of the row right (vmstat, busybox df after a
+//     long name) and only the cell where the shift starts pays;
 //   - a right-aligned cell that starts left of the end of the previous
 //     column's header costs the overlap too, up to posCap: numbers do not
 //     run over their neighbours, while a long name in a left-aligned
 //     column may (a wrapped df name stays in Filesystem);
+//   - a lone placeholder ("-", "?") may sit anywhere in its column's
+//     field (top prints "-" at the left of right-aligned fields);
 //   - spaces inside a cell beyond one per gap cost gapWeight each, so a
 //     value with spaces ("tmpfs with spaces", "Mon Nov 23 07:01:56 2026")
 //     stays whole but two columns are not glued;
@@ -31,15 +36,22 @@ type cellSpan struct{ a, b int }
 
 // assigner holds the buffers of the dynamic program, reused across rows.
 type assigner struct {
-	cols []column
+	cols  []column
 	cost  []float64 // (len(cols)+1) × (n+1)
 	from  []int32
-	shift []int32 // shift of the last non-empty cell on the best path
-	gaps []float64 // gaps[m]: cost of the gaps between tokens 0..m
+	shift []int32   // shift of the last non-empty cell on the best path
+	gaps  []float64 // gaps[m]: cost of the gaps between tokens 0..m
 }
 
 // assign fills spans (len(cols)) with the tokens each column gets.
 func (a *assigner) assign(toks []token, spans []cellSpan) {
+	// Most rows give one token to each column and the rest to the last:
+	// when that costs nothing it is the best fit, else its cost bounds
+	// the search.
+	bound := a.simple(toks, spans)
+	if bound == 0 {
+		return
+	}
 	k, n := len(a.cols), len(toks)
 	w := n + 1
 	size := (k + 1) * w
@@ -74,7 +86,7 @@ func (a *assigner) assign(toks []token, spans []cellSpan) {
 		last := i == k-1
 		for j := 0; j <= n; j++ {
 			base := row[j]
-			if base >= inf {
+			if base > bound {
 				continue
 			}
 			// Empty cell.
@@ -91,7 +103,13 @@ func (a *assigner) assign(toks []token, spans []cellSpan) {
 				lo, hi = n, n
 			}
 			for b := lo; b <= hi; b++ {
-				p, d := c.place(toks[j].cs, toks[b-1].ce, int(rshift[j]))
+				var p float64
+				d := int(rshift[j])
+				if b == j+1 && toks[j].ph {
+					p = c.placeholder(toks[j].cs, toks[j].ce)
+				} else {
+					p, d = c.place(toks[j].cs, toks[b-1].ce, d)
+				}
 				v := base + p + gaps[b-1] - gaps[j]
 				if v < next[b] {
 					next[b], nfrom[b], nshift[b] = v, int32(j), int32(d)
@@ -108,6 +126,36 @@ func (a *assigner) assign(toks []token, spans []cellSpan) {
 	}
 }
 
+// simple gives one token to each column and the rest to the last one,
+// and returns the cost of that fit (+Inf when there are too few tokens).
+func (a *assigner) simple(toks []token, spans []cellSpan) float64 {
+	k, n := len(a.cols), len(toks)
+	if n < k {
+		return math.Inf(1)
+	}
+	total := 0.0
+	prev := 0
+	for i := range a.cols {
+		c := &a.cols[i]
+		b := i + 1
+		if i == k-1 {
+			b = n
+		}
+		spans[i] = cellSpan{i, b}
+		if b == i+1 && toks[i].ph {
+			total += c.placeholder(toks[i].cs, toks[i].ce)
+		} else {
+			p, d := c.place(toks[i].cs, toks[b-1].ce, prev)
+			total += p
+			prev = d
+		}
+		for m := i + 1; m < b; m++ {
+			total += float64(toks[m].cs-toks[m-1].ce-1) * gapWeight
+		}
+	}
+	return total
+}
+
 // place is the cost of a cell spanning display columns [s, e) when the
 // previous cells of the row are shifted by prev; it also returns this
 // cell's shift.
@@ -119,16 +167,40 @@ func (c *column) place(s, e, prev int) (float64, int) {
 	case 'R':
 		d = e - c.ax
 	default:
-		d = s - c.s
-		if abs(e-c.e) < abs(d) {
-			d = e - c.e
-		}
+		// Unaligned (before calibrate): the nearer header edge, with no
+		// shift to pass on.
+		return min(float64(min(abs(s-c.s), abs(e-c.e))), posCap), prev
 	}
-	p := min(float64(abs(d-prev)), posCap)
+	// Cells move right when a value before them overflows; moving left
+	// of the column is rarer and costs twice.
+	delta := d - prev
+	p := min(float64(abs(delta)), posCap)
+	if delta < 0 {
+		p *= 2
+	}
 	if c.align == 'R' && s < c.prevE {
 		p += min(float64(c.prevE-s), posCap)
 	}
 	return p, d
+}
+
+// placeholder is the cost of a lone placeholder cell ("-"), which tools
+// print at either edge of a column's field: nothing inside the field (from
+// the previous column's header end to the end of a right-aligned column,
+// or from a left-aligned column's start to the next column), else the
+// distance to it. It does not shift the row.
+func (c *column) placeholder(s, e int) float64 {
+	lo, hi := c.prevE, c.e
+	if c.align == 'L' {
+		lo, hi = c.ax, max(c.nextS, c.e)
+	}
+	switch {
+	case s < lo:
+		return min(float64(lo-s), posCap)
+	case e > hi:
+		return min(float64(e-hi), posCap)
+	}
+	return 0
 }
 
 func abs(x int) int {

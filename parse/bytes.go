@@ -22,9 +22,11 @@ import (
 //   - a scaled size is truncated to whole bytes: "1.9G" = 2040109465.
 //
 // A single cell cannot tell `df -H`'s "12G" (SI) from `df -h`'s "12G"
-// (binary); a column can. Table.Value and ParseColumn read the one-letter
-// suffixes of a column in base 1000 when another cell of the same column is
-// written with an SI-only suffix ("4.1k", "12MB").
+// (binary); a table can. Table.Value and Table.Values read the one-letter
+// suffixes in base 1000 when the column writes a size with an SI-only
+// suffix ("4.1k", "12MB"), or the table does and writes no size with a
+// binary-only suffix ("Gi", or top's lower-case "m"): a command prints its
+// sizes in one base.
 
 // unitBase says which base a size's suffix implies.
 type unitBase uint8

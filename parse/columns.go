@@ -4,21 +4,24 @@ package parse
 //
 //   - A header word glued to the next one ("Address:PortProcess", as wide
 //     ss prints it) is cut where a lower-case letter meets an upper-case
-//     one, if the data ends exactly there in most rows.
-//   - Two words one space apart are one header ("Mounted on", "Local
-//     Address") unless the data lines up with each word on its own in a
-//     quarter of the rows or more ("Used Avail", "%CPU %MEM"). Without rows,
-//     or when the data does not line up with half of the header words
-//     (busybox `df -P`), a lower-case word after a capitalised one joins it
-//     ("Mounted on") and other words stay apart.
+//     one, if the data has a gap there in most rows.
+//   - Two words one space apart are one header when values run across both
+//     words in half of the rows ("Local Address", "UNIT FILE"); two columns
+//     when, in a quarter of the rows or more (half, and two rows, when the
+//     second word is lower case after a capitalised one), each word has
+//     data of its own:
+//     a token ending in the first word (or the space after it), and one
+//     starting in the space or the second word ("Used Avail", "%CPU %MEM",
+//     macOS "Capacity iused"). Otherwise a word with no data of its own joins its neighbour
+//     if some value runs across both ("Peer Address:Port") or, for a
+//     second word, if it is lower case after a capitalised one ("Mounted
+//     on", "PID/Program name"); else the two are columns (an empty column,
+//     as lsblk's WWN, is still a column). Without rows, or when the data
+//     does not line up with half of the header words (busybox `df -P`),
+//     only the case rule applies.
 //   - Data that sits left of the first header word, with a gap, in half of
 //     the rows or more is a column with no header (free's "Mem:").
-//   - A column is right-aligned when more rows end a token at its header's
-//     right edge than start one at its left edge, left-aligned when fewer.
-//     When less than a third of the rows line up either way (a header wider
-//     than its data), the column is anchored where most tokens nearest to
-//     its header end or start, and is unaligned when there is no such
-//     place. Its density is the share of rows with a token nearest to it.
+//   - Alignment and the cost of an empty cell: see alignAll and calibrate.
 
 // column is one column of the layout.
 type column struct {
@@ -28,6 +31,7 @@ type column struct {
 	ax    int  // where cells start ('L') or end ('R'), usually s or e
 	empty float64
 	prevE int // right edge of the previous column's header, 0 for the first
+	nextS int // left edge of the next column's header, s for the last
 }
 
 // word is a header word before grouping.
@@ -60,17 +64,24 @@ func buildColumns(hdr string, htoks []token, rows [][]token) []column {
 		})
 		i = j
 	}
-	measureAll(cols, rows)
 	for i := range cols {
 		if i > 0 {
 			cols[i].prevE = cols[i-1].e
 		}
+		cols[i].nextS = cols[i].s
+		if i+1 < len(cols) {
+			cols[i].nextS = cols[i+1].s
+		}
 	}
+	alignAll(cols, rows)
+	calibrate(cols, rows)
 	return cols
 }
 
-// splitGlued cuts a header word at a lower-to-upper case change where the
-// data ends in most rows and no row has a token across the cut.
+// splitGlued cuts a header word where a lower-case letter meets an
+// upper-case one followed by lower case ("PortProcess"), when in half of
+// the rows the data on the left ends in the left part and data starts
+// right of the cut, and almost no row has a token across the cut.
 func splitGlued(hdr string, w word, rows [][]token) []word {
 	if len(rows) == 0 || w.be-w.bs != w.e-w.s { // only ASCII words
 		return []word{w}
@@ -81,18 +92,25 @@ func splitGlued(hdr string, w word, rows [][]token) []word {
 			continue
 		}
 		cut := w.s + q
-		ends, across := 0, 0
+		both, across := 0, 0
 		for _, r := range rows {
+			l, rt := false, false
 			for _, t := range r {
-				if t.ce == cut {
-					ends++
+				if t.ce > w.s && t.ce <= cut {
+					l = true
+				}
+				if t.cs >= cut && t.cs <= w.e+tabWidth {
+					rt = true
 				}
 				if t.cs < cut && t.ce > cut {
 					across++
 				}
 			}
+			if l && rt {
+				both++
+			}
 		}
-		if 2*ends >= len(rows) && 10*across < len(rows) {
+		if 2*both >= len(rows) && 10*across < len(rows) {
 			left := word{w.bs, w.bs + q, w.s, cut}
 			right := word{w.bs + q, w.be, cut, w.e}
 			return append([]word{left}, splitGlued(hdr, right, rows)...)
@@ -115,21 +133,28 @@ func alignedHeader(words []word, rows [][]token) bool {
 }
 
 // joinWords decides whether two header words one space apart name one
-// column: by the data when the header lines up with it, else by case.
+// column.
 func joinWords(hdr string, w1, w2 word, rows [][]token, aligned bool) bool {
+	lexical := hasUpper(hdr[w1.bs:w1.be]) && allLower(hdr[w2.bs:w2.be])
 	if len(rows) == 0 || !aligned {
-		return hasUpper(hdr[w1.bs:w1.be]) && allLower(hdr[w2.bs:w2.be])
+		return lexical
 	}
-	a1, a2 := 0, 0
+	cross, a1, a2 := 0, 0, 0
 	for _, r := range rows {
-		f1, f2 := false, false
+		c, f1, f2 := false, false, false
 		for _, t := range r {
-			if (t.cs == w1.s || t.ce == w1.e) && t.ce <= w1.e {
+			if t.cs < w1.e && t.ce > w2.s {
+				c = true
+			}
+			if t.ce > w1.s && t.ce <= w2.s {
 				f1 = true
 			}
-			if (t.cs == w2.s || t.ce == w2.e) && t.cs >= w2.s {
+			if t.cs >= w1.e && t.cs < w2.e {
 				f2 = true
 			}
+		}
+		if c {
+			cross++
 		}
 		if f1 {
 			a1++
@@ -139,7 +164,22 @@ func joinWords(hdr string, w1, w2 word, rows [][]token, aligned bool) bool {
 		}
 	}
 	need := max(1, (len(rows)+3)/4)
-	return a1 < need || a2 < need
+	if lexical {
+		// A lower-case second word needs more to stand alone: data of
+		// its own in half of the rows, and in two rows at least.
+		need = max(2, (len(rows)+1)/2)
+	}
+	switch {
+	case 2*cross >= len(rows):
+		return true // values run across both words: "Local Address"
+	case a1 >= need && a2 >= need:
+		return false // each word has data of its own: "Used Avail"
+	case a1 == 0 && a2 > 0 && cross > 0:
+		return true // right-aligned values under both: "Peer Address:Port"
+	case lexical, a2 == 0 && cross > 0:
+		return true // "Mounted on"
+	}
+	return false
 }
 
 func hasUpper(s string) bool {
@@ -175,102 +215,102 @@ func leadingColumn(first int, rows [][]token) bool {
 	return 2*n >= len(rows)
 }
 
-// measureAll sets the alignment, anchor and empty-cell cost of every
-// column. Each token counts for the column nearest to it (both on a tie):
-// under its header, or the least number of blanks away.
-func measureAll(cols []column, rows [][]token) {
-	type tally struct {
-		left, right, dense int
-		starts, ends       map[int]int
-		seen               int // last row counted in dense, left, right
-		l, r               bool
+// alignAll sets the alignment of every column from the header edges: a
+// column is right-aligned when more rows end a token at its header's right
+// edge than start one at its left edge, left-aligned when fewer, and
+// unaligned (align 0) when less than a third of the rows with data under
+// the header line up either way. calibrate then refines the columns from a first fit of the rows.
+func alignAll(cols []column, rows [][]token) {
+	for i := range cols {
+		c := &cols[i]
+		c.ax = c.s
+		c.empty = 1 + emptyWeight/2
+		if len(rows) == 0 {
+			c.align = 'L'
+			continue
+		}
+		left, right, under := 0, 0, 0
+		for _, r := range rows {
+			l, rt, u := false, false, false
+			for _, t := range r {
+				if t.cs >= c.e {
+					break
+				}
+				l = l || t.cs == c.s
+				rt = rt || t.ce == c.e
+				u = u || t.ce > c.s
+			}
+			if l {
+				left++
+			}
+			if rt {
+				right++
+			}
+			if u {
+				under++
+			}
+		}
+		need := max(1, (under+2)/3)
+		switch {
+		case right > left && right >= need:
+			c.align, c.ax = 'R', c.e
+		case left >= right && left >= need:
+			c.align, c.ax = 'L', c.s
+		}
 	}
-	ts := make([]tally, len(cols))
-	for i := range ts {
-		ts[i].starts, ts[i].ends, ts[i].seen = map[int]int{}, map[int]int{}, -1
+}
+
+// calibrateSample is the number of rows the first fit uses.
+const calibrateSample = 256
+
+// calibrate fits a sample of the rows to the columns, then sets each
+// column's empty-cell cost from the share of rows that gave it a cell,
+// and anchors each unaligned column where most of its cells end or start
+// (a header wider than its data, as busybox `df -P` prints).
+func calibrate(cols []column, rows [][]token) {
+	if len(rows) == 0 || len(cols) == 0 {
+		return
 	}
-	for ri, r := range rows {
-		for _, t := range r {
-			i1, i2 := nearest(cols, t)
-			for _, i := range [2]int{i1, i2} {
-				if i < 0 {
-					continue
+	a := &assigner{cols: cols}
+	spans := make([]cellSpan, len(cols))
+	step := max(1, len(rows)/calibrateSample)
+	filled := make([]int, len(cols))
+	starts := make([]map[int]int, len(cols))
+	ends := make([]map[int]int, len(cols))
+	n := 0
+	for r := 0; r < len(rows); r += step {
+		toks := rows[r]
+		a.assign(toks, spans)
+		n++
+		for i, sp := range spans {
+			if sp.b == sp.a {
+				continue
+			}
+			filled[i]++
+			if cols[i].align == 0 {
+				if starts[i] == nil {
+					starts[i], ends[i] = map[int]int{}, map[int]int{}
 				}
-				c, tl := &cols[i], &ts[i]
-				if tl.seen != ri {
-					tl.seen, tl.l, tl.r = ri, false, false
-					tl.dense++
-				}
-				if t.cs == c.s && !tl.l {
-					tl.l = true
-					tl.left++
-				}
-				if t.ce == c.e && !tl.r {
-					tl.r = true
-					tl.right++
-				}
-				tl.starts[t.cs]++
-				tl.ends[t.ce]++
+				starts[i][toks[sp.a].cs]++
+				ends[i][toks[sp.b-1].ce]++
 			}
 		}
 	}
-	for i := range cols {
-		setAlign(&cols[i], ts[i].left, ts[i].right, ts[i].dense, ts[i].starts, ts[i].ends, len(rows))
-	}
-}
-
-// nearest returns the column nearest to a token, and a second one when
-// two are as near (-1 if not).
-func nearest(cols []column, t token) (int, int) {
-	best, second, bd := -1, -1, 1<<30
+	need := max(1, (n+2)/3)
 	for i := range cols {
 		c := &cols[i]
-		d := 0
+		c.empty = 1 + emptyWeight*float64(filled[i])/float64(n)
+		if c.align != 0 {
+			continue
+		}
+		sPos, sN := mode(starts[i])
+		ePos, eN := mode(ends[i])
 		switch {
-		case t.ce <= c.s:
-			d = c.s - t.ce + 1
-		case t.cs >= c.e:
-			d = t.cs - c.e + 1
+		case eN > sN && eN >= need:
+			c.align, c.ax = 'R', ePos
+		case sN >= eN && sN >= need:
+			c.align, c.ax = 'L', sPos
 		}
-		switch {
-		case d < bd:
-			best, second, bd = i, -1, d
-		case d == bd:
-			second = i
-		}
-		if c.s > t.ce+bd {
-			break
-		}
-	}
-	return best, second
-}
-
-// setAlign decides a column's alignment and anchor from its tallies.
-func setAlign(c *column, left, right, dense int, starts, ends map[int]int, rows int) {
-	if rows == 0 {
-		c.align, c.ax = 'L', c.s
-		c.empty = 1
-		return
-	}
-	c.empty = 1 + emptyWeight*float64(dense)/float64(rows)
-	need := max(1, (rows+2)/3)
-	switch {
-	case right > left && right >= need:
-		c.align, c.ax = 'R', c.e
-		return
-	case left >= right && left >= need:
-		c.align, c.ax = 'L', c.s
-		return
-	}
-	// The header does not line up with the data: anchor the column where
-	// most of the tokens near its header start or end.
-	sPos, sN := mode(starts)
-	ePos, eN := mode(ends)
-	switch {
-	case eN > sN && eN >= need:
-		c.align, c.ax = 'R', ePos
-	case sN >= eN && sN >= need:
-		c.align, c.ax = 'L', sPos
 	}
 }
 

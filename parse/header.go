@@ -5,8 +5,8 @@ import "slices"
 // Finding the header line when Options.HeaderLine is 0.
 //
 // The output is cut into blocks of non-blank lines. In each block, the
-// lines near its top that look like a header (no token is a number or a
-// percent, not only "----" rules) are candidates: titles ("Kernel IP
+// lines near its top that look like a header (no token is a number, a
+// percent or a size, not only "----" rules) are candidates: titles ("Kernel IP
 // routing table"), group lines (vmstat's "procs ---memory---") and the
 // real header. A candidate is scored by how many of its words line up,
 // by their left or right edge, with the tokens of the lines under it, and
@@ -100,7 +100,8 @@ func tokenizeRows(lines []string, buf []token, max int) ([][]token, []token) {
 }
 
 // headerLike reports whether a line could be a header: it has a token, no
-// token is a number or a percent, and it is not a rule line.
+// token is a number, a percent or a size with a unit ("1G"), and it is not
+// a rule line.
 func headerLike(line string, toks []token) bool {
 	if len(toks) == 0 || isRuleLine(line, toks) {
 		return false
@@ -112,6 +113,11 @@ func headerLike(line string, toks []token) bool {
 		}
 		if _, _, _, ok := parsePercent(s); ok {
 			return false
+		}
+		if _, _, base, ok := sizeSuffix(s); ok && base != baseNone {
+			if _, _, _, ok := parseBytes(s, false); ok {
+				return false
+			}
 		}
 	}
 	return true

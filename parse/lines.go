@@ -63,13 +63,15 @@ func isBlank(s string) bool {
 
 // token is a run of non-space characters in a line.
 type token struct {
-	bs, be int // byte offsets in the line, [bs, be)
-	cs, ce int // display columns (runes), [cs, ce)
+	bs, be int  // byte offsets in the line, [bs, be)
+	cs, ce int  // display columns (runes), [cs, ce)
+	ph     bool // a placeholder ("-", "?"), which tools align loosely
 }
 
 // tokenize appends the tokens of line s to buf. Tree-drawing and bullet
 // characters that start a token (lsblk's "├─", systemctl's "●") are not
-// part of it; a token made only of them is dropped.
+// part of its text, but the token still starts where they do, so that the
+// column lines up; a token made only of them is dropped.
 func tokenize(s string, buf []token) []token {
 	col := 0
 	i := 0
@@ -87,7 +89,7 @@ func tokenize(s string, buf []token) []token {
 			if s[i] < utf8.RuneSelf {
 				if decor {
 					decor = false
-					t.bs, t.cs = i, col
+					t.bs = i
 				}
 				i++
 				col++
@@ -96,13 +98,14 @@ func tokenize(s string, buf []token) []token {
 			r, size := utf8.DecodeRuneInString(s[i:])
 			if decor && !isDecoration(r) {
 				decor = false
-				t.bs, t.cs = i, col
+				t.bs = i
 			}
 			i += size
 			col++
 		}
 		if !decor {
 			t.be, t.ce = i, col
+			t.ph = t.be-t.bs <= 3 && isPlaceholder(s[t.bs:t.be])
 			buf = append(buf, t)
 		}
 	}
@@ -131,7 +134,77 @@ func isRule(s string) bool {
 	return len(s) >= 2
 }
 
-// normalize collapses runs of spaces and trims, to compare lines.
-func normalize(s string) string {
-	return strings.Join(strings.Fields(s), " ")
+// sameWords reports whether two lines hold the same words, however
+// spaced.
+func sameWords(a, b string) bool {
+	i, j := 0, 0
+	for {
+		for i < len(a) && a[i] == ' ' {
+			i++
+		}
+		for j < len(b) && b[j] == ' ' {
+			j++
+		}
+		if i == len(a) || j == len(b) {
+			return i == len(a) && j == len(b)
+		}
+		// Compare one word.
+		for i < len(a) && j < len(b) && a[i] != ' ' && b[j] != ' ' {
+			if a[i] != b[j] {
+				return false
+			}
+			i++
+			j++
+		}
+		if (i < len(a) && a[i] != ' ') || (j < len(b) && b[j] != ' ') {
+			return false
+		}
+	}
+}
+
+// isRuleText reports whether a line is made of rules ("----- -----").
+func isRuleText(s string) bool {
+	words := 0
+	for i := 0; i < len(s); {
+		if s[i] == ' ' {
+			i++
+			continue
+		}
+		j := i
+		for j < len(s) && s[j] != ' ' {
+			j++
+		}
+		if !isRule(s[i:j]) {
+			return false
+		}
+		words++
+		i = j
+	}
+	return words > 0
+}
+
+// hasToken reports whether a line has a token once decorations ("│",
+// "●") are dropped.
+func hasToken(s string) bool {
+	for _, r := range s {
+		if r != ' ' && !isDecoration(r) {
+			return true
+		}
+	}
+	return false
+}
+
+// countWords counts the runs of non-spaces in a line: at least the
+// number of its tokens.
+func countWords(s string) int {
+	n := 0
+	in := false
+	for i := 0; i < len(s); i++ {
+		sp := s[i] == ' '
+		if !sp && !in {
+			n++
+		}
+		in = !sp
+	}
+	return n
 }

@@ -3,6 +3,7 @@ package parse
 import (
 	"fmt"
 	"runtime/debug"
+	"slices"
 	"strings"
 )
 
@@ -66,9 +67,8 @@ func parseTable(text string, opt Options) (*Table, error) {
 		if isBlank(hdr) {
 			return nil, fmt.Errorf("header text is blank")
 		}
-		key := normalize(hdr)
 		for i := first; i < len(lines); i++ {
-			if !isBlank(lines[i]) && normalize(lines[i]) != key {
+			if !isBlank(lines[i]) && !sameWords(lines[i], hdr) {
 				rowIdx = append(rowIdx, i)
 			}
 		}
@@ -102,13 +102,11 @@ func valueTable(lines []string, first int) *Table {
 func collectRows(lines []string, first, h int) []int {
 	// The lines above the header in its block (titles, group lines) are
 	// left out when repeated, as is the header itself.
-	skip := map[string]bool{normalize(lines[h]): true}
+	skip := []string{lines[h]}
 	for i := h - 1; i >= first && !isBlank(lines[i]); i-- {
-		skip[normalize(lines[i])] = true
+		skip = append(skip, lines[i])
 	}
-	hkey := normalize(lines[h])
 	var rows []int
-	var buf []token
 	in := true
 	for i := h + 1; i < len(lines); i++ {
 		l := lines[i]
@@ -117,14 +115,13 @@ func collectRows(lines []string, first, h int) []int {
 			continue
 		}
 		if !in {
-			in = normalize(l) == hkey
+			in = sameWords(l, lines[h])
 			continue
 		}
-		if skip[normalize(l)] {
+		if slices.ContainsFunc(skip, func(s string) bool { return sameWords(l, s) }) {
 			continue
 		}
-		buf = tokenize(l, buf[:0])
-		if len(buf) == 0 || isRuleLine(l, buf) {
+		if isRuleText(l) || !hasToken(l) {
 			continue
 		}
 		rows = append(rows, i)
@@ -135,7 +132,11 @@ func collectRows(lines []string, first, h int) []int {
 // buildTable lays out the columns and fills the rows.
 func buildTable(lines []string, hdr string, rowIdx []int) *Table {
 	htoks := tokenize(hdr, nil)
-	all := make([]token, 0, len(rowIdx)*12)
+	ntok := 0
+	for _, i := range rowIdx {
+		ntok += countWords(lines[i])
+	}
+	all := make([]token, 0, ntok)
 	offs := make([]int, 0, len(rowIdx)+1)
 	for _, i := range rowIdx {
 		offs = append(offs, len(all))
@@ -148,7 +149,7 @@ func buildTable(lines []string, hdr string, rowIdx []int) *Table {
 	}
 
 	cols := buildColumns(hdr, htoks, rows)
-	t := &Table{Header: make([]string, len(cols))}
+	t := &Table{Header: make([]string, len(cols)), cache: &tableCache{}}
 	for i, c := range cols {
 		t.Header[i] = c.name
 		if c.name == "" {

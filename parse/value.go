@@ -193,16 +193,13 @@ func formatFloat(f float64) string {
 	return strconv.FormatFloat(f, 'f', -1, 64)
 }
 
-// JSON returns the value for encoding/json: nil for a null, int64 for
-// whole numbers that fit (exact up to 2^63-1), float64 for other numbers
-// (percent without "%", bytes, duration in seconds), bool, or string. A
-// value that failed to parse gives its raw text.
+// JSON returns the value for encoding/json: nil for a null or for a value
+// that did not parse (Invalid), int64 for whole numbers that fit (exact up
+// to 2^63-1), float64 for other numbers (percent without "%", bytes,
+// duration in seconds), bool, or string.
 func (v Value) JSON() any {
-	if v.Null {
+	if v.Null || v.Invalid {
 		return nil
-	}
-	if v.Invalid {
-		return v.Raw
 	}
 	switch v.Type {
 	case TypeNumber, TypePercent, TypeBytes, TypeDuration:
@@ -215,5 +212,5 @@ func (v Value) JSON() any {
 	case TypeString:
 		return v.Str
 	}
-	return v.Raw
+	return nil
 }

@@ -10,6 +10,7 @@ import (
 // command name.
 type opts struct {
 	config   string
+	state    string
 	alerts   bool
 	json     bool
 	raw      bool
@@ -19,6 +20,12 @@ type opts struct {
 	command  string
 	args     []string // positional arguments after the command
 	parseOpt parseOpts
+	muteOpt  muteOpts
+}
+
+// muteOpts are the switches of `serverstats mute`.
+type muteOpts struct {
+	host, command, rule, reason, forText string
 }
 
 // parseOpts are the switches of `serverstats parse`.
@@ -33,11 +40,12 @@ type parseOpts struct {
 // switchDoc is one row of the usage page's switch table.
 type switchDoc struct {
 	short, long, arg, doc string
-	value             bool // takes a value
+	value                 bool // takes a value
 }
 
 var switches = []switchDoc{
 	{"-c", "--config", "FILE", "config file (where else it is looked for: below)", true},
+	{"", "--state", "FILE", "alert state and outbox file (default: below)", true},
 	{"-a", "--alerts", "", "evaluate the rules; send what fires to the handlers and on-command-failure", false},
 	{"", "--no-alerts", "", "only print the tables (the default)", false},
 	{"", "--json", "", "print one JSON document instead of tables", false},
@@ -48,6 +56,11 @@ var switches = []switchDoc{
 	{"", "--no-header", "", "parse: the output has no header; one value per line", false},
 	{"", "--header-line", "N", "parse: the header is line N", true},
 	{"", "--skip-lines", "N", "parse: drop the first N lines", true},
+	{"", "--host", "H", "mute: only alerts of host H (as written in the config)", true},
+	{"", "--command", "C", "mute: only alerts of command C", true},
+	{"", "--rule", "R", "mute: only alerts of rule R (its name, e.g. \"Use% > 90\")", true},
+	{"", "--for", "D", "mute: how long, e.g. 30m, 2h, 3d (required: every mute expires)", true},
+	{"", "--reason", "TEXT", "mute: why, shown in serverstats status", true},
 	{"-h", "--help", "", "print this page and exit 0", false},
 	{"", "--version", "", "print the version and exit 0", false},
 }
@@ -123,6 +136,8 @@ func (o *opts) set(long, val string) error {
 	switch long {
 	case "--config":
 		o.config = val
+	case "--state":
+		o.state = val
 	case "--alerts":
 		o.alerts = true
 	case "--no-alerts":
@@ -137,6 +152,16 @@ func (o *opts) set(long, val string) error {
 		o.help = true
 	case "--version":
 		o.version = true
+	case "--host":
+		o.muteOpt.host = val
+	case "--command":
+		o.muteOpt.command = val
+	case "--rule":
+		o.muteOpt.rule = val
+	case "--for":
+		o.muteOpt.forText = val
+	case "--reason":
+		o.muteOpt.reason = val
 	case "--type":
 		o.parseOpt.typ = val
 	case "--column":

@@ -8,6 +8,7 @@ import (
 	"io"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -26,6 +27,9 @@ func runApp(t *testing.T, stdin string, env map[string]string, args ...string) (
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()
+	if !slices.Contains(args, "--state") {
+		args = append(args, "--state", filepath.Join(t.TempDir(), "state.db"))
+	}
 	code := a.run(ctx, args)
 	return code, out.String(), errb.String()
 }
@@ -176,11 +180,11 @@ func TestOneShotJSON(t *testing.T) {
 				Value any
 			} `json:"rows"`
 		} `json:"hosts"`
-		Notifications []struct{ Host, Key, Value, Message string } `json:"notifications"`
-		Deliveries    []struct {
-			Handler string
-			Count   int
-		} `json:"deliveries"`
+		Queued []struct {
+			Handler       string
+			Notifications []struct{ Host, Key, Value, Message string }
+		} `json:"queued"`
+		Delivery struct{ Sent, Retrying int } `json:"delivery"`
 	}
 	if err := json.Unmarshal([]byte(out), &rep); err != nil {
 		t.Fatalf("stdout is not one JSON document (%v):\n%s", err, out)
@@ -191,11 +195,12 @@ func TestOneShotJSON(t *testing.T) {
 	if got := rep.Hosts[0].Rows[0]["Use%"]; got.Raw != "95%" || got.Value != 95.0 {
 		t.Errorf("Use%% cell = %+v, want raw 95%% value 95", got)
 	}
-	if len(rep.Notifications) != 3 || rep.Notifications[0].Message != "Disk / is full" {
-		t.Errorf("notifications = %+v", rep.Notifications)
+	// One message for the one handler, with the run's three notifications.
+	if len(rep.Queued) != 1 || rep.Queued[0].Handler != "console" || len(rep.Queued[0].Notifications) != 3 || rep.Queued[0].Notifications[0].Message != "Disk / is full" {
+		t.Errorf("queued = %+v", rep.Queued)
 	}
-	if len(rep.Deliveries) != 1 || rep.Deliveries[0].Count != 3 {
-		t.Errorf("deliveries = %+v", rep.Deliveries)
+	if rep.Delivery.Sent != 1 || rep.Delivery.Retrying != 0 {
+		t.Errorf("delivery = %+v", rep.Delivery)
 	}
 	// The print handler's lines went to stderr, not into the JSON.
 	if !strings.Contains(errOut, "localhost /: Use% 95% > 90 — Disk / is full") {

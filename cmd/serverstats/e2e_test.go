@@ -46,6 +46,7 @@ func TestMain(m *testing.M) {
 type e2eFleet struct {
 	fleet  *sshdtest.Fleet
 	config string
+	state  string
 	names  map[string]string // "127.0.0.1:PORT" -> "HOSTn" for stable golden files
 }
 
@@ -69,7 +70,7 @@ func startE2E(t *testing.T) *e2eFleet {
 	for i, s := range f.Servers {
 		names[s.Name] = fmt.Sprintf("HOST%d", i+1)
 	}
-	return &e2eFleet{fleet: f, config: cfg, names: names}
+	return &e2eFleet{fleet: f, config: cfg, names: names, state: filepath.Join(f.Dir, "state.db")}
 }
 
 // closedPort returns 127.0.0.1:PORT where nothing listens.
@@ -89,7 +90,7 @@ func (e *e2eFleet) run(t *testing.T, env []string, args ...string) (int, string,
 	t.Helper()
 	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
 	defer cancel()
-	cmd := exec.CommandContext(ctx, binary, args...)
+	cmd := exec.CommandContext(ctx, binary, append(args, "--state", e.state)...)
 	cmd.Env = append(os.Environ(), "NO_COLOR=", "SERVERSTATS_CONFIG="+e.config)
 	cmd.Env = append(cmd.Env, env...)
 	var out, errb bytes.Buffer

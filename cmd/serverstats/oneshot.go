@@ -16,7 +16,8 @@ import (
 )
 
 // oneShot runs one command over its servers, prints the result and, with
-// --alerts, sends what fired. It returns the exit code.
+// --alerts, records the run in the state store and sends what is due. It
+// returns the exit code.
 func (a *app) oneShot(ctx context.Context, cfg *config.Config, cmd *config.Command, o *opts) int {
 	prog := a.progress(len(cmd.Hosts))
 	sw, err := collect(ctx, cfg, cmd, o.alerts, prog.update)
@@ -26,47 +27,44 @@ func (a *app) oneShot(ctx context.Context, cfg *config.Config, cmd *config.Comma
 		return exitUnknown
 	}
 	code := sw.exitCode()
-	var deliveries []handlers.Delivery
-	var names []string
-	var groups map[string][]alerts.Notification
+	if !o.json {
+		a.printTables(sw, o.raw, a.colour(o))
+	}
+	var queued []alerts.Envelope
+	var res handlers.Outcome
 	if o.alerts {
-		names, groups = sw.notifications(cfg, time.Now())
+		// Print handlers must not interleave with the JSON document.
+		var out io.Writer = &blankLineFirst{w: a.stdout}
+		if o.json {
+			out = a.stderr
+		}
+		queued, res, err = a.alert(ctx, cfg, sw, o, out)
+		if err != nil {
+			fmt.Fprintf(a.stderr, "serverstats: alerts not recorded: %v\n", err)
+			code = max(code, exitUnknown)
+		}
+		a.reportDelivery(res)
 	}
 	if o.json {
-		// Print handlers must not interleave with the JSON document.
-		deliveries = a.deliver(ctx, cfg, names, groups, a.stderr)
-		a.printJSON(sw, code, o.alerts, groups, names, deliveries)
-		return code
-	}
-	a.printTables(sw, o.raw, a.colour(o))
-	if len(names) > 0 {
-		fmt.Fprintln(a.stdout)
-	}
-	deliveries = a.deliver(ctx, cfg, names, groups, a.stdout)
-	for _, d := range deliveries {
-		if d.Err != nil {
-			fmt.Fprintf(a.stderr, "serverstats: handler %s: %d notification(s) not delivered: %v\n", d.Handler, d.Count, d.Err)
-		}
+		a.printJSON(sw, code, o.alerts, queued, res)
 	}
 	return code
 }
 
-// deliver sends each handler its group; print handlers write to out.
-func (a *app) deliver(ctx context.Context, cfg *config.Config, names []string, groups map[string][]alerts.Notification, out io.Writer) []handlers.Delivery {
-	if len(names) == 0 {
-		return nil
-	}
-	hs := map[string]handlers.Handler{}
-	var failed []handlers.Delivery
-	for _, name := range names {
-		h, err := handlers.New(cfg.Handler(name), handlers.Env{Stdout: out, Stderr: a.stderr, Getenv: a.getenv})
-		if err != nil {
-			failed = append(failed, handlers.Delivery{Handler: name, Count: len(groups[name]), Err: err})
-			continue
+// blankLineFirst separates the print handlers' lines from the tables.
+type blankLineFirst struct {
+	w       io.Writer
+	written bool
+}
+
+func (b *blankLineFirst) Write(p []byte) (int, error) {
+	if !b.written {
+		b.written = true
+		if _, err := io.WriteString(b.w, "\n"); err != nil {
+			return 0, err
 		}
-		hs[name] = h
 	}
-	return append(failed, handlers.Dispatch(ctx, hs, names, groups)...)
+	return b.w.Write(p)
 }
 
 func (a *app) colour(o *opts) bool {
@@ -139,28 +137,37 @@ type jsonHost struct {
 }
 
 type jsonDelivery struct {
-	Handler string `json:"handler"`
-	Count   int    `json:"count"`
-	Error   string `json:"error,omitempty"`
+	Sent          int      `json:"sent"`
+	Retrying      int      `json:"retrying"`
+	Rerouted      int      `json:"rerouted"`
+	Undeliverable int      `json:"undeliverable"`
+	Errors        []string `json:"errors"`
 }
 
 type jsonReport struct {
-	Command    string                `json:"command"`
-	Status     string                `json:"status"`
-	ExitCode   int                   `json:"exit_code"`
-	Alerts     bool                  `json:"alerts_evaluated"`
-	DurationMS int64                 `json:"duration_ms"`
-	Hosts      []jsonHost            `json:"hosts"`
-	Fired      []alerts.Notification `json:"notifications"`
-	Deliveries []jsonDelivery        `json:"deliveries"`
+	Command    string       `json:"command"`
+	Status     string       `json:"status"`
+	ExitCode   int          `json:"exit_code"`
+	Alerts     bool         `json:"alerts_evaluated"`
+	DurationMS int64        `json:"duration_ms"`
+	Hosts      []jsonHost   `json:"hosts"`
+	Queued     []jsonQueued `json:"queued"`
+	Delivery   jsonDelivery `json:"delivery"`
+}
+
+// jsonQueued is one message queued this run.
+type jsonQueued struct {
+	Handler       string                `json:"handler"`
+	Notifications []alerts.Notification `json:"notifications"`
 }
 
 var statusNames = map[int]string{exitOK: "OK", exitWarning: "WARNING", exitCritical: "CRITICAL", exitUnknown: "UNKNOWN"}
 
-func (a *app) printJSON(sw *sweep, code int, evaluated bool, groups map[string][]alerts.Notification, names []string, ds []handlers.Delivery) {
+func (a *app) printJSON(sw *sweep, code int, evaluated bool, queued []alerts.Envelope, res handlers.Outcome) {
 	rep := jsonReport{
 		Command: sw.Command.Name, Status: statusNames[code], ExitCode: code, Alerts: evaluated,
-		DurationMS: sw.Duration.Milliseconds(), Hosts: []jsonHost{}, Fired: []alerts.Notification{}, Deliveries: []jsonDelivery{},
+		DurationMS: sw.Duration.Milliseconds(), Hosts: []jsonHost{}, Queued: []jsonQueued{},
+		Delivery: jsonDelivery{Sent: res.Sent, Retrying: res.Retrying, Rerouted: res.Rerouted, Undeliverable: res.Undeliverable, Errors: append([]string{}, res.Errors...)},
 	}
 	types := columnTypes(sw.Command)
 	for _, h := range sw.Hosts {
@@ -178,26 +185,12 @@ func (a *app) printJSON(sw *sweep, code int, evaluated bool, groups map[string][
 		}
 		rep.Hosts = append(rep.Hosts, jh)
 	}
-	// Each notification once, even when it goes to several handlers.
-	seen := map[string]bool{}
-	for _, name := range names {
-		for _, n := range groups[name] {
-			id := n.Host + "\x00" + n.Rule + "\x00" + n.Key + "\x00" + n.Error
-			if !seen[id] {
-				seen[id] = true
-				rep.Fired = append(rep.Fired, n)
-			}
-		}
-	}
-	for _, d := range ds {
-		jd := jsonDelivery{Handler: d.Handler, Count: d.Count}
-		if d.Err != nil {
-			jd.Error = d.Err.Error()
-		}
-		rep.Deliveries = append(rep.Deliveries, jd)
+	for _, e := range queued {
+		rep.Queued = append(rep.Queued, jsonQueued{Handler: e.Handler, Notifications: e.Notifications})
 	}
 	enc := json.NewEncoder(a.stdout)
 	enc.SetIndent("", "  ")
+	enc.SetEscapeHTML(false)
 	_ = enc.Encode(rep)
 }
 

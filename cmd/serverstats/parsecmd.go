@@ -53,6 +53,7 @@ func (a *app) parse(_ context.Context, o *opts) int {
 		header, rows := jsonTable(t, types)
 		enc := json.NewEncoder(a.stdout)
 		enc.SetIndent("", "  ")
+		enc.SetEscapeHTML(false)
 		_ = enc.Encode(struct {
 			Header []string              `json:"header"`
 			Rows   []map[string]jsonCell `json:"rows"`

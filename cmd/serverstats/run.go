@@ -22,6 +22,10 @@ type builtin struct {
 var builtins = []builtin{
 	{"check-config", "validate the config and exit 0 if valid, 1 if not (like monit -t)", (*app).checkConfig},
 	{"parse", "read a command's output on stdin and show how serverstats types it", (*app).parse},
+	{"status", "show alert states, mutes and undelivered messages (--json for a document)", (*app).status},
+	{"mute", "silence alerts: mute [--host H] [--command C] [--rule R] --for 2h --reason TEXT", (*app).mute},
+	{"unmute", "remove a mute: unmute ID", (*app).unmute},
+	{"test-alert", "send a sample notification through a handler now: test-alert HANDLER", (*app).testAlert},
 	{"help", "print this page", nil},
 }
 
@@ -146,6 +150,8 @@ func (a *app) usageWith(w io.Writer, cfg *config.Config, cfgErr error) {
 	fmt.Fprintln(w)
 	fmt.Fprintln(w, "Config: -c FILE, else $SERVERSTATS_CONFIG, else the first of ./serverstats.yaml,")
 	fmt.Fprintln(w, "~/.config/serverstats/config.yaml, /etc/serverstats/config.yaml.")
+	fmt.Fprintln(w, "State (with --alerts): --state FILE, else state-file: in the config, else")
+	fmt.Fprintln(w, "/var/lib/serverstats/state.db for root, $XDG_STATE_HOME/serverstats/state.db for others.")
 	fmt.Fprintln(w)
 	fmt.Fprintln(w, "Exit codes: 0 OK; 1 WARNING (a warning rule fired); 2 CRITICAL (a critical rule fired, or a bad")
 	fmt.Fprintln(w, "command line or config); 3 UNKNOWN (a host could not be checked: unreachable, timed out, auth")

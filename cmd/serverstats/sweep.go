@@ -26,12 +26,13 @@ const (
 
 // hostReport is one host's part of a sweep.
 type hostReport struct {
-	Target   collectors.Target
-	Result   collectors.Result
-	State    hostState
-	Table    *parse.Table
-	ParseErr error
-	Findings []alerts.Finding
+	Target       collectors.Target
+	Result       collectors.Result
+	State        hostState
+	Table        *parse.Table
+	ParseErr     error
+	Observations []alerts.Observation
+	Findings     []alerts.Finding // what fired or could not be read
 }
 
 // sweep is one run of one command over its hosts, in config order.
@@ -116,7 +117,12 @@ func judge(cmd *config.Command, r collectors.Result, evaluate bool) *hostReport 
 	if h.ParseErr != nil || !evaluate {
 		return h
 	}
-	h.Findings = alerts.Evaluate(cmd.Name, r.Target.Name, cmd.Key, cmd.Alerts, h.Table)
+	h.Observations = alerts.Observe(cmd.Name, r.Target.Name, cmd.Key, cmd.Alerts, h.Table)
+	for _, o := range h.Observations {
+		if o.Finding.Status != "" {
+			h.Findings = append(h.Findings, o.Finding)
+		}
+	}
 	return h
 }
 
@@ -179,42 +185,26 @@ func (s *sweep) exitCode() int {
 	return exitOK
 }
 
-// notifications groups what the sweep has to say by handler, in handler
-// order: findings to their rules' handlers, host failures to
-// on-command-failure.
-func (s *sweep) notifications(cfg *config.Config, now time.Time) (names []string, groups map[string][]alerts.Notification) {
-	groups = map[string][]alerts.Notification{}
-	rules := map[string]*alerts.Rule{}
-	for _, r := range s.Command.Alerts {
-		rules[r.Name] = r
+// run is the sweep as alerts.Decide sees it.
+func (s *sweep) run(cfg *config.Config) alerts.Run {
+	r := alerts.Run{
+		Command: s.Command.Name, Rules: s.Command.Alerts, FailureHandlers: cfg.OnCommandFailure.Handlers,
+		SendResolved: func(name string) bool { h := cfg.Handler(name); return h != nil && h.SendResolved },
 	}
 	for _, h := range s.Hosts {
+		hr := alerts.HostRun{Host: h.Target.Name, Observations: h.Observations}
 		if label, reason := h.failure(); label != "" {
-			n := alerts.Notification{
+			hr.Failure = &alerts.Notification{
 				Status: alerts.StatusUnknown, Command: s.Command.Name, Host: h.Target.Name,
-				Severity: alerts.SeverityCritical, Error: reason, Time: now,
-				Stderr: tail(string(h.Result.Stderr), 5),
+				Severity: alerts.SeverityCritical, Error: reason, Stderr: tail(string(h.Result.Stderr), 5),
 			}
 			if h.State == hostFailed {
-				n.Error, n.ExitStatus = "command failed", h.Result.ExitStatus
-			}
-			for _, name := range cfg.OnCommandFailure.Handlers {
-				groups[name] = append(groups[name], n)
-			}
-			continue
-		}
-		for _, f := range h.Findings {
-			for _, name := range rules[f.Rule].Handlers {
-				groups[name] = append(groups[name], alerts.FromFinding(f, now))
+				hr.Failure.Error, hr.Failure.ExitStatus = "command failed", h.Result.ExitStatus
 			}
 		}
+		r.Hosts = append(r.Hosts, hr)
 	}
-	for _, hc := range cfg.Handlers {
-		if len(groups[hc.Name]) > 0 {
-			names = append(names, hc.Name)
-		}
-	}
-	return names, groups
+	return r
 }
 
 // tail returns the last n lines of s.

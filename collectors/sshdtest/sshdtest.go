@@ -102,6 +102,12 @@ func Start(t testing.TB, n int) *Fleet {
 		}
 		t.Fatalf("sshd not found at %s: install openssh-server (apt-get install -y openssh-server), or set SERVERSTATS_SKIP_SSHD=1 to skip these tests", SSHDPath)
 	}
+	if os.Geteuid() != 0 {
+		if os.Getenv("SERVERSTATS_SKIP_SSHD") == "1" {
+			t.Skip("sshdtest needs root to run sshd (SERVERSTATS_SKIP_SSHD=1)")
+		}
+		t.Fatalf("sshdtest needs root to run sshd (privilege separation, logging in as yourself); set SERVERSTATS_SKIP_SSHD=1 to skip these tests")
+	}
 	// sshd's privilege separation needs this directory.
 	if err := os.MkdirAll("/run/sshd", 0o755); err != nil {
 		t.Fatalf("create /run/sshd for sshd: %v", err)

@@ -1,0 +1,90 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"log/slog"
+	"os"
+	"time"
+
+	"serverstats/alerts"
+	"serverstats/config"
+	"serverstats/handlers"
+)
+
+// openStore opens the state file: --state, else the config's state-file,
+// else the default path.
+func (a *app) openStore(cfg *config.Config, o *opts) (*alerts.Store, error) {
+	path := o.state
+	if path == "" && cfg != nil {
+		path = cfg.StateFile
+	}
+	if path == "" {
+		home, _ := os.UserHomeDir()
+		path = alerts.DefaultStatePath(a.getenv, os.Getuid(), home)
+	}
+	return alerts.OpenStore(path)
+}
+
+// brokenHandler stands for a handler that could not be built (a missing
+// secret, say): its messages stay queued and retried, so fixing the
+// environment delivers them.
+type brokenHandler struct{ err error }
+
+func (b brokenHandler) Send(context.Context, []alerts.Notification) (bool, error) { return true, b.err }
+
+// dispatcher builds every configured handler and a dispatcher over store.
+// Print handlers write to out.
+func (a *app) dispatcher(cfg *config.Config, store *alerts.Store, out io.Writer, log *slog.Logger) *handlers.Dispatcher {
+	hs := map[string]handlers.Handler{}
+	for _, hc := range cfg.Handlers {
+		h, err := handlers.New(hc, handlers.Env{Stdout: out, Stderr: a.stderr, Getenv: a.getenv})
+		if err != nil {
+			h = brokenHandler{err: err}
+		}
+		hs[hc.Name] = h
+	}
+	return &handlers.Dispatcher{
+		Queue: store, Handlers: hs, Config: cfg.Handler, Log: log, Now: time.Now,
+		Backoff: handlers.Backoff{Initial: cfg.Delivery.RetryInitial, Max: cfg.Delivery.RetryMax},
+	}
+}
+
+// alert records the sweep in the state store, queues what is due, and
+// makes one delivery attempt at everything queued (this run's and earlier
+// runs' messages). It returns what was queued this run.
+func (a *app) alert(ctx context.Context, cfg *config.Config, sw *sweep, o *opts, out io.Writer) ([]alerts.Envelope, handlers.Outcome, error) {
+	store, err := a.openStore(cfg, o)
+	if err != nil {
+		return nil, handlers.Outcome{}, err
+	}
+	defer store.Close()
+	now := time.Now()
+	run := sw.run(cfg)
+	var queued []alerts.Envelope
+	err = store.Update(ctx, sw.Command.Name, now, func(states map[alerts.Key]alerts.State, mutes []alerts.Mute) (alerts.Transition, error) {
+		tr := alerts.Decide(run, states, mutes, now)
+		queued = tr.Out
+		return tr, nil
+	})
+	if err != nil {
+		return nil, handlers.Outcome{}, err
+	}
+	res, err := a.dispatcher(cfg, store, out, a.logger()).Flush(ctx)
+	return queued, res, err
+}
+
+// logger logs to stderr as text, warnings and up for one-shot runs.
+func (a *app) logger() *slog.Logger {
+	return slog.New(slog.NewTextHandler(a.stderr, &slog.HandlerOptions{Level: slog.LevelWarn}))
+}
+
+// reportDelivery tells stderr what could not be delivered.
+func (a *app) reportDelivery(res handlers.Outcome) {
+	if res.Retrying+res.Rerouted+res.Undeliverable == 0 {
+		return
+	}
+	fmt.Fprintf(a.stderr, "serverstats: %d message(s) not delivered yet (%d will be retried, %d handed to a fallback, %d undeliverable); see serverstats status\n",
+		res.Retrying+res.Rerouted+res.Undeliverable, res.Retrying, res.Rerouted, res.Undeliverable)
+}

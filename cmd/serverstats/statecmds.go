@@ -1,0 +1,276 @@
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"slices"
+	"strconv"
+	"strings"
+	"time"
+
+	"serverstats/alerts"
+	"serverstats/config"
+	"serverstats/handlers"
+)
+
+// status prints the alert states that are not OK, the mutes in force and
+// the undelivered messages.
+func (a *app) status(ctx context.Context, o *opts) int {
+	cfg, err := a.loadConfig(o.config)
+	if err != nil && o.state == "" {
+		fmt.Fprintf(a.stderr, "serverstats: %v\n", err)
+		return exitUsage
+	}
+	store, err := a.openStore(cfg, o)
+	if err != nil {
+		fmt.Fprintf(a.stderr, "serverstats: %v\n", err)
+		return exitUnknown
+	}
+	defer store.Close()
+	now := time.Now()
+	states, err1 := store.States(ctx)
+	mutes, err2 := store.Mutes(ctx, now)
+	outbox, err3 := store.Outbox(ctx)
+	if err := errors.Join(err1, err2, err3); err != nil {
+		fmt.Fprintf(a.stderr, "serverstats: %v\n", err)
+		return exitUnknown
+	}
+	var list []alerts.State
+	for _, s := range states {
+		if s.Phase != alerts.PhaseOK {
+			list = append(list, s)
+		}
+	}
+	slices.SortFunc(list, func(x, y alerts.State) int { return strings.Compare(x.Key.String(), y.Key.String()) })
+	if o.json {
+		type jsonState struct {
+			alerts.Key
+			Phase        alerts.Phase `json:"phase"`
+			Count        int          `json:"count"`
+			Since        time.Time    `json:"since"`
+			Value        string       `json:"value"`
+			LastNotified *time.Time   `json:"last_notified,omitempty"`
+			MuteUntil    *time.Time   `json:"mute_until,omitempty"`
+		}
+		doc := struct {
+			StateFile string               `json:"state_file"`
+			Alerts    []jsonState          `json:"alerts"`
+			Mutes     []alerts.Mute        `json:"mutes"`
+			Outbox    []alerts.OutboxEntry `json:"outbox"`
+		}{store.Path, []jsonState{}, append([]alerts.Mute{}, mutes...), append([]alerts.OutboxEntry{}, outbox...)}
+		for _, s := range list {
+			doc.Alerts = append(doc.Alerts, jsonState{Key: s.Key, Phase: s.Phase, Count: s.Count, Since: s.Since,
+				Value: s.LastValue, LastNotified: timePtr(s.LastNotified), MuteUntil: timePtr(s.MuteUntil)})
+		}
+		enc := json.NewEncoder(a.stdout)
+		enc.SetIndent("", "  ")
+		enc.SetEscapeHTML(false)
+		_ = enc.Encode(doc)
+		return exitOK
+	}
+	fmt.Fprintf(a.stdout, "State file: %s\n\nAlerts (%d not OK):\n", store.Path, len(list))
+	if len(list) > 0 {
+		t := newTable(a.stdout, []string{"command", "rule", "host", "row", "phase", "since", "value", "last notified", "muted until"})
+		for _, s := range list {
+			t.row(s.Command, s.Rule, s.Host, s.Row, string(s.Phase), when(s.Since, now), s.LastValue, when(s.LastNotified, now), when(s.MuteUntil, now))
+		}
+		t.render()
+	}
+	fmt.Fprintf(a.stdout, "\nMutes (%d in force):\n", len(mutes))
+	if len(mutes) > 0 {
+		t := newTable(a.stdout, []string{"id", "host", "command", "rule", "until", "reason"})
+		for _, m := range mutes {
+			t.row(fmt.Sprint(m.ID), orAny(m.Host), orAny(m.Command), orAny(m.Rule), when(m.Until, now), m.Reason)
+		}
+		t.render()
+	}
+	fmt.Fprintf(a.stdout, "\nOutbox (%d undelivered):\n", len(outbox))
+	if len(outbox) > 0 {
+		t := newTable(a.stdout, []string{"id", "handler", "notifications", "queued", "attempts", "next attempt", "last error"})
+		for _, e := range outbox {
+			next := when(e.NextAttempt, now)
+			if e.Dead {
+				next = "never (undeliverable)"
+			}
+			t.row(fmt.Sprint(e.ID), e.Handler, fmt.Sprint(len(e.Notifications)), when(e.Created, now), fmt.Sprint(e.Attempts), next, e.LastError)
+		}
+		t.render()
+	}
+	return exitOK
+}
+
+func timePtr(t time.Time) *time.Time {
+	if t.IsZero() {
+		return nil
+	}
+	return &t
+}
+
+// when shows a time with how far it is from now.
+func when(t, now time.Time) string {
+	if t.IsZero() {
+		return "-"
+	}
+	d := now.Sub(t).Round(time.Second)
+	rel := d.String() + " ago"
+	if d < 0 {
+		rel = "in " + (-d).String()
+	}
+	return t.Local().Format("2006-01-02 15:04:05") + " (" + rel + ")"
+}
+
+func orAny(s string) string {
+	if s == "" {
+		return "(any)"
+	}
+	return s
+}
+
+// parseFor reads a mute length: a Go duration or whole days ("3d").
+func parseFor(s string) (time.Duration, error) {
+	if strings.HasSuffix(s, "d") {
+		if n, err := strconv.Atoi(strings.TrimSuffix(s, "d")); err == nil && n > 0 {
+			return time.Duration(n) * 24 * time.Hour, nil
+		}
+	}
+	d, err := time.ParseDuration(s)
+	if err != nil || d <= 0 {
+		return 0, fmt.Errorf("--for %q is not a positive duration (e.g. 30m, 2h, 3d)", s)
+	}
+	return d, nil
+}
+
+// mute adds an ad-hoc mute. Every mute expires: --for is required.
+func (a *app) mute(ctx context.Context, o *opts) int {
+	m := o.muteOpt
+	if m.forText == "" {
+		fmt.Fprintln(a.stderr, "serverstats: mute needs --for (e.g. --for 2h): every mute expires, so none is forgotten")
+		return exitUsage
+	}
+	d, err := parseFor(m.forText)
+	if err != nil {
+		fmt.Fprintf(a.stderr, "serverstats: %v\n", err)
+		return exitUsage
+	}
+	if m.host == "" && m.command == "" && m.rule == "" {
+		fmt.Fprintln(a.stderr, "serverstats: mute needs at least one of --host, --command, --rule (muting everything hides every outage)")
+		return exitUsage
+	}
+	cfg, err := a.loadConfig(o.config)
+	if err != nil {
+		fmt.Fprintf(a.stderr, "serverstats: %v\n", err)
+		return exitUsage
+	}
+	if err := checkMuteTarget(cfg, m); err != nil {
+		fmt.Fprintf(a.stderr, "serverstats: %v\n", err)
+		return exitUsage
+	}
+	store, err := a.openStore(cfg, o)
+	if err != nil {
+		fmt.Fprintf(a.stderr, "serverstats: %v\n", err)
+		return exitUnknown
+	}
+	defer store.Close()
+	now := time.Now()
+	id, err := store.AddMute(ctx, alerts.Mute{Host: m.host, Command: m.command, Rule: m.rule, Until: now.Add(d), Reason: m.reason, Created: now})
+	if err != nil {
+		fmt.Fprintf(a.stderr, "serverstats: %v\n", err)
+		return exitUnknown
+	}
+	fmt.Fprintf(a.stdout, "mute %d: host=%s command=%s rule=%s until %s; undo with: serverstats unmute %d\n",
+		id, orAny(m.host), orAny(m.command), orAny(m.rule), now.Add(d).Local().Format("2006-01-02 15:04:05"), id)
+	return exitOK
+}
+
+// checkMuteTarget refuses a mute that could never match: an unknown command,
+// rule or host.
+func checkMuteTarget(cfg *config.Config, m muteOpts) error {
+	var cmds []*config.Command
+	if m.command != "" {
+		c := cfg.Command(m.command)
+		if c == nil {
+			return fmt.Errorf("--command %q: no such command in %s", m.command, cfg.File)
+		}
+		cmds = []*config.Command{c}
+	} else {
+		cmds = cfg.Commands
+	}
+	if m.rule != "" && !slices.ContainsFunc(cmds, func(c *config.Command) bool {
+		return slices.ContainsFunc(c.Alerts, func(r *alerts.Rule) bool { return r.Name == m.rule })
+	}) {
+		return fmt.Errorf("--rule %q: no such rule (a rule's name is its name: key, else \"<column> <trigger>\")", m.rule)
+	}
+	if m.host != "" && !slices.ContainsFunc(cmds, func(c *config.Command) bool { return slices.Contains(c.Hosts, m.host) }) {
+		return fmt.Errorf("--host %q: no command runs on that host (write it as in the config)", m.host)
+	}
+	return nil
+}
+
+func (a *app) unmute(ctx context.Context, o *opts) int {
+	if len(o.args) != 1 {
+		fmt.Fprintln(a.stderr, "serverstats: usage: serverstats unmute ID (serverstats status lists them)")
+		return exitUsage
+	}
+	id, err := strconv.ParseInt(o.args[0], 10, 64)
+	if err != nil {
+		fmt.Fprintf(a.stderr, "serverstats: unmute: %q is not a mute id\n", o.args[0])
+		return exitUsage
+	}
+	cfg, _ := a.loadConfig(o.config)
+	store, err := a.openStore(cfg, o)
+	if err != nil {
+		fmt.Fprintf(a.stderr, "serverstats: %v\n", err)
+		return exitUnknown
+	}
+	defer store.Close()
+	if err := store.Unmute(ctx, id); err != nil {
+		fmt.Fprintf(a.stderr, "serverstats: %v\n", err)
+		return 1
+	}
+	fmt.Fprintf(a.stdout, "mute %d removed\n", id)
+	return exitOK
+}
+
+// testAlert sends a sample group through one handler right away and says
+// whether it was accepted.
+func (a *app) testAlert(ctx context.Context, o *opts) int {
+	if len(o.args) != 1 {
+		fmt.Fprintln(a.stderr, "serverstats: usage: serverstats test-alert HANDLER")
+		return exitUsage
+	}
+	cfg, err := a.loadConfig(o.config)
+	if err != nil {
+		fmt.Fprintf(a.stderr, "serverstats: %v\n", err)
+		return exitUsage
+	}
+	hc := cfg.Handler(o.args[0])
+	if hc == nil {
+		names := make([]string, len(cfg.Handlers))
+		for i, h := range cfg.Handlers {
+			names[i] = h.Name
+		}
+		fmt.Fprintf(a.stderr, "serverstats: no handler %q (handlers: %s)\n", o.args[0], strings.Join(names, ", "))
+		return exitUsage
+	}
+	h, err := handlers.New(hc, handlers.Env{Stdout: a.stdout, Stderr: a.stderr, Getenv: a.getenv})
+	if err != nil {
+		fmt.Fprintf(a.stderr, "serverstats: %v\n", err)
+		return 1
+	}
+	sctx, cancel := context.WithTimeout(ctx, hc.Timeout)
+	defer cancel()
+	start := time.Now()
+	retry, err := h.Send(sctx, handlers.Sample(start))
+	if err != nil {
+		kind := "permanent: fix the handler's settings"
+		if retry {
+			kind = "temporary: serverstats would retry"
+		}
+		fmt.Fprintf(a.stderr, "serverstats: test-alert %s: not delivered (%s): %v\n", hc.Name, kind, err)
+		return 1
+	}
+	fmt.Fprintf(a.stdout, "test-alert %s: delivered in %s\n", hc.Name, time.Since(start).Round(time.Millisecond))
+	return exitOK
+}

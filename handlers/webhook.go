@@ -1,0 +1,185 @@
+package handlers
+
+import (
+	"bytes"
+	"context"
+	"crypto/tls"
+	"crypto/x509"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"maps"
+	"net/http"
+	"net/url"
+	"os"
+	"strings"
+	"time"
+
+	"serverstats/alerts"
+	"serverstats/config"
+)
+
+// Webhook POSTs each group as JSON (Payload) to a URL, with the config's
+// extra headers, Content-Type application/json and User-Agent serverstats.
+//
+// Retry: 2xx is delivered; timeouts, network errors, 408, 429 and 5xx are
+// temporary; certificate errors, redirects (3xx, not followed) and other
+// 4xx are permanent.
+//
+// Header values (e.g. "Authorization: Bearer ...") and the URL's path,
+// query and password may be secrets: errors show the URL as scheme://host
+// only and never a header value, also when the server echoes them back.
+type Webhook struct {
+	name    string
+	url     string
+	shown   string // the URL as errors show it
+	headers map[string]string
+	timeout time.Duration
+	client  *http.Client
+	redact  *Redactor
+	log     *slog.Logger
+}
+
+var _ Handler = (*Webhook)(nil)
+
+// userAgent is the User-Agent of webhook requests.
+const userAgent = "serverstats"
+
+func newWebhook(h *config.Handler, env Env) (Handler, error) {
+	u, err := url.Parse(h.URL)
+	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+		return nil, fmt.Errorf("handler %q: url: not an http(s) URL", h.Name)
+	}
+	w := &Webhook{
+		name: h.Name, url: h.URL, shown: redactURL(u), headers: maps.Clone(h.Headers),
+		timeout: attemptTimeout(h.Timeout), log: env.logger(), redact: NewRedactor(),
+		client: &http.Client{
+			Transport:     http.DefaultTransport.(*http.Transport).Clone(),
+			CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse },
+		},
+	}
+	for _, v := range h.Headers {
+		w.redact.Add(v)
+	}
+	if p, ok := u.User.Password(); ok {
+		w.redact.Add(p)
+	}
+	if len(u.Path) > 1 {
+		w.redact.Add(u.Path, u.EscapedPath())
+	}
+	w.redact.Add(u.RawQuery, h.URL)
+	return w, nil
+}
+
+// Send implements Handler: one POST with the whole group.
+func (w *Webhook) Send(ctx context.Context, ns []alerts.Notification) (bool, error) {
+	payload, err := buildPayload(NewMessageData(w.name, ns))
+	if err != nil {
+		return false, w.redact.Error(fmt.Errorf("webhook: %w", err))
+	}
+	ctx, cancel := attemptContext(ctx, w.timeout)
+	defer cancel()
+	req, err := http.NewRequestWithContext(ctx, http.MethodPost, w.url, bytes.NewReader(payload))
+	if err != nil {
+		return false, w.redact.Error(fmt.Errorf("webhook: POST %s: %w", w.shown, err))
+	}
+	req.Header.Set("Content-Type", "application/json")
+	req.Header.Set("User-Agent", userAgent)
+	for k, v := range w.headers {
+		req.Header.Set(k, v)
+	}
+	start := time.Now()
+	resp, err := w.client.Do(req)
+	if err != nil {
+		retry, err := classifyHTTPError(ctx, err)
+		return retry, w.redact.Error(fmt.Errorf("webhook: POST %s: %w", w.shown, err))
+	}
+	body, _ := io.ReadAll(io.LimitReader(resp.Body, 64<<10))
+	resp.Body.Close()
+	if resp.StatusCode >= 200 && resp.StatusCode < 300 {
+		w.log.Debug("webhook delivered", "handler", w.name, "url", w.shown, "status", resp.StatusCode,
+			"duration", time.Since(start).Round(time.Millisecond))
+		return false, nil
+	}
+	err = fmt.Errorf("webhook: POST %s: HTTP %s", w.shown, resp.Status)
+	if s := snippet(body); s != "" {
+		err = fmt.Errorf("%w: %s", err, s)
+	}
+	if resp.StatusCode >= 300 && resp.StatusCode < 400 {
+		err = fmt.Errorf("%w (redirects are not followed: set url to the final address)", err)
+	}
+	return retryStatus(resp.StatusCode), w.redact.Error(err)
+}
+
+// retryStatus tells whether an HTTP status is worth retrying: 408, 429
+// and 5xx.
+func retryStatus(code int) bool {
+	return code == http.StatusRequestTimeout || code == http.StatusTooManyRequests || code >= 500
+}
+
+// classifyHTTPError tells whether an error of http.Client.Do is worth
+// retrying (all are, but certificate errors) and strips the URL from it.
+func classifyHTTPError(ctx context.Context, err error) (bool, error) {
+	if ctx.Err() != nil {
+		return true, context.Cause(ctx)
+	}
+	var urlErr *url.Error
+	if errors.As(err, &urlErr) {
+		err = urlErr.Err
+	}
+	var (
+		certErr *tls.CertificateVerificationError
+		unknown x509.UnknownAuthorityError
+		badName x509.HostnameError
+	)
+	if errors.As(err, &certErr) || errors.As(err, &unknown) || errors.As(err, &badName) {
+		return false, err
+	}
+	return true, err
+}
+
+// Helpers shared by the handlers.
+
+// attemptTimeout is the handler's timeout, or the default when unset.
+func attemptTimeout(d time.Duration) time.Duration {
+	if d <= 0 {
+		return config.DefaultHandlerTimeout
+	}
+	return d
+}
+
+// attemptContext bounds one delivery attempt; at the deadline its cause is
+// "timed out after D" (wrapping context.DeadlineExceeded).
+func attemptContext(ctx context.Context, timeout time.Duration) (context.Context, context.CancelFunc) {
+	return context.WithTimeoutCause(ctx, timeout, fmt.Errorf("timed out after %s: %w", timeout, context.DeadlineExceeded))
+}
+
+// logger returns env's logger, or one that discards.
+func (env Env) logger() *slog.Logger {
+	if env.Logger != nil {
+		return env.Logger
+	}
+	return slog.New(slog.DiscardHandler)
+}
+
+// getenv looks up an environment variable with env's Getenv, or the
+// process environment.
+func (env Env) getenv(name string) string {
+	if env.Getenv != nil {
+		return env.Getenv(name)
+	}
+	return os.Getenv(name)
+}
+
+// redactURL shows u as scheme://host, without the user, path and query
+// that may hold a secret.
+func redactURL(u *url.URL) string {
+	return u.Scheme + "://" + u.Host
+}
+
+// snippet is the start of an HTTP response body for an error message: one
+// line of valid UTF-8, at most 300 bytes.
+func snippet(b []byte) string {
+	return truncate(strings.Join(strings.Fields(strings.ToValidUTF8(string(b), "?")), " "), 300, "...")
+}

@@ -1,0 +1,62 @@
+package parse
+
+import (
+	"fmt"
+	"os"
+	"strings"
+	"testing"
+)
+
+// benchInput repeats the rows of a local capture until it has n rows,
+// numbering the first column or the PID so rows differ.
+func benchInput(b *testing.B, file string, n int, row func(i int, line string) string) string {
+	b.Helper()
+	data, err := os.ReadFile(file)
+	if err != nil {
+		b.Fatal(err)
+	}
+	lines := splitLines(string(data))
+	var sb strings.Builder
+	sb.WriteString(lines[0])
+	sb.WriteByte('\n')
+	for i := range n {
+		sb.WriteString(row(i, lines[1+i%(len(lines)-1)]))
+		sb.WriteByte('\n')
+	}
+	return sb.String()
+}
+
+func benchTable(b *testing.B, text string, rows int) {
+	b.SetBytes(int64(len(text)))
+	b.ReportAllocs()
+	b.ResetTimer()
+	for b.Loop() {
+		t, err := ParseTable(text, Options{})
+		if err != nil {
+			b.Fatal(err)
+		}
+		if len(t.Rows) != rows {
+			b.Fatalf("%d rows, want %d", len(t.Rows), rows)
+		}
+	}
+	b.ReportMetric(float64(b.Elapsed().Nanoseconds())/float64(b.N)/float64(rows), "ns/row")
+}
+
+// BenchmarkPsAux parses a 10,000-row `ps aux`.
+func BenchmarkPsAux(b *testing.B) {
+	const n = 10000
+	text := benchInput(b, "../../shared/testdata/local/ps-aux.out", n, func(i int, l string) string {
+		// Keep the columns: replace the PID (right-aligned, width 7).
+		return l[:9] + fmt.Sprintf("%7d", i+1) + l[16:]
+	})
+	benchTable(b, text, n)
+}
+
+// BenchmarkDf parses a 1,000-row `df`.
+func BenchmarkDf(b *testing.B) {
+	const n = 1000
+	text := benchInput(b, "../../shared/testdata/local/df.out", n, func(i int, l string) string {
+		return l + fmt.Sprintf("/%d", i)
+	})
+	benchTable(b, text, n)
+}
