@@ -250,6 +250,9 @@ func (e *Email) classify(ctx context.Context, err error) (bool, error) {
 	if ctx.Err() != nil {
 		return true, context.Cause(ctx)
 	}
+	if ne, ok := errors.AsType[net.Error](err); ok && ne.Timeout() {
+		return true, fmt.Errorf("timed out after %s: %w", e.timeout, err)
+	}
 	var (
 		reply   *textproto.Error
 		sendErr *mail.SendError

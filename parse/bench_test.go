@@ -3,11 +3,12 @@ package parse
 import (
 	"fmt"
 	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 )
 
-// benchInput repeats the rows of a local capture until it has n rows,
+// benchInput repeats the rows of a golden case's input until it has n rows,
 // numbering the first column or the PID so rows differ.
 func benchInput(b *testing.B, file string, n int, row func(i int, line string) string) string {
 	b.Helper()
@@ -45,7 +46,7 @@ func benchTable(b *testing.B, text string, rows int) {
 // BenchmarkPsAux parses a 10,000-row `ps aux`.
 func BenchmarkPsAux(b *testing.B) {
 	const n = 10000
-	text := benchInput(b, "../../shared/testdata/local/ps-aux.out", n, func(i int, l string) string {
+	text := benchInput(b, filepath.Join(goldenDir, "ps-aux", "input.txt"), n, func(i int, l string) string {
 		// Keep the columns: replace the PID (right-aligned, width 7).
 		return l[:9] + fmt.Sprintf("%7d", i+1) + l[16:]
 	})
@@ -55,7 +56,7 @@ func BenchmarkPsAux(b *testing.B) {
 // BenchmarkDf parses a 1,000-row `df`.
 func BenchmarkDf(b *testing.B) {
 	const n = 1000
-	text := benchInput(b, "../../shared/testdata/local/df.out", n, func(i int, l string) string {
+	text := benchInput(b, filepath.Join(goldenDir, "df", "input.txt"), n, func(i int, l string) string {
 		return l + fmt.Sprintf("/%d", i)
 	})
 	benchTable(b, text, n)

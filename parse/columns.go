@@ -5,20 +5,19 @@ package parse
 //   - A header word glued to the next one ("Address:PortProcess", as wide
 //     ss prints it) is cut where a lower-case letter meets an upper-case
 //     one, if the data has a gap there in most rows.
-//   - Two words one space apart are one header when values run across both
-//     words in half of the rows ("Local Address", "UNIT FILE"); two columns
-//     when, in a quarter of the rows or more (half, and two rows, when the
-//     second word is lower case after a capitalised one), each word has
-//     data of its own:
-//     a token ending in the first word (or the space after it), and one
-//     starting in the space or the second word ("Used Avail", "%CPU %MEM",
-//     macOS "Capacity iused"). Otherwise a word with no data of its own joins its neighbour
-//     if some value runs across both ("Peer Address:Port") or, for a
-//     second word, if it is lower case after a capitalised one ("Mounted
-//     on", "PID/Program name"); else the two are columns (an empty column,
-//     as lsblk's WWN, is still a column). Without rows, or when the data
-//     does not line up with half of the header words (busybox `df -P`),
-//     only the case rule applies.
+//   - Two words one space apart are two columns when, in a quarter of the
+//     rows or more, each word has data of its own: a token ending in the
+//     first word (or the space after it), and one starting in the space or
+//     the second word ("Used Avail", "%CPU %MEM", macOS "Capacity iused").
+//     A lower-case second word after a capitalised one needs that in half
+//     of the rows, and two rows at least. Otherwise they are one header
+//     when the first word has no data of its own and values run across
+//     both words, in half of the rows ("Local Address", "UNIT FILE") or
+//     in some row when the second word has data ("Peer Address:Port"), or
+//     when the second word is lower case after a capitalised one
+//     ("Mounted on", "PID/Program name"). Else they are two columns: an
+//     empty column, as lsblk's WWN, is still a column. Without rows, only
+//     the case rule applies.
 //   - Data that sits left of the first header word, with a gap, in half of
 //     the rows or more is a column with no header (free's "Mem:").
 //   - Alignment and the cost of an empty cell: see alignAll and calibrate.
@@ -51,10 +50,9 @@ func buildColumns(hdr string, htoks []token, rows [][]token) []column {
 	if len(words) > 0 && leadingColumn(words[0].s, rows) {
 		cols = append(cols, column{s: 0, e: words[0].s - 1})
 	}
-	aligned := alignedHeader(words, rows)
 	for i := 0; i < len(words); {
 		j := i + 1
-		for j < len(words) && words[j].s-words[j-1].e == 1 && joinWords(hdr, words[j-1], words[j], rows, aligned) {
+		for j < len(words) && words[j].s-words[j-1].e == 1 && joinWords(hdr, words[j-1], words[j], rows) {
 			j++
 		}
 		cols = append(cols, column{
@@ -122,21 +120,11 @@ func splitGlued(hdr string, w word, rows [][]token) []word {
 func isLower(c byte) bool { return c >= 'a' && c <= 'z' }
 func isUpper(c byte) bool { return c >= 'A' && c <= 'Z' }
 
-// alignedHeader reports whether the data lines up with at least half of
-// the header words (busybox `df -P` prints a header wider than its data).
-func alignedHeader(words []word, rows [][]token) bool {
-	htoks := make([]token, len(words))
-	for i, w := range words {
-		htoks[i] = token{cs: w.s, ce: w.e}
-	}
-	return anchorScore(htoks, rows) >= 0.5
-}
-
 // joinWords decides whether two header words one space apart name one
 // column.
-func joinWords(hdr string, w1, w2 word, rows [][]token, aligned bool) bool {
+func joinWords(hdr string, w1, w2 word, rows [][]token) bool {
 	lexical := hasUpper(hdr[w1.bs:w1.be]) && allLower(hdr[w2.bs:w2.be])
-	if len(rows) == 0 || !aligned {
+	if len(rows) == 0 {
 		return lexical
 	}
 	cross, a1, a2 := 0, 0, 0
@@ -170,16 +158,14 @@ func joinWords(hdr string, w1, w2 word, rows [][]token, aligned bool) bool {
 		need = max(2, (len(rows)+1)/2)
 	}
 	switch {
-	case 2*cross >= len(rows):
-		return true // values run across both words: "Local Address"
 	case a1 >= need && a2 >= need:
 		return false // each word has data of its own: "Used Avail"
+	case a1 < need && 2*cross >= len(rows):
+		return true // values run across both words: "Local Address"
 	case a1 == 0 && a2 > 0 && cross > 0:
 		return true // right-aligned values under both: "Peer Address:Port"
-	case lexical, a2 == 0 && cross > 0:
-		return true // "Mounted on"
 	}
-	return false
+	return lexical // "Mounted on"
 }
 
 func hasUpper(s string) bool {

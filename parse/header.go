@@ -10,8 +10,8 @@ import "slices"
 // routing table"), group lines (vmstat's "procs ---memory---") and the
 // real header. A candidate is scored by how many of its words line up,
 // by their left or right edge, with the tokens of the lines under it, and
-// by how close its word count is to the rows' token count (a title has
-// fewer words than the table has columns); a
+// by how close its word count is to the number of cells the rows fill (a
+// title has fewer words than the table has columns); a
 // later candidate wins only with a clearly better score, so a header
 // keeps its place over data rows made only of words (systemctl
 // list-sockets). The header is the best candidate of the first block where
@@ -46,7 +46,7 @@ func findHeader(lines []string, first int) (h int, ok bool) {
 			}
 			var rows [][]token
 			rows, rbuf = tokenizeRows(lines[c+1:b1], rbuf[:0], scoreSample)
-			score := anchorScore(hbuf, rows) + countScore(len(hbuf), rows)
+			score := anchorScore(hbuf, rows) + countScore(hbuf, rows)
 			if best < 0 || score > bestScore+laterMargin {
 				best, bestScore = c, score
 			}
@@ -164,17 +164,34 @@ func anchorScore(hdr []token, rows [][]token) float64 {
 	return float64(anchored) / float64(len(hdr))
 }
 
-// countScore compares the number of header words with the median number of
-// tokens in the rows: 1 when equal, less the further apart.
-func countScore(words int, rows [][]token) float64 {
-	if words == 0 || len(rows) == 0 {
+// countScore compares the number of header words with the number of
+// columns the rows fill: their tokens that start before the last header
+// word, plus one for the rest of the line (the last column takes it). It
+// is 1 when equal, less the further apart, and 0.5 for a one-word line,
+// which fits any row.
+func countScore(words []token, rows [][]token) float64 {
+	if len(words) == 0 || len(rows) == 0 {
 		return 0
 	}
+	if len(words) == 1 {
+		return 0.5
+	}
+	last := words[len(words)-1].cs
 	counts := make([]int, len(rows))
 	for i, r := range rows {
-		counts[i] = len(r)
+		n := 0
+		for _, t := range r {
+			if t.cs < last {
+				n++
+			} else {
+				n++ // the last column
+				break
+			}
+		}
+		counts[i] = n
 	}
 	slices.Sort(counts)
 	m := counts[len(counts)/2]
-	return float64(min(words, m)) / float64(max(words, m))
+	w := len(words)
+	return float64(min(w, m)) / float64(max(w, m))
 }

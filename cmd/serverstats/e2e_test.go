@@ -11,6 +11,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"regexp"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -90,7 +91,10 @@ func (e *e2eFleet) run(t *testing.T, env []string, args ...string) (int, string,
 	t.Helper()
 	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
 	defer cancel()
-	cmd := exec.CommandContext(ctx, binary, append(args, "--state", e.state)...)
+	if !slices.Contains(args, "--state") {
+		args = append(args, "--state", e.state)
+	}
+	cmd := exec.CommandContext(ctx, binary, args...)
 	cmd.Env = append(os.Environ(), "NO_COLOR=", "SERVERSTATS_CONFIG="+e.config)
 	cmd.Env = append(cmd.Env, env...)
 	var out, errb bytes.Buffer
@@ -131,7 +135,15 @@ func TestE2EDisk(t *testing.T) {
 	}
 	golden(t, "e2e-disk-alerts.txt", out)
 
-	code, out, _ = e.run(t, nil, "--json", "disk", "-a")
+	// The same run again (as cron would): the disks are still full, the
+	// exit code says so, but nothing is told twice.
+	code, out2, _ := e.run(t, nil, "disk", "--alerts")
+	if code != 2 || strings.Contains(out2, "Disk space over 90% full") {
+		t.Errorf("second run: exit %d; told again:\n%s", code, out2)
+	}
+
+	// A fresh state file: the run above already told these alerts.
+	code, out, _ = e.run(t, nil, "--json", "disk", "-a", "--state", filepath.Join(t.TempDir(), "fresh.db"))
 	if code != 2 {
 		t.Errorf("disk --json -a: exit %d", code)
 	}

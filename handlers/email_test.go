@@ -1,0 +1,520 @@
+package handlers
+
+import (
+	"bufio"
+	"bytes"
+	"context"
+	"crypto/ecdsa"
+	"crypto/elliptic"
+	"crypto/rand"
+	"crypto/x509"
+	"crypto/x509/pkix"
+	"encoding/pem"
+	"errors"
+	"fmt"
+	"io"
+	"math/big"
+	"mime"
+	"mime/multipart"
+	"mime/quotedprintable"
+	"net"
+	netmail "net/mail"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"syscall"
+	"testing"
+	"time"
+
+	"serverstats/config"
+)
+
+// systemPython is Debian's python3, which has python3-aiosmtpd (the PATH may
+// lead to another python without it).
+const systemPython = "/usr/bin/python3"
+
+const (
+	smtpUser     = "alerts"
+	smtpPassword = "pw-Secret-7f3a9" // recognisable, to look for in errors
+)
+
+// smtpServer is a running testdata/smtpd.py.
+type smtpServer struct {
+	Addr    string // 127.0.0.1:PORT
+	Maildir string
+	CAFile  string // the CA that signed the server's certificate
+}
+
+// needAiosmtpd fails the test (or skips it with SERVERSTATS_SKIP_SMTP=1)
+// when the system python lacks aiosmtpd.
+func needAiosmtpd(t *testing.T) {
+	t.Helper()
+	out, err := exec.Command(systemPython, "-c", "import aiosmtpd").CombinedOutput()
+	if err == nil {
+		return
+	}
+	msg := fmt.Sprintf("%s cannot import aiosmtpd (%v: %s): install it with apt-get install -y python3-aiosmtpd", systemPython, err, bytes.TrimSpace(out))
+	if os.Getenv("SERVERSTATS_SKIP_SMTP") == "1" {
+		t.Skip(msg + " (skipped: SERVERSTATS_SKIP_SMTP=1)")
+	}
+	t.Fatal(msg + ", or set SERVERSTATS_SKIP_SMTP=1 to skip the SMTP tests")
+}
+
+// testCA writes a CA certificate and a server certificate for 127.0.0.1
+// and localhost, signed by it, into dir.
+func testCA(t *testing.T, dir string) (caFile, certFile, keyFile string) {
+	t.Helper()
+	caKey, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
+	if err != nil {
+		t.Fatal(err)
+	}
+	now := time.Now()
+	caTmpl := &x509.Certificate{
+		SerialNumber: big.NewInt(1), Subject: pkix.Name{CommonName: "serverstats test CA"},
+		NotBefore: now.Add(-time.Hour), NotAfter: now.Add(24 * time.Hour),
+		IsCA: true, BasicConstraintsValid: true, KeyUsage: x509.KeyUsageCertSign,
+	}
+	caDER, err := x509.CreateCertificate(rand.Reader, caTmpl, caTmpl, &caKey.PublicKey, caKey)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ca, _ := x509.ParseCertificate(caDER)
+	key, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
+	if err != nil {
+		t.Fatal(err)
+	}
+	tmpl := &x509.Certificate{
+		SerialNumber: big.NewInt(2), Subject: pkix.Name{CommonName: "127.0.0.1"},
+		NotBefore: now.Add(-time.Hour), NotAfter: now.Add(24 * time.Hour),
+		DNSNames: []string{"localhost"}, IPAddresses: []net.IP{net.IPv4(127, 0, 0, 1), net.IPv6loopback},
+		KeyUsage: x509.KeyUsageDigitalSignature, ExtKeyUsage: []x509.ExtKeyUsage{x509.ExtKeyUsageServerAuth},
+	}
+	der, err := x509.CreateCertificate(rand.Reader, tmpl, ca, &key.PublicKey, caKey)
+	if err != nil {
+		t.Fatal(err)
+	}
+	keyDER, err := x509.MarshalECPrivateKey(key)
+	if err != nil {
+		t.Fatal(err)
+	}
+	write := func(name, typ string, b []byte) string {
+		p := filepath.Join(dir, name)
+		if err := os.WriteFile(p, pem.EncodeToMemory(&pem.Block{Type: typ, Bytes: b}), 0o600); err != nil {
+			t.Fatal(err)
+		}
+		return p
+	}
+	return write("ca.pem", "CERTIFICATE", caDER), write("cert.pem", "CERTIFICATE", der), write("key.pem", "EC PRIVATE KEY", keyDER)
+}
+
+// startSMTP starts testdata/smtpd.py in mode (starttls, tls, plain), with
+// AUTH for smtpUser/smtpPassword when auth is set. t.Cleanup stops it.
+func startSMTP(t *testing.T, mode string, auth bool) *smtpServer {
+	t.Helper()
+	needAiosmtpd(t)
+	dir := t.TempDir()
+	s := &smtpServer{Maildir: filepath.Join(dir, "mail")}
+	if err := os.Mkdir(s.Maildir, 0o700); err != nil {
+		t.Fatal(err)
+	}
+	var certFile, keyFile string
+	s.CAFile, certFile, keyFile = testCA(t, dir)
+	args := []string{"testdata/smtpd.py", "--mode", mode, "--cert", certFile, "--key", keyFile, "--maildir", s.Maildir}
+	if auth {
+		args = append(args, "--user", smtpUser, "--password", smtpPassword)
+	}
+	cmd := exec.Command(systemPython, args...)
+	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
+	stdin, err := cmd.StdinPipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	stdout, err := cmd.StdoutPipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	var stderr bytes.Buffer
+	cmd.Stderr = &stderr // read only after Wait
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	exited := make(chan struct{})
+	go func() {
+		_ = cmd.Wait()
+		close(exited)
+	}()
+	t.Cleanup(func() {
+		stdin.Close() // the server stops when its stdin closes
+		select {
+		case <-exited:
+		case <-time.After(3 * time.Second):
+			_ = syscall.Kill(-cmd.Process.Pid, syscall.SIGKILL)
+			<-exited
+		}
+		if t.Failed() && stderr.Len() > 0 {
+			t.Logf("smtpd.py stderr:\n%s", stderr.String())
+		}
+	})
+	ready := make(chan string, 1)
+	go func() {
+		line, _ := bufio.NewReader(stdout).ReadString('\n')
+		ready <- line
+		_, _ = io.Copy(io.Discard, stdout)
+	}()
+	select {
+	case line := <-ready:
+		port, ok := strings.CutPrefix(strings.TrimSpace(line), "READY ")
+		if !ok {
+			_ = syscall.Kill(-cmd.Process.Pid, syscall.SIGKILL)
+			<-exited
+			t.Fatalf("smtpd.py did not start: %q\n%s", line, stderr.String())
+		}
+		s.Addr = "127.0.0.1:" + port
+	case <-time.After(15 * time.Second):
+		_ = syscall.Kill(-cmd.Process.Pid, syscall.SIGKILL)
+		<-exited
+		t.Fatalf("smtpd.py not ready after 15s:\n%s", stderr.String())
+	}
+	return s
+}
+
+// messages returns the messages the server received, in order.
+func (s *smtpServer) messages(t *testing.T) []*netmail.Message {
+	t.Helper()
+	var out []*netmail.Message
+	for i := 1; ; i++ {
+		b, err := os.ReadFile(filepath.Join(s.Maildir, fmt.Sprintf("%d.eml", i)))
+		if errors.Is(err, os.ErrNotExist) {
+			return out
+		}
+		if err != nil {
+			t.Fatal(err)
+		}
+		m, err := netmail.ReadMessage(bytes.NewReader(b))
+		if err != nil {
+			t.Fatalf("message %d: %v\n%s", i, err, b)
+		}
+		out = append(out, m)
+	}
+}
+
+// emailConfig is a valid email handler config for s.
+func emailConfig(s *smtpServer, tlsMode string) *config.Handler {
+	return &config.Handler{
+		Name: "mail", Type: "email", SMTP: s.Addr, TLS: tlsMode,
+		Username: smtpUser, PasswordEnv: "SMTP_PASSWORD",
+		From: "serverstats <serverstats@example.com>", To: []string{"oncall@example.com", "Ops Team <ops@example.com>"},
+		CAFile: s.CAFile, Subject: config.DefaultEmailSubject, Timeout: 10 * time.Second,
+	}
+}
+
+// testEnv is an Env whose environment holds the test secrets.
+func testEnv(vars map[string]string) Env {
+	return Env{Stdout: io.Discard, Stderr: io.Discard, Getenv: func(k string) string { return vars[k] }}
+}
+
+var smtpEnv = testEnv(map[string]string{"SMTP_PASSWORD": smtpPassword})
+
+// bodies returns the text and HTML bodies of m, decoded.
+func bodies(t *testing.T, m *netmail.Message) (text, html string) {
+	t.Helper()
+	mediaType, params, err := mime.ParseMediaType(m.Header.Get("Content-Type"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if mediaType == "text/plain" {
+		b, err := io.ReadAll(decodeQP(m.Header.Get("Content-Transfer-Encoding"), m.Body))
+		if err != nil {
+			t.Fatal(err)
+		}
+		return string(b), ""
+	}
+	if mediaType != "multipart/alternative" {
+		t.Fatalf("Content-Type %q", mediaType)
+	}
+	r := multipart.NewReader(m.Body, params["boundary"])
+	for {
+		p, err := r.NextPart() // decodes quoted-printable
+		if err == io.EOF {
+			return text, html
+		}
+		if err != nil {
+			t.Fatal(err)
+		}
+		b, err := io.ReadAll(p)
+		if err != nil {
+			t.Fatal(err)
+		}
+		ct, _, _ := mime.ParseMediaType(p.Header.Get("Content-Type"))
+		switch ct {
+		case "text/plain":
+			text = string(b)
+		case "text/html":
+			html = string(b)
+		default:
+			t.Errorf("unexpected part %q", ct)
+		}
+	}
+}
+
+// decodeQP decodes a quoted-printable top-level body.
+func decodeQP(cte string, r io.Reader) io.Reader {
+	if strings.EqualFold(cte, "quoted-printable") {
+		return quotedprintable.NewReader(r)
+	}
+	return r
+}
+
+// crlf turns the line ends of a received body back into "\n".
+func crlf(s string) string { return strings.ReplaceAll(s, "\r\n", "\n") }
+
+func newEmailT(t *testing.T, h *config.Handler, env Env) *Email {
+	t.Helper()
+	hd, err := New(h, env)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return hd.(*Email)
+}
+
+func TestEmailSTARTTLS(t *testing.T) {
+	t.Parallel()
+	s := startSMTP(t, "starttls", true)
+	e := newEmailT(t, emailConfig(s, "starttls"), smtpEnv)
+	ns := Sample(sampleTime)
+	start := time.Now()
+	retry, err := e.Send(context.Background(), ns)
+	elapsed := time.Since(start)
+	if err != nil || retry {
+		t.Fatalf("Send = %v, %v", retry, err)
+	}
+	t.Logf("one email delivered over STARTTLS with AUTH in %s", elapsed.Round(time.Millisecond))
+	msgs := s.messages(t)
+	if len(msgs) != 1 {
+		t.Fatalf("server got %d messages, want 1", len(msgs))
+	}
+	m := msgs[0]
+	d := NewMessageData("mail", ns)
+	subject, _ := (&mime.WordDecoder{}).DecodeHeader(m.Header.Get("Subject"))
+	for _, h := range []struct{ name, got, want string }{
+		{"From", m.Header.Get("From"), `"serverstats" <serverstats@example.com>`},
+		{"To", m.Header.Get("To"), `<oncall@example.com>, "Ops Team" <ops@example.com>`},
+		{"Subject", subject, "[serverstats] " + d.Summary},
+		{"Auto-Submitted", m.Header.Get("Auto-Submitted"), "auto-generated"},
+		{"envelope from", m.Header.Get("X-Test-Mail-From"), "serverstats@example.com"},
+		{"envelope to", m.Header.Get("X-Test-Rcpt-To"), "oncall@example.com, ops@example.com"},
+		{"authenticated", m.Header.Get("X-Test-Auth"), "yes"},
+		{"TLS", m.Header.Get("X-Test-TLS"), "yes"},
+	} {
+		if h.got != h.want {
+			t.Errorf("%s = %q, want %q", h.name, h.got, h.want)
+		}
+	}
+	if _, err := m.Header.Date(); err != nil {
+		t.Errorf("Date: %v", err)
+	}
+	text, html := bodies(t, m)
+	wantText, _ := buildTextBody(nil, d)
+	wantHTML, _ := buildHTMLBody(d)
+	if crlf(text) != wantText {
+		t.Errorf("text body =\n%s\nwant\n%s", text, wantText)
+	}
+	if crlf(html) != wantHTML {
+		t.Errorf("html body =\n%s\nwant\n%s", html, wantHTML)
+	}
+}
+
+func TestEmailImplicitTLS(t *testing.T) {
+	t.Parallel()
+	s := startSMTP(t, "tls", true)
+	pwFile := filepath.Join(t.TempDir(), "smtp-password")
+	if err := os.WriteFile(pwFile, []byte(smtpPassword+"\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	h := emailConfig(s, "tls")
+	h.PasswordEnv, h.PasswordFile = "", pwFile
+	h.To = []string{"oncall@example.com"}
+	h.Subject = "{{.Count}} alerts for {{.Handler}}"
+	h.Body = "{{range .Notifications}}{{.Host}}: {{.Status}}\n{{end}}"
+	e := newEmailT(t, h, testEnv(nil))
+	if retry, err := e.Send(context.Background(), Sample(sampleTime)); err != nil || retry {
+		t.Fatalf("Send = %v, %v", retry, err)
+	}
+	msgs := s.messages(t)
+	if len(msgs) != 1 {
+		t.Fatalf("server got %d messages, want 1", len(msgs))
+	}
+	m := msgs[0]
+	if got := m.Header.Get("Subject"); got != "3 alerts for mail" {
+		t.Errorf("Subject = %q", got)
+	}
+	if got := m.Header.Get("X-Test-Auth") + "/" + m.Header.Get("X-Test-TLS"); got != "yes/yes" {
+		t.Errorf("auth/tls = %s", got)
+	}
+	// A custom body goes alone: an HTML alternative would hide it.
+	text, html := bodies(t, m)
+	if want := "web1: firing\nweb2: resolved\ndb1: unknown\n"; crlf(text) != want || html != "" {
+		t.Errorf("bodies = %q, %q; want text %q only", text, html, want)
+	}
+}
+
+func TestEmailNoTLSToLoopback(t *testing.T) {
+	t.Parallel()
+	s := startSMTP(t, "plain", true)
+	h := emailConfig(s, "none")
+	h.CAFile = ""
+	e := newEmailT(t, h, smtpEnv)
+	if retry, err := e.Send(context.Background(), Sample(sampleTime)); err != nil || retry {
+		t.Fatalf("Send = %v, %v", retry, err)
+	}
+	msgs := s.messages(t)
+	if len(msgs) != 1 || msgs[0].Header.Get("X-Test-Auth") != "yes" || msgs[0].Header.Get("X-Test-TLS") != "no" {
+		t.Fatalf("got %d messages, want 1 sent with AUTH, without TLS", len(msgs))
+	}
+}
+
+// silentServer accepts connections and never says a word.
+func silentServer(t *testing.T) string {
+	t.Helper()
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	done := make(chan struct{})
+	t.Cleanup(func() { close(done); ln.Close() })
+	go func() {
+		for {
+			c, err := ln.Accept()
+			if err != nil {
+				return
+			}
+			go func() {
+				defer c.Close()
+				select {
+				case <-done:
+				case <-time.After(30 * time.Second):
+				}
+			}()
+		}
+	}()
+	return ln.Addr().String()
+}
+
+// closedPort returns a loopback address nothing listens on.
+func closedPort(t *testing.T) string {
+	t.Helper()
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	addr := ln.Addr().String()
+	ln.Close()
+	return addr
+}
+
+func TestEmailFailures(t *testing.T) {
+	t.Parallel()
+	starttls := startSMTP(t, "starttls", true)
+	plain := startSMTP(t, "plain", false)
+
+	for _, tc := range []struct {
+		name  string
+		setup func(h *config.Handler)
+		env   Env
+		retry bool
+		want  string // in the error
+	}{
+		{"server down", func(h *config.Handler) { h.SMTP = closedPort(t) }, smtpEnv, true, "connection refused"},
+		{"timeout", func(h *config.Handler) { h.SMTP = silentServer(t); h.Timeout = 300 * time.Millisecond }, smtpEnv, true, "timed out after 300ms"},
+		{"wrong password", nil, testEnv(map[string]string{"SMTP_PASSWORD": "not-" + smtpPassword}), false, "5.7.8 Authentication failed: bad password " + Redacted},
+		{"recipient temporarily refused", func(h *config.Handler) { h.To = []string{"oncall@example.com", "tempfail@example.com"} }, smtpEnv, true, "4.3.0 Mailbox temporarily unavailable"},
+		{"recipient refused", func(h *config.Handler) { h.To = []string{"reject@example.com"} }, smtpEnv, false, "5.1.1 No such user here"},
+		{"untrusted certificate", func(h *config.Handler) { h.CAFile = "" }, smtpEnv, false, "certificate signed by unknown authority (to trust a private CA, set ca-file)"},
+		{"no STARTTLS offered", func(h *config.Handler) { h.SMTP = plain.Addr }, smtpEnv, false, "does not support STARTTLS"},
+		{"implicit TLS to a plain server", func(h *config.Handler) { h.SMTP, h.TLS = plain.Addr, "tls" }, smtpEnv, false, "for a STARTTLS port such as 587 use tls: starttls"},
+		{"no AUTH offered", func(h *config.Handler) { h.SMTP, h.TLS = plain.Addr, "none" }, smtpEnv, false, "server offers neither AUTH PLAIN nor AUTH LOGIN: it offers no AUTH at all"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			h := emailConfig(starttls, "starttls")
+			if tc.setup != nil {
+				tc.setup(h)
+			}
+			e := newEmailT(t, h, tc.env)
+			start := time.Now()
+			retry, err := e.Send(context.Background(), Sample(sampleTime))
+			if elapsed := time.Since(start); elapsed > 5*time.Second {
+				t.Errorf("Send took %s", elapsed)
+			}
+			if err == nil {
+				t.Fatal("Send succeeded")
+			}
+			t.Logf("retry=%v %v", retry, err)
+			if retry != tc.retry || !strings.Contains(err.Error(), tc.want) {
+				t.Errorf("Send = %v, %v\nwant retry=%v and an error containing %q", retry, err, tc.retry, tc.want)
+			}
+			if strings.Contains(err.Error(), smtpPassword) {
+				t.Errorf("error holds the password: %v", err)
+			}
+			if !strings.HasPrefix(err.Error(), "email: send via "+h.SMTP+": ") {
+				t.Errorf("error %q does not say where it sent", err)
+			}
+		})
+	}
+	if n := len(starttls.messages(t)) + len(plain.messages(t)); n != 0 {
+		t.Errorf("%d messages delivered by failed sends", n)
+	}
+}
+
+func TestEmailTemplateError(t *testing.T) {
+	h := &config.Handler{Name: "mail", SMTP: closedPort(t), TLS: "starttls", From: "a@example.com", To: []string{"b@example.com"}, Subject: "{{.Nope}}"}
+	e := newEmailT(t, h, testEnv(nil))
+	retry, err := e.Send(context.Background(), Sample(sampleTime))
+	if retry || err == nil || !strings.Contains(err.Error(), "email: subject template:") {
+		t.Errorf("Send = %v, %v; want a permanent template error", retry, err)
+	}
+}
+
+func TestNewEmailErrors(t *testing.T) {
+	dir := t.TempDir()
+	emptyFile := filepath.Join(dir, "empty")
+	notPEM := filepath.Join(dir, "not.pem")
+	for _, f := range []string{emptyFile, notPEM} {
+		if err := os.WriteFile(f, []byte(map[string]string{emptyFile: "\n", notPEM: "hello"}[f]), 0o600); err != nil {
+			t.Fatal(err)
+		}
+	}
+	base := func() *config.Handler {
+		return &config.Handler{Name: "mail", Type: "email", SMTP: "smtp.example.com:587", TLS: "starttls",
+			From: "serverstats@example.com", To: []string{"oncall@example.com"}}
+	}
+	for _, tc := range []struct {
+		setup func(h *config.Handler)
+		want  string
+	}{
+		{func(h *config.Handler) { h.Username, h.PasswordEnv = "u", "SMTP_PASSWORD" }, `handler "mail": smtp password: environment variable SMTP_PASSWORD is not set`},
+		{func(h *config.Handler) { h.Username, h.PasswordFile = "u", filepath.Join(dir, "nope") }, `handler "mail": smtp password: read secret file ` + filepath.Join(dir, "nope") + `: no such file or directory`},
+		{func(h *config.Handler) { h.Username, h.PasswordFile = "u", emptyFile }, `handler "mail": smtp password: secret file ` + emptyFile + ` is empty`},
+		{func(h *config.Handler) { h.Username, h.PasswordFile, h.TLS = "u", "/dev/null", "none" }, `handler "mail": smtp password: secret file /dev/null is empty`},
+		{func(h *config.Handler) { h.Username, h.PasswordEnv, h.TLS = "u", "HOME", "none" }, `handler "mail": tls: none would send the SMTP password in clear to smtp.example.com: use tls: starttls (port 587) or tls: tls (port 465); AUTH without TLS is allowed only to a loopback server`},
+		{func(h *config.Handler) { h.CAFile = notPEM }, `handler "mail": ca-file ` + notPEM + `: no PEM certificate found`},
+		{func(h *config.Handler) { h.SMTP = "smtp.example.com" }, `handler "mail": smtp "smtp.example.com": address smtp.example.com: missing port in address`},
+		{func(h *config.Handler) { h.To = []string{"not an address"} }, `handler "mail": to "not an address": mail: no angle-addr`},
+		{func(h *config.Handler) { h.Body = "{{.Count" }, `handler "mail": body template: template: body:1: unclosed action`},
+	} {
+		h := base()
+		tc.setup(h)
+		_, err := New(h, testEnv(map[string]string{"HOME": "/root"}))
+		if err == nil || err.Error() != tc.want {
+			t.Errorf("New = %v\nwant %s", err, tc.want)
+		}
+	}
+	// tls: none with AUTH is fine to a loopback server.
+	for _, host := range []string{"127.0.0.1:25", "localhost:25", "[::1]:25"} {
+		h := base()
+		h.SMTP, h.TLS, h.Username, h.PasswordEnv = host, "none", "u", "SMTP_PASSWORD"
+		if _, err := New(h, smtpEnv); err != nil {
+			t.Errorf("%s: %v", host, err)
+		}
+	}
+}

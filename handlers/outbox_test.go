@@ -1,0 +1,193 @@
+package handlers
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"log/slog"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"serverstats/alerts"
+	"serverstats/config"
+)
+
+// fakeHandler answers from a script of outcomes, one per attempt.
+type fakeHandler struct {
+	script []error // nil: accepted
+	always error   // when set, every attempt fails with it
+	retry  bool
+	calls  int
+	panics bool
+}
+
+func (f *fakeHandler) Send(context.Context, []alerts.Notification) (bool, error) {
+	f.calls++
+	if f.panics {
+		panic("boom")
+	}
+	if f.always != nil {
+		return f.retry, f.always
+	}
+	if len(f.script) == 0 {
+		return false, nil
+	}
+	err := f.script[0]
+	f.script = f.script[1:]
+	return f.retry, err
+}
+
+type clock struct{ t time.Time }
+
+func (c *clock) now() time.Time      { return c.t }
+func (c *clock) add(d time.Duration) { c.t = c.t.Add(d) }
+func newClock() *clock               { return &clock{time.Date(2026, 11, 23, 3, 0, 0, 0, time.UTC)} }
+func hc(name, fallback string) *config.Handler {
+	return &config.Handler{Name: name, Timeout: time.Second, MaxAge: time.Hour, Fallback: fallback}
+}
+
+func newDispatcher(t *testing.T, c *clock, hs map[string]Handler, cfgs ...*config.Handler) (*Dispatcher, *alerts.Store, *bytes.Buffer) {
+	t.Helper()
+	store, err := alerts.OpenStore(filepath.Join(t.TempDir(), "state.db"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { store.Close() })
+	var logs bytes.Buffer
+	d := &Dispatcher{
+		Queue: store, Handlers: hs, Now: c.now,
+		Config: func(name string) *config.Handler {
+			for _, h := range cfgs {
+				if h.Name == name {
+					return h
+				}
+			}
+			return nil
+		},
+		Backoff: Backoff{Initial: 30 * time.Second, Max: 4 * time.Minute},
+		Log:     slog.New(slog.NewTextHandler(&logs, nil)),
+	}
+	return d, store, &logs
+}
+
+func enqueue(t *testing.T, s *alerts.Store, handler string, now time.Time) {
+	t.Helper()
+	if _, err := s.Enqueue(context.Background(), alerts.Envelope{Handler: handler, Notifications: []alerts.Notification{{Host: "web1"}}}, now); err != nil {
+		t.Fatal(err)
+	}
+}
+
+func TestBackoffDelay(t *testing.T) {
+	b := Backoff{Initial: 30 * time.Second, Max: 4 * time.Minute}
+	want := []time.Duration{30 * time.Second, time.Minute, 2 * time.Minute, 4 * time.Minute, 4 * time.Minute}
+	for i, w := range want {
+		if got := b.Delay(i + 1); got != w {
+			t.Errorf("Delay(%d) = %v, want %v", i+1, got, w)
+		}
+	}
+}
+
+// A temporary failure is retried on the backoff schedule, and the message
+// is delivered exactly once when the handler comes back.
+func TestFlushRetriesThenDelivers(t *testing.T) {
+	ctx := context.Background()
+	c := newClock()
+	down := errors.New("dial tcp 127.0.0.1:25: connect: connection refused")
+	h := &fakeHandler{script: []error{down, down}, retry: true}
+	d, store, logs := newDispatcher(t, c, map[string]Handler{"email": h}, hc("email", ""))
+	enqueue(t, store, "email", c.now())
+
+	steps := []struct {
+		after time.Duration
+		calls int
+		sent  int
+	}{
+		{0, 1, 0},                // fails; next in 30s
+		{29 * time.Second, 1, 0}, // not due yet
+		{time.Second, 2, 0},      // fails; next in 1m
+		{time.Minute, 3, 1},      // delivered
+		{time.Hour, 3, 0},        // nothing left
+	}
+	for i, st := range steps {
+		c.add(st.after)
+		out, err := d.Flush(ctx)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if h.calls != st.calls || out.Sent != st.sent {
+			t.Errorf("step %d: %d calls, %d sent; want %d, %d", i, h.calls, out.Sent, st.calls, st.sent)
+		}
+	}
+	if left, _ := store.Outbox(ctx); len(left) != 0 {
+		t.Errorf("outbox not empty: %+v", left)
+	}
+	if n := strings.Count(logs.String(), "delivery failed; will retry"); n != 2 {
+		t.Errorf("%d retry log lines, want 2:\n%s", n, logs)
+	}
+}
+
+// A permanent refusal goes to the fallback at once; a fallback that also
+// refuses leaves the message kept as undeliverable, never dropped.
+func TestFlushFallbackAndBury(t *testing.T) {
+	ctx := context.Background()
+	c := newClock()
+	sms := &fakeHandler{script: []error{errors.New("twilio: 400: invalid To number")}}
+	email := &fakeHandler{script: []error{errors.New("smtp: 550 mailbox unavailable")}}
+	d, store, _ := newDispatcher(t, c, map[string]Handler{"sms": sms, "email": email}, hc("sms", "email"), hc("email", ""))
+	enqueue(t, store, "sms", c.now())
+
+	out, _ := d.Flush(ctx)
+	if out.Rerouted != 1 || sms.calls != 1 {
+		t.Fatalf("first flush: %+v", out)
+	}
+	out, _ = d.Flush(ctx)
+	if out.Undeliverable != 1 || email.calls != 1 {
+		t.Fatalf("second flush: %+v", out)
+	}
+	left, _ := store.Outbox(ctx)
+	if len(left) != 1 || !left[0].Dead || left[0].Origin != "sms" || !strings.Contains(left[0].LastError, "550") {
+		t.Fatalf("outbox = %+v", left)
+	}
+	if out, _ := d.Flush(ctx); out.Sent+out.Retrying+out.Undeliverable != 0 || email.calls != 1 {
+		t.Errorf("a buried message was tried again: %+v", out)
+	}
+}
+
+// A message that stays undelivered past max-age goes to the fallback even
+// though the failure is temporary.
+func TestFlushMaxAge(t *testing.T) {
+	ctx := context.Background()
+	c := newClock()
+	email := &fakeHandler{always: errors.New("timeout"), retry: true}
+	print := &fakeHandler{}
+	d, store, _ := newDispatcher(t, c, map[string]Handler{"email": email, "console": print}, hc("email", "console"), hc("console", ""))
+	enqueue(t, store, "email", c.now())
+	for i := 0; i < 30 && print.calls == 0; i++ { // every 5 minutes for up to 2.5 h
+		if _, err := d.Flush(ctx); err != nil {
+			t.Fatal(err)
+		}
+		c.add(5 * time.Minute)
+	}
+	if print.calls != 1 {
+		t.Fatalf("fallback calls = %d", print.calls)
+	}
+	if age := c.now().Sub(time.Date(2026, 11, 23, 3, 0, 0, 0, time.UTC)); age < time.Hour || age > time.Hour+10*time.Minute {
+		t.Errorf("handed to the fallback after %v, want just after max-age (1h)", age)
+	}
+	if left, _ := store.Outbox(ctx); len(left) != 0 {
+		t.Errorf("outbox = %+v", left)
+	}
+}
+
+// A handler that panics is a failed attempt, not a crash.
+func TestFlushHandlerPanics(t *testing.T) {
+	c := newClock()
+	d, store, _ := newDispatcher(t, c, map[string]Handler{"x": &fakeHandler{panics: true}}, hc("x", ""))
+	enqueue(t, store, "x", c.now())
+	out, err := d.Flush(context.Background())
+	if err != nil || out.Undeliverable != 1 || !strings.Contains(out.Errors[0], "panicked") {
+		t.Errorf("out = %+v, err = %v", out, err)
+	}
+}
