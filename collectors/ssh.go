@@ -245,7 +245,13 @@ func (s *SSH) runCommand(ctx context.Context, client *ssh.Client, hc hostConfig,
 		return
 	}
 	fillOutput(res, stdout, stderr)
+	setExit(res, hc, err)
+}
 
+// setExit records how a session ended: its exit status (a non-zero exit or a
+// signal is a result) or, for a session that ended without one, an
+// ErrConnect error.
+func setExit(res *Result, hc hostConfig, err error) {
 	var exitErr *ssh.ExitError
 	var missing *ssh.ExitMissingError
 	switch {

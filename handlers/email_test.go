@@ -27,6 +27,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/wneessen/go-mail/smtp"
+
 	"serverstats/config"
 )
 
@@ -109,8 +111,9 @@ func testCA(t *testing.T, dir string) (caFile, certFile, keyFile string) {
 }
 
 // startSMTP starts testdata/smtpd.py in mode (starttls, tls, plain), with
-// AUTH for smtpUser/smtpPassword when auth is set. t.Cleanup stops it.
-func startSMTP(t *testing.T, mode string, auth bool) *smtpServer {
+// AUTH for smtpUser/smtpPassword when auth is set, and extra arguments.
+// t.Cleanup stops it.
+func startSMTP(t *testing.T, mode string, auth bool, extra ...string) *smtpServer {
 	t.Helper()
 	needAiosmtpd(t)
 	dir := t.TempDir()
@@ -124,6 +127,7 @@ func startSMTP(t *testing.T, mode string, auth bool) *smtpServer {
 	if auth {
 		args = append(args, "--user", smtpUser, "--password", smtpPassword)
 	}
+	args = append(args, extra...)
 	cmd := exec.Command(systemPython, args...)
 	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
 	stdin, err := cmd.StdinPipe()
@@ -327,7 +331,7 @@ func TestEmailSTARTTLS(t *testing.T) {
 
 func TestEmailImplicitTLS(t *testing.T) {
 	t.Parallel()
-	s := startSMTP(t, "tls", true)
+	s := startSMTP(t, "tls", true, "--login-only") // AUTH LOGIN then, not PLAIN
 	pwFile := filepath.Join(t.TempDir(), "smtp-password")
 	if err := os.WriteFile(pwFile, []byte(smtpPassword+"\n"), 0o600); err != nil {
 		t.Fatal(err)
@@ -466,8 +470,34 @@ func TestEmailFailures(t *testing.T) {
 	}
 }
 
+func TestSMTPAuth(t *testing.T) {
+	for _, tc := range []struct {
+		tls        bool
+		allowClear bool
+		offered    []string
+		want       string // mechanism, or error
+	}{
+		{true, false, []string{"CRAM-MD5", "LOGIN", "PLAIN"}, "PLAIN"},
+		{true, false, []string{"LOGIN"}, "LOGIN"},
+		{true, false, []string{"CRAM-MD5"}, "server offers neither AUTH PLAIN nor AUTH LOGIN: it offers CRAM-MD5"},
+		{false, false, []string{"PLAIN"}, "refusing to send the SMTP password over a connection without TLS"},
+		{false, true, []string{"PLAIN"}, "PLAIN"},
+	} {
+		a := &smtpAuth{username: "u", password: "p"}
+		a.allowClear = tc.allowClear
+		mech, _, err := a.Start(&smtp.ServerInfo{Name: "127.0.0.1", TLS: tc.tls, Auth: tc.offered})
+		got := mech
+		if err != nil {
+			got = err.Error()
+		}
+		if got != tc.want {
+			t.Errorf("Start(tls=%v, allowClear=%v, %v) = %q, want %q", tc.tls, tc.allowClear, tc.offered, got, tc.want)
+		}
+	}
+}
+
 func TestEmailTemplateError(t *testing.T) {
-	h := &config.Handler{Name: "mail", SMTP: closedPort(t), TLS: "starttls", From: "a@example.com", To: []string{"b@example.com"}, Subject: "{{.Nope}}"}
+	h := &config.Handler{Name: "mail", Type: "email", SMTP: closedPort(t), TLS: "starttls", From: "a@example.com", To: []string{"b@example.com"}, Subject: "{{.Nope}}"}
 	e := newEmailT(t, h, testEnv(nil))
 	retry, err := e.Send(context.Background(), Sample(sampleTime))
 	if retry || err == nil || !strings.Contains(err.Error(), "email: subject template:") {

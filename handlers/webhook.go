@@ -13,6 +13,7 @@ import (
 	"net/http"
 	"net/url"
 	"os"
+	"regexp"
 	"strings"
 	"time"
 
@@ -29,7 +30,8 @@ import (
 //
 // Header values (e.g. "Authorization: Bearer ...") and the URL's path,
 // query and password may be secrets: errors show the URL as scheme://host
-// only and never a header value, also when the server echoes them back.
+// only and never a header value, also when the server echoes them back
+// (see sensitiveHeader).
 type Webhook struct {
 	name    string
 	url     string
@@ -46,6 +48,11 @@ var _ Handler = (*Webhook)(nil)
 // userAgent is the User-Agent of webhook requests.
 const userAgent = "serverstats"
 
+// sensitiveHeader matches the names of headers whose values are redacted
+// however short; other values are redacted from 6 characters on (shorter
+// ones, e.g. "X-Team: ops", would garble error messages and are no secret).
+var sensitiveHeader = regexp.MustCompile(`(?i)auth|token|key|secret|pass|cookie|sign|session|credential`)
+
 func newWebhook(h *config.Handler, env Env) (Handler, error) {
 	u, err := url.Parse(h.URL)
 	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
@@ -59,8 +66,10 @@ func newWebhook(h *config.Handler, env Env) (Handler, error) {
 			CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse },
 		},
 	}
-	for _, v := range h.Headers {
-		w.redact.Add(v)
+	for k, v := range h.Headers {
+		if len(v) >= 6 || sensitiveHeader.MatchString(k) {
+			w.redact.Add(v)
+		}
 	}
 	if p, ok := u.User.Password(); ok {
 		w.redact.Add(p)
@@ -69,6 +78,9 @@ func newWebhook(h *config.Handler, env Env) (Handler, error) {
 		w.redact.Add(u.Path, u.EscapedPath())
 	}
 	w.redact.Add(u.RawQuery, h.URL)
+	for _, vs := range u.Query() {
+		w.redact.Add(vs...)
+	}
 	return w, nil
 }
 
@@ -150,10 +162,16 @@ func attemptTimeout(d time.Duration) time.Duration {
 }
 
 // attemptContext bounds one delivery attempt; at the deadline its cause is
-// "timed out after D" (wrapping context.DeadlineExceeded).
+// "timed out after D", which is a context.DeadlineExceeded.
 func attemptContext(ctx context.Context, timeout time.Duration) (context.Context, context.CancelFunc) {
-	return context.WithTimeoutCause(ctx, timeout, fmt.Errorf("timed out after %s: %w", timeout, context.DeadlineExceeded))
+	return context.WithTimeoutCause(ctx, timeout, timeoutError{timeout})
 }
+
+// timeoutError is the cause of an attempt's end at its timeout.
+type timeoutError struct{ after time.Duration }
+
+func (e timeoutError) Error() string        { return fmt.Sprintf("timed out after %s", e.after) }
+func (e timeoutError) Is(target error) bool { return target == context.DeadlineExceeded }
 
 // logger returns env's logger, or one that discards.
 func (env Env) logger() *slog.Logger {

@@ -44,8 +44,10 @@ func (t *Table) Cell(r, c int) string {
 //     or in a table that does and writes none with a binary-only one
 //     ("1.9Gi", top's "125.1m") (df -H); else of 1024;
 //   - TypeAuto: the column's type is the first of number, percent, bytes,
-//     duration, bool that reads every non-null cell of the column, else
-//     string; so a ps START column mixing "Oct25" and "10:25" is string.
+//     duration, bool that reads every non-null cell of the column (as
+//     ParseValue guesses them: bool words only, no time of day as a
+//     duration), else string; so a ps START column of "Oct25" or "10:25"
+//     is string.
 //
 // Errors are positioned:
 // `line 3, column "Use%": cannot parse "9x%" as percent`.
@@ -188,14 +190,7 @@ func (t *Table) inferColumn(c int, si bool) Type {
 				continue
 			}
 			seen = true
-			if typ == TypeBool {
-				if _, good := parseBoolWord(s); !good {
-					ok = false
-					break
-				}
-				continue
-			}
-			if _, err := parseValue(s, typ, si); err != nil {
+			if !guessable(s, typ, si) {
 				ok = false
 				break
 			}
@@ -205,4 +200,20 @@ func (t *Table) inferColumn(c int, si bool) Type {
 		}
 	}
 	return TypeString
+}
+
+// guessable reports whether a cell reads as typ when types are guessed:
+// only bool words are bools, and a time of day is not a duration.
+func guessable(s string, typ Type, si bool) bool {
+	switch typ {
+	case TypeBool:
+		_, ok := parseBoolWord(s)
+		return ok
+	case TypeDuration:
+		if timeOfDay(s) {
+			return false
+		}
+	}
+	_, err := parseValue(s, typ, si)
+	return err == nil
 }

@@ -29,6 +29,7 @@ const (
 	gapWeight   = 1.5
 	emptyWeight = 12.0
 	maxCellToks = 16 // tokens in one cell, last column excepted
+	maxFitCells = 1 << 18
 )
 
 // cellSpan is the tokens [a, b) of a row given to one column.
@@ -53,6 +54,15 @@ func (a *assigner) assign(toks []token, spans []cellSpan) {
 		return
 	}
 	k, n := len(a.cols), len(toks)
+	if k*(n+1) > maxFitCells {
+		// Too wide to fit: split on blanks, the rest to the last column.
+		if n < k {
+			for i := range spans {
+				spans[i] = cellSpan{min(i, n), min(i+1, n)}
+			}
+		}
+		return
+	}
 	w := n + 1
 	size := (k + 1) * w
 	if cap(a.cost) < size {

@@ -42,6 +42,7 @@ type word struct {
 // buildColumns makes the columns of a table from its header line and the
 // tokens of its rows.
 func buildColumns(hdr string, htoks []token, rows [][]token) []column {
+	rows = sampleRows(rows, layoutSample)
 	words := make([]word, 0, len(htoks)+2)
 	for _, t := range htoks {
 		words = append(words, splitGlued(hdr, word{t.bs, t.be, t.cs, t.ce}, rows)...)
@@ -131,7 +132,10 @@ func joinWords(hdr string, w1, w2 word, rows [][]token) bool {
 	for _, r := range rows {
 		c, f1, f2 := false, false, false
 		for _, t := range r {
-			if t.cs < w1.e && t.ce > w2.s {
+			// A value across the space, from the first word's start or
+			// to the second word's end (a value that is merely shifted
+			// from its column is not across).
+			if t.cs < w1.e && t.ce > w2.s && (t.cs <= w1.s || t.ce >= w2.e) {
 				c = true
 			}
 			if t.ce > w1.s && t.ce <= w2.s {
@@ -246,10 +250,22 @@ func alignAll(cols []column, rows [][]token) {
 	}
 }
 
-// calibrateSample is the number of rows the first fit uses.
-const calibrateSample = 256
+// layoutSample is the number of rows the layout is learned from.
+const layoutSample = 256
 
-// calibrate fits a sample of the rows to the columns, then sets each
+// sampleRows returns at most n rows, evenly spread.
+func sampleRows(rows [][]token, n int) [][]token {
+	if len(rows) <= n {
+		return rows
+	}
+	out := make([][]token, n)
+	for i := range out {
+		out[i] = rows[i*len(rows)/n]
+	}
+	return out
+}
+
+// calibrate fits the (sampled) rows to the columns, then sets each
 // column's empty-cell cost from the share of rows that gave it a cell,
 // and anchors each unaligned column where most of its cells end or start
 // (a header wider than its data, as busybox `df -P` prints).
@@ -259,13 +275,11 @@ func calibrate(cols []column, rows [][]token) {
 	}
 	a := &assigner{cols: cols}
 	spans := make([]cellSpan, len(cols))
-	step := max(1, len(rows)/calibrateSample)
 	filled := make([]int, len(cols))
 	starts := make([]map[int]int, len(cols))
 	ends := make([]map[int]int, len(cols))
 	n := 0
-	for r := 0; r < len(rows); r += step {
-		toks := rows[r]
+	for _, toks := range rows {
 		a.assign(toks, spans)
 		n++
 		for i, sp := range spans {

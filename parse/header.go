@@ -6,29 +6,34 @@ import "slices"
 //
 // The output is cut into blocks of non-blank lines. In each block, the
 // lines near its top that look like a header (no token is a number, a
-// percent or a size, not only "----" rules) are candidates: titles ("Kernel IP
-// routing table"), group lines (vmstat's "procs ---memory---") and the
-// real header. A candidate is scored by how many of its words line up,
-// by their left or right edge, with the tokens of the lines under it, and
-// by how close its word count is to the number of cells the rows fill (a
-// title has fewer words than the table has columns); a
-// later candidate wins only with a clearly better score, so a header
-// keeps its place over data rows made only of words (systemctl
-// list-sockets). The header is the best candidate of the first block where
-// it has rows under it; failing that (a header with no rows, as `w` with
-// nobody logged in), of the first block with a candidate.
+// percent or a size, not only "----" rules) are candidates: titles
+// ("Kernel IP routing table"), group lines (vmstat's "procs ---memory---")
+// and the real header. A candidate is scored by how many of its words line
+// up, by their left or right edge, with the tokens of the lines under it
+// (anchorScore), and by how close its word count is to the number of cells
+// the rows fill (countScore: a title or a group line has fewer words than
+// the table has columns). A later candidate wins when it lines up clearly
+// better, or about as well and fits the cell count clearly better; but not
+// when its words line up with three quarters of a good header found before
+// it, holding the same kinds of values as the rows: then it is a data row
+// made only of words (systemctl list-sockets, dpkg -l). A one-word line is
+// a header only when no longer line is.
+//
+// The header is the best candidate of the first block where it has rows
+// under it; failing that (a header with no rows, as `w` with nobody logged
+// in), of the first block with a candidate.
 
 const (
 	maxTitleLines = 10  // a header is among the first lines of its block
 	scoreSample   = 200 // rows used to score a candidate
-	laterMargin   = 0.3 // how much better a later candidate must score
+	maxColumns    = 512 // a line with more words is not a header
 )
 
 // findHeader returns the index in lines of the header line, searching from
 // index first. ok is false when no line looks like a header.
 func findHeader(lines []string, first int) (h int, ok bool) {
 	fallback := -1
-	var hbuf, rbuf []token
+	var hbuf []token
 	for b0 := first; b0 < len(lines); {
 		if isBlank(lines[b0]) {
 			b0++
@@ -38,25 +43,36 @@ func findHeader(lines []string, first int) (h int, ok bool) {
 		for b1 < len(lines) && !isBlank(lines[b1]) {
 			b1++
 		}
-		best, bestScore := -1, 0.0
+		best := candidate{line: -1}
 		for c := b0; c < b1 && c < b0+maxTitleLines; c++ {
 			hbuf = tokenize(lines[c], hbuf[:0])
 			if !headerLike(lines[c], hbuf) {
 				continue
 			}
-			var rows [][]token
-			rows, rbuf = tokenizeRows(lines[c+1:b1], rbuf[:0], scoreSample)
-			score := anchorScore(hbuf, rows) + countScore(hbuf, rows)
-			if best < 0 || score > bestScore+laterMargin {
-				best, bestScore = c, score
+			// A one-word line fits any table: it is a header only when
+			// no longer line is.
+			if best.line >= 0 && len(hbuf) == 1 && len(best.words) > 1 {
+				continue
 			}
+			cand := candidate{line: c, words: append([]token(nil), hbuf...)}
+			cand.rows, cand.texts, _ = tokenizeRows(lines[c+1:b1], nil, scoreSample)
+			cand.anchor = anchorScore(cand.words, cand.rows)
+			cand.count = countScore(cand.words, cand.rows)
+			switch {
+			case best.line < 0, len(best.words) == 1 && len(cand.words) > 1:
+			case best.dataRow(lines[c], hbuf):
+				continue
+			case !cand.better(&best):
+				continue
+			}
+			best = cand
 		}
-		if best >= 0 {
-			if best+1 < b1 {
-				return best, true
+		if best.line >= 0 {
+			if best.line+1 < b1 {
+				return best.line, true
 			}
 			if fallback < 0 {
-				fallback = best
+				fallback = best.line
 			}
 		}
 		b0 = b1
@@ -67,10 +83,11 @@ func findHeader(lines []string, first int) (h int, ok bool) {
 // tokenizeRows tokenizes up to max lines, leaving out rules ("-----"),
 // and keeps the rows that do not look like a header (a group line's rows
 // hold the real header), unless that leaves none. The rows share buf.
-func tokenizeRows(lines []string, buf []token, max int) ([][]token, []token) {
+func tokenizeRows(lines []string, buf []token, max int) ([][]token, []string, []token) {
 	type span struct {
 		a, b int
 		hdr  bool
+		line string
 	}
 	spans := make([]span, 0, min(len(lines), max))
 	data := 0
@@ -88,22 +105,24 @@ func tokenizeRows(lines []string, buf []token, max int) ([][]token, []token) {
 		if !h {
 			data++
 		}
-		spans = append(spans, span{a, len(buf), h})
+		spans = append(spans, span{a, len(buf), h, l})
 	}
 	rows := make([][]token, 0, len(spans))
+	texts := make([]string, 0, len(spans))
 	for _, s := range spans {
 		if data == 0 || !s.hdr {
 			rows = append(rows, buf[s.a:s.b:s.b])
+			texts = append(texts, s.line)
 		}
 	}
-	return rows, buf
+	return rows, texts, buf
 }
 
-// headerLike reports whether a line could be a header: it has a token, no
-// token is a number, a percent or a size with a unit ("1G"), and it is not
-// a rule line.
+// headerLike reports whether a line could be a header: it has a token (at
+// most maxColumns), no token is a number, a percent or a size with a unit
+// ("1G"), and it is not a rule line.
 func headerLike(line string, toks []token) bool {
-	if len(toks) == 0 || isRuleLine(line, toks) {
+	if len(toks) == 0 || len(toks) > maxColumns || isRuleLine(line, toks) {
 		return false
 	}
 	for _, t := range toks {
@@ -194,4 +213,98 @@ func countScore(words []token, rows [][]token) float64 {
 	m := counts[len(counts)/2]
 	w := len(words)
 	return float64(min(w, m)) / float64(max(w, m))
+}
+
+// candidate is a line that could be the header of its block.
+type candidate struct {
+	line  int // index in lines, -1 for none
+	words []token
+	rows  [][]token // the data rows under it (a sample)
+	texts []string  // the lines of rows
+
+	anchor float64 // anchorScore
+	count  float64 // countScore
+}
+
+const (
+	anchorMargin = 0.3  // a later candidate must line up this much better,
+	countMargin  = 0.25 // or about as well and fit the cell count this much better
+)
+
+// better reports whether a later candidate c beats h.
+func (c *candidate) better(h *candidate) bool {
+	switch d := c.anchor - h.anchor; {
+	case d > anchorMargin:
+		return true
+	case d < -anchorMargin:
+		return false
+	}
+	return c.count > h.count+countMargin
+}
+
+// dataRow reports whether a later line of the block is a data row of
+// candidate h rather than a header: h is a good header (half of its words
+// line up with its rows), three quarters of its words line up with the
+// line, and there the line holds the same kind of value (a number, or a
+// word) as most rows do. A vmstat header under its group line lines up
+// too, but holds words where the rows hold numbers.
+func (h *candidate) dataRow(line string, toks []token) bool {
+	if h.line < 0 || len(h.words) == 0 || h.anchor < 0.5 {
+		return false
+	}
+	lined, kinds, same := 0, 0, 0
+	for _, w := range h.words {
+		t, ok := anchoredTo(w, toks)
+		if !ok {
+			continue
+		}
+		lined++
+		nums, words := 0, 0
+		for r, row := range h.rows {
+			if rt, ok := anchoredTo(w, row); ok {
+				if numeric(h.texts[r][rt.bs:rt.be]) {
+					nums++
+				} else {
+					words++
+				}
+			}
+		}
+		if nums+words == 0 {
+			continue
+		}
+		kinds++
+		if numeric(line[t.bs:t.be]) == (nums > words) {
+			same++
+		}
+	}
+	return 4*lined >= 3*len(h.words) && 4*same >= 3*kinds
+}
+
+// anchoredTo finds the token of a row that starts or ends with word w.
+func anchoredTo(w token, row []token) (token, bool) {
+	for _, t := range row {
+		if t.cs == w.cs || t.ce == w.ce {
+			return t, true
+		}
+		if t.cs > w.ce {
+			break
+		}
+	}
+	return token{}, false
+}
+
+// numeric reports whether a cell text reads as a number, a percent, a
+// size or a duration.
+func numeric(s string) bool {
+	if _, _, _, ok := parseNumber(s); ok {
+		return true
+	}
+	if _, _, _, ok := parsePercent(s); ok {
+		return true
+	}
+	if _, _, _, ok := parseBytes(s, false); ok {
+		return true
+	}
+	_, ok := parseDuration(s)
+	return ok
 }

@@ -2,7 +2,6 @@ package parse
 
 import (
 	"fmt"
-	"runtime/debug"
 	"slices"
 	"strings"
 )
@@ -27,7 +26,7 @@ import (
 func ParseTable(text string, opt Options) (t *Table, err error) {
 	defer func() {
 		if r := recover(); r != nil {
-			t, err = nil, fmt.Errorf("internal error parsing table: %v\n%s", r, debug.Stack())
+			t, err = nil, fmt.Errorf("internal error parsing table: %v", r)
 		}
 	}()
 	return parseTable(text, opt)
@@ -89,7 +88,7 @@ func parseTable(text string, opt Options) (*Table, error) {
 // valueTable is the no-header table: one column "value", one row per
 // non-blank line.
 func valueTable(lines []string, first int) *Table {
-	t := &Table{Header: []string{"value"}}
+	t := &Table{Header: []string{"value"}, cache: &tableCache{}}
 	for n := first; n < len(lines); n++ {
 		if s := strings.TrimSpace(lines[n]); s != "" {
 			t.Rows = append(t.Rows, Row{Line: n + 1, Cells: []string{s}})

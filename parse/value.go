@@ -9,10 +9,11 @@ import (
 // kept in Value.Raw, also when parsing fails.
 //
 // A placeholder ("", "-", "--", "?", "??", "n/a") is a null
-// Value of type t, for every type, and not an error. TypeAuto guesses the type in
-// this order: number, percent ("93%"), bool words (true/false, yes/no,
-// on/off), bytes with a unit ("1.9G", "0B"), duration ("1:08", "1h30m"),
-// else string; bare 0/1 are numbers, not bools, in that mode.
+// Value of type t, for every type, and not an error. TypeAuto guesses the
+// type in this order: number, percent ("93%"), bool words (true/false,
+// yes/no, on/off), bytes with a unit ("1.9G", "0B"), duration ("1:08",
+// "1h30m", but not a time of day such as "07:01"), else string; bare 0/1
+// are numbers, not bools, in that mode.
 //
 // A text that does not read as t gives the error
 // `cannot parse "9x%" as percent` (a *ValueError); the value then has Invalid
@@ -88,13 +89,21 @@ func inferValue(s string, si bool) Value {
 		v.Type, v.Num, v.Int, v.IsInt = TypeBytes, f, i, isInt
 		return v
 	}
-	if f, ok := parseDuration(s); ok {
+	if f, ok := parseDuration(s); ok && !timeOfDay(s) {
 		v.Type, v.Num = TypeDuration, f
 		v.Int, v.IsInt = wholeInt(f)
 		return v
 	}
 	v.Type, v.Str = TypeString, s
 	return v
+}
+
+// timeOfDay reports whether a clock reads as a time of day rather than a
+// duration when the type is guessed: "HH:MM" with two-digit hours, as ps
+// START and w LOGIN@ print ("07:01", "10:25"). ps TIME's "0:03" and
+// "00:00:03" stay durations; TypeDuration reads them all.
+func timeOfDay(s string) bool {
+	return len(s) == 5 && s[2] == ':' && allDigits(s[:2]) && allDigits(s[3:])
 }
 
 // isPlaceholder reports whether a cell stands for "no value".

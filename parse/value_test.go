@@ -299,6 +299,8 @@ func TestParseValueAuto(t *testing.T) {
 		{"0B", TypeBytes},
 		{"23Gi", TypeBytes},
 		{"0:03", TypeDuration},
+		{"07:01", TypeString},
+		{"00:00:03", TypeDuration},
 		{"2.66s", TypeDuration},
 		{"3 days, 2:03", TypeDuration},
 		{"/dev/sda1", TypeString},

@@ -40,7 +40,33 @@ func TestZZScores(t *testing.T) {
 	lines := splitLines(string(b))
 	for c := 0; c < 10 && c < len(lines); c++ {
 		h := tokenize(lines[c], nil)
-		rows, _ := tokenizeRows(lines[c+1:], nil, scoreSample)
+		rows, _, _ := tokenizeRows(lines[c+1:], nil, scoreSample)
 		fmt.Println(c, headerLike(lines[c], h), anchorScore(h, rows), countScore(h, rows))
+	}
+}
+
+func TestZZDataRow(t *testing.T) {
+	f := os.Getenv("DBG")
+	if f == "" {
+		t.Skip()
+	}
+	b, _ := os.ReadFile(f)
+	lines := splitLines(string(b))
+	b1 := 0
+	for b1 < len(lines) && !isBlank(lines[b1]) {
+		b1++
+	}
+	var cands []candidate
+	for c := 0; c < 3 && c < b1; c++ {
+		h := tokenize(lines[c], nil)
+		cand := candidate{line: c, words: h}
+		cand.rows, cand.texts, _ = tokenizeRows(lines[c+1:b1], nil, scoreSample)
+		cand.anchor = anchorScore(cand.words, cand.rows)
+		cands = append(cands, cand)
+	}
+	for i := range cands {
+		for j := i + 1; j < len(cands); j++ {
+			fmt.Println(i, j, cands[i].dataRow(lines[j], cands[j].words))
+		}
 	}
 }

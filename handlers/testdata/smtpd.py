@@ -9,6 +9,8 @@ Modes:
   tls       implicit TLS (the socket speaks TLS at once), AUTH allowed
   plain     no TLS at all; AUTH offered in clear when --user is given
 
+With --user, AUTH PLAIN and LOGIN are offered (--login-only: LOGIN only).
+
 Each accepted message is written to MAILDIR/<n>.eml, with the envelope as
 X-Test-Mail-From / X-Test-Rcpt-To header lines in front.
 
@@ -77,6 +79,7 @@ async def main():
     p.add_argument("--user")
     p.add_argument("--password")
     p.add_argument("--maildir", required=True)
+    p.add_argument("--login-only", action="store_true", help="offer AUTH LOGIN but not PLAIN")
     args = p.parse_args()
 
     context = None
@@ -94,7 +97,8 @@ async def main():
         if args.user:
             kwargs.update(authenticator=authenticator(args.user, args.password),
                           auth_required=True,
-                          auth_require_tls=(args.mode == "starttls"))
+                          auth_require_tls=(args.mode == "starttls"),
+                          auth_exclude_mechanism=["PLAIN"] if args.login_only else None)
         return SMTP(handler, **kwargs)
 
     server = await loop.create_server(

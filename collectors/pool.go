@@ -1,0 +1,802 @@
+//go:build poolwip
+
+package collectors
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"log/slog"
+	mrand "math/rand/v2"
+	"strconv"
+	"strings"
+	"sync"
+	"time"
+
+	"golang.org/x/crypto/ssh"
+)
+
+// Pool defaults, used when a PoolOptions field is zero or negative.
+const (
+	DefaultMaxSessions       = 8
+	DefaultIdleTimeout       = 5 * time.Minute
+	DefaultKeepaliveInterval = 15 * time.Second
+	DefaultKeepaliveMax      = 3
+	DefaultReconnectMin      = time.Second
+	DefaultReconnectMax      = time.Minute
+)
+
+// RunEnv is the environment variable a Pool exports to every command it runs,
+// set to a value unique to that run (see Pool).
+const RunEnv = "SERVERSTATS_RUN"
+
+// PoolOptions configures a Pool. The zero value of each field selects its
+// default.
+type PoolOptions struct {
+	// MaxSessions bounds the sessions (commands) running at once on one
+	// connection; more concurrent Runs for the host wait for a free one,
+	// within their command timeout. Keep it below the server's MaxSessions
+	// (OpenSSH: 10): a timed-out command needs one more session to be
+	// stopped. Default DefaultMaxSessions.
+	MaxSessions int
+	// IdleTimeout closes a connection no session has used for that long.
+	// Default DefaultIdleTimeout.
+	IdleTimeout time.Duration
+	// KeepaliveInterval is how often each connection sends a
+	// keepalive@openssh.com request; a reply is due within the same
+	// interval. Default DefaultKeepaliveInterval.
+	KeepaliveInterval time.Duration
+	// KeepaliveMax is how many keepalives in a row may go unanswered before
+	// the connection is declared dead and closed, so a dead peer is noticed
+	// after KeepaliveInterval*KeepaliveMax to KeepaliveInterval*(KeepaliveMax+1)
+	// of silence. Default DefaultKeepaliveMax.
+	KeepaliveMax int
+	// ReconnectMin and ReconnectMax bound the jittered exponential backoff
+	// between failed dials to the same host: after n failures in a row the
+	// next dial waits a random time in [d/2, d], d = min(ReconnectMin*2^n,
+	// ReconnectMax), and never less than ReconnectMin. Defaults
+	// DefaultReconnectMin and DefaultReconnectMax.
+	ReconnectMin, ReconnectMax time.Duration
+	// Now is the clock for the backoff and idle bookkeeping (tests inject
+	// one); nil means time.Now. Timers (keepalive, the idle janitor's tick,
+	// timeouts) use real time.
+	Now func() time.Time
+	// Logger gets connection events (debug) and failures; nil means the
+	// SSHOptions.Logger.
+	Logger *slog.Logger
+}
+
+// PoolStats is a snapshot of a Pool's state and counters since NewPool.
+type PoolStats struct {
+	Hosts             int    // hosts the pool keeps state for
+	Open              int    // connections open now
+	SessionsInUse     int    // sessions running now, over all connections
+	Waiting           int    // Runs waiting for a free session now
+	Dials             uint64 // connection attempts (a ProxyJump chain counts once)
+	DialFailures      uint64 // attempts that failed (connect, host key, auth)
+	Reconnects        uint64 // successful dials to a host whose last connection broke (not idle-closed)
+	KeepaliveFailures uint64 // connections declared dead by keepalive
+	IdleClosed        uint64 // connections closed for being idle
+}
+
+// Pool is a Collector that keeps one SSH connection per host (per resolved
+// user, address, ProxyJump chain and identity files) and runs every command
+// on it, at most MaxSessions at a time. It is safe for concurrent use.
+//
+// It behaves like SSH.Run: the same resolution, host key policy (checked on
+// every connect and reconnect), authentication, timeouts and errors. In
+// addition:
+//   - A connection that breaks (the server closes it, or KeepaliveMax
+//     keepalives in a row go unanswered) is dropped; a Run whose command was
+//     running on it fails with ErrConnect and is not retried (that could run
+//     the command twice), but the next Run dials again. A Run whose session
+//     could not even be opened on a broken connection dials once more.
+//   - After a failed dial, Runs for that host fail at once, until the
+//     backoff (see PoolOptions) has passed, with an error wrapping the
+//     sentinel of the last failure (ErrConnect for a refused or silent host,
+//     ErrHostKeyChanged for a changed key, ...) and saying when the next
+//     attempt is.
+//   - A timed-out command is stopped without disturbing the connection's
+//     other sessions: the pool sends SIGKILL over the session and then, in a
+//     second session, kills the process group of that session only. To find
+//     it, each command runs as "export SERVERSTATS_RUN=<unique>; CMD" (a
+//     POSIX-style login shell is assumed) and the group whose leader carries
+//     that value is killed (Linux /proc; elsewhere only the signal is sent,
+//     which OpenSSH refuses for root logins). Should that not finish within
+//     about a second, the connection is retired: new Runs get a new one and
+//     it is closed once its other sessions end.
+//
+// Close closes every connection and ends every goroutine the pool started.
+type Pool struct {
+	ssh  *SSH
+	opts PoolOptions // defaults filled in
+	log  *slog.Logger
+	now  func() time.Time
+
+	ctx    context.Context // ended by Close; bounds dials
+	cancel context.CancelFunc
+	wg     sync.WaitGroup // every goroutine and every Run in progress
+
+	mu     sync.Mutex
+	closed bool
+	hosts  map[string]*poolHost
+	conns  map[*poolConn]struct{} // every connection not yet closed
+	nextID uint64
+	stats  PoolStats
+}
+
+var _ Collector = (*Pool)(nil)
+
+// poolHost is the pool's state for one host. Its fields are guarded by
+// Pool.mu.
+type poolHost struct {
+	hc       hostConfig
+	conn     *poolConn // the connection new Runs use; nil when there is none
+	dial     *dialCall // the dial in progress, if any
+	failures int       // failed dials in a row
+	retryAt  time.Time // no dial before this
+	lastErr  error     // of the last failed dial
+	lost     bool      // the last connection broke (for Stats.Reconnects)
+	lastUsed time.Time
+}
+
+// dialCall is one dial, shared by every Run that waits for it.
+type dialCall struct {
+	done chan struct{} // closed when conn or err is set
+	conn *poolConn
+	err  error
+}
+
+// poolConn is one pooled connection.
+type poolConn struct {
+	id     uint64
+	host   *poolHost
+	sc     *sshConn
+	sem    chan struct{} // one token per session in use
+	reap   chan struct{} // one token: one reaper session at a time
+	closed chan struct{} // closed when the connection is closed
+	once   sync.Once
+
+	// Guarded by Pool.mu.
+	refs     int  // Runs holding the connection (waiting for or using a session)
+	retired  bool // no new Runs; closed when refs reaches 0
+	gone     bool // closed or being closed
+	lastUsed time.Time
+}
+
+func (c *poolConn) close() {
+	c.once.Do(func() {
+		close(c.closed)
+		_ = c.sc.Close()
+	})
+}
+
+// Why a connection is closed.
+type dropReason int
+
+const (
+	dropBroken dropReason = iota // the transport ended
+	dropKeepalive
+	dropIdle
+	dropRetired
+	dropClosing // Pool.Close
+)
+
+func (r dropReason) String() string {
+	return [...]string{"connection closed", "keepalive unanswered", "idle", "retired", "pool closed"}[r]
+}
+
+// NewPool checks opts (as NewSSH does) and p and returns a Pool. It starts
+// the idle janitor; call Close to stop it.
+func NewPool(opts SSHOptions, p PoolOptions) (*Pool, error) {
+	s, err := NewSSH(opts)
+	if err != nil {
+		return nil, err
+	}
+	if p.MaxSessions <= 0 {
+		p.MaxSessions = DefaultMaxSessions
+	}
+	if p.IdleTimeout <= 0 {
+		p.IdleTimeout = DefaultIdleTimeout
+	}
+	if p.KeepaliveInterval <= 0 {
+		p.KeepaliveInterval = DefaultKeepaliveInterval
+	}
+	if p.KeepaliveMax <= 0 {
+		p.KeepaliveMax = DefaultKeepaliveMax
+	}
+	if p.ReconnectMin <= 0 {
+		p.ReconnectMin = DefaultReconnectMin
+	}
+	if p.ReconnectMax <= 0 {
+		p.ReconnectMax = DefaultReconnectMax
+	}
+	if p.ReconnectMax < p.ReconnectMin {
+		p.ReconnectMax = p.ReconnectMin
+	}
+	if p.Now == nil {
+		p.Now = time.Now
+	}
+	if p.Logger == nil {
+		p.Logger = s.log
+	}
+	pool := &Pool{
+		ssh:   s,
+		opts:  p,
+		log:   p.Logger,
+		now:   p.Now,
+		hosts: make(map[string]*poolHost),
+		conns: make(map[*poolConn]struct{}),
+	}
+	pool.ctx, pool.cancel = context.WithCancel(context.Background())
+	pool.wg.Add(1)
+	go pool.janitor()
+	return pool, nil
+}
+
+// Run runs cmd on t over the host's pooled connection, dialing it if needed,
+// and returns what happened, as SSH.Run does. It returns within
+// ConnectTimeout + CommandTimeout + about a second; the wait for a free
+// session counts against the command timeout.
+func (p *Pool) Run(ctx context.Context, t Target, cmd string) (res Result) {
+	start := time.Now()
+	res.Target = t
+	defer func() { res.Duration = time.Since(start) }()
+
+	hc, err := p.ssh.resolve(t, "")
+	if err != nil {
+		res.Err = err
+		return res
+	}
+	res.Target.Host, res.Target.Port, res.Target.User = hc.host, hc.port, hc.user
+
+	p.mu.Lock()
+	if p.closed {
+		p.mu.Unlock()
+		res.Err = errPoolClosed(hc)
+		return res
+	}
+	p.wg.Add(1)
+	p.mu.Unlock()
+	defer p.wg.Done()
+
+	limit := p.ssh.opts.CommandTimeout
+	var cctx context.Context
+	for attempt := 0; ; attempt++ {
+		wait := ctx
+		if cctx != nil {
+			wait = cctx // a second try stays within the command timeout
+		}
+		c, err := p.conn(wait, hc)
+		if err != nil {
+			res.Err = err
+			return res
+		}
+		if cctx == nil {
+			var cancel context.CancelFunc
+			cctx, cancel = context.WithTimeout(ctx, limit)
+			defer cancel()
+		}
+		if !p.runOn(ctx, cctx, c, hc, cmd, &res, limit) || attempt > 0 || cctx.Err() != nil {
+			return res
+		}
+		p.log.Debug("pooled connection was broken before the command started; dialing again", "host", hc.addr(), "err", res.Err)
+		res = Result{Target: res.Target}
+	}
+}
+
+// conn returns hc's connection with a reference taken (release it with
+// release), dialing if there is none. It fails fast while the host is in
+// backoff after a failed dial.
+func (p *Pool) conn(ctx context.Context, hc hostConfig) (*poolConn, error) {
+	key := poolKey(hc)
+	p.mu.Lock()
+	if p.closed {
+		p.mu.Unlock()
+		return nil, errPoolClosed(hc)
+	}
+	now := p.now()
+	h := p.hosts[key]
+	if h == nil {
+		h = &poolHost{hc: hc}
+		p.hosts[key] = h
+	}
+	h.lastUsed = now
+	if c := h.conn; c != nil {
+		c.refs++
+		p.mu.Unlock()
+		return c, nil
+	}
+	d := h.dial
+	if d == nil {
+		if now.Before(h.retryAt) {
+			err := p.backoffErr(h, now)
+			p.mu.Unlock()
+			return nil, err
+		}
+		d = &dialCall{done: make(chan struct{})}
+		h.dial = d
+		p.stats.Dials++
+		p.wg.Add(1)
+		go p.dial(h, d)
+	}
+	p.mu.Unlock()
+
+	select {
+	case <-d.done:
+	case <-ctx.Done():
+		return nil, fmt.Errorf("connect to %s: %w: canceled", hc.addr(), ErrConnect)
+	}
+	if d.err != nil {
+		return nil, d.err
+	}
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	if c := d.conn; !c.gone && !c.retired {
+		c.refs++
+		return c, nil
+	}
+	return nil, fmt.Errorf("connect to %s: %w: the connection closed right after it was established", hc.addr(), ErrConnect)
+}
+
+// dial connects to h, verifying its host key and logging in, and records the
+// outcome in h and d.
+func (p *Pool) dial(h *poolHost, d *dialCall) {
+	defer p.wg.Done()
+	ctx, cancel := context.WithTimeout(p.ctx, p.ssh.opts.ConnectTimeout)
+	sc, err := p.ssh.connect(ctx, h.hc, 0)
+	cancel()
+
+	p.mu.Lock()
+	h.dial = nil
+	switch {
+	case err == nil && p.closed:
+		_ = sc.Close()
+		err = errPoolClosed(h.hc)
+	case p.closed:
+		err = errPoolClosed(h.hc)
+	case err != nil:
+		h.failures++
+		h.lastErr = err
+		wait := p.backoff(h.failures)
+		h.retryAt = p.now().Add(wait)
+		p.stats.DialFailures++
+		p.log.Debug("dial failed", "host", h.hc.addr(), "failures", h.failures, "retry_in", wait, "err", err)
+	default:
+		p.nextID++
+		c := &poolConn{
+			id:       p.nextID,
+			host:     h,
+			sc:       sc,
+			sem:      make(chan struct{}, p.opts.MaxSessions),
+			reap:     make(chan struct{}, 1),
+			closed:   make(chan struct{}),
+			lastUsed: p.now(),
+		}
+		if h.lost {
+			p.stats.Reconnects++
+			h.lost = false
+		}
+		h.failures, h.retryAt, h.lastErr = 0, time.Time{}, nil
+		h.conn = c
+		p.conns[c] = struct{}{}
+		p.stats.Open++
+		d.conn = c
+		p.wg.Add(2)
+		go p.watch(c)
+		go p.keepalive(c)
+		p.log.Debug("connected", "host", h.hc.addr(), "conn", c.id)
+	}
+	d.err = err
+	p.mu.Unlock()
+	close(d.done)
+}
+
+// backoff is the wait before the next dial after n failed dials in a row.
+func (p *Pool) backoff(n int) time.Duration {
+	lo, hi := p.opts.ReconnectMin, p.opts.ReconnectMax
+	d := hi
+	if n < 32 {
+		if x := lo << n; x > 0 && x < hi {
+			d = x
+		}
+	}
+	wait := d/2 + time.Duration(mrand.Int64N(int64(d/2)+1))
+	return max(lo, min(wait, hi))
+}
+
+// backoffErr is the error of a Run refused because h is in backoff.
+func (p *Pool) backoffErr(h *poolHost, now time.Time) error {
+	return fmt.Errorf("connect to %s: %w: %d failed attempt(s), next attempt in %s (at %s); last error: %v",
+		h.hc.addr(), sentinelOf(h.lastErr), h.failures, h.retryAt.Sub(now).Round(time.Millisecond), h.retryAt.Format("15:04:05.000"), h.lastErr)
+}
+
+// sentinelOf returns the transport sentinel err wraps (ErrConnect if none).
+func sentinelOf(err error) error {
+	for _, s := range []error{ErrHostKeyChanged, ErrHostKeyUnknown, ErrAuth, ErrConnect} {
+		if errors.Is(err, s) {
+			return s
+		}
+	}
+	return ErrConnect
+}
+
+// runOn runs cmd in a session of c and fills res. It releases c. It reports
+// whether the command never started because c was broken (or was closed
+// while the Run waited), so the caller may try once more on a new
+// connection; res.Err is set then too.
+func (p *Pool) runOn(ctx, cctx context.Context, c *poolConn, hc hostConfig, cmd string, res *Result, limit time.Duration) (retry bool) {
+	defer p.release(c)
+
+	p.mu.Lock()
+	p.stats.Waiting++
+	p.mu.Unlock()
+	acquired := false
+	select {
+	case c.sem <- struct{}{}:
+		acquired = true
+	case <-c.closed:
+	case <-cctx.Done():
+	}
+	p.mu.Lock()
+	p.stats.Waiting--
+	if acquired {
+		p.stats.SessionsInUse++
+	}
+	p.mu.Unlock()
+	if !acquired {
+		select {
+		case <-c.closed:
+			res.Err = fmt.Errorf("run command on %s: %w: connection closed", hc.addr(), ErrConnect)
+			return true
+		default:
+			res.Err = fmt.Errorf("wait for a free session on %s (%d in use): %w", hc.addr(), p.opts.MaxSessions, timeoutErr(ctx, limit))
+			return false
+		}
+	}
+	defer func() {
+		p.mu.Lock()
+		p.stats.SessionsInUse--
+		p.mu.Unlock()
+		<-c.sem
+	}()
+
+	token := RunEnv + "=" + newToken()
+	stdout, stderr := newCapBuffer(MaxOutput), newCapBuffer(MaxOutput)
+	var (
+		mu      sync.Mutex
+		stopped bool // the Run gave up: do not start the command any more
+		started *ssh.Session
+	)
+	done := make(chan error, 1)
+	p.wg.Add(1)
+	go func() {
+		defer p.wg.Done()
+		sess, err := c.sc.client.NewSession()
+		if err != nil {
+			done <- &openError{err}
+			return
+		}
+		sess.Stdout, sess.Stderr = stdout, stderr
+		mu.Lock()
+		if stopped {
+			mu.Unlock()
+			_ = sess.Close()
+			done <- errors.New("abandoned")
+			return
+		}
+		started = sess
+		mu.Unlock()
+		done <- sess.Run("export " + token + "; " + cmd)
+	}()
+
+	select {
+	case err := <-done:
+		var oe *openError
+		if errors.As(err, &oe) {
+			res.Err = fmt.Errorf("open session on %s: %w: %w", hc.addr(), ErrConnect, oe.err)
+			var refused *ssh.OpenChannelError
+			if errors.As(oe.err, &refused) {
+				return false // the server said no (its MaxSessions?); the connection is fine
+			}
+			p.drop(c, dropBroken)
+			return true
+		}
+		fillOutput(res, stdout, stderr)
+		setExit(res, hc, err)
+		return false
+	case <-cctx.Done():
+	}
+
+	mu.Lock()
+	stopped = true
+	sess := started
+	mu.Unlock()
+	if sess == nil {
+		// The server has not opened the session within the command timeout.
+		p.retire(c, "session not opened within the command timeout")
+	} else if !p.stopRemote(c, sess, hc, token, time.Now().Add(killGrace)) {
+		p.retire(c, "could not stop a timed-out command")
+	}
+	waitOrTimeout(done, 100*time.Millisecond)
+	fillOutput(res, stdout, stderr)
+	res.Err = timeoutErr(ctx, limit)
+	p.log.Debug("command timed out", "target", res.Target.Name, "after", limit, "conn", c.id)
+	return false
+}
+
+// openError is a failure to open a session.
+type openError struct{ err error }
+
+func (e *openError) Error() string { return "open session: " + e.err.Error() }
+
+// reapSessionScript kills the process group of the one session of this
+// connection (a child of $PPID, the sshd process serving it, and a process
+// group leader) whose command line or environment holds token: the shell
+// running "export TOKEN; CMD", or the command it exec'd. Other sessions on
+// the connection are left alone.
+func reapSessionScript(token string) string {
+	return "t='" + token + "'; " +
+		`for p in $(pgrep -P "$PPID" 2>/dev/null || ps -o pid= --ppid "$PPID" 2>/dev/null); do ` +
+		`[ "$p" = "$$" ] && continue; ` +
+		`if grep -qF -e "$t" "/proc/$p/cmdline" "/proc/$p/environ" 2>/dev/null; then kill -KILL -- "-$p" "$p" 2>/dev/null; fi; ` +
+		`done; true`
+}
+
+// stopRemote stops the timed-out command in sess: SIGKILL over the session,
+// then reapSessionScript in a second session, then the session is closed.
+// It reports whether that was done by deadline; the work goes on in the
+// background either way (until done or the connection closes).
+func (p *Pool) stopRemote(c *poolConn, sess *ssh.Session, hc hostConfig, token string, deadline time.Time) bool {
+	ok := make(chan bool, 1)
+	p.wg.Add(1)
+	go func() {
+		defer p.wg.Done()
+		defer sess.Close()
+		_ = sess.Signal(ssh.SIGKILL)
+		select {
+		case c.reap <- struct{}{}:
+		case <-c.closed:
+			ok <- false
+			return
+		}
+		defer func() { <-c.reap }()
+		reaper, err := c.sc.client.NewSession()
+		if err != nil {
+			p.log.Debug("could not open a session to kill the timed-out command", "host", hc.addr(), "err", err)
+			ok <- false
+			return
+		}
+		defer reaper.Close()
+		if err := reaper.Run(reapSessionScript(token)); err != nil {
+			p.log.Debug("could not kill the timed-out command's processes", "host", hc.addr(), "err", err)
+			ok <- false
+			return
+		}
+		ok <- true
+	}()
+	t := time.NewTimer(time.Until(deadline))
+	defer t.Stop()
+	select {
+	case v := <-ok:
+		return v
+	case <-t.C:
+		p.log.Debug("gave up killing the timed-out command's processes", "host", hc.addr())
+		return false
+	}
+}
+
+// release gives back a reference taken by conn.
+func (p *Pool) release(c *poolConn) {
+	p.mu.Lock()
+	c.refs--
+	c.lastUsed = p.now()
+	closeIt := c.retired && c.refs == 0 && p.markGone(c, dropRetired)
+	p.mu.Unlock()
+	if closeIt {
+		c.close()
+	}
+}
+
+// retire takes c out of use: new Runs get a new connection, and c is closed
+// when the Runs using it are done.
+func (p *Pool) retire(c *poolConn, why string) {
+	p.mu.Lock()
+	closeIt := false
+	if !c.gone && !c.retired {
+		c.retired = true
+		if c.host.conn == c {
+			c.host.conn = nil
+		}
+		c.host.lost = true
+		closeIt = c.refs == 0 && p.markGone(c, dropRetired)
+		p.log.Debug("retiring connection", "host", c.host.hc.addr(), "conn", c.id, "why", why)
+	}
+	p.mu.Unlock()
+	if closeIt {
+		c.close()
+	}
+}
+
+// drop closes c now.
+func (p *Pool) drop(c *poolConn, why dropReason) {
+	p.mu.Lock()
+	closeIt := p.markGone(c, why)
+	p.mu.Unlock()
+	if closeIt {
+		c.close()
+	}
+}
+
+// markGone takes c out of the pool for why and reports whether the caller
+// must close it (false if that is already done). Call with p.mu held.
+func (p *Pool) markGone(c *poolConn, why dropReason) bool {
+	if c.gone {
+		return false
+	}
+	c.gone = true
+	if c.host.conn == c {
+		c.host.conn = nil
+	}
+	switch why {
+	case dropIdle:
+		p.stats.IdleClosed++
+	case dropKeepalive:
+		p.stats.KeepaliveFailures++
+		c.host.lost = true
+	case dropBroken:
+		c.host.lost = true
+	}
+	delete(p.conns, c)
+	p.stats.Open--
+	lvl := slog.LevelDebug
+	if why == dropKeepalive {
+		lvl = slog.LevelWarn
+	}
+	p.log.Log(context.Background(), lvl, "closing pooled connection", "host", c.host.hc.addr(), "conn", c.id, "why", why.String())
+	return true
+}
+
+// watch drops c as soon as its transport ends.
+func (p *Pool) watch(c *poolConn) {
+	defer p.wg.Done()
+	_ = c.sc.client.Wait()
+	p.drop(c, dropBroken)
+}
+
+// keepalive sends keepalive@openssh.com every KeepaliveInterval and drops c
+// when KeepaliveMax in a row are not answered within the interval. Any
+// answer counts (OpenSSH answers "failure" to this request).
+func (p *Pool) keepalive(c *poolConn) {
+	defer p.wg.Done()
+	interval := p.opts.KeepaliveInterval
+	tick := time.NewTicker(interval)
+	defer tick.Stop()
+	var pending chan error // the request in flight, if any
+	missed := 0
+	for {
+		select {
+		case <-c.closed:
+			return
+		case <-tick.C:
+		}
+		if pending == nil {
+			pending = make(chan error, 1)
+			p.wg.Add(1)
+			go func(ch chan<- error) {
+				defer p.wg.Done()
+				_, _, err := c.sc.client.SendRequest("keepalive@openssh.com", true, nil)
+				ch <- err
+			}(pending)
+		}
+		timer := time.NewTimer(interval)
+		select {
+		case <-c.closed:
+			timer.Stop()
+			return
+		case err := <-pending:
+			timer.Stop()
+			pending = nil
+			if err != nil {
+				p.drop(c, dropBroken)
+				return
+			}
+			missed = 0
+		case <-timer.C:
+			missed++
+			p.log.Debug("keepalive unanswered", "host", c.host.hc.addr(), "conn", c.id, "missed", missed)
+			if missed >= p.opts.KeepaliveMax {
+				p.drop(c, dropKeepalive)
+				return
+			}
+		}
+	}
+}
+
+// janitor closes idle connections and forgets hosts with nothing to remember.
+func (p *Pool) janitor() {
+	defer p.wg.Done()
+	period := min(max(p.opts.IdleTimeout/4, 10*time.Millisecond), 30*time.Second)
+	tick := time.NewTicker(period)
+	defer tick.Stop()
+	for {
+		select {
+		case <-p.ctx.Done():
+			return
+		case <-tick.C:
+		}
+		var idle []*poolConn
+		p.mu.Lock()
+		now := p.now()
+		for key, h := range p.hosts {
+			if c := h.conn; c != nil {
+				if c.refs == 0 && now.Sub(c.lastUsed) >= p.opts.IdleTimeout && p.markGone(c, dropIdle) {
+					idle = append(idle, c)
+				}
+				continue
+			}
+			stale := h.failures == 0 || now.Sub(h.retryAt) >= p.opts.IdleTimeout
+			if h.dial == nil && stale && now.Sub(h.lastUsed) >= p.opts.IdleTimeout {
+				delete(p.hosts, key)
+			}
+		}
+		p.mu.Unlock()
+		for _, c := range idle {
+			c.close()
+		}
+	}
+}
+
+// Stats returns the pool's current state and counters.
+func (p *Pool) Stats() PoolStats {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	s := p.stats
+	s.Hosts = len(p.hosts)
+	return s
+}
+
+// Close closes every connection, waits for the Runs in progress (which then
+// fail with ErrConnect) and for every goroutine of the pool to end. Runs after
+// Close fail with ErrConnect. It always returns nil.
+func (p *Pool) Close() error {
+	p.mu.Lock()
+	if p.closed {
+		p.mu.Unlock()
+		p.wg.Wait()
+		return nil
+	}
+	p.closed = true
+	var conns []*poolConn
+	for c := range p.conns {
+		if p.markGone(c, dropClosing) {
+			conns = append(conns, c)
+		}
+	}
+	p.mu.Unlock()
+	p.cancel()
+	for _, c := range conns {
+		c.close()
+	}
+	p.wg.Wait()
+	return nil
+}
+
+func errPoolClosed(hc hostConfig) error {
+	return fmt.Errorf("connect to %s: %w: connection pool closed", hc.addr(), ErrConnect)
+}
+
+// poolKey identifies the connection hc needs.
+func poolKey(hc hostConfig) string {
+	parts := append([]string{hc.user, hc.host, strconv.Itoa(hc.port), hc.proxyJump, hc.hostKeyAlias, strconv.FormatBool(hc.hashKnownHosts)}, hc.identityFiles...)
+	return strings.Join(parts, "\x00")
+}
+
+// newToken returns a random value to tag one run's processes.
+func newToken() string {
+	var b [12]byte
+	_, _ = rand.Read(b[:])
+	return hex.EncodeToString(b[:])
+}

@@ -1,0 +1,188 @@
+package handlers
+
+import (
+	"bytes"
+	"context"
+	"encoding/base64"
+	"errors"
+	"fmt"
+	"log/slog"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"serverstats/config"
+)
+
+func TestReadSecret(t *testing.T) {
+	dir := t.TempDir()
+	write := func(name, content string) string {
+		p := filepath.Join(dir, name)
+		if err := os.WriteFile(p, []byte(content), 0o600); err != nil {
+			t.Fatal(err)
+		}
+		return p
+	}
+	getenv := func(k string) string { return map[string]string{"TOKEN": "t0k en\n"}[k] }
+	for _, tc := range []struct {
+		env, file string
+		want      string
+		err       string
+	}{
+		{env: "TOKEN", want: "t0k en\n"}, // a variable is taken as it is
+		{file: write("lf", "s3cret\n"), want: "s3cret"},
+		{file: write("crlf", "s3cret\r\n"), want: "s3cret"},
+		{file: write("inner", " a b\n\n"), want: " a b\n"}, // only one trailing newline goes
+		{env: "MISSING", err: "environment variable MISSING is not set"},
+		{file: filepath.Join(dir, "none"), err: "read secret file " + filepath.Join(dir, "none") + ": no such file or directory"},
+		{file: write("empty", "\n"), err: "secret file " + filepath.Join(dir, "empty") + " is empty"},
+		{file: dir, err: "read secret file " + dir + ": is a directory"},
+		{env: "TOKEN", file: "/f", err: "both environment variable TOKEN and file /f are given: use one"},
+		{err: "no environment variable or file given"},
+	} {
+		got, err := ReadSecret(getenv, tc.env, tc.file)
+		if tc.err != "" {
+			if err == nil || err.Error() != tc.err {
+				t.Errorf("ReadSecret(%q, %q) = %q, %v; want error %q", tc.env, tc.file, got, err, tc.err)
+			}
+			continue
+		}
+		if err != nil || got != tc.want {
+			t.Errorf("ReadSecret(%q, %q) = %q, %v; want %q", tc.env, tc.file, got, err, tc.want)
+		}
+	}
+}
+
+func TestRedactor(t *testing.T) {
+	r := NewRedactor("p@ss word", "", "ab")
+	in := "auth p@ss word, b64 " + base64.StdEncoding.EncodeToString([]byte("p@ss word")) +
+		", query p%40ss+word, path p@ss%20word, short ab"
+	want := "auth [REDACTED], b64 [REDACTED], query [REDACTED], path [REDACTED], short [REDACTED]"
+	if got := r.String(in); got != want {
+		t.Errorf("String =\n%s\nwant\n%s", got, want)
+	}
+	// The longest secret goes first, whole.
+	r = NewRedactor("abc", "abcdef")
+	if got := r.String("x abcdef y abc"); got != "x [REDACTED] y [REDACTED]" {
+		t.Errorf("nested: %q", got)
+	}
+	// A redacted error does not unwrap to the original (which holds the
+	// secret), but still says it was a timeout.
+	orig := fmt.Errorf("dial abcdef: %w", context.DeadlineExceeded)
+	err := r.Error(orig)
+	if err.Error() != "dial [REDACTED]: context deadline exceeded" || !errors.Is(err, context.DeadlineExceeded) || errors.Is(err, orig) {
+		t.Errorf("Error = %v", err)
+	}
+	if r.Error(nil) != nil || (*Redactor)(nil).String("abc") != "abc" {
+		t.Error("nil cases")
+	}
+}
+
+// assertNoSecret fails when s holds any secret, raw or base64-encoded.
+func assertNoSecret(t *testing.T, what, s string, secrets ...string) {
+	t.Helper()
+	for _, secret := range secrets {
+		for _, v := range []string{secret, base64.StdEncoding.EncodeToString([]byte(secret))} {
+			if strings.Contains(s, v) {
+				t.Errorf("%s holds a secret (%q):\n%s", what, v, s)
+			}
+		}
+	}
+}
+
+// TestNoSecretLeaks drives every handler through its failure paths with
+// recognisable secrets (the SMTP password, the Twilio auth token, a webhook
+// header value), against servers that echo the credentials they receive,
+// and checks that no error, log line or JSON payload holds one.
+func TestNoSecretLeaks(t *testing.T) {
+	t.Parallel()
+	var logs bytes.Buffer
+	logger := slog.New(slog.NewTextHandler(&logs, &slog.HandlerOptions{Level: slog.LevelDebug}))
+	check := func(t *testing.T, name string, h Handler, secrets ...string) {
+		t.Helper()
+		retry, err := h.Send(context.Background(), Sample(sampleTime))
+		t.Logf("%s: retry=%v err=%v", name, retry, err)
+		if err != nil {
+			assertNoSecret(t, name+" error", err.Error(), secrets...)
+		}
+	}
+
+	t.Run("email", func(t *testing.T) {
+		const leak = "pw-Leak-0xC0FFEE"
+		s := startSMTP(t, "starttls", true) // echoes the password tried in its 535 reply
+		env := testEnv(map[string]string{"SMTP_PASSWORD": leak})
+		env.Logger = logger
+		for name, setup := range map[string]func(h *config.Handler){
+			"wrong password": func(h *config.Handler) { h.PasswordEnv = "SMTP_PASSWORD" },
+			"server down":    func(h *config.Handler) { h.SMTP = closedPort(t) },
+			"timeout":        func(h *config.Handler) { h.SMTP, h.Timeout = silentServer(t), 200*time.Millisecond },
+			"untrusted cert": func(h *config.Handler) { h.CAFile = "" },
+			"refused rcpt":   func(h *config.Handler) { h.To = []string{"reject@example.com"} },
+			"tempfail rcpt":  func(h *config.Handler) { h.To = []string{"tempfail@example.com"} },
+			"template error": func(h *config.Handler) { h.Subject = "{{.Nope}}" },
+			"delivered":      func(h *config.Handler) {},
+		} {
+			h := emailConfig(s, "starttls")
+			h.PasswordEnv = "OK_PASSWORD"
+			setup(h)
+			e := env
+			e.Getenv = func(k string) string {
+				return map[string]string{"SMTP_PASSWORD": leak, "OK_PASSWORD": smtpPassword}[k]
+			}
+			check(t, "email "+name, newEmailT(t, h, e), leak, smtpPassword)
+		}
+		if !strings.Contains(logs.String(), "email delivered") {
+			t.Errorf("no delivery logged:\n%s", logs.String())
+		}
+	})
+
+	t.Run("sms", func(t *testing.T) {
+		f := newFakeTwilio(t, "")
+		env := twilioEnv
+		env.Logger = logger
+		for name, to := range map[string]string{
+			"echoed credentials": numLeakyErr, "server error": numBroken, "timeout": numSlow, "ok (logs)": numOK,
+		} {
+			h := smsConfig(f.URL, to)
+			h.Timeout = 200 * time.Millisecond
+			check(t, "sms "+name, newSMST(t, h, env), twilioToken)
+		}
+		h := smsConfig("http://"+closedPort(t), numOK)
+		check(t, "sms api down", newSMST(t, h, env), twilioToken)
+	})
+
+	t.Run("webhook", func(t *testing.T) {
+		r := newHookRecorder(t)
+		for _, path := range []string{"/echo", "/status/500", "/status/401", "/slow", "/ok"} {
+			h := webhookConfig(r.URL + path + "?key=" + "q-Secret-99")
+			h.Timeout = 200 * time.Millisecond
+			w, err := New(h, Env{Logger: logger})
+			if err != nil {
+				t.Fatal(err)
+			}
+			check(t, "webhook "+path, w, webhookSecret, "q-Secret-99")
+		}
+		w, _ := New(webhookConfig("http://"+closedPort(t)+"/x?token=q-Secret-99"), Env{Logger: logger})
+		check(t, "webhook down", w, webhookSecret, "q-Secret-99")
+		r.mu.Lock()
+		defer r.mu.Unlock()
+		for _, b := range r.bodies {
+			assertNoSecret(t, "webhook JSON", string(b), webhookSecret, "q-Secret-99")
+		}
+	})
+
+	t.Run("exec", func(t *testing.T) {
+		out := filepath.Join(t.TempDir(), "stdin.json")
+		x, err := New(&config.Handler{Name: "x", Type: "exec", Command: []string{"/bin/sh", "-c", `cat > "$1"`, "sh", out}}, Env{Logger: logger})
+		if err != nil {
+			t.Fatal(err)
+		}
+		check(t, "exec", x)
+		b, _ := os.ReadFile(out)
+		assertNoSecret(t, "exec JSON", string(b), webhookSecret, twilioToken, smtpPassword)
+	})
+
+	assertNoSecret(t, "the log", logs.String(), "pw-Leak-0xC0FFEE", smtpPassword, twilioToken, webhookSecret, "q-Secret-99")
+}
