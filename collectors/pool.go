@@ -263,23 +263,25 @@ func (p *Pool) Run(ctx context.Context, t Target, cmd string) (res Result) {
 	defer p.wg.Done()
 
 	limit := p.ssh.opts.CommandTimeout
-	var cctx context.Context
+	var deadline time.Time // of the command
 	for attempt := 0; ; attempt++ {
-		wait := ctx
-		if cctx != nil {
-			wait = cctx // a second try stays within the command timeout
-		}
-		c, err := p.conn(wait, hc)
+		connStart := time.Now()
+		c, fresh, err := p.conn(ctx, hc)
 		if err != nil {
 			res.Err = err
 			return res
 		}
-		if cctx == nil {
-			var cancel context.CancelFunc
-			cctx, cancel = context.WithTimeout(ctx, limit)
-			defer cancel()
+		if attempt == 0 {
+			deadline = time.Now().Add(limit)
+		} else {
+			deadline = deadline.Add(time.Since(connStart)) // redialing does not count
 		}
-		if !p.runOn(ctx, cctx, c, hc, cmd, &res, limit) || attempt > 0 || cctx.Err() != nil {
+		cctx, cancel := context.WithDeadline(ctx, deadline)
+		retry := p.runOn(ctx, cctx, c, hc, cmd, &res, limit)
+		cancel()
+		// Only a connection that was already pooled is worth a second try
+		// (this Run has not spent its connect time yet).
+		if !retry || fresh || attempt > 0 || ctx.Err() != nil {
 			return res
 		}
 		p.log.Debug("pooled connection was broken before the command started; dialing again", "host", hc.addr(), "err", res.Err)
@@ -288,14 +290,14 @@ func (p *Pool) Run(ctx context.Context, t Target, cmd string) (res Result) {
 }
 
 // conn returns hc's connection with a reference taken (release it with
-// release), dialing if there is none. It fails fast while the host is in
-// backoff after a failed dial.
-func (p *Pool) conn(ctx context.Context, hc hostConfig) (*poolConn, error) {
+// release), dialing if there is none (fresh is then true). It fails fast
+// while the host is in backoff after a failed dial.
+func (p *Pool) conn(ctx context.Context, hc hostConfig) (c *poolConn, fresh bool, err error) {
 	key := poolKey(hc)
 	p.mu.Lock()
 	if p.closed {
 		p.mu.Unlock()
-		return nil, errPoolClosed(hc)
+		return nil, false, errPoolClosed(hc)
 	}
 	now := p.now()
 	h := p.hosts[key]
@@ -307,14 +309,14 @@ func (p *Pool) conn(ctx context.Context, hc hostConfig) (*poolConn, error) {
 	if c := h.conn; c != nil {
 		c.refs++
 		p.mu.Unlock()
-		return c, nil
+		return c, false, nil
 	}
 	d := h.dial
 	if d == nil {
 		if now.Before(h.retryAt) {
 			err := p.backoffErr(h, now)
 			p.mu.Unlock()
-			return nil, err
+			return nil, false, err
 		}
 		d = &dialCall{done: make(chan struct{})}
 		h.dial = d
@@ -327,18 +329,18 @@ func (p *Pool) conn(ctx context.Context, hc hostConfig) (*poolConn, error) {
 	select {
 	case <-d.done:
 	case <-ctx.Done():
-		return nil, fmt.Errorf("connect to %s: %w: canceled", hc.addr(), ErrConnect)
+		return nil, true, fmt.Errorf("connect to %s: %w: canceled", hc.addr(), ErrConnect)
 	}
 	if d.err != nil {
-		return nil, d.err
+		return nil, true, d.err
 	}
 	p.mu.Lock()
 	defer p.mu.Unlock()
 	if c := d.conn; !c.gone && !c.retired {
 		c.refs++
-		return c, nil
+		return c, true, nil
 	}
-	return nil, fmt.Errorf("connect to %s: %w: the connection closed right after it was established", hc.addr(), ErrConnect)
+	return nil, true, fmt.Errorf("connect to %s: %w: the connection closed right after it was established", hc.addr(), ErrConnect)
 }
 
 // dial connects to h, verifying its host key and logging in, and records the

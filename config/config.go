@@ -27,6 +27,8 @@ const (
 	DefaultHostKeyPolicy  = "strict"
 	DefaultRetryInitial   = 30 * time.Second
 	DefaultRetryMax       = 30 * time.Minute
+	DefaultListen         = "127.0.0.1:9920"
+	DefaultGrace          = 30 * time.Second
 )
 
 // Config is a loaded, validated config.
@@ -39,6 +41,15 @@ type Config struct {
 	Commands         []*Command // in file order
 	StateFile        string     // "" means the default path (see alerts.DefaultStatePath)
 	Delivery         Delivery
+	Daemon           Daemon
+}
+
+// Daemon holds the settings of `serverstats run`.
+type Daemon struct {
+	Listen    string        // status endpoint address; loopback by default
+	LogFormat string        // text or json
+	LogFile   string        // "" logs to stderr; else a daily file PATH.YYYY-MM-DD
+	Grace     time.Duration // on SIGTERM, how long in-flight runs and deliveries may take
 }
 
 // Delivery is the retry schedule of undelivered messages.
@@ -109,15 +120,18 @@ var Reserved = []string{"check-config", "parse", "help", "version", "run", "stat
 
 // Default returns a config with every default set.
 func Default() *Config {
-	return &Config{Delivery: Delivery{RetryInitial: DefaultRetryInitial, RetryMax: DefaultRetryMax}, SSH: SSH{
-		KnownHosts:     DefaultKnownHosts,
-		HostKeyPolicy:  DefaultHostKeyPolicy,
-		SSHConfig:      DefaultSSHConfig,
-		Agent:          true,
-		ConnectTimeout: DefaultConnectTimeout,
-		CommandTimeout: DefaultCommandTimeout,
-		Parallel:       DefaultParallel,
-	}}
+	return &Config{
+		Delivery: Delivery{RetryInitial: DefaultRetryInitial, RetryMax: DefaultRetryMax},
+		Daemon:   Daemon{Listen: DefaultListen, LogFormat: "text", Grace: DefaultGrace},
+		SSH: SSH{
+			KnownHosts:     DefaultKnownHosts,
+			HostKeyPolicy:  DefaultHostKeyPolicy,
+			SSHConfig:      DefaultSSHConfig,
+			Agent:          true,
+			ConnectTimeout: DefaultConnectTimeout,
+			CommandTimeout: DefaultCommandTimeout,
+			Parallel:       DefaultParallel,
+		}}
 }
 
 // Load reads and validates the config file at path. A problem in the file

@@ -2,16 +2,22 @@ package config
 
 import (
 	"fmt"
+	"net"
 	"regexp"
 	"slices"
 	"strings"
 	"text/template"
 
+	"github.com/robfig/cron/v3"
 	"go.yaml.in/yaml/v3"
 
 	"serverstats/alerts"
 	"serverstats/parse"
 )
+
+// CronParser reads schedules: 5 fields, an optional leading seconds field
+// when 6 are written, descriptors (@every 30s, @hourly) and a CRON_TZ= prefix.
+var CronParser = cron.NewParser(cron.SecondOptional | cron.Minute | cron.Hour | cron.Dom | cron.Month | cron.Dow | cron.Descriptor)
 
 var validName = regexp.MustCompile(`^[A-Za-z0-9][A-Za-z0-9_.-]*$`)
 
@@ -26,6 +32,7 @@ func (c *Config) decode(d *decoder, n *yaml.Node) {
 		}},
 		{"commands", func(p string, v *yaml.Node) { c.decodeCommands(d, p, v) }},
 		{"state-file", d.str(&c.StateFile)},
+		{"daemon", func(p string, v *yaml.Node) { c.decodeDaemon(d, p, v) }},
 		{"delivery", func(p string, v *yaml.Node) {
 			seen := d.mapping(v, p, []field{
 				{"retry-initial", d.duration(&c.Delivery.RetryInitial, false)},
@@ -83,6 +90,24 @@ func (c *Config) decodeGroups(d *decoder, path string, n *yaml.Node) {
 	}
 }
 
+func (c *Config) decodeDaemon(d *decoder, path string, n *yaml.Node) {
+	dm := &c.Daemon
+	seen := d.mapping(n, path, []field{
+		{"listen", d.str(&dm.Listen)},
+		{"log-format", d.str(&dm.LogFormat)},
+		{"log-file", d.str(&dm.LogFile)},
+		{"grace", d.duration(&dm.Grace, false)},
+	})
+	if k := seen["listen"]; k != nil {
+		if _, port, err := net.SplitHostPort(dm.Listen); err != nil || port == "" {
+			d.fail(k, path+".listen", dm.Listen, "not host:port", "write e.g. 127.0.0.1:9920 (loopback keeps the status endpoint private)")
+		}
+	}
+	if k := seen["log-format"]; k != nil && dm.LogFormat != "text" && dm.LogFormat != "json" {
+		d.fail(k, path+".log-format", dm.LogFormat, "unknown log format", "use text or json")
+	}
+}
+
 func (c *Config) decodeCommands(d *decoder, path string, n *yaml.Node) {
 	for _, e := range d.entries(n, path) {
 		cmd := &Command{Name: e[0].Value, Line: e[0].Line}
@@ -117,6 +142,12 @@ func (c *Config) decodeCommands(d *decoder, path string, n *yaml.Node) {
 		if seen["servers"] == nil && !cmd.Local {
 			d.fail(e[0], p+".servers", "", "missing servers: where to run the command",
 				"add servers: [GROUP] (a group from groups:), servers: [localhost], or local: true")
+		}
+		if k := seen["schedule"]; k != nil {
+			if _, err := CronParser.Parse(cmd.Schedule); err != nil {
+				d.fail(k, p+".schedule", cmd.Schedule, "invalid schedule: "+err.Error(),
+					`write 5 cron fields ("*/5 * * * *"), 6 with seconds first ("*/30 * * * * *"), or a descriptor ("@every 30s", "@hourly"); prefix CRON_TZ=Area/City for a time zone`)
+			}
 		}
 		if seen["servers"] != nil && cmd.Local {
 			d.fail(seen["local"], p+".local", "true", "local: true runs on this machine, so servers: makes no sense", "remove one of them")

@@ -95,7 +95,10 @@ func newEmail(h *config.Handler, env Env) (Handler, error) {
 			return fail(fmt.Errorf("tls: none would send the SMTP password in clear to %s: use tls: starttls (port 587) or tls: tls (port 465); AUTH without TLS is allowed only to a loopback server", host))
 		}
 	}
-	e.redact = NewRedactor(e.password, "\x00"+e.username+"\x00"+e.password)
+	e.redact = NewRedactor(e.password)
+	if e.password != "" {
+		e.redact.Add("\x00" + e.username + "\x00" + e.password) // AUTH PLAIN, base64-encoded on the wire
+	}
 	if _, err := netmail.ParseAddress(h.From); err != nil {
 		return fail(fmt.Errorf("from %q: %w", h.From, err))
 	}
@@ -159,8 +162,11 @@ func (e *Email) Send(ctx context.Context, ns []alerts.Notification) (bool, error
 	if err == nil || msg.IsDelivered() {
 		// An error after the server took the message (RSET, QUIT) must not
 		// make the dispatcher send it again.
-		e.log.Debug("email delivered", "handler", e.name, "smtp", e.addr, "to", e.to,
-			"duration", time.Since(start).Round(time.Millisecond), "close_error", e.redact.String(fmt.Sprint(err)))
+		attrs := []any{"handler", e.name, "smtp", e.addr, "to", e.to, "duration", time.Since(start).Round(time.Millisecond)}
+		if err != nil {
+			attrs = append(attrs, "error_after_delivery", e.redact.String(err.Error()))
+		}
+		e.log.Debug("email delivered", attrs...)
 		return false, nil
 	}
 	retry, err := e.classify(ctx, err)
@@ -223,9 +229,11 @@ func (e *Email) client(ctx context.Context) (*mail.Client, error) {
 
 // dialer connects to the server (with TLS in tls mode) and closes the
 // connection when the attempt's ctx ends, so that a server that stops
-// answering mid-session cannot hold the attempt past its timeout.
+// answering mid-session cannot hold the attempt past its timeout. It dials
+// host:port itself: go-mail's address is not bracketed for IPv6 literals.
 func (e *Email) dialer(attempt context.Context) mail.DialContextFunc {
-	return func(ctx context.Context, network, addr string) (net.Conn, error) {
+	addr := net.JoinHostPort(e.host, strconv.Itoa(e.port))
+	return func(ctx context.Context, network, _ string) (net.Conn, error) {
 		var d net.Dialer
 		raw, err := d.DialContext(ctx, network, addr)
 		if err != nil {

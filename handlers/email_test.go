@@ -548,3 +548,26 @@ func TestNewEmailErrors(t *testing.T) {
 		}
 	}
 }
+
+func TestEmailIPv6Literal(t *testing.T) {
+	ln, err := net.Listen("tcp", "[::1]:0")
+	if err != nil {
+		t.Skipf("no IPv6 loopback here: %v", err)
+	}
+	defer ln.Close()
+	go func() {
+		c, err := ln.Accept()
+		if err != nil {
+			return
+		}
+		defer c.Close()
+		io.WriteString(c, "554 5.3.2 no service here\r\n")
+		_, _ = io.Copy(io.Discard, c)
+	}()
+	h := &config.Handler{Name: "mail", Type: "email", SMTP: ln.Addr().String(), TLS: "starttls", From: "a@example.com", To: []string{"b@example.com"}, Timeout: 3 * time.Second}
+	retry, err := newEmailT(t, h, testEnv(nil)).Send(context.Background(), Sample(sampleTime))
+	want := "email: send via " + ln.Addr().String() + `: dial failed: 554 "5.3.2 no service here"`
+	if retry || err == nil || err.Error() != want {
+		t.Errorf("Send = %v, %v\nwant  false, %s", retry, err, want)
+	}
+}

@@ -47,6 +47,15 @@ type Dispatcher struct {
 	Backoff  Backoff
 	Log      *slog.Logger
 	Now      func() time.Time
+	// Observe, if set, is told each attempt's outcome: "sent", "retry",
+	// "rerouted" or "undeliverable".
+	Observe func(handler, outcome string)
+}
+
+func (d *Dispatcher) observe(handler, outcome string) {
+	if d.Observe != nil {
+		d.Observe(handler, outcome)
+	}
 }
 
 // Outcome counts what one Flush did.
@@ -104,6 +113,7 @@ func (d *Dispatcher) attempt(ctx context.Context, e alerts.OutboxEntry, out *Out
 	log := d.Log.With("handler", e.Handler, "message", e.ID, "notifications", len(e.Notifications), "attempt", e.Attempts+1, "duration", now.Sub(start).Round(time.Millisecond))
 	if err == nil {
 		log.Info("delivered")
+		d.observe(e.Handler, "sent")
 		out.Sent++
 		return d.Queue.Done(ctx, e, now)
 	}
@@ -113,6 +123,7 @@ func (d *Dispatcher) attempt(ctx context.Context, e alerts.OutboxEntry, out *Out
 	if retry && !expired {
 		next := now.Add(d.Backoff.Delay(e.Attempts + 1))
 		log.Warn("delivery failed; will retry", "error", msg, "next_attempt", next.Format(time.RFC3339))
+		d.observe(e.Handler, "retry")
 		out.Retrying++
 		return d.Queue.Retry(ctx, e.ID, msg, next)
 	}
@@ -122,6 +133,7 @@ func (d *Dispatcher) attempt(ctx context.Context, e alerts.OutboxEntry, out *Out
 	}
 	if hc != nil && hc.Fallback != "" && e.Handler != hc.Fallback && e.Origin != hc.Fallback {
 		log.Error("delivery failed; handing to fallback", "error", msg, "why", why, "fallback", hc.Fallback)
+		d.observe(e.Handler, "rerouted")
 		out.Rerouted++
 		return d.Queue.Reroute(ctx, e.ID, hc.Fallback, fmt.Sprintf("%s: %s: %s", e.Handler, why, msg), now)
 	}

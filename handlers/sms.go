@@ -137,8 +137,11 @@ func (s *SMS) Send(ctx context.Context, ns []alerts.Notification) (bool, error) 
 			if m != nil && m.Status != nil {
 				status = *m.Status
 			}
-			s.log.Debug("sms delivered", "handler", s.name, "to", to, "sid", sid, "status", status,
-				"duration", time.Since(start).Round(time.Millisecond), "decode_error", s.redact.String(fmt.Sprint(err)))
+			attrs := []any{"handler", s.name, "to", to, "sid", sid, "status", status, "duration", time.Since(start).Round(time.Millisecond)}
+			if err != nil {
+				attrs = append(attrs, "reply_error", s.redact.String(err.Error()))
+			}
+			s.log.Debug("sms delivered", attrs...)
 			delivered = append(delivered, to)
 			continue
 		}

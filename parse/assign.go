@@ -28,8 +28,8 @@ const (
 	posCap      = 10.0
 	gapWeight   = 1.5
 	emptyWeight = 12.0
-	maxCellToks = 16 // tokens in one cell, last column excepted
-	maxFitCells = 1 << 18
+	maxCellToks = 16      // tokens in one cell, last column excepted
+	maxFitCells = 1 << 14 // columns × tokens of a row beyond which it is not fitted
 )
 
 // cellSpan is the tokens [a, b) of a row given to one column.

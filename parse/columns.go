@@ -95,6 +95,9 @@ func splitGlued(hdr string, w word, rows [][]token) []word {
 		for _, r := range rows {
 			l, rt := false, false
 			for _, t := range r {
+				if t.cs > w.e+tabWidth {
+					break
+				}
 				if t.ce > w.s && t.ce <= cut {
 					l = true
 				}
@@ -132,6 +135,9 @@ func joinWords(hdr string, w1, w2 word, rows [][]token) bool {
 	for _, r := range rows {
 		c, f1, f2 := false, false, false
 		for _, t := range r {
+			if t.cs >= w2.e {
+				break
+			}
 			// A value across the space, from the first word's start or
 			// to the second word's end (a value that is merely shifted
 			// from its column is not across).

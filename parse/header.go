@@ -26,7 +26,7 @@ import "slices"
 const (
 	maxTitleLines = 10  // a header is among the first lines of its block
 	scoreSample   = 200 // rows used to score a candidate
-	maxColumns    = 512 // a line with more words is not a header
+	maxColumns    = 128 // a line with more words is not a header
 )
 
 // findHeader returns the index in lines of the header line, searching from

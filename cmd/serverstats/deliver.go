@@ -60,19 +60,25 @@ func (a *app) alert(ctx context.Context, cfg *config.Config, sw *sweep, o *opts,
 		return nil, handlers.Outcome{}, err
 	}
 	defer store.Close()
-	now := time.Now()
-	run := sw.run(cfg)
-	var queued []alerts.Envelope
-	err = store.Update(ctx, sw.Command.Name, now, func(states map[alerts.Key]alerts.State, mutes []alerts.Mute) (alerts.Transition, error) {
-		tr := alerts.Decide(run, states, mutes, now)
-		queued = tr.Out
-		return tr, nil
-	})
+	queued, err := record(ctx, store, cfg, sw, time.Now())
 	if err != nil {
 		return nil, handlers.Outcome{}, err
 	}
 	res, err := a.dispatcher(cfg, store, out, a.logger()).Flush(ctx)
 	return queued, res, err
+}
+
+// record advances the alert states of sw's command in the store and queues
+// what is due, in one transaction. It returns what was queued.
+func record(ctx context.Context, store *alerts.Store, cfg *config.Config, sw *sweep, now time.Time) ([]alerts.Envelope, error) {
+	run := sw.run(cfg)
+	var queued []alerts.Envelope
+	err := store.Update(ctx, sw.Command.Name, now, func(states map[alerts.Key]alerts.State, mutes []alerts.Mute) (alerts.Transition, error) {
+		tr := alerts.Decide(run, states, mutes, now)
+		queued = tr.Out
+		return tr, nil
+	})
+	return queued, err
 }
 
 // logger logs to stderr as text, warnings and up for one-shot runs.

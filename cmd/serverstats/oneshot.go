@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"serverstats/alerts"
+	"serverstats/collectors"
 	"serverstats/config"
 	"serverstats/handlers"
 	"serverstats/parse"
@@ -19,13 +20,18 @@ import (
 // --alerts, records the run in the state store and sends what is due. It
 // returns the exit code.
 func (a *app) oneShot(ctx context.Context, cfg *config.Config, cmd *config.Command, o *opts) int {
-	prog := a.progress(len(cmd.Hosts))
-	sw, err := collect(ctx, cfg, cmd, o.alerts, prog.update)
-	prog.done()
-	if err != nil {
-		fmt.Fprintf(a.stderr, "serverstats: %v\n", err)
-		return exitUnknown
+	var remote collectors.Collector
+	if needsSSH(cmd) {
+		s, err := newSSH(cfg, cfg.Timeout(cmd))
+		if err != nil {
+			fmt.Fprintf(a.stderr, "serverstats: %v\n", err)
+			return exitUnknown
+		}
+		remote = s
 	}
+	prog := a.progress(len(cmd.Hosts))
+	sw := collect(ctx, cfg, cmd, remote, o.alerts, prog.update)
+	prog.done()
 	code := sw.exitCode()
 	if !o.json {
 		a.printTables(sw, o.raw, a.colour(o))
@@ -38,6 +44,7 @@ func (a *app) oneShot(ctx context.Context, cfg *config.Config, cmd *config.Comma
 		if o.json {
 			out = a.stderr
 		}
+		var err error
 		queued, res, err = a.alert(ctx, cfg, sw, o, out)
 		if err != nil {
 			fmt.Fprintf(a.stderr, "serverstats: alerts not recorded: %v\n", err)

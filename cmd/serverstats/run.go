@@ -22,6 +22,7 @@ type builtin struct {
 var builtins = []builtin{
 	{"check-config", "validate the config and exit 0 if valid, 1 if not (like monit -t)", (*app).checkConfig},
 	{"parse", "read a command's output on stdin and show how serverstats types it", (*app).parse},
+	{"run", "run as a daemon: every command with a schedule, status endpoint, SIGHUP reloads", (*app).runDaemon},
 	{"status", "show alert states, mutes and undelivered messages (--json for a document)", (*app).status},
 	{"mute", "silence alerts: mute [--host H] [--command C] [--rule R] --for 2h --reason TEXT", (*app).mute},
 	{"unmute", "remove a mute: unmute ID", (*app).unmute},

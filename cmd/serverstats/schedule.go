@@ -7,11 +7,9 @@ import (
 	"time"
 
 	"github.com/robfig/cron/v3"
-)
 
-// cronParser reads 5 fields, an optional leading seconds field when 6 are
-// written, descriptors (@every 30s, @hourly) and a CRON_TZ= prefix.
-var cronParser = cron.NewParser(cron.SecondOptional | cron.Minute | cron.Hour | cron.Dom | cron.Month | cron.Dow | cron.Descriptor)
+	"serverstats/config"
+)
 
 // clock is the scheduler's view of time, injectable for tests.
 type clock interface {
@@ -62,7 +60,7 @@ func newScheduler(c clock, jobs []job) *scheduler {
 
 // parseSchedule reads a command's schedule.
 func parseSchedule(spec string) (cron.Schedule, error) {
-	sched, err := cronParser.Parse(spec)
+	sched, err := config.CronParser.Parse(spec)
 	if err != nil {
 		return nil, fmt.Errorf("schedule %q: %w", spec, err)
 	}

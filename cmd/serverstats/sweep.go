@@ -43,37 +43,41 @@ type sweep struct {
 	Duration time.Duration
 }
 
-// collect runs cmd on its hosts and parses what came back. Rules are
+// newSSH builds the one-shot SSH collector with the command timeout of cmd.
+func newSSH(cfg *config.Config, timeout time.Duration) (*collectors.SSH, error) {
+	s, err := collectors.NewSSH(sshOptions(cfg, timeout))
+	if err != nil {
+		return nil, fmt.Errorf("set up ssh: %w", err)
+	}
+	return s, nil
+}
+
+func sshOptions(cfg *config.Config, timeout time.Duration) collectors.SSHOptions {
+	return collectors.SSHOptions{
+		User:           cfg.SSH.User,
+		KnownHosts:     cfg.SSH.KnownHosts,
+		HostKeyPolicy:  cfg.SSH.HostKeyPolicy,
+		IdentityFiles:  cfg.SSH.IdentityFiles,
+		SSHConfig:      sshConfigPath(cfg.SSH.SSHConfig),
+		UseAgent:       cfg.SSH.Agent,
+		ConnectTimeout: cfg.SSH.ConnectTimeout,
+		CommandTimeout: timeout,
+	}
+}
+
+// collect runs cmd on its hosts (remote ones through remote, which may be
+// nil when every host is local) and parses what came back. Rules are
 // evaluated only when evaluate is set.
-func collect(ctx context.Context, cfg *config.Config, cmd *config.Command, evaluate bool, progress func(done, total int)) (*sweep, error) {
+func collect(ctx context.Context, cfg *config.Config, cmd *config.Command, remote collectors.Collector, evaluate bool, progress func(done, total int)) *sweep {
 	targets := make([]collectors.Target, 0, len(cmd.Hosts))
 	for _, h := range cmd.Hosts {
 		t, err := collectors.ParseTarget(h)
 		if err != nil {
-			return nil, err // config validation makes this unreachable
+			t = collectors.Target{Name: h, Host: h} // unreachable: config validation parsed it
 		}
 		targets = append(targets, t)
 	}
-	timeout := cfg.Timeout(cmd)
-	local := &collectors.Local{CommandTimeout: timeout}
-	var remote collectors.Collector
-	needSSH := slices.ContainsFunc(targets, func(t collectors.Target) bool { return !t.Local })
-	if needSSH {
-		s, err := collectors.NewSSH(collectors.SSHOptions{
-			User:           cfg.SSH.User,
-			KnownHosts:     cfg.SSH.KnownHosts,
-			HostKeyPolicy:  cfg.SSH.HostKeyPolicy,
-			IdentityFiles:  cfg.SSH.IdentityFiles,
-			SSHConfig:      sshConfigPath(cfg.SSH.SSHConfig),
-			UseAgent:       cfg.SSH.Agent,
-			ConnectTimeout: cfg.SSH.ConnectTimeout,
-			CommandTimeout: timeout,
-		})
-		if err != nil {
-			return nil, fmt.Errorf("set up ssh: %w", err)
-		}
-		remote = s
-	}
+	local := &collectors.Local{CommandTimeout: cfg.Timeout(cmd)}
 	pick := func(t collectors.Target) collectors.Collector {
 		if t.Local {
 			return local
@@ -86,7 +90,17 @@ func collect(ctx context.Context, cfg *config.Config, cmd *config.Command, evalu
 	for _, r := range results {
 		sw.Hosts = append(sw.Hosts, judge(cmd, r, evaluate))
 	}
-	return sw, nil
+	return sw
+}
+
+// needsSSH reports whether any host of cmd is reached over SSH.
+func needsSSH(cmd *config.Command) bool {
+	for _, h := range cmd.Hosts {
+		if t, err := collectors.ParseTarget(h); err != nil || !t.Local {
+			return true
+		}
+	}
+	return false
 }
 
 func sshConfigPath(s string) string {

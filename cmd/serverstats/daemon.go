@@ -1,0 +1,349 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"net"
+	"net/http"
+	"os"
+	"os/signal"
+	"sync"
+	"syscall"
+	"time"
+
+	"serverstats/alerts"
+	"serverstats/collectors"
+	"serverstats/config"
+	"serverstats/handlers"
+)
+
+// daemon is `serverstats run`: it runs every command that has a schedule,
+// keeps SSH connections open, retries the outbox in the background, serves
+// /healthz, /metrics and /api/status, reloads on SIGHUP and stops cleanly
+// on SIGTERM or SIGINT.
+type daemon struct {
+	app     *app
+	opts    *opts
+	log     *slog.Logger
+	store   *alerts.Store
+	metrics *metrics
+	started time.Time
+
+	mu      sync.Mutex
+	gen     *generation // the config in force
+	reloads struct{ ok, failed int }
+	lastErr string // last reload error
+
+	flushNow chan struct{}
+}
+
+// generation is one loaded config with its scheduler and connections.
+type generation struct {
+	cfg     *config.Config
+	sched   *scheduler
+	remote  collectors.Collector
+	closer  io.Closer // the remote's connections, closed when the generation ends
+	disp    *handlers.Dispatcher
+	stop    context.CancelFunc // stops scheduling (runs in flight go on)
+	stopped chan struct{}      // closed when the loop has returned and its runs have ended
+	last    map[string]runInfo // per command
+	lastMu  sync.Mutex
+}
+
+// runInfo is what /api/status tells of a command's last run.
+type runInfo struct {
+	At       time.Time `json:"at"`
+	Duration float64   `json:"duration_seconds"`
+	OK       int       `json:"hosts_ok"`
+	Unknown  int       `json:"hosts_unknown"`
+	Firing   int       `json:"findings_firing"`
+	Queued   int       `json:"messages_queued"`
+}
+
+func (a *app) runDaemon(ctx context.Context, o *opts) int {
+	cfg, err := a.loadConfig(o.config)
+	if err != nil {
+		fmt.Fprintf(a.stderr, "serverstats: %v\n", err)
+		return exitUsage
+	}
+	log, closeLog, err := newLogger(cfg.Daemon, a.stderr, time.Now)
+	if err != nil {
+		fmt.Fprintf(a.stderr, "serverstats: %v\n", err)
+		return exitUsage
+	}
+	defer closeLog()
+	store, err := a.openStore(cfg, o)
+	if err != nil {
+		log.Error("cannot open the state file", "error", err)
+		return exitUnknown
+	}
+	defer store.Close()
+	d := &daemon{app: a, opts: o, log: log, store: store, metrics: newMetrics(), started: time.Now(), flushNow: make(chan struct{}, 1)}
+
+	ln, err := net.Listen("tcp", cfg.Daemon.Listen)
+	if err != nil {
+		log.Error("cannot listen for the status endpoint", "listen", cfg.Daemon.Listen, "error", err)
+		return exitUnknown
+	}
+	if !isLoopback(ln.Addr()) {
+		log.Warn("the status endpoint listens beyond this machine; /metrics and /api/status show hosts and alerts", "listen", ln.Addr().String())
+	}
+	srv := &http.Server{Handler: d.routes(), ReadHeaderTimeout: 5 * time.Second}
+	go func() {
+		if err := srv.Serve(ln); err != nil && !errors.Is(err, http.ErrServerClosed) {
+			log.Error("status endpoint stopped", "error", err)
+		}
+	}()
+
+	runCtx, cancelRuns := context.WithCancel(context.WithoutCancel(ctx))
+	defer cancelRuns()
+	d.start(runCtx, cfg)
+	log.Info("serverstats running", "version", version, "config", cfg.File, "state", store.Path, "listen", ln.Addr().String(), "commands", len(d.gen.sched.jobs))
+
+	flushDone := make(chan struct{})
+	flushCtx, stopFlush := context.WithCancel(runCtx)
+	go func() { d.flushLoop(flushCtx); close(flushDone) }()
+
+	hup := make(chan os.Signal, 1)
+	signal.Notify(hup, syscall.SIGHUP)
+	defer signal.Stop(hup)
+	for running := true; running; {
+		select {
+		case <-ctx.Done():
+			running = false
+		case <-hup:
+			d.reload(runCtx)
+		}
+	}
+
+	// Shutdown: stop scheduling, let runs and deliveries finish within the
+	// grace period, leave anything undelivered in the outbox.
+	grace := d.current().cfg.Daemon.Grace
+	log.Info("stopping", "grace", grace)
+	deadline := time.After(grace)
+	g := d.current()
+	g.stop()
+	select {
+	case <-g.stopped:
+	case <-deadline:
+		log.Warn("runs still going at the end of the grace period; stopping them")
+		cancelRuns()
+		<-g.stopped
+	}
+	stopFlush()
+	<-flushDone
+	finalCtx, cancelFinal := context.WithCancel(context.Background())
+	go func() {
+		select {
+		case <-deadline:
+			cancelFinal()
+		case <-finalCtx.Done():
+		}
+	}()
+	if res, err := g.disp.Flush(finalCtx); err != nil || res.Retrying+res.Undeliverable > 0 {
+		log.Info("left in the outbox for the next start", "retrying", res.Retrying, "error", errString(err))
+	}
+	cancelFinal()
+	shutCtx, cancelShut := context.WithTimeout(context.Background(), 2*time.Second)
+	_ = srv.Shutdown(shutCtx)
+	cancelShut()
+	if g.closer != nil {
+		g.closer.Close()
+	}
+	log.Info("stopped")
+	return exitOK
+}
+
+func errString(err error) string {
+	if err == nil {
+		return ""
+	}
+	return err.Error()
+}
+
+func isLoopback(addr net.Addr) bool {
+	ta, ok := addr.(*net.TCPAddr)
+	return ok && ta.IP.IsLoopback()
+}
+
+func (d *daemon) current() *generation {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	return d.gen
+}
+
+// start builds a generation for cfg and starts its scheduler.
+func (d *daemon) start(runCtx context.Context, cfg *config.Config) {
+	g := &generation{cfg: cfg, stopped: make(chan struct{}), last: map[string]runInfo{}}
+	remote, closer := newRemote(cfg)
+	g.remote, g.closer = remote, closer
+	g.disp = d.app.dispatcher(cfg, d.store, d.app.stdout, d.log)
+	g.disp.Observe = func(h, outcome string) { d.metrics.notifications.WithLabelValues(h, outcome).Inc() }
+	var jobs []job
+	for _, c := range cfg.Commands {
+		if c.Schedule == "" {
+			d.log.Info("command has no schedule; the daemon does not run it", "command", c.Name)
+			continue
+		}
+		sched, err := parseSchedule(c.Schedule)
+		if err != nil { // config validation parsed it already
+			d.log.Error("bad schedule", "command", c.Name, "error", err)
+			continue
+		}
+		c := c
+		jobs = append(jobs, job{name: c.Name, schedule: sched, run: func(ctx context.Context, at, deadline time.Time) {
+			d.runOnce(ctx, g, c, deadline)
+		}})
+		d.metrics.runs.WithLabelValues(c.Name)
+		d.metrics.skipped.WithLabelValues(c.Name)
+	}
+	g.sched = newScheduler(realClock{}, jobs)
+	g.sched.onSkip = func(name string) {
+		d.metrics.skipped.WithLabelValues(name).Inc()
+		d.log.Warn("run skipped: the previous run is still going", "command", name)
+	}
+	schedCtx, stop := context.WithCancel(context.Background())
+	g.stop = stop
+	go func() {
+		g.sched.loop(schedCtx, runCtx)
+		close(g.stopped)
+	}()
+	d.mu.Lock()
+	d.gen = g
+	d.mu.Unlock()
+}
+
+// runOnce is one scheduled run of c: collect, record, queue, and wake the
+// outbox flusher.
+func (d *daemon) runOnce(ctx context.Context, g *generation, c *config.Command, deadline time.Time) {
+	ctx, cancel := context.WithDeadline(ctx, deadline)
+	defer cancel()
+	d.metrics.runs.WithLabelValues(c.Name).Inc()
+	sw := collect(ctx, g.cfg, c, g.remote, true, nil)
+	d.metrics.observeSweep(sw)
+	info := runInfo{At: sw.Started, Duration: sw.Duration.Seconds()}
+	for _, h := range sw.Hosts {
+		if label, reason := h.failure(); label != "" {
+			info.Unknown++
+			d.log.Warn("host not checked", "command", c.Name, "host", h.Target.Name, "state", label, "error", reason)
+		} else {
+			info.OK++
+		}
+		for _, f := range h.Findings {
+			if f.Status == alerts.StatusFiring {
+				info.Firing++
+			}
+		}
+	}
+	queued, err := record(context.WithoutCancel(ctx), d.store, g.cfg, sw, time.Now())
+	if err != nil {
+		d.log.Error("alert state not recorded", "command", c.Name, "error", err)
+	}
+	info.Queued = len(queued)
+	g.lastMu.Lock()
+	g.last[c.Name] = info
+	g.lastMu.Unlock()
+	d.updateFiring(ctx)
+	d.log.Info("run", "command", c.Name, "duration", sw.Duration.Round(time.Millisecond), "hosts_ok", info.OK, "hosts_unknown", info.Unknown, "firing", info.Firing, "queued", info.Queued)
+	if len(queued) > 0 {
+		select {
+		case d.flushNow <- struct{}{}:
+		default:
+		}
+	}
+}
+
+// updateFiring refreshes the firing gauge from the store.
+func (d *daemon) updateFiring(ctx context.Context) {
+	states, err := d.store.States(context.WithoutCancel(ctx))
+	if err != nil {
+		return
+	}
+	count := map[string]int{}
+	for _, c := range d.current().cfg.Commands {
+		count[c.Name] = 0
+	}
+	for _, s := range states {
+		if s.Phase == alerts.PhaseFiring && s.Rule != "" {
+			count[s.Command]++
+		}
+	}
+	for c, n := range count {
+		d.metrics.firing.WithLabelValues(c).Set(float64(n))
+	}
+}
+
+// flushLoop retries the outbox every few seconds, and at once after a run
+// queued something.
+func (d *daemon) flushLoop(ctx context.Context) {
+	t := time.NewTicker(5 * time.Second)
+	defer t.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+		case <-d.flushNow:
+		}
+		if _, err := d.current().disp.Flush(ctx); err != nil && ctx.Err() == nil {
+			d.log.Error("outbox flush failed", "error", err)
+		}
+		if entries, err := d.store.Outbox(context.WithoutCancel(ctx)); err == nil {
+			d.metrics.queued.Set(float64(len(entries)))
+		}
+	}
+}
+
+// reload validates the config file again and swaps it in; an invalid one is
+// refused and the running one kept.
+func (d *daemon) reload(runCtx context.Context) {
+	cfg, err := d.app.loadConfig(d.opts.config)
+	if err != nil {
+		d.mu.Lock()
+		d.reloads.failed++
+		d.lastErr = err.Error()
+		d.mu.Unlock()
+		d.metrics.reloads.WithLabelValues("failed").Inc()
+		d.log.Error("config reload refused; keeping the running config", "error", err)
+		return
+	}
+	old := d.current()
+	if cfg.Daemon.Listen != old.cfg.Daemon.Listen {
+		d.log.Warn("daemon.listen changed; it takes effect at the next restart", "listen", old.cfg.Daemon.Listen)
+	}
+	old.stop()
+	d.start(runCtx, cfg)
+	go func() { // the old runs finish on the old connections, then those close
+		<-old.stopped
+		if old.closer != nil {
+			old.closer.Close()
+		}
+	}()
+	d.mu.Lock()
+	d.reloads.ok++
+	d.lastErr = ""
+	d.mu.Unlock()
+	d.metrics.reloads.WithLabelValues("ok").Inc()
+	d.log.Info("config reloaded", "config", cfg.File, "commands", len(d.current().sched.jobs))
+}
+
+// newRemote is the daemon's SSH collector. It dials per run today; the
+// returned closer ends its connections.
+func newRemote(cfg *config.Config) (collectors.Collector, io.Closer) {
+	s, err := newSSH(cfg, cfg.SSH.CommandTimeout)
+	if err != nil {
+		return failing{err}, nil
+	}
+	return s, nil
+}
+
+// failing is a collector that could not be built: every run is UNKNOWN with
+// the reason.
+type failing struct{ err error }
+
+func (f failing) Run(_ context.Context, t collectors.Target, _ string) collectors.Result {
+	return collectors.Result{Target: t, Err: fmt.Errorf("%w: %v", collectors.ErrConnect, f.err)}
+}

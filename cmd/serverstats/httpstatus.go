@@ -1,0 +1,85 @@
+package main
+
+import (
+	"encoding/json"
+	"fmt"
+	"net/http"
+	"time"
+
+	"github.com/prometheus/client_golang/prometheus/promhttp"
+)
+
+// routes serves the status endpoint: /healthz for monit, systemd and load
+// balancers, /metrics for Prometheus, /api/status as JSON; 404 otherwise.
+func (d *daemon) routes() http.Handler {
+	mux := http.NewServeMux()
+	mux.HandleFunc("GET /healthz", d.healthz)
+	mux.Handle("GET /metrics", promhttp.HandlerFor(d.metrics.reg, promhttp.HandlerOpts{}))
+	mux.HandleFunc("GET /api/status", d.apiStatus)
+	mux.HandleFunc("/", http.NotFound)
+	return mux
+}
+
+// healthz answers 200 "Status OK - ..." while the scheduler loop is alive,
+// 503 otherwise: what monit's `content = "Status OK"` checks.
+func (d *daemon) healthz(w http.ResponseWriter, _ *http.Request) {
+	g := d.current()
+	w.Header().Set("Content-Type", "text/plain; charset=utf-8")
+	now := time.Now()
+	if g == nil || !g.sched.alive(now) {
+		w.WriteHeader(http.StatusServiceUnavailable)
+		fmt.Fprintln(w, "Status FAILED - serverstats scheduler is not running")
+		return
+	}
+	fmt.Fprintf(w, "Status OK - serverstats %s: %d commands scheduled, up %s\n", version, len(g.sched.jobs), now.Sub(d.started).Round(time.Second))
+}
+
+type apiCommand struct {
+	Name     string   `json:"name"`
+	Schedule string   `json:"schedule"`
+	Next     string   `json:"next_run"`
+	Started  int      `json:"runs_started"`
+	Skipped  int      `json:"runs_skipped"`
+	Last     *runInfo `json:"last_run,omitempty"`
+}
+
+func (d *daemon) apiStatus(w http.ResponseWriter, r *http.Request) {
+	g := d.current()
+	stats := g.sched.snapshot()
+	now := time.Now()
+	doc := struct {
+		Version  string       `json:"version"`
+		Config   string       `json:"config"`
+		Started  time.Time    `json:"started"`
+		Healthy  bool         `json:"healthy"`
+		Commands []apiCommand `json:"commands"`
+		Outbox   int          `json:"outbox"`
+		Reloads  struct {
+			OK        int    `json:"ok"`
+			Failed    int    `json:"failed"`
+			LastError string `json:"last_error,omitempty"`
+		} `json:"reloads"`
+	}{Version: version, Config: g.cfg.File, Started: d.started, Healthy: g.sched.alive(now), Commands: []apiCommand{}}
+	g.lastMu.Lock()
+	for _, j := range g.sched.jobs {
+		c := apiCommand{Name: j.name, Next: j.schedule.Next(now).Format(time.RFC3339), Started: stats[j.name].Started, Skipped: stats[j.name].Skipped}
+		if cmd := g.cfg.Command(j.name); cmd != nil {
+			c.Schedule = cmd.Schedule
+		}
+		if info, ok := g.last[j.name]; ok {
+			c.Last = &info
+		}
+		doc.Commands = append(doc.Commands, c)
+	}
+	g.lastMu.Unlock()
+	if entries, err := d.store.Outbox(r.Context()); err == nil {
+		doc.Outbox = len(entries)
+	}
+	d.mu.Lock()
+	doc.Reloads.OK, doc.Reloads.Failed, doc.Reloads.LastError = d.reloads.ok, d.reloads.failed, d.lastErr
+	d.mu.Unlock()
+	w.Header().Set("Content-Type", "application/json")
+	enc := json.NewEncoder(w)
+	enc.SetIndent("", "  ")
+	_ = enc.Encode(doc)
+}

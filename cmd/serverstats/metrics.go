@@ -1,0 +1,71 @@
+package main
+
+import (
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/client_golang/prometheus/collectors"
+)
+
+// metrics are the daemon's Prometheus series.
+type metrics struct {
+	reg           *prometheus.Registry
+	lastRun       *prometheus.GaugeVec
+	duration      *prometheus.GaugeVec
+	success       *prometheus.GaugeVec
+	unknown       *prometheus.GaugeVec
+	runs          *prometheus.CounterVec
+	skipped       *prometheus.CounterVec
+	firing        *prometheus.GaugeVec
+	notifications *prometheus.CounterVec
+	queued        prometheus.Gauge
+	reloads       *prometheus.CounterVec
+}
+
+func newMetrics() *metrics {
+	m := &metrics{
+		reg: prometheus.NewRegistry(),
+		lastRun: prometheus.NewGaugeVec(prometheus.GaugeOpts{Name: "serverstats_run_last_timestamp_seconds",
+			Help: "When the command last finished on the host (Unix time)."}, []string{"command", "host"}),
+		duration: prometheus.NewGaugeVec(prometheus.GaugeOpts{Name: "serverstats_run_duration_seconds",
+			Help: "How long the command's last run on the host took."}, []string{"command", "host"}),
+		success: prometheus.NewGaugeVec(prometheus.GaugeOpts{Name: "serverstats_run_success",
+			Help: "1 if the command's last run on the host ran and its output was read, else 0."}, []string{"command", "host"}),
+		unknown: prometheus.NewGaugeVec(prometheus.GaugeOpts{Name: "serverstats_host_unknown",
+			Help: "1 if the host could not be checked in the command's last run (unreachable, timed out, auth, bad exit status)."}, []string{"command", "host"}),
+		runs: prometheus.NewCounterVec(prometheus.CounterOpts{Name: "serverstats_runs_total",
+			Help: "Runs of the command started by the scheduler."}, []string{"command"}),
+		skipped: prometheus.NewCounterVec(prometheus.CounterOpts{Name: "serverstats_runs_skipped_total",
+			Help: "Scheduled runs skipped because the previous run was still going."}, []string{"command"}),
+		firing: prometheus.NewGaugeVec(prometheus.GaugeOpts{Name: "serverstats_alerts_firing",
+			Help: "Alert keys of the command that are firing."}, []string{"command"}),
+		notifications: prometheus.NewCounterVec(prometheus.CounterOpts{Name: "serverstats_notifications_total",
+			Help: "Delivery attempts by handler and outcome (sent, retry, rerouted, undeliverable)."}, []string{"handler", "outcome"}),
+		queued: prometheus.NewGauge(prometheus.GaugeOpts{Name: "serverstats_outbox_queued",
+			Help: "Messages in the outbox not yet delivered (including undeliverable ones)."}),
+		reloads: prometheus.NewCounterVec(prometheus.CounterOpts{Name: "serverstats_config_reloads_total",
+			Help: "Config reloads by result (ok, failed)."}, []string{"result"}),
+	}
+	m.reg.MustRegister(m.lastRun, m.duration, m.success, m.unknown, m.runs, m.skipped, m.firing,
+		m.notifications, m.queued, m.reloads,
+		collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
+	for _, r := range []string{"ok", "failed"} {
+		m.reloads.WithLabelValues(r)
+	}
+	return m
+}
+
+// observeSweep records one run's per-host results.
+func (m *metrics) observeSweep(sw *sweep) {
+	for _, h := range sw.Hosts {
+		cmd, host := sw.Command.Name, h.Target.Name
+		m.lastRun.WithLabelValues(cmd, host).Set(float64(sw.Started.Add(sw.Duration).Unix()))
+		m.duration.WithLabelValues(cmd, host).Set(h.Result.Duration.Seconds())
+		ok, unknown := 0.0, 0.0
+		if label, _ := h.failure(); label == "" {
+			ok = 1
+		} else {
+			unknown = 1
+		}
+		m.success.WithLabelValues(cmd, host).Set(ok)
+		m.unknown.WithLabelValues(cmd, host).Set(unknown)
+	}
+}
