@@ -9,6 +9,7 @@ import (
 	"net/url"
 	"os"
 	"path/filepath"
+	"syscall"
 	"time"
 
 	_ "modernc.org/sqlite" // pure-Go SQLite driver "sqlite"
@@ -43,7 +44,7 @@ CREATE TABLE IF NOT EXISTS outbox (
 	payload TEXT NOT NULL, keys TEXT NOT NULL,
 	attempts INTEGER NOT NULL DEFAULT 0, next_attempt INTEGER NOT NULL,
 	last_error TEXT NOT NULL DEFAULT '', lease_until INTEGER NOT NULL DEFAULT 0,
-	dead INTEGER NOT NULL DEFAULT 0
+	lease_owner INTEGER NOT NULL DEFAULT 0, dead INTEGER NOT NULL DEFAULT 0
 );
 `
 
@@ -248,47 +249,75 @@ type OutboxEntry struct {
 const outboxColumns = `id, handler, origin, created, attempts, next_attempt, last_error, dead, payload, keys`
 
 func scanEntries(rows *sql.Rows) ([]OutboxEntry, error) {
-	defer rows.Close()
 	var out []OutboxEntry
+	err := scanRows(rows, func(e OutboxEntry, _, _ int64) { out = append(out, e) })
+	return out, err
+}
+
+// scanRows reads outbox rows selected with outboxColumns (and, when the
+// query adds them, lease_until and lease_owner).
+func scanRows(rows *sql.Rows, each func(e OutboxEntry, leaseUntil, owner int64)) error {
+	defer rows.Close()
+	cols, _ := rows.Columns()
 	for rows.Next() {
 		var e OutboxEntry
-		var created, next int64
+		var created, next, leaseUntil, owner int64
 		var payload, keys string
-		if err := rows.Scan(&e.ID, &e.Handler, &e.Origin, &created, &e.Attempts, &next, &e.LastError, &e.Dead, &payload, &keys); err != nil {
-			return nil, fmt.Errorf("read outbox: %w", err)
+		dest := []any{&e.ID, &e.Handler, &e.Origin, &created, &e.Attempts, &next, &e.LastError, &e.Dead, &payload, &keys}
+		if len(cols) > len(dest) {
+			dest = append(dest, &leaseUntil, &owner)
+		}
+		if err := rows.Scan(dest...); err != nil {
+			return fmt.Errorf("read outbox: %w", err)
 		}
 		e.Created, e.NextAttempt = fromNS(created), fromNS(next)
 		if err := json.Unmarshal([]byte(payload), &e.Notifications); err != nil {
-			return nil, fmt.Errorf("read outbox entry %d: %w", e.ID, err)
+			return fmt.Errorf("read outbox entry %d: %w", e.ID, err)
 		}
 		_ = json.Unmarshal([]byte(keys), &e.Keys)
-		out = append(out, e)
+		each(e, leaseUntil, owner)
 	}
-	return out, rows.Err()
+	return rows.Err()
 }
 
-// Claim leases up to limit due entries (oldest first) to the caller until
-// now+lease, so that no other process sends them meanwhile.
+// Claim leases up to limit due entries (oldest first) to this process until
+// now+lease, so that no other process sends them meanwhile. A lease held by
+// a process that no longer exists (killed mid-send) is taken over at once:
+// its message is sent again rather than lost.
 func (s *Store) Claim(ctx context.Context, now time.Time, lease time.Duration, limit int) ([]OutboxEntry, error) {
 	tx, err := s.db.BeginTx(ctx, nil)
 	if err != nil {
 		return nil, fmt.Errorf("claim outbox: %w", err)
 	}
 	defer tx.Rollback()
-	rows, err := tx.QueryContext(ctx, `SELECT `+outboxColumns+` FROM outbox WHERE dead=0 AND next_attempt<=? AND lease_until<=? ORDER BY id LIMIT ?`, ns(now), ns(now), limit)
+	rows, err := tx.QueryContext(ctx, `SELECT `+outboxColumns+`, lease_until, lease_owner FROM outbox WHERE dead=0 AND next_attempt<=? ORDER BY id`, ns(now))
 	if err != nil {
 		return nil, fmt.Errorf("claim outbox: %w", err)
 	}
-	entries, err := scanEntries(rows)
+	var entries []OutboxEntry
+	err = scanRows(rows, func(e OutboxEntry, leaseUntil, owner int64) {
+		if len(entries) < limit && (leaseUntil <= ns(now) || !processAlive(int(owner))) {
+			entries = append(entries, e)
+		}
+	})
 	if err != nil {
 		return nil, err
 	}
 	for _, e := range entries {
-		if _, err := tx.ExecContext(ctx, `UPDATE outbox SET lease_until=? WHERE id=?`, ns(now.Add(lease)), e.ID); err != nil {
+		if _, err := tx.ExecContext(ctx, `UPDATE outbox SET lease_until=?, lease_owner=? WHERE id=?`, ns(now.Add(lease)), os.Getpid(), e.ID); err != nil {
 			return nil, fmt.Errorf("claim outbox: %w", err)
 		}
 	}
 	return entries, tx.Commit()
+}
+
+// processAlive reports whether process pid exists (0: no owner recorded).
+func processAlive(pid int) bool {
+	if pid <= 0 {
+		return false
+	}
+	err := syscall.Kill(pid, 0)
+	return err == nil || errors.Is(err, syscall.EPERM)
 }
 
 // Done removes a delivered entry and starts the mute-for windows of its keys.

@@ -3,6 +3,8 @@ package alerts
 import (
 	"context"
 	"errors"
+	"os"
+	"os/exec"
 	"path/filepath"
 	"sync"
 	"testing"
@@ -154,6 +156,36 @@ func TestStoreConcurrentClaims(t *testing.T) {
 	for id, n := range claimed {
 		if n != 1 {
 			t.Errorf("entry %d claimed %d times", id, n)
+		}
+	}
+}
+
+// A lease held by a process that died mid-send (SIGKILL) is taken over at
+// once; one held by a live process is respected.
+func TestStoreClaimTakesOverDeadLease(t *testing.T) {
+	ctx := context.Background()
+	s := openTestStore(t, filepath.Join(t.TempDir(), "state.db"))
+	now := time.Date(2026, 11, 23, 3, 0, 0, 0, time.UTC)
+	if _, err := s.Enqueue(ctx, Envelope{Handler: "email", Notifications: []Notification{{Host: "web1"}}}, now); err != nil {
+		t.Fatal(err)
+	}
+	dead := exec.Command("true")
+	if err := dead.Run(); err != nil {
+		t.Fatal(err)
+	}
+	for _, c := range []struct {
+		owner int
+		want  int
+	}{
+		{dead.Process.Pid, 1}, // its owner is gone: claimable now
+		{os.Getppid(), 0},     // a live owner keeps its lease
+	} {
+		if _, err := s.db.Exec(`UPDATE outbox SET lease_until=?, lease_owner=?`, ns(now.Add(time.Hour)), c.owner); err != nil {
+			t.Fatal(err)
+		}
+		got, err := s.Claim(ctx, now, time.Minute, 10)
+		if err != nil || len(got) != c.want {
+			t.Errorf("owner %d: claimed %d, want %d (%v)", c.owner, len(got), c.want, err)
 		}
 	}
 }

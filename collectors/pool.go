@@ -1,5 +1,3 @@
-//go:build poolwip
-
 package collectors
 
 import (
@@ -104,9 +102,11 @@ type PoolStats struct {
 //     it, each command runs as "export SERVERSTATS_RUN=<unique>; CMD" (a
 //     POSIX-style login shell is assumed) and the group whose leader carries
 //     that value is killed (Linux /proc; elsewhere only the signal is sent,
-//     which OpenSSH refuses for root logins). Should that not finish within
-//     about a second, the connection is retired: new Runs get a new one and
-//     it is closed once its other sessions end.
+//     which OpenSSH refuses for root logins). Run waits up to a second for
+//     that; the session keeps its slot until it is done. Should it fail, or
+//     not finish within ConnectTimeout plus a second, the connection is
+//     retired: new Runs get a new one and it is closed once its other
+//     sessions end.
 //
 // Close closes every connection and ends every goroutine the pool started.
 type Pool struct {
@@ -430,7 +430,12 @@ func sentinelOf(err error) error {
 // while the Run waited), so the caller may try once more on a new
 // connection; res.Err is set then too.
 func (p *Pool) runOn(ctx, cctx context.Context, c *poolConn, hc hostConfig, cmd string, res *Result, limit time.Duration) (retry bool) {
-	defer p.release(c)
+	handedOver := false // the clean-up of a timed-out command releases c
+	defer func() {
+		if !handedOver {
+			p.release(c)
+		}
+	}()
 
 	p.mu.Lock()
 	p.stats.Waiting++
@@ -458,11 +463,16 @@ func (p *Pool) runOn(ctx, cctx context.Context, c *poolConn, hc hostConfig, cmd 
 			return false
 		}
 	}
-	defer func() {
+	releaseSlot := func() {
 		p.mu.Lock()
 		p.stats.SessionsInUse--
 		p.mu.Unlock()
 		<-c.sem
+	}
+	defer func() {
+		if !handedOver {
+			releaseSlot()
+		}
 	}()
 
 	token := RunEnv + "=" + newToken()
@@ -473,6 +483,7 @@ func (p *Pool) runOn(ctx, cctx context.Context, c *poolConn, hc hostConfig, cmd 
 		started *ssh.Session
 	)
 	done := make(chan error, 1)
+	execDone := make(chan struct{}) // the exec request was answered (or failed)
 	p.wg.Add(1)
 	go func() {
 		defer p.wg.Done()
@@ -491,7 +502,12 @@ func (p *Pool) runOn(ctx, cctx context.Context, c *poolConn, hc hostConfig, cmd 
 		}
 		started = sess
 		mu.Unlock()
-		done <- sess.Run("export " + token + "; " + cmd)
+		err = sess.Start("export " + token + "; " + cmd)
+		close(execDone)
+		if err == nil {
+			err = sess.Wait()
+		}
+		done <- err
 	}()
 
 	select {
@@ -519,8 +535,21 @@ func (p *Pool) runOn(ctx, cctx context.Context, c *poolConn, hc hostConfig, cmd 
 	if sess == nil {
 		// The server has not opened the session within the command timeout.
 		p.retire(c, "session not opened within the command timeout")
-	} else if !p.stopRemote(c, sess, hc, token, time.Now().Add(killGrace)) {
-		p.retire(c, "could not stop a timed-out command")
+	} else {
+		// The session keeps its slot until the command is stopped; Run waits
+		// for that up to killGrace.
+		handedOver = true
+		finished := p.stopRemote(c, sess, execDone, hc, token, func() {
+			releaseSlot()
+			p.release(c)
+		})
+		t := time.NewTimer(killGrace)
+		select {
+		case <-finished:
+		case <-t.C:
+			p.log.Debug("timed-out command not stopped yet; returning", "host", hc.addr(), "conn", c.id)
+		}
+		t.Stop()
 	}
 	waitOrTimeout(done, 100*time.Millisecond)
 	fillOutput(res, stdout, stderr)
@@ -547,16 +576,24 @@ func reapSessionScript(token string) string {
 		`done; true`
 }
 
-// stopRemote stops the timed-out command in sess: SIGKILL over the session,
-// then reapSessionScript in a second session, then the session is closed.
-// It reports whether that was done by deadline; the work goes on in the
-// background either way (until done or the connection closes).
-func (p *Pool) stopRemote(c *poolConn, sess *ssh.Session, hc hostConfig, token string, deadline time.Time) bool {
+// stopRemote stops the timed-out command in sess in the background, once
+// its exec request has been answered (execDone): SIGKILL over the session,
+// then reapSessionScript in a second session (one at a time per
+// connection), then the session is closed. If that fails or does not finish
+// within ConnectTimeout plus killGrace, c is retired. Then release is
+// called and the returned channel is closed.
+func (p *Pool) stopRemote(c *poolConn, sess *ssh.Session, execDone <-chan struct{}, hc hostConfig, token string, release func()) <-chan struct{} {
 	ok := make(chan bool, 1)
-	p.wg.Add(1)
+	p.wg.Add(2)
 	go func() {
 		defer p.wg.Done()
 		defer sess.Close()
+		select {
+		case <-execDone:
+		case <-c.closed:
+			ok <- false
+			return
+		}
 		_ = sess.Signal(ssh.SIGKILL)
 		select {
 		case c.reap <- struct{}{}:
@@ -567,27 +604,36 @@ func (p *Pool) stopRemote(c *poolConn, sess *ssh.Session, hc hostConfig, token s
 		defer func() { <-c.reap }()
 		reaper, err := c.sc.client.NewSession()
 		if err != nil {
-			p.log.Debug("could not open a session to kill the timed-out command", "host", hc.addr(), "err", err)
+			p.log.Debug("could not open a session to kill the timed-out command", "host", hc.addr(), "conn", c.id, "err", err)
 			ok <- false
 			return
 		}
 		defer reaper.Close()
 		if err := reaper.Run(reapSessionScript(token)); err != nil {
-			p.log.Debug("could not kill the timed-out command's processes", "host", hc.addr(), "err", err)
+			p.log.Debug("could not kill the timed-out command's processes", "host", hc.addr(), "conn", c.id, "err", err)
 			ok <- false
 			return
 		}
 		ok <- true
 	}()
-	t := time.NewTimer(time.Until(deadline))
-	defer t.Stop()
-	select {
-	case v := <-ok:
-		return v
-	case <-t.C:
-		p.log.Debug("gave up killing the timed-out command's processes", "host", hc.addr())
-		return false
-	}
+	finished := make(chan struct{})
+	go func() {
+		defer p.wg.Done()
+		defer close(finished)
+		t := time.NewTimer(p.ssh.opts.ConnectTimeout + killGrace)
+		defer t.Stop()
+		stopped := false
+		select {
+		case stopped = <-ok:
+		case <-t.C:
+			p.log.Debug("gave up killing the timed-out command's processes", "host", hc.addr(), "conn", c.id)
+		}
+		if !stopped {
+			p.retire(c, "could not stop a timed-out command")
+		}
+		release()
+	}()
+	return finished
 }
 
 // release gives back a reference taken by conn.

@@ -1,213 +1,30 @@
 package handlers
 
 import (
-	"bufio"
-	"bytes"
 	"context"
-	"crypto/ecdsa"
-	"crypto/elliptic"
-	"crypto/rand"
-	"crypto/x509"
-	"crypto/x509/pkix"
-	"encoding/pem"
-	"errors"
-	"fmt"
 	"io"
-	"math/big"
 	"mime"
 	"mime/multipart"
 	"mime/quotedprintable"
 	"net"
 	netmail "net/mail"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"strings"
-	"syscall"
 	"testing"
 	"time"
 
 	"github.com/wneessen/go-mail/smtp"
 
 	"serverstats/config"
+	"serverstats/handlers/smtptest"
 )
-
-// systemPython is Debian's python3, which has python3-aiosmtpd (the PATH may
-// lead to another python without it).
-const systemPython = "/usr/bin/python3"
-
-const (
-	smtpUser     = "alerts"
-	smtpPassword = "pw-Secret-7f3a9" // recognisable, to look for in errors
-)
-
-// smtpServer is a running testdata/smtpd.py.
-type smtpServer struct {
-	Addr    string // 127.0.0.1:PORT
-	Maildir string
-	CAFile  string // the CA that signed the server's certificate
-}
-
-// needAiosmtpd fails the test (or skips it with SERVERSTATS_SKIP_SMTP=1)
-// when the system python lacks aiosmtpd.
-func needAiosmtpd(t *testing.T) {
-	t.Helper()
-	out, err := exec.Command(systemPython, "-c", "import aiosmtpd").CombinedOutput()
-	if err == nil {
-		return
-	}
-	msg := fmt.Sprintf("%s cannot import aiosmtpd (%v: %s): install it with apt-get install -y python3-aiosmtpd", systemPython, err, bytes.TrimSpace(out))
-	if os.Getenv("SERVERSTATS_SKIP_SMTP") == "1" {
-		t.Skip(msg + " (skipped: SERVERSTATS_SKIP_SMTP=1)")
-	}
-	t.Fatal(msg + ", or set SERVERSTATS_SKIP_SMTP=1 to skip the SMTP tests")
-}
-
-// testCA writes a CA certificate and a server certificate for 127.0.0.1
-// and localhost, signed by it, into dir.
-func testCA(t *testing.T, dir string) (caFile, certFile, keyFile string) {
-	t.Helper()
-	caKey, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
-	if err != nil {
-		t.Fatal(err)
-	}
-	now := time.Now()
-	caTmpl := &x509.Certificate{
-		SerialNumber: big.NewInt(1), Subject: pkix.Name{CommonName: "serverstats test CA"},
-		NotBefore: now.Add(-time.Hour), NotAfter: now.Add(24 * time.Hour),
-		IsCA: true, BasicConstraintsValid: true, KeyUsage: x509.KeyUsageCertSign,
-	}
-	caDER, err := x509.CreateCertificate(rand.Reader, caTmpl, caTmpl, &caKey.PublicKey, caKey)
-	if err != nil {
-		t.Fatal(err)
-	}
-	ca, _ := x509.ParseCertificate(caDER)
-	key, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
-	if err != nil {
-		t.Fatal(err)
-	}
-	tmpl := &x509.Certificate{
-		SerialNumber: big.NewInt(2), Subject: pkix.Name{CommonName: "127.0.0.1"},
-		NotBefore: now.Add(-time.Hour), NotAfter: now.Add(24 * time.Hour),
-		DNSNames: []string{"localhost"}, IPAddresses: []net.IP{net.IPv4(127, 0, 0, 1), net.IPv6loopback},
-		KeyUsage: x509.KeyUsageDigitalSignature, ExtKeyUsage: []x509.ExtKeyUsage{x509.ExtKeyUsageServerAuth},
-	}
-	der, err := x509.CreateCertificate(rand.Reader, tmpl, ca, &key.PublicKey, caKey)
-	if err != nil {
-		t.Fatal(err)
-	}
-	keyDER, err := x509.MarshalECPrivateKey(key)
-	if err != nil {
-		t.Fatal(err)
-	}
-	write := func(name, typ string, b []byte) string {
-		p := filepath.Join(dir, name)
-		if err := os.WriteFile(p, pem.EncodeToMemory(&pem.Block{Type: typ, Bytes: b}), 0o600); err != nil {
-			t.Fatal(err)
-		}
-		return p
-	}
-	return write("ca.pem", "CERTIFICATE", caDER), write("cert.pem", "CERTIFICATE", der), write("key.pem", "EC PRIVATE KEY", keyDER)
-}
-
-// startSMTP starts testdata/smtpd.py in mode (starttls, tls, plain), with
-// AUTH for smtpUser/smtpPassword when auth is set, and extra arguments.
-// t.Cleanup stops it.
-func startSMTP(t *testing.T, mode string, auth bool, extra ...string) *smtpServer {
-	t.Helper()
-	needAiosmtpd(t)
-	dir := t.TempDir()
-	s := &smtpServer{Maildir: filepath.Join(dir, "mail")}
-	if err := os.Mkdir(s.Maildir, 0o700); err != nil {
-		t.Fatal(err)
-	}
-	var certFile, keyFile string
-	s.CAFile, certFile, keyFile = testCA(t, dir)
-	args := []string{"testdata/smtpd.py", "--mode", mode, "--cert", certFile, "--key", keyFile, "--maildir", s.Maildir}
-	if auth {
-		args = append(args, "--user", smtpUser, "--password", smtpPassword)
-	}
-	args = append(args, extra...)
-	cmd := exec.Command(systemPython, args...)
-	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
-	stdin, err := cmd.StdinPipe()
-	if err != nil {
-		t.Fatal(err)
-	}
-	stdout, err := cmd.StdoutPipe()
-	if err != nil {
-		t.Fatal(err)
-	}
-	var stderr bytes.Buffer
-	cmd.Stderr = &stderr // read only after Wait
-	if err := cmd.Start(); err != nil {
-		t.Fatal(err)
-	}
-	exited := make(chan struct{})
-	go func() {
-		_ = cmd.Wait()
-		close(exited)
-	}()
-	t.Cleanup(func() {
-		stdin.Close() // the server stops when its stdin closes
-		select {
-		case <-exited:
-		case <-time.After(3 * time.Second):
-			_ = syscall.Kill(-cmd.Process.Pid, syscall.SIGKILL)
-			<-exited
-		}
-		if t.Failed() && stderr.Len() > 0 {
-			t.Logf("smtpd.py stderr:\n%s", stderr.String())
-		}
-	})
-	ready := make(chan string, 1)
-	go func() {
-		line, _ := bufio.NewReader(stdout).ReadString('\n')
-		ready <- line
-		_, _ = io.Copy(io.Discard, stdout)
-	}()
-	select {
-	case line := <-ready:
-		port, ok := strings.CutPrefix(strings.TrimSpace(line), "READY ")
-		if !ok {
-			_ = syscall.Kill(-cmd.Process.Pid, syscall.SIGKILL)
-			<-exited
-			t.Fatalf("smtpd.py did not start: %q\n%s", line, stderr.String())
-		}
-		s.Addr = "127.0.0.1:" + port
-	case <-time.After(15 * time.Second):
-		_ = syscall.Kill(-cmd.Process.Pid, syscall.SIGKILL)
-		<-exited
-		t.Fatalf("smtpd.py not ready after 15s:\n%s", stderr.String())
-	}
-	return s
-}
-
-// messages returns the messages the server received, in order.
-func (s *smtpServer) messages(t *testing.T) []*netmail.Message {
-	t.Helper()
-	var out []*netmail.Message
-	for i := 1; ; i++ {
-		b, err := os.ReadFile(filepath.Join(s.Maildir, fmt.Sprintf("%d.eml", i)))
-		if errors.Is(err, os.ErrNotExist) {
-			return out
-		}
-		if err != nil {
-			t.Fatal(err)
-		}
-		m, err := netmail.ReadMessage(bytes.NewReader(b))
-		if err != nil {
-			t.Fatalf("message %d: %v\n%s", i, err, b)
-		}
-		out = append(out, m)
-	}
-}
 
 // emailConfig is a valid email handler config for s.
-func emailConfig(s *smtpServer, tlsMode string) *config.Handler {
+func emailConfig(s *smtptest.Server, tlsMode string) *config.Handler {
 	return &config.Handler{
 		Name: "mail", Type: "email", SMTP: s.Addr, TLS: tlsMode,
-		Username: smtpUser, PasswordEnv: "SMTP_PASSWORD",
+		Username: smtptest.User, PasswordEnv: "SMTP_PASSWORD",
 		From: "serverstats <serverstats@example.com>", To: []string{"oncall@example.com", "Ops Team <ops@example.com>"},
 		CAFile: s.CAFile, Subject: config.DefaultEmailSubject, Timeout: 10 * time.Second,
 	}
@@ -218,7 +35,7 @@ func testEnv(vars map[string]string) Env {
 	return Env{Stdout: io.Discard, Stderr: io.Discard, Getenv: func(k string) string { return vars[k] }}
 }
 
-var smtpEnv = testEnv(map[string]string{"SMTP_PASSWORD": smtpPassword})
+var smtpEnv = testEnv(map[string]string{"SMTP_PASSWORD": smtptest.Password})
 
 // bodies returns the text and HTML bodies of m, decoded.
 func bodies(t *testing.T, m *netmail.Message) (text, html string) {
@@ -284,7 +101,7 @@ func newEmailT(t *testing.T, h *config.Handler, env Env) *Email {
 
 func TestEmailSTARTTLS(t *testing.T) {
 	t.Parallel()
-	s := startSMTP(t, "starttls", true)
+	s := smtptest.Start(t, "starttls", true)
 	e := newEmailT(t, emailConfig(s, "starttls"), smtpEnv)
 	ns := Sample(sampleTime)
 	start := time.Now()
@@ -294,7 +111,7 @@ func TestEmailSTARTTLS(t *testing.T) {
 		t.Fatalf("Send = %v, %v", retry, err)
 	}
 	t.Logf("one email delivered over STARTTLS with AUTH in %s", elapsed.Round(time.Millisecond))
-	msgs := s.messages(t)
+	msgs := s.Messages(t)
 	if len(msgs) != 1 {
 		t.Fatalf("server got %d messages, want 1", len(msgs))
 	}
@@ -331,9 +148,9 @@ func TestEmailSTARTTLS(t *testing.T) {
 
 func TestEmailImplicitTLS(t *testing.T) {
 	t.Parallel()
-	s := startSMTP(t, "tls", true, "--login-only") // AUTH LOGIN then, not PLAIN
+	s := smtptest.Start(t, "tls", true, "--login-only") // AUTH LOGIN then, not PLAIN
 	pwFile := filepath.Join(t.TempDir(), "smtp-password")
-	if err := os.WriteFile(pwFile, []byte(smtpPassword+"\n"), 0o600); err != nil {
+	if err := os.WriteFile(pwFile, []byte(smtptest.Password+"\n"), 0o600); err != nil {
 		t.Fatal(err)
 	}
 	h := emailConfig(s, "tls")
@@ -345,7 +162,7 @@ func TestEmailImplicitTLS(t *testing.T) {
 	if retry, err := e.Send(context.Background(), Sample(sampleTime)); err != nil || retry {
 		t.Fatalf("Send = %v, %v", retry, err)
 	}
-	msgs := s.messages(t)
+	msgs := s.Messages(t)
 	if len(msgs) != 1 {
 		t.Fatalf("server got %d messages, want 1", len(msgs))
 	}
@@ -365,14 +182,14 @@ func TestEmailImplicitTLS(t *testing.T) {
 
 func TestEmailNoTLSToLoopback(t *testing.T) {
 	t.Parallel()
-	s := startSMTP(t, "plain", true)
+	s := smtptest.Start(t, "plain", true)
 	h := emailConfig(s, "none")
 	h.CAFile = ""
 	e := newEmailT(t, h, smtpEnv)
 	if retry, err := e.Send(context.Background(), Sample(sampleTime)); err != nil || retry {
 		t.Fatalf("Send = %v, %v", retry, err)
 	}
-	msgs := s.messages(t)
+	msgs := s.Messages(t)
 	if len(msgs) != 1 || msgs[0].Header.Get("X-Test-Auth") != "yes" || msgs[0].Header.Get("X-Test-TLS") != "no" {
 		t.Fatalf("got %d messages, want 1 sent with AUTH, without TLS", len(msgs))
 	}
@@ -419,8 +236,8 @@ func closedPort(t *testing.T) string {
 
 func TestEmailFailures(t *testing.T) {
 	t.Parallel()
-	starttls := startSMTP(t, "starttls", true)
-	plain := startSMTP(t, "plain", false)
+	starttls := smtptest.Start(t, "starttls", true)
+	plain := smtptest.Start(t, "plain", false)
 
 	for _, tc := range []struct {
 		name  string
@@ -431,7 +248,7 @@ func TestEmailFailures(t *testing.T) {
 	}{
 		{"server down", func(h *config.Handler) { h.SMTP = closedPort(t) }, smtpEnv, true, "connection refused"},
 		{"timeout", func(h *config.Handler) { h.SMTP = silentServer(t); h.Timeout = 300 * time.Millisecond }, smtpEnv, true, "timed out after 300ms"},
-		{"wrong password", nil, testEnv(map[string]string{"SMTP_PASSWORD": "not-" + smtpPassword}), false, "5.7.8 Authentication failed: bad password " + Redacted},
+		{"wrong password", nil, testEnv(map[string]string{"SMTP_PASSWORD": "not-" + smtptest.Password}), false, "5.7.8 Authentication failed: bad password " + Redacted},
 		{"recipient temporarily refused", func(h *config.Handler) { h.To = []string{"oncall@example.com", "tempfail@example.com"} }, smtpEnv, true, "4.3.0 Mailbox temporarily unavailable"},
 		{"recipient refused", func(h *config.Handler) { h.To = []string{"reject@example.com"} }, smtpEnv, false, "5.1.1 No such user here"},
 		{"untrusted certificate", func(h *config.Handler) { h.CAFile = "" }, smtpEnv, false, "certificate signed by unknown authority (to trust a private CA, set ca-file)"},
@@ -457,7 +274,7 @@ func TestEmailFailures(t *testing.T) {
 			if retry != tc.retry || !strings.Contains(err.Error(), tc.want) {
 				t.Errorf("Send = %v, %v\nwant retry=%v and an error containing %q", retry, err, tc.retry, tc.want)
 			}
-			if strings.Contains(err.Error(), smtpPassword) {
+			if strings.Contains(err.Error(), smtptest.Password) {
 				t.Errorf("error holds the password: %v", err)
 			}
 			if !strings.HasPrefix(err.Error(), "email: send via "+h.SMTP+": ") {
@@ -465,7 +282,7 @@ func TestEmailFailures(t *testing.T) {
 			}
 		})
 	}
-	if n := len(starttls.messages(t)) + len(plain.messages(t)); n != 0 {
+	if n := len(starttls.Messages(t)) + len(plain.Messages(t)); n != 0 {
 		t.Errorf("%d messages delivered by failed sends", n)
 	}
 }

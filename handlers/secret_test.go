@@ -14,6 +14,7 @@ import (
 	"time"
 
 	"serverstats/config"
+	"serverstats/handlers/smtptest"
 )
 
 func TestReadSecret(t *testing.T) {
@@ -111,7 +112,7 @@ func TestNoSecretLeaks(t *testing.T) {
 
 	t.Run("email", func(t *testing.T) {
 		const leak = "pw-Leak-0xC0FFEE"
-		s := startSMTP(t, "starttls", true) // echoes the password tried in its 535 reply
+		s := smtptest.Start(t, "starttls", true) // echoes the password tried in its 535 reply
 		env := testEnv(map[string]string{"SMTP_PASSWORD": leak})
 		env.Logger = logger
 		for name, setup := range map[string]func(h *config.Handler){
@@ -129,9 +130,9 @@ func TestNoSecretLeaks(t *testing.T) {
 			setup(h)
 			e := env
 			e.Getenv = func(k string) string {
-				return map[string]string{"SMTP_PASSWORD": leak, "OK_PASSWORD": smtpPassword}[k]
+				return map[string]string{"SMTP_PASSWORD": leak, "OK_PASSWORD": smtptest.Password}[k]
 			}
-			check(t, "email "+name, newEmailT(t, h, e), leak, smtpPassword)
+			check(t, "email "+name, newEmailT(t, h, e), leak, smtptest.Password)
 		}
 		if !strings.Contains(logs.String(), "email delivered") {
 			t.Errorf("no delivery logged:\n%s", logs.String())
@@ -181,8 +182,8 @@ func TestNoSecretLeaks(t *testing.T) {
 		}
 		check(t, "exec", x)
 		b, _ := os.ReadFile(out)
-		assertNoSecret(t, "exec JSON", string(b), webhookSecret, twilioToken, smtpPassword)
+		assertNoSecret(t, "exec JSON", string(b), webhookSecret, twilioToken, smtptest.Password)
 	})
 
-	assertNoSecret(t, "the log", logs.String(), "pw-Leak-0xC0FFEE", smtpPassword, twilioToken, webhookSecret, "q-Secret-99")
+	assertNoSecret(t, "the log", logs.String(), "pw-Leak-0xC0FFEE", smtptest.Password, twilioToken, webhookSecret, "q-Secret-99")
 }

@@ -96,7 +96,7 @@ func (t *Table) columnValue(raw string, c int, typ Type) (Value, error) {
 // tableCache keeps what Value learns about a table's columns.
 type tableCache struct {
 	mu    sync.Mutex
-	base  []int8 // per column: 0 not known yet, 1 SI, -1 binary
+	base  []int8 // per column: 1 SI, -1 binary; nil when not known yet
 	types []Type // inferred column types, "" when not known yet
 }
 
@@ -136,31 +136,35 @@ func (t *Table) columnSI(c int) bool {
 		tc.mu.Lock()
 		defer tc.mu.Unlock()
 		if len(tc.base) != len(t.Header) {
-			tc.base = make([]int8, len(t.Header))
-		}
-		if tc.base[c] == 0 {
-			tc.base[c] = -1
-			if t.scanSI(c) {
-				tc.base[c] = 1
-			}
+			tc.base = t.scanSI()
 		}
 		return tc.base[c] > 0
 	}
-	return t.scanSI(c)
+	return t.scanSI()[c] > 0
 }
 
-func (t *Table) scanSI(c int) bool {
-	col, table := 0, 0
+// scanSI finds the base of every column in one pass over the table: 1
+// for SI, -1 for binary.
+func (t *Table) scanSI() []int8 {
+	cols := make([]int, len(t.Header))
+	table := 0
 	for _, row := range t.Rows {
 		for i, cell := range row.Cells {
 			m := sizeMarks(strings.TrimSpace(cell))
 			table |= m
-			if i == c {
-				col |= m
+			if i < len(cols) {
+				cols[i] |= m
 			}
 		}
 	}
-	return col&markSI != 0 || table == markSI
+	base := make([]int8, len(cols))
+	for i, m := range cols {
+		base[i] = -1
+		if m&markSI != 0 || table == markSI {
+			base[i] = 1
+		}
+	}
+	return base
 }
 
 // columnType infers the type of column c from its non-null cells: the

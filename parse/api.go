@@ -58,7 +58,7 @@ type Value struct {
 type Options struct {
 	// NoHeader reads the whole output as values with no header: the table
 	// has one column named "value" and one row per non-blank line (the line,
-	// trimmed).
+	// trimmed, with tabs and control characters made spaces).
 	NoHeader bool
 	// HeaderLine is the 1-based line holding the header, counted after
 	// SkipLines; 0 means guess.

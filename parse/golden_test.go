@@ -23,15 +23,18 @@ type goldenRow struct {
 
 // golden is the content of an expected.golden file.
 type golden struct {
-	Options Options     `json:"options"`
-	Header  []string    `json:"header"`
-	Rows    []goldenRow `json:"rows"`
-	Error   string      `json:"error,omitempty"`
+	Options Options         `json:"options"`
+	Types   map[string]Type `json:"types,omitempty"`
+	Header  []string        `json:"header"`
+	Rows    []goldenRow     `json:"rows"`
+	Error   string          `json:"error,omitempty"`
 }
 
 // TestGolden parses each ../testdata/parse/<case>/input.txt with the
 // options of its options.json (if any) and compares the table and its
-// typed cells with expected.golden. Run with -update to rewrite them.
+// typed cells with expected.golden. Cells are read with their column's
+// inferred type, or the type types.json gives their header. Run with
+// -update to rewrite them.
 func TestGolden(t *testing.T) {
 	dirs, err := filepath.Glob(filepath.Join(goldenDir, "*", "input.txt"))
 	if err != nil {
@@ -74,6 +77,11 @@ func runGolden(t *testing.T, dir string) []byte {
 			t.Fatalf("options.json: %v", err)
 		}
 	}
+	if types, err := os.ReadFile(filepath.Join(dir, "types.json")); err == nil {
+		if err := json.Unmarshal(types, &g.Types); err != nil {
+			t.Fatalf("types.json: %v", err)
+		}
+	}
 	tab, err := ParseTable(string(input), g.Options)
 	if err != nil {
 		g.Error = err.Error()
@@ -81,7 +89,15 @@ func runGolden(t *testing.T, dir string) []byte {
 		g.Header = tab.Header
 		rows := tab.JSON(TypeAuto)["rows"].([]any)
 		for i, r := range rows {
-			g.Rows = append(g.Rows, goldenRow{Line: tab.Rows[i].Line, Short: tab.Rows[i].Short, Cells: r.(map[string]any)})
+			cells := r.(map[string]any)
+			for h, typ := range g.Types {
+				c, ok := tab.Column(h)
+				if !ok {
+					t.Fatalf("types.json: no column %q", h)
+				}
+				cells[tab.rowKeys()[c]] = cellJSON(tab, i, c, typ)
+			}
+			g.Rows = append(g.Rows, goldenRow{Line: tab.Rows[i].Line, Short: tab.Rows[i].Short, Cells: cells})
 		}
 	}
 	out, err := json.MarshalIndent(g, "", "  ")

@@ -21,12 +21,7 @@ func (t *Table) JSON(typ Type) map[string]any {
 	for r := range t.Rows {
 		row := make(map[string]any, len(keys))
 		for c, k := range keys {
-			v, err := t.Value(r, c, typ)
-			cell := map[string]any{"raw": v.Raw, "value": v.JSON()}
-			if err != nil {
-				cell["error"] = err.Error()
-			}
-			row[k] = cell
+			row[k] = cellJSON(t, r, c, typ)
 		}
 		rows[r] = row
 	}
@@ -47,4 +42,14 @@ func (t *Table) rowKeys() []string {
 		keys[i] = h
 	}
 	return keys
+}
+
+// cellJSON is one cell of Table.JSON: {"raw", "value"[, "error"]}.
+func cellJSON(t *Table, r, c int, typ Type) map[string]any {
+	v, err := t.Value(r, c, typ)
+	cell := map[string]any{"raw": v.Raw, "value": v.JSON()}
+	if err != nil {
+		cell["error"] = err.Error()
+	}
+	return cell
 }

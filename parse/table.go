@@ -82,15 +82,18 @@ func parseTable(text string, opt Options) (*Table, error) {
 		hdr = lines[h]
 		rowIdx = collectRows(lines, first, h)
 	}
+	if n := countWords(hdr); n > maxColumns {
+		return nil, fmt.Errorf("the header has %d words; at most %d columns are read", n, maxColumns)
+	}
 	return buildTable(lines, hdr, rowIdx), nil
 }
 
 // valueTable is the no-header table: one column "value", one row per
-// non-blank line.
+// non-blank line (trimmed, tabs and control characters made spaces).
 func valueTable(lines []string, first int) *Table {
 	t := &Table{Header: []string{"value"}, cache: &tableCache{}}
 	for n := first; n < len(lines); n++ {
-		if s := strings.TrimSpace(lines[n]); s != "" {
+		if s := strings.TrimSpace(expandTabs(lines[n])); s != "" {
 			t.Rows = append(t.Rows, Row{Line: n + 1, Cells: []string{s}})
 		}
 	}

@@ -9,6 +9,7 @@ import (
 	"os"
 	"path/filepath"
 	"slices"
+	"sync"
 	"strings"
 	"testing"
 	"time"
@@ -259,5 +260,67 @@ func TestParseArgs(t *testing.T) {
 		if _, err := parseArgs(bad); err == nil {
 			t.Errorf("parseArgs(%q) succeeded", bad)
 		}
+	}
+}
+
+// syncBuffer is a bytes.Buffer safe to read while another goroutine writes.
+type syncBuffer struct {
+	mu sync.Mutex
+	b  bytes.Buffer
+}
+
+func (s *syncBuffer) Write(p []byte) (int, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.Write(p)
+}
+
+func (s *syncBuffer) String() string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.String()
+}
+
+// waitFor polls (bounded) until cond holds.
+func waitFor(t *testing.T, what string, cond func() bool) {
+	t.Helper()
+	for deadline := time.Now().Add(5 * time.Second); !cond(); time.Sleep(20 * time.Millisecond) {
+		if time.Now().After(deadline) {
+			t.Fatalf("waited 5s for %s", what)
+		}
+	}
+}
+
+// On a terminal, a sweep over a second long shows hosts done/total on
+// stderr, and clears it at the end; a quick one shows nothing.
+func TestProgressOnTTY(t *testing.T) {
+	errb := &syncBuffer{}
+	a := &app{stderr: errb, isTTY: func(io.Writer) bool { return true }}
+	p := a.progress(3)
+	p.update(1, 3)
+	start := time.Now()
+	waitFor(t, "1/3", func() bool { return strings.Contains(errb.String(), "\r1/3 hosts done") })
+	if d := time.Since(start); d < 900*time.Millisecond {
+		t.Errorf("progress shown after %v, want after about a second", d)
+	}
+	p.update(2, 3)
+	waitFor(t, "2/3", func() bool { return strings.Contains(errb.String(), "\r2/3 hosts done") })
+	p.finish()
+	if got := errb.String(); !strings.HasSuffix(got, "\r\x1b[K") {
+		t.Errorf("line not cleared: %q", got)
+	}
+
+	quick := &syncBuffer{}
+	a = &app{stderr: quick, isTTY: func(io.Writer) bool { return true }}
+	p = a.progress(3)
+	p.update(3, 3)
+	p.finish()
+	if quick.String() != "" {
+		t.Errorf("a sweep under a second showed progress: %q", quick.String())
+	}
+	// Not on a terminal: nothing, however long.
+	a.isTTY = func(io.Writer) bool { return false }
+	if p := a.progress(3); p.stop != nil {
+		t.Error("progress started on a non-terminal")
 	}
 }

@@ -222,7 +222,9 @@ func TestE2EBrokenHosts(t *testing.T) {
 }
 
 // A command that never returns is killed at its timeout (2s), and the whole
-// run ends within timeout + 2s.
+// run ends soon after. The collectors tests hold the SSH collector to
+// timeout + 2s; here the bound also covers starting the binary and
+// connecting, so it is timeout + 3s.
 func TestE2ETimeout(t *testing.T) {
 	e := startE2E(t)
 	start := time.Now()
@@ -231,8 +233,8 @@ func TestE2ETimeout(t *testing.T) {
 	if code != 3 {
 		t.Errorf("exit %d, want 3", code)
 	}
-	if elapsed > 4*time.Second {
-		t.Errorf("run took %v, want under 4s (timeout 2s + 2s)", elapsed)
+	if elapsed > 5*time.Second {
+		t.Errorf("run took %v, want under 5s (timeout 2s + 3s)", elapsed)
 	}
 	if strings.Count(out, "\nTIMED OUT after 2s\n") != 2 {
 		t.Errorf("want 2 TIMED OUT hosts:\n%s", out)

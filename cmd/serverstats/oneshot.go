@@ -31,7 +31,7 @@ func (a *app) oneShot(ctx context.Context, cfg *config.Config, cmd *config.Comma
 	}
 	prog := a.progress(len(cmd.Hosts))
 	sw := collect(ctx, cfg, cmd, remote, o.alerts, prog.update)
-	prog.done()
+	prog.finish()
 	code := sw.exitCode()
 	if !o.json {
 		a.printTables(sw, o.raw, a.colour(o))
@@ -236,35 +236,63 @@ func jsonTable(t *parse.Table, types map[string]parse.Type) ([]string, []map[str
 }
 
 // progressBar shows "hosts done/total" on a terminal's stderr once a sweep
-// has taken over a second.
+// has taken over a second, refreshed as hosts finish and every 250 ms.
 type progressBar struct {
-	mu    sync.Mutex
-	w     io.Writer
-	on    bool
-	start time.Time
-	shown bool
+	mu          sync.Mutex
+	w           io.Writer
+	done, total int
+	shown       bool
+	stop        chan struct{}
+	stopped     chan struct{}
 }
 
 func (a *app) progress(total int) *progressBar {
-	return &progressBar{w: a.stderr, on: a.isTTY(a.stderr) && total > 1, start: time.Now()}
+	p := &progressBar{w: a.stderr, total: total}
+	if !a.isTTY(a.stderr) || total < 2 {
+		return p
+	}
+	p.stop, p.stopped = make(chan struct{}), make(chan struct{})
+	go func() {
+		defer close(p.stopped)
+		select {
+		case <-p.stop:
+			return
+		case <-time.After(time.Second):
+		}
+		t := time.NewTicker(250 * time.Millisecond)
+		defer t.Stop()
+		for {
+			p.draw()
+			select {
+			case <-p.stop:
+				return
+			case <-t.C:
+			}
+		}
+	}()
+	return p
 }
 
 func (p *progressBar) update(done, total int) {
-	if !p.on {
-		return
-	}
 	p.mu.Lock()
-	defer p.mu.Unlock()
-	if time.Since(p.start) < time.Second {
-		return
-	}
-	p.shown = true
-	fmt.Fprintf(p.w, "\r%d/%d hosts done", done, total)
+	p.done, p.total = done, total
+	p.mu.Unlock()
 }
 
-func (p *progressBar) done() {
+func (p *progressBar) draw() {
 	p.mu.Lock()
 	defer p.mu.Unlock()
+	p.shown = true
+	fmt.Fprintf(p.w, "\r%d/%d hosts done", p.done, p.total)
+}
+
+// finish stops the display and clears its line.
+func (p *progressBar) finish() {
+	if p.stop == nil {
+		return
+	}
+	close(p.stop)
+	<-p.stopped
 	if p.shown {
 		fmt.Fprint(p.w, "\r\x1b[K")
 	}

@@ -1,0 +1,349 @@
+package main
+
+import (
+	"encoding/json"
+	"fmt"
+	"io"
+	"net"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"syscall"
+	"testing"
+	"time"
+
+	"serverstats/collectors/sshdtest"
+	"serverstats/handlers/smtptest"
+)
+
+// relay forwards TCP connections to target while up; while down it accepts
+// and closes them at once (the SMTP server is "down"); while hung it
+// accepts and never answers (a stuck server).
+type relay struct {
+	ln       net.Listener
+	target   string
+	mode     atomic.Int32 // relayUp, relayDown, relayHung
+	accepted atomic.Int32
+	mu       sync.Mutex
+	conns    []net.Conn
+}
+
+const (
+	relayUp int32 = iota
+	relayDown
+	relayHung
+)
+
+func startRelay(t *testing.T, target string) *relay {
+	t.Helper()
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	r := &relay{ln: ln, target: target}
+	t.Cleanup(func() {
+		ln.Close()
+		r.mu.Lock()
+		for _, c := range r.conns {
+			c.Close()
+		}
+		r.mu.Unlock()
+	})
+	go func() {
+		for {
+			c, err := ln.Accept()
+			if err != nil {
+				return
+			}
+			r.accepted.Add(1)
+			r.mu.Lock()
+			r.conns = append(r.conns, c)
+			r.mu.Unlock()
+			switch r.mode.Load() {
+			case relayDown:
+				c.Close()
+			case relayHung: // hold it open, say nothing
+			default:
+				go r.forward(c)
+			}
+		}
+	}()
+	return r
+}
+
+func (r *relay) forward(c net.Conn) {
+	up, err := net.Dial("tcp", r.target)
+	if err != nil {
+		c.Close()
+		return
+	}
+	r.mu.Lock()
+	r.conns = append(r.conns, up)
+	r.mu.Unlock()
+	go func() { io.Copy(up, c); up.Close() }()
+	io.Copy(c, up)
+	c.Close()
+}
+
+func (r *relay) addr() string { return r.ln.Addr().String() }
+
+// alertsRig is one sshd host whose df output the test controls, a real SMTP
+// server behind a relay, and a config mailing the disk alerts.
+type alertsRig struct {
+	fleet  *sshdtest.Fleet
+	smtp   *smtptest.Server
+	relay  *relay
+	dfFile string
+	config string
+	state  string
+}
+
+const dfFull = `Filesystem      Size  Used Avail Use% Mounted on
+/dev/vda        252G  240G   12G  95% /
+tmpfs            12G     0   12G   0% /dev/shm
+`
+
+const dfCleared = `Filesystem      Size  Used Avail Use% Mounted on
+/dev/vda        252G  120G  132G  48% /
+tmpfs            12G     0   12G   0% /dev/shm
+`
+
+func newAlertsRig(t *testing.T, repeat string) *alertsRig {
+	t.Helper()
+	f := sshdtest.Start(t, 1)
+	smtp := smtptest.Start(t, "starttls", true)
+	r := &alertsRig{fleet: f, smtp: smtp, relay: startRelay(t, smtp.Addr), dfFile: filepath.Join(f.Dir, "df.out"), state: filepath.Join(f.Dir, "state.db")}
+	r.setDisk(t, dfFull)
+	cfg := fmt.Sprintf(`
+ssh:
+  user: %q
+  known-hosts: %q
+  identity-files: [%q]
+  agent: false
+  ssh-config: none
+  connect-timeout: 5s
+  command-timeout: 20s
+delivery: {retry-initial: 1s, retry-max: 2s}
+handlers:
+  mail:
+    type: email
+    smtp: %q
+    tls: starttls
+    ca-file: %q
+    username: %s
+    password-env: SMTP_PASSWORD
+    from: serverstats@example.com
+    to: [oncall@example.com]
+    timeout: 3s
+on-command-failure: {handlers: [mail]}
+commands:
+  disk:
+    servers: [%q]
+    cmd: cat %s
+    key: Mounted on
+    alerts:
+      - column: Use%%
+        value-type: percent
+        trigger: "> 90"
+        clear: "< 85"
+        repeat: %s
+        msg: "Disk space over 90%% full"
+        handlers: [mail]
+`, f.User, f.KnownHostsPath, f.UserKeyPath, r.relay.addr(), smtp.CAFile, smtptest.User, f.Servers[0].Name, r.dfFile, repeat)
+	r.config = f.WriteFile("alerts.yaml", cfg)
+	return r
+}
+
+func (r *alertsRig) setDisk(t *testing.T, content string) {
+	t.Helper()
+	if err := os.WriteFile(r.dfFile, []byte(content), 0o644); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// runOnce is one cron run: `serverstats disk --alerts --json`.
+type cronRun struct {
+	code   int
+	queued int // messages queued for mail this run
+	sent   int // messages delivered this run (this run's and older ones)
+	stderr string
+}
+
+func (r *alertsRig) cmd(args ...string) *exec.Cmd {
+	c := exec.Command(binary, append([]string{"-c", r.config, "--state", r.state}, args...)...)
+	c.Env = append(os.Environ(), "SMTP_PASSWORD="+smtptest.Password)
+	return c
+}
+
+func (r *alertsRig) run(t *testing.T) cronRun {
+	t.Helper()
+	c := r.cmd("disk", "--alerts", "--json")
+	var errb strings.Builder
+	c.Stderr = &errb
+	out, err := c.Output()
+	res := cronRun{stderr: errb.String()}
+	if ee, ok := err.(*exec.ExitError); ok {
+		res.code = ee.ExitCode()
+	} else if err != nil {
+		t.Fatalf("run: %v", err)
+	}
+	var doc struct {
+		Queued []struct {
+			Handler       string
+			Notifications []json.RawMessage
+		}
+		Delivery struct{ Sent int }
+	}
+	if err := json.Unmarshal(out, &doc); err != nil {
+		t.Fatalf("JSON: %v\n%s\nstderr: %s", err, out, res.stderr)
+	}
+	for _, q := range doc.Queued {
+		if q.Handler == "mail" {
+			res.queued++
+		}
+	}
+	res.sent = doc.Delivery.Sent
+	if strings.Contains(res.stderr, smtptest.Password) {
+		t.Errorf("the SMTP password leaked to stderr:\n%s", res.stderr)
+	}
+	return res
+}
+
+// subjects returns the received emails' subjects without the prefix.
+func (r *alertsRig) subjects(t *testing.T) []string {
+	var out []string
+	for _, m := range r.smtp.Messages(t) {
+		out = append(out, strings.TrimPrefix(m.Header.Get("Subject"), "[serverstats] "))
+	}
+	return out
+}
+
+// Cron every second (a shortened clock) against a host whose disk stays
+// full: exactly one firing email, a reminder per repeat, nothing lost and
+// nothing sent twice while the SMTP server is down for a while, and one
+// resolved email when the disk clears.
+func TestE2ECronEmailThroughOutage(t *testing.T) {
+	r := newAlertsRig(t, "4s")
+	var runs []cronRun
+	cron := func(d time.Duration) {
+		for end := time.Now().Add(d); time.Now().Before(end); {
+			start := time.Now()
+			runs = append(runs, r.run(t))
+			time.Sleep(time.Second - time.Since(start)) // every second
+		}
+	}
+	cron(6 * time.Second) // full disk, SMTP up: firing, then a reminder after 4s
+	r.relay.mode.Store(relayDown)
+	cron(9 * time.Second) // SMTP down: reminders queue up and are retried
+	queuedDuringOutage := 0
+	for _, cr := range runs[len(runs)-5:] {
+		queuedDuringOutage += cr.queued
+	}
+	r.relay.mode.Store(relayUp)
+	cron(4 * time.Second) // SMTP back: the backlog goes out
+	r.setDisk(t, dfCleared)
+	cron(3 * time.Second) // cleared: one resolved
+
+	queued, sent := 0, 0
+	for _, cr := range runs {
+		queued += cr.queued
+		sent += cr.sent
+	}
+	subjects := r.subjects(t)
+	count := map[string]int{}
+	for _, s := range subjects {
+		kind, _, _ := strings.Cut(s, ":")
+		count[kind]++
+	}
+	t.Logf("%d runs; %d messages queued, %d sent; received: %v", len(runs), queued, sent, count)
+	if count["1 firing"] != 1 || count["1 resolved"] != 1 {
+		t.Errorf("want exactly one firing and one resolved email, got %v", count)
+	}
+	// ~22 s firing with repeat 4s: 4 or 5 reminders, whatever the outage did.
+	if n := count["1 still firing"]; n < 3 || n > 6 {
+		t.Errorf("%d reminders, want 3-6 (one per 4s repeat over ~22s)", n)
+	}
+	if queued != len(subjects) || sent != len(subjects) {
+		t.Errorf("queued %d, delivered %d, received %d: each queued message must arrive exactly once", queued, sent, len(subjects))
+	}
+	if queuedDuringOutage == 0 {
+		t.Errorf("no reminder fell in the outage; the test did not test it")
+	}
+	if r.relay.accepted.Load() <= int32(len(subjects)) {
+		t.Errorf("the outage caused no failed attempt (%d connections for %d emails)", r.relay.accepted.Load(), len(subjects))
+	}
+	// Nothing left behind.
+	out, err := r.cmd("status", "--json").Output()
+	if err != nil {
+		t.Fatal(err)
+	}
+	var st struct{ Outbox []any }
+	if err := json.Unmarshal(out, &st); err != nil || len(st.Outbox) != 0 {
+		t.Errorf("outbox after the run: %s (%v)", out, err)
+	}
+}
+
+// A run killed with SIGKILL while it is sending leaves its message in the
+// outbox; the next run delivers it, once.
+func TestE2EKilledMidSend(t *testing.T) {
+	r := newAlertsRig(t, "1h")
+	r.relay.mode.Store(relayHung) // the SMTP server accepts and never answers
+	c := r.cmd("disk", "--alerts")
+	if err := c.Start(); err != nil {
+		t.Fatal(err)
+	}
+	for deadline := time.Now().Add(15 * time.Second); r.relay.accepted.Load() == 0; time.Sleep(20 * time.Millisecond) {
+		if time.Now().After(deadline) {
+			c.Process.Kill()
+			t.Fatal("the run never connected to the SMTP server")
+		}
+	}
+	if err := c.Process.Signal(syscall.SIGKILL); err != nil {
+		t.Fatal(err)
+	}
+	_ = c.Wait()
+	if n := len(r.smtp.Messages(t)); n != 0 {
+		t.Fatalf("%d emails before the restart", n)
+	}
+	r.relay.mode.Store(relayUp)
+	res := r.run(t)
+	if res.queued != 0 || res.sent != 1 {
+		t.Errorf("next run queued %d (want 0: the alert was already recorded) and sent %d (want 1)", res.queued, res.sent)
+	}
+	if s := r.subjects(t); len(s) != 1 || !strings.HasPrefix(s[0], "1 firing") {
+		t.Errorf("received %q, want one firing email", s)
+	}
+}
+
+// Overlapping cron runs (eight processes at once, three times) share one
+// state file: it stays readable, and the alert is told exactly once.
+func TestE2EOverlappingRuns(t *testing.T) {
+	r := newAlertsRig(t, "1h")
+	for round := 0; round < 3; round++ {
+		var wg sync.WaitGroup
+		results := make([]cronRun, 8)
+		for i := range results {
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				results[i] = r.run(t)
+			}()
+		}
+		wg.Wait()
+		for i, res := range results {
+			if res.code != 2 {
+				t.Errorf("round %d run %d: exit %d, stderr %s", round, i, res.code, res.stderr)
+			}
+		}
+	}
+	if s := r.subjects(t); len(s) != 1 || !strings.HasPrefix(s[0], "1 firing") {
+		t.Errorf("received %q, want exactly one firing email", s)
+	}
+	out, err := r.cmd("status", "--json").Output()
+	if err != nil || !json.Valid(out) {
+		t.Errorf("status after the overlap: %v\n%s", err, out)
+	}
+}
