@@ -205,4 +205,3 @@ func (s *Server) Messages(t testing.TB) []*netmail.Message {
 		out = append(out, m)
 	}
 }
-
