@@ -110,6 +110,9 @@ func (d *Dispatcher) attempt(ctx context.Context, e alerts.OutboxEntry, out *Out
 		cancel()
 	}
 	now := d.Now()
+	// The outcome is recorded even when ctx has ended (shutdown): a message
+	// cut short must stay queued with its error, not be lost or left leased.
+	ctx = context.WithoutCancel(ctx)
 	log := d.Log.With("handler", e.Handler, "message", e.ID, "notifications", len(e.Notifications), "attempt", e.Attempts+1, "duration", now.Sub(start).Round(time.Millisecond))
 	if err == nil {
 		log.Info("delivered")

@@ -5,19 +5,21 @@ package parse
 //   - A header word glued to the next one ("Address:PortProcess", as wide
 //     ss prints it) is cut where a lower-case letter meets an upper-case
 //     one, if the data has a gap there in most rows.
-//   - Two words one space apart are two columns when, in a quarter of the
-//     rows or more, each word has data of its own: a token ending in the
-//     first word (or the space after it), and one starting in the space or
-//     the second word ("Used Avail", "%CPU %MEM", macOS "Capacity iused").
-//     A lower-case second word after a capitalised one needs that in half
-//     of the rows, and two rows at least. Otherwise they are one header
-//     when the first word has no data of its own and values run across
-//     both words, in half of the rows ("Local Address", "UNIT FILE") or
-//     in some row when the second word has data ("Peer Address:Port"), or
-//     when the second word is lower case after a capitalised one
-//     ("Mounted on", "PID/Program name"). Else they are two columns: an
-//     empty column, as lsblk's WWN, is still a column. Without rows, only
-//     the case rule applies.
+//   - Two words one space apart are one header when, in half of the rows,
+//     a value runs across both from the first word's start or to the
+//     second word's end ("Local Address", "UNIT FILE"; a value merely
+//     shifted from its column does not count). Else they are two columns
+//     when, in a quarter of the rows or more, each word has data of its
+//     own: a token ending in the first word (or the space after it), and
+//     one starting in the space or the second word ("Used Avail", "%CPU
+//     %MEM", macOS "Capacity iused"); a lower-case second word after a
+//     capitalised one needs that in half of the rows, and two rows at
+//     least. Else they are one header when the first word has no data and
+//     some value runs across ("Peer Address:Port"), or when the second
+//     word is lower case after a capitalised one ("Mounted on",
+//     "PID/Program name"). Else they are two columns: an empty column, as
+//     lsblk's WWN, is still a column. Without rows, only the case rule
+//     applies.
 //   - Data that sits left of the first header word, with a gap, in half of
 //     the rows or more is a column with no header (free's "Mem:").
 //   - Alignment and the cost of an empty cell: see alignAll and calibrate.
@@ -168,10 +170,10 @@ func joinWords(hdr string, w1, w2 word, rows [][]token) bool {
 		need = max(2, (len(rows)+1)/2)
 	}
 	switch {
+	case 2*cross >= len(rows):
+		return true // values run across both words: "Local Address"
 	case a1 >= need && a2 >= need:
 		return false // each word has data of its own: "Used Avail"
-	case a1 < need && 2*cross >= len(rows):
-		return true // values run across both words: "Local Address"
 	case a1 == 0 && a2 > 0 && cross > 0:
 		return true // right-aligned values under both: "Peer Address:Port"
 	}

@@ -517,6 +517,8 @@ func compareCorpusFile(t *testing.T, cc corpusCase, outFile string, tl *corpusTa
 	for h := range cc.build {
 		if i, ok := tab.Column(h); ok {
 			builds[h] = i
+		} else {
+			builds[h] = -1
 		}
 	}
 
@@ -538,6 +540,9 @@ func compareCorpusFile(t *testing.T, cc corpusCase, outFile string, tl *corpusTa
 			}
 			tl.cells++
 			got := tab.Cell(r, c)
+			if c < 0 {
+				got = "<no column>"
+			}
 			if got == want {
 				tl.agree++
 				continue

@@ -21,6 +21,7 @@ type opts struct {
 	args     []string // positional arguments after the command
 	parseOpt parseOpts
 	muteOpt  muteOpts
+	scaffold scaffoldOpts
 }
 
 // muteOpts are the switches of `serverstats mute`.
@@ -61,6 +62,8 @@ var switches = []switchDoc{
 	{"", "--rule", "R", "mute: only alerts of rule R (its name, e.g. \"Use% > 90\")", true},
 	{"", "--for", "D", "mute: how long, e.g. 30m, 2h, 3d (required: every mute expires)", true},
 	{"", "--reason", "TEXT", "mute: why, shown in serverstats status", true},
+	{"", "--user", "U", "scaffold: the user the daemon runs as (default serverstats)", true},
+	{"", "--out", "DIR", "scaffold: where to write the unit and the monit check (default .)", true},
 	{"-h", "--help", "", "print this page and exit 0", false},
 	{"", "--version", "", "print the version and exit 0", false},
 }
@@ -162,6 +165,10 @@ func (o *opts) set(long, val string) error {
 		o.muteOpt.forText = val
 	case "--reason":
 		o.muteOpt.reason = val
+	case "--user":
+		o.scaffold.user = val
+	case "--out":
+		o.scaffold.out = val
 	case "--type":
 		o.parseOpt.typ = val
 	case "--column":

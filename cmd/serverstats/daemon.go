@@ -103,9 +103,13 @@ func (a *app) runDaemon(ctx context.Context, o *opts) int {
 	d.start(runCtx, cfg)
 	log.Info("serverstats running", "version", version, "config", cfg.File, "state", store.Path, "listen", ln.Addr().String(), "commands", len(d.gen.sched.jobs))
 
+	// Deliveries get their own context: stopping the flusher must not cut a
+	// delivery short; only the end of the grace period does.
+	deliveryCtx, cancelDeliveries := context.WithCancel(context.Background())
+	defer cancelDeliveries()
 	flushDone := make(chan struct{})
-	flushCtx, stopFlush := context.WithCancel(runCtx)
-	go func() { d.flushLoop(flushCtx); close(flushDone) }()
+	loopCtx, stopFlush := context.WithCancel(context.Background())
+	go func() { d.flushLoop(loopCtx, deliveryCtx); close(flushDone) }()
 
 	hup := make(chan os.Signal, 1)
 	signal.Notify(hup, syscall.SIGHUP)
@@ -134,19 +138,24 @@ func (a *app) runDaemon(ctx context.Context, o *opts) int {
 		<-g.stopped
 	}
 	stopFlush()
-	<-flushDone
-	finalCtx, cancelFinal := context.WithCancel(context.Background())
+	select {
+	case <-flushDone:
+	case <-deadline:
+		cancelDeliveries()
+		<-flushDone
+	}
+	// One last attempt at what is due, within what is left of the grace.
 	go func() {
 		select {
 		case <-deadline:
-			cancelFinal()
-		case <-finalCtx.Done():
+			cancelDeliveries()
+		case <-deliveryCtx.Done():
 		}
 	}()
-	if res, err := g.disp.Flush(finalCtx); err != nil || res.Retrying+res.Undeliverable > 0 {
+	if res, err := g.disp.Flush(deliveryCtx); err != nil || res.Retrying+res.Undeliverable > 0 {
 		log.Info("left in the outbox for the next start", "retrying", res.Retrying, "error", errString(err))
 	}
-	cancelFinal()
+	cancelDeliveries()
 	shutCtx, cancelShut := context.WithTimeout(context.Background(), 2*time.Second)
 	_ = srv.Shutdown(shutCtx)
 	cancelShut()
@@ -278,20 +287,21 @@ func (d *daemon) updateFiring(ctx context.Context) {
 
 // flushLoop retries the outbox every few seconds, and at once after a run
 // queued something.
-func (d *daemon) flushLoop(ctx context.Context) {
+// The loop ends when stop ends; deliveries run under deliveries.
+func (d *daemon) flushLoop(stop, deliveries context.Context) {
 	t := time.NewTicker(5 * time.Second)
 	defer t.Stop()
 	for {
 		select {
-		case <-ctx.Done():
+		case <-stop.Done():
 			return
 		case <-t.C:
 		case <-d.flushNow:
 		}
-		if _, err := d.current().disp.Flush(ctx); err != nil && ctx.Err() == nil {
+		if _, err := d.current().disp.Flush(deliveries); err != nil && deliveries.Err() == nil {
 			d.log.Error("outbox flush failed", "error", err)
 		}
-		if entries, err := d.store.Outbox(context.WithoutCancel(ctx)); err == nil {
+		if entries, err := d.store.Outbox(context.Background()); err == nil {
 			d.metrics.queued.Set(float64(len(entries)))
 		}
 	}

@@ -27,6 +27,7 @@ var builtins = []builtin{
 	{"mute", "silence alerts: mute [--host H] [--command C] [--rule R] --for 2h --reason TEXT", (*app).mute},
 	{"unmute", "remove a mute: unmute ID", (*app).unmute},
 	{"test-alert", "send a sample notification through a handler now: test-alert HANDLER", (*app).testAlert},
+	{"scaffold", "write a systemd unit and a monit check for the daemon: scaffold [--user U] [--out DIR]", (*app).scaffold},
 	{"help", "print this page", nil},
 }
 

@@ -1,0 +1,153 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"net"
+	"os"
+	"path/filepath"
+	"strings"
+	"text/template"
+)
+
+// scaffoldOpts are the switches of `serverstats scaffold`.
+type scaffoldOpts struct {
+	user, out string
+}
+
+var unitTemplate = template.Must(template.New("unit").Parse(`# serverstats daemon: systemd unit written by "serverstats scaffold".
+# Install: cp serverstats.service /etc/systemd/system/ && systemctl daemon-reload
+#          systemctl enable --now serverstats
+# Secrets (SMTP_PASSWORD, TWILIO_AUTH_TOKEN, ...) go in /etc/serverstats/env,
+# mode 0600, one NAME=value a line; never in the config.
+[Unit]
+Description=serverstats threshold monitoring and alerting
+Documentation=https://github.com/serverstats/serverstats
+Wants=network-online.target
+After=network-online.target
+
+[Service]
+Type=simple
+User={{.User}}
+Group={{.Group}}
+ExecStartPre={{.Binary}} check-config -c {{.Config}}
+ExecStart={{.Binary}} run -c {{.Config}} --state /var/lib/serverstats/state.db
+ExecReload=/bin/kill -HUP $MAINPID
+EnvironmentFile=-/etc/serverstats/env
+Restart=on-failure
+RestartSec=5s
+# SIGTERM lets runs and deliveries finish (daemon.grace, default 30s);
+# anything undelivered stays in the outbox for the next start.
+TimeoutStopSec=45s
+KillMode=mixed
+
+# State (alert states, mutes, outbox) lives here, owned by {{.User}}.
+StateDirectory=serverstats
+StateDirectoryMode=0700
+LogsDirectory=serverstats
+
+# Hardening that keeps SSH working: the user's ~/.ssh (keys, known_hosts,
+# config) stays readable, and writable for host-key-policy: accept-new.
+NoNewPrivileges=yes
+ProtectSystem=strict
+ProtectHome=read-only
+ReadWritePaths={{.Home}}/.ssh
+PrivateTmp=yes
+PrivateDevices=yes
+ProtectKernelTunables=yes
+ProtectKernelModules=yes
+ProtectKernelLogs=yes
+ProtectControlGroups=yes
+ProtectClock=yes
+ProtectHostname=yes
+RestrictSUIDSGID=yes
+RestrictRealtime=yes
+RestrictNamespaces=yes
+LockPersonality=yes
+MemoryDenyWriteExecute=yes
+RestrictAddressFamilies=AF_UNIX AF_INET AF_INET6
+SystemCallArchitectures=native
+CapabilityBoundingSet=
+UMask=0077
+
+[Install]
+WantedBy=multi-user.target
+`))
+
+var monitTemplate = template.Must(template.New("monit").Parse(`# serverstats health check for monit, written by "serverstats scaffold".
+# Install: cp serverstats.monitrc /etc/monit/conf.d/serverstats && monit reload
+# monit restarts serverstats when /healthz stops answering "Status OK",
+# and gives up (alerting you) if that happens 3 times in 5 cycles.
+check host serverstats with address {{.Host}}
+    start program = "{{.Start}}" with timeout 30 seconds
+    stop program  = "{{.Stop}}" with timeout 60 seconds
+    if failed
+        port {{.Port}} protocol http
+        request "/healthz"
+        status = 200
+        content = "Status OK"
+        timeout 10 seconds
+    then restart
+    if 3 restarts within 5 cycles then unmonitor
+`))
+
+// scaffold writes a systemd unit and a monit check for the daemon.
+func (a *app) scaffold(_ context.Context, o *opts) int {
+	cfg, err := a.loadConfig(o.config)
+	if err != nil {
+		fmt.Fprintf(a.stderr, "serverstats: %v\n", err)
+		return exitUsage
+	}
+	out := o.scaffold.out
+	if out == "" {
+		out = "."
+	}
+	user := o.scaffold.user
+	if user == "" {
+		user = "serverstats"
+	}
+	bin, err := os.Executable()
+	if err != nil || strings.Contains(bin, "go-build") {
+		bin = "/usr/local/bin/serverstats"
+	}
+	cfgPath, _ := filepath.Abs(cfg.File)
+	home := "/home/" + user
+	if user == "root" {
+		home = "/root"
+	}
+	host, port, _ := net.SplitHostPort(cfg.Daemon.Listen)
+	if host == "" || host == "0.0.0.0" || host == "::" {
+		host = "127.0.0.1"
+	}
+	files := []struct {
+		name string
+		tmpl *template.Template
+		data any
+	}{
+		{"serverstats.service", unitTemplate, map[string]string{"User": user, "Group": user, "Binary": bin, "Config": cfgPath, "Home": home}},
+		{"serverstats.monitrc", monitTemplate, map[string]string{"Host": host, "Port": port,
+			"Start": "/bin/systemctl start serverstats", "Stop": "/bin/systemctl stop serverstats"}},
+	}
+	if err := os.MkdirAll(out, 0o755); err != nil {
+		fmt.Fprintf(a.stderr, "serverstats: %v\n", err)
+		return 1
+	}
+	for _, f := range files {
+		var b strings.Builder
+		if err := f.tmpl.Execute(&b, f.data); err != nil {
+			fmt.Fprintf(a.stderr, "serverstats: %v\n", err)
+			return 1
+		}
+		mode := os.FileMode(0o644)
+		if strings.HasSuffix(f.name, ".monitrc") {
+			mode = 0o600 // monit refuses control files others can read
+		}
+		p := filepath.Join(out, f.name)
+		if err := os.WriteFile(p, []byte(b.String()), mode); err != nil {
+			fmt.Fprintf(a.stderr, "serverstats: %v\n", err)
+			return 1
+		}
+		fmt.Fprintf(a.stdout, "wrote %s\n", p)
+	}
+	return exitOK
+}
