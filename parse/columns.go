@@ -6,16 +6,17 @@ package parse
 //     ss prints it) is cut where a lower-case letter meets an upper-case
 //     one, if the data has a gap there in most rows.
 //   - Two words one space apart are one header when, in half of the rows,
-//     a value runs across both from the first word's start or to the
-//     second word's end ("Local Address", "UNIT FILE"; a value merely
-//     shifted from its column does not count). Else they are two columns
+//     a value runs across both from the first word's start ("Local
+//     Address", "UNIT FILE"; a value merely shifted from its column, as
+//     vmstat's, does not count). Else they are two columns
 //     when, in a quarter of the rows or more, each word has data of its
 //     own: a token ending in the first word (or the space after it), and
 //     one starting in the space or the second word ("Used Avail", "%CPU
 //     %MEM", macOS "Capacity iused"); a lower-case second word after a
 //     capitalised one needs that in half of the rows, and two rows at
 //     least. Else they are one header when the first word has no data and
-//     some value runs across ("Peer Address:Port"), or when the second
+//     the values under the second run into it or do not line up with
+//     either of its edges (ss "Peer Address:Port"), or when the second
 //     word is lower case after a capitalised one ("Mounted on",
 //     "PID/Program name"). Else they are two columns: an empty column, as
 //     lsblk's WWN, is still a column. Without rows, only the case rule
@@ -133,17 +134,22 @@ func joinWords(hdr string, w1, w2 word, rows [][]token) bool {
 	if len(rows) == 0 {
 		return lexical
 	}
-	cross, a1, a2 := 0, 0, 0
+	cross, weak, a1, a2, edge2 := 0, 0, 0, 0, 0
 	for _, r := range rows {
-		c, f1, f2 := false, false, false
+		c, wk, f1, f2, e2 := false, false, false, false, false
 		for _, t := range r {
 			if t.cs >= w2.e {
 				break
 			}
-			// A value across the space, from the first word's start or
-			// to the second word's end (a value that is merely shifted
-			// from its column is not across).
-			if t.cs < w1.e && t.ce > w2.s && (t.cs <= w1.s || t.ce >= w2.e) {
+			if t.cs < w1.e && t.ce > w2.s {
+				wk = true
+			}
+			if t.cs == w2.s || t.ce == w2.e {
+				e2 = true
+			}
+			// A value across the space from the first word's start (a
+			// value merely shifted from its column is not across).
+			if t.cs <= w1.s && t.ce > w2.s {
 				c = true
 			}
 			if t.ce > w1.s && t.ce <= w2.s {
@@ -155,6 +161,12 @@ func joinWords(hdr string, w1, w2 word, rows [][]token) bool {
 		}
 		if c {
 			cross++
+		}
+		if wk {
+			weak++
+		}
+		if e2 {
+			edge2++
 		}
 		if f1 {
 			a1++
@@ -174,8 +186,10 @@ func joinWords(hdr string, w1, w2 word, rows [][]token) bool {
 		return true // values run across both words: "Local Address"
 	case a1 >= need && a2 >= need:
 		return false // each word has data of its own: "Used Avail"
-	case a1 == 0 && a2 > 0 && cross > 0:
-		return true // right-aligned values under both: "Peer Address:Port"
+	case a1 == 0 && a2 > 0 && (weak > 0 || 2*edge2 < a2):
+		// The first word has no data, the values under the second run
+		// into it or do not line up with it: ss "Peer Address:Port".
+		return true
 	}
 	return lexical // "Mounted on"
 }

@@ -13,7 +13,7 @@ import "slices"
 // (anchorScore), and by how close its word count is to the number of cells
 // the rows fill (countScore: a title or a group line has fewer words than
 // the table has columns). A later candidate wins when it lines up clearly
-// better, or about as well and fits the cell count clearly better; but not
+// better, or about as well and scores clearly better in all; but not
 // when its words line up with three quarters of a good header found before
 // it, holding the same kinds of values as the rows: then it is a data row
 // made only of words (systemctl list-sockets, dpkg -l). A one-word line is
@@ -227,11 +227,12 @@ type candidate struct {
 }
 
 const (
-	anchorMargin = 0.3  // a later candidate must line up this much better,
-	countMargin  = 0.25 // or about as well and fit the cell count this much better
+	anchorMargin = 0.3 // a later candidate must line up this much better,
+	scoreMargin  = 0.3 // or about as well and score this much better in all
 )
 
-// better reports whether a later candidate c beats h.
+// better reports whether a later candidate c beats h: it lines up
+// clearly better, or not clearly worse and scores clearly better in all.
 func (c *candidate) better(h *candidate) bool {
 	switch d := c.anchor - h.anchor; {
 	case d > anchorMargin:
@@ -239,7 +240,7 @@ func (c *candidate) better(h *candidate) bool {
 	case d < -anchorMargin:
 		return false
 	}
-	return c.count > h.count+countMargin
+	return c.anchor+c.count > h.anchor+h.count+scoreMargin
 }
 
 // dataRow reports whether a later line of the block is a data row of
