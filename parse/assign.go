@@ -21,8 +21,14 @@ import "math"
 //   - spaces inside a cell beyond one per gap cost gapWeight each, so a
 //     value with spaces ("tmpfs with spaces", "Mon Nov 23 07:01:56 2026")
 //     stays whole but two columns are not glued;
-//   - an empty cell costs 1 + emptyWeight × the column's density;
+//   - a cell of an unaligned column costs its distance to the nearer
+//     header edge, and passes no shift on;
+//   - an empty cell costs 1 + emptyWeight × the share of rows that fill
+//     the column (see calibrate);
 //   - the last column takes the rest of the line.
+//
+// A row too wide to fit (columns × tokens > maxFitCells) is split on
+// blanks, the rest of the line to the last column.
 
 const (
 	posCap      = 10.0

@@ -8,22 +8,24 @@ package parse
 //   - Two words one space apart are one header when, in half of the rows,
 //     a value runs across both from the first word's start ("Local
 //     Address", "UNIT FILE"; a value merely shifted from its column, as
-//     vmstat's, does not count). Else they are two columns
-//     when, in a quarter of the rows or more, each word has data of its
-//     own: a token ending in the first word (or the space after it), and
-//     one starting in the space or the second word ("Used Avail", "%CPU
-//     %MEM", macOS "Capacity iused"); a lower-case second word after a
-//     capitalised one needs that in half of the rows, and two rows at
-//     least. Else they are one header when the first word has no data and
-//     the values under the second run into it or do not line up with
-//     either of its edges (ss "Peer Address:Port"), or when the second
-//     word is lower case after a capitalised one ("Mounted on",
-//     "PID/Program name"). Else they are two columns: an empty column, as
-//     lsblk's WWN, is still a column. Without rows, only the case rule
-//     applies.
+//     vmstat's, does not count).
+//   - Else they are two columns when, in a quarter of the rows or more,
+//     each word has data of its own: a token ending in the first word (or
+//     the space after it), and one starting in the space or the second
+//     word ("Used Avail", "%CPU %MEM", macOS "Capacity iused"). A
+//     lower-case second word after a capitalised one needs that in half of
+//     the rows, and two rows at least.
+//   - Else they are one header when the first word has no data and the
+//     values under the second run into it or do not line up with either
+//     of its edges (ss "Peer Address:Port"), or when the second word is
+//     lower case after a capitalised one ("Mounted on", "PID/Program
+//     name"). Else they are two columns: an empty column, as lsblk's WWN,
+//     is still a column. Without rows, only the case rule applies.
 //   - Data that sits left of the first header word, with a gap, in half of
 //     the rows or more is a column with no header (free's "Mem:").
 //   - Alignment and the cost of an empty cell: see alignAll and calibrate.
+//
+// The layout is learned from at most layoutSample rows, evenly spread.
 
 // column is one column of the layout.
 type column struct {
