@@ -771,9 +771,9 @@ func TestPoolNoLeaks(t *testing.T) {
 		User:           f.User,
 		KnownHosts:     f.KnownHostsPath,
 		IdentityFiles:  []string{f.UserKeyPath},
-		ConnectTimeout: 5 * time.Second,
-		CommandTimeout: time.Second,
-	}, collectors.PoolOptions{MaxSessions: 3, KeepaliveInterval: 200 * time.Millisecond, ReconnectMin: 10 * time.Millisecond, ReconnectMax: 20 * time.Millisecond})
+		ConnectTimeout: 10 * time.Second,
+		CommandTimeout: 10 * time.Second,
+	}, collectors.PoolOptions{MaxSessions: 3, KeepaliveInterval: time.Second, ReconnectMin: 10 * time.Millisecond, ReconnectMax: 20 * time.Millisecond})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -794,12 +794,15 @@ func TestPoolNoLeaks(t *testing.T) {
 		for _, r := range res {
 			mustOK(t, r)
 		}
-		if r := p.Run(context.Background(), targets[0], "sleep 30"); !errors.Is(r.Err, collectors.ErrTimeout) {
+		ctx, cancel := context.WithTimeout(context.Background(), 500*time.Millisecond)
+		r := p.Run(ctx, targets[0], "sleep 30")
+		cancel()
+		if !errors.Is(r.Err, collectors.ErrTimeout) {
 			t.Fatalf("round %d: err = %v, want ErrTimeout", round, r.Err)
 		}
 		s := f.Servers[round%2]
 		s.Stop()
-		r := p.Run(context.Background(), targets[round%2], "true")
+		r = p.Run(context.Background(), targets[round%2], "true")
 		if !errors.Is(r.Err, collectors.ErrConnect) {
 			t.Fatalf("round %d, server down: err = %v, want ErrConnect", round, r.Err)
 		}

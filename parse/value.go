@@ -15,6 +15,14 @@ import (
 // "1h30m", but not a time of day such as "07:01"), else string; bare 0/1
 // are numbers, not bools, in that mode.
 //
+// Sizes (bytes.go): a plain number is bytes; K, M, G, T, P, E are powers
+// of 1024 as `df -h` prints them, Ki/KiB... too; "k" and kB, MB... are
+// powers of 1000; a scaled size is truncated to whole bytes ("1.9G" =
+// 2040109465). Table.Value reads the one-letter suffixes of an SI table
+// (df -H) in base 1000. Durations (duration.go) are in seconds: "1:08" is
+// m:ss as ps TIME prints it, "3 days, 2:03" and "up 1:08" are uptime's
+// h:mm, "01:02:03" h:mm:ss, "1h30m", "90s".
+//
 // A text that does not read as t gives the error
 // `cannot parse "9x%" as percent` (a *ValueError); the value then has Invalid
 // set and no payload: Float reports false, never a silent zero.
