@@ -400,10 +400,8 @@ func (p *Pool) dial(h *poolHost, d *dialCall) {
 func (p *Pool) backoff(n int) time.Duration {
 	lo, hi := p.opts.ReconnectMin, p.opts.ReconnectMax
 	d := hi
-	if n < 32 {
-		if x := lo << n; x > 0 && x < hi {
-			d = x
-		}
+	if n < 63 && lo <= hi>>n {
+		d = lo << n
 	}
 	wait := d/2 + time.Duration(mrand.Int64N(int64(d/2)+1))
 	return max(lo, min(wait, hi))

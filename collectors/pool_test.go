@@ -129,7 +129,7 @@ func TestPoolSharesConnectionUpToMaxSessions(t *testing.T) {
 	tg := target(t, s.Name)
 	before := accepted(s)
 
-	var maxInUse, maxWaiting atomic.Int64
+	var maxInUse, maxWaiting, maxRemote atomic.Int64
 	stop := make(chan struct{})
 	sampled := make(chan struct{})
 	go func() {
@@ -142,10 +142,13 @@ func TestPoolSharesConnectionUpToMaxSessions(t *testing.T) {
 			if n := int64(st.Waiting); n > maxWaiting.Load() {
 				maxWaiting.Store(n)
 			}
+			if n := int64(len(s.Pids("sleep 0.5"))); n > maxRemote.Load() {
+				maxRemote.Store(n)
+			}
 			select {
 			case <-stop:
 				return
-			case <-time.After(5 * time.Millisecond):
+			case <-time.After(10 * time.Millisecond):
 			}
 		}
 	}()
@@ -179,10 +182,10 @@ func TestPoolSharesConnectionUpToMaxSessions(t *testing.T) {
 	if n := accepted(s) - before; n != 1 {
 		t.Errorf("sshd accepted %d logins, want 1", n)
 	}
-	if maxInUse.Load() > 2 {
-		t.Errorf("saw %d sessions in use, want at most 2", maxInUse.Load())
+	if maxInUse.Load() > 2 || maxRemote.Load() > 2 {
+		t.Errorf("saw %d sessions in use, %d remote sleeps at once; want at most 2", maxInUse.Load(), maxRemote.Load())
 	}
-	t.Logf("4 concurrent `sleep 0.5`, MaxSessions 2: %v; max in use %d, max waiting %d", el, maxInUse.Load(), maxWaiting.Load())
+	t.Logf("4 concurrent `sleep 0.5`, MaxSessions 2: %v; at most %d in use (%d remote sleeps), %d waiting", el, maxInUse.Load(), maxRemote.Load(), maxWaiting.Load())
 }
 
 // Per-run latency of `true` over loopback, pooled and one connection per

@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"runtime"
 	"strings"
 	"testing"
 )
@@ -27,10 +28,14 @@ func benchInput(b *testing.B, file string, n int, row func(i int, line string) s
 	return sb.String()
 }
 
+// benchTable parses text b.N times and reports MB/s, allocations, and the
+// time and allocations per row.
 func benchTable(b *testing.B, text string, rows int) {
 	b.SetBytes(int64(len(text)))
 	b.ReportAllocs()
-	b.ResetTimer()
+	var before, after runtime.MemStats
+	runtime.ReadMemStats(&before)
+	n := 0
 	for b.Loop() {
 		t, err := ParseTable(text, Options{})
 		if err != nil {
@@ -39,8 +44,11 @@ func benchTable(b *testing.B, text string, rows int) {
 		if len(t.Rows) != rows {
 			b.Fatalf("%d rows, want %d", len(t.Rows), rows)
 		}
+		n++
 	}
-	b.ReportMetric(float64(b.Elapsed().Nanoseconds())/float64(b.N)/float64(rows), "ns/row")
+	runtime.ReadMemStats(&after)
+	b.ReportMetric(float64(b.Elapsed().Nanoseconds())/float64(n)/float64(rows), "ns/row")
+	b.ReportMetric(float64(after.Mallocs-before.Mallocs)/float64(n)/float64(rows), "allocs/row")
 }
 
 // BenchmarkPsAux parses a 10,000-row `ps aux`.

@@ -281,12 +281,17 @@ func (s *syncBuffer) String() string {
 	return s.b.String()
 }
 
-// waitFor polls (bounded) until cond holds.
+// waitFor polls (bounded: 10s) until cond holds.
 func waitFor(t *testing.T, what string, cond func() bool) {
 	t.Helper()
-	for deadline := time.Now().Add(5 * time.Second); !cond(); time.Sleep(20 * time.Millisecond) {
+	waitForUpTo(t, 10*time.Second, what, cond)
+}
+
+func waitForUpTo(t *testing.T, limit time.Duration, what string, cond func() bool) {
+	t.Helper()
+	for deadline := time.Now().Add(limit); !cond(); time.Sleep(20 * time.Millisecond) {
 		if time.Now().After(deadline) {
-			t.Fatalf("waited 5s for %s", what)
+			t.Fatalf("waited %v for %s", limit, what)
 		}
 	}
 }

@@ -82,6 +82,12 @@ func (a *app) runDaemon(ctx context.Context, o *opts) int {
 	}
 	defer store.Close()
 	d := &daemon{app: a, opts: o, log: log, store: store, metrics: newMetrics(), started: time.Now(), flushNow: make(chan struct{}, 1)}
+	d.metrics.registerPool(func() collectors.PoolStats {
+		if p, ok := d.current().remote.(*collectors.Pool); ok {
+			return p.Stats()
+		}
+		return collectors.PoolStats{}
+	})
 
 	ln, err := net.Listen("tcp", cfg.Daemon.Listen)
 	if err != nil {
@@ -187,7 +193,7 @@ func (d *daemon) current() *generation {
 // start builds a generation for cfg and starts its scheduler.
 func (d *daemon) start(runCtx context.Context, cfg *config.Config) {
 	g := &generation{cfg: cfg, stopped: make(chan struct{}), last: map[string]runInfo{}}
-	remote, closer := newRemote(cfg)
+	remote, closer := newRemote(cfg, d.log)
 	g.remote, g.closer = remote, closer
 	g.disp = d.app.dispatcher(cfg, d.store, d.app.stdout, d.log)
 	g.disp.Observe = func(h, outcome string) { d.metrics.notifications.WithLabelValues(h, outcome).Inc() }
@@ -340,14 +346,16 @@ func (d *daemon) reload(runCtx context.Context) {
 	d.log.Info("config reloaded", "config", cfg.File, "commands", len(d.current().sched.jobs))
 }
 
-// newRemote is the daemon's SSH collector. It dials per run today; the
-// returned closer ends its connections.
-func newRemote(cfg *config.Config) (collectors.Collector, io.Closer) {
-	s, err := newSSH(cfg, cfg.SSH.CommandTimeout)
+// newRemote is the daemon's SSH collector: a pool keeping one connection
+// per host across runs and commands. The closer ends its connections.
+func newRemote(cfg *config.Config, log *slog.Logger) (collectors.Collector, io.Closer) {
+	opts := sshOptions(cfg, cfg.SSH.CommandTimeout)
+	opts.Logger = log
+	p, err := collectors.NewPool(opts, collectors.PoolOptions{})
 	if err != nil {
 		return failing{err}, nil
 	}
-	return s, nil
+	return p, p
 }
 
 // failing is a collector that could not be built: every run is UNKNOWN with

@@ -277,3 +277,72 @@ commands:
 	}
 }
 
+
+// metricValue reads one sample from a /metrics page ("" if absent).
+func metricValue(page, series string) string {
+	for _, line := range strings.Split(page, "\n") {
+		if v, ok := strings.CutPrefix(line, series+" "); ok {
+			return v
+		}
+	}
+	return ""
+}
+
+func metricFloat(t *testing.T, page, series string) float64 {
+	t.Helper()
+	var f float64
+	if _, err := fmt.Sscan(metricValue(page, series), &f); err != nil {
+		t.Fatalf("metric %s missing or not a number in:\n%s", series, page)
+	}
+	return f
+}
+
+// sshd killed and restarted under a running daemon: the runs in between are
+// UNKNOWN, the next one succeeds on a new pooled connection, and goroutines
+// and file descriptors come back to where they were.
+func TestDaemonSurvivesSSHDRestart(t *testing.T) {
+	f := sshdtest.Start(t, 2)
+	cfg := fleetSSH(f) + fmt.Sprintf(`daemon: {listen: "@ADDR@"}
+groups: {fleet: [%q, %q]}
+commands:
+  who:
+    servers: [fleet]
+    cmd: echo $SERVERSTATS_HOST
+    header: none
+    schedule: "@every 2s"
+`, f.Servers[0].Name, f.Servers[1].Name)
+	d := startDaemon(t, f.Dir, cfg)
+	host1 := `{command="who",host="` + f.Servers[0].Name + `"}`
+	page := func() string { _, p := d.get("/metrics"); return p }
+	waitForUpTo(t, 20*time.Second, "a few good runs", func() bool { return d.status(t).runs("who") >= 3 })
+	before := page()
+	goroutines, fds := metricFloat(t, before, "go_goroutines"), metricFloat(t, before, "process_open_fds")
+	if open := metricFloat(t, before, "serverstats_ssh_connections_open"); open != 2 {
+		t.Errorf("%v pooled connections for 2 hosts", open)
+	}
+	dials := metricFloat(t, before, "serverstats_ssh_dials")
+
+	f.Servers[0].Stop()
+	waitForUpTo(t, 20*time.Second, "host1 UNKNOWN", func() bool { return metricValue(page(), "serverstats_host_unknown"+host1) == "1" })
+	if v := metricValue(page(), `serverstats_host_unknown{command="who",host="`+f.Servers[1].Name+`"}`); v != "0" {
+		t.Errorf("host2 unknown = %s while only host1 is down", v)
+	}
+	f.Servers[0].Restart()
+	// The pool redials with jittered backoff (1s doubling): allow a few.
+	waitForUpTo(t, 30*time.Second, "host1 back", func() bool { return metricValue(page(), "serverstats_host_unknown"+host1) == "0" })
+	after := page()
+	if got := metricFloat(t, after, "serverstats_ssh_dials"); got <= dials {
+		t.Errorf("no new connection after the restart (dials %v -> %v)", dials, got)
+	}
+	// Leaks: let a few more runs go by, then compare.
+	runs := d.status(t).runs("who")
+	waitForUpTo(t, 20*time.Second, "more runs", func() bool { return d.status(t).runs("who") >= runs+3 })
+	final := page()
+	if g := metricFloat(t, final, "go_goroutines"); g > goroutines+5 {
+		t.Errorf("goroutines %v -> %v", goroutines, g)
+	}
+	if n := metricFloat(t, final, "process_open_fds"); n > fds+3 {
+		t.Errorf("open fds %v -> %v", fds, n)
+	}
+	d.stop(t, 10*time.Second)
+}

@@ -2,7 +2,9 @@ package main
 
 import (
 	"github.com/prometheus/client_golang/prometheus"
-	"github.com/prometheus/client_golang/prometheus/collectors"
+	promcollectors "github.com/prometheus/client_golang/prometheus/collectors"
+
+	"serverstats/collectors"
 )
 
 // metrics are the daemon's Prometheus series.
@@ -46,11 +48,26 @@ func newMetrics() *metrics {
 	}
 	m.reg.MustRegister(m.lastRun, m.duration, m.success, m.unknown, m.runs, m.skipped, m.firing,
 		m.notifications, m.queued, m.reloads,
-		collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
+		promcollectors.NewGoCollector(), promcollectors.NewProcessCollector(promcollectors.ProcessCollectorOpts{}))
 	for _, r := range []string{"ok", "failed"} {
 		m.reloads.WithLabelValues(r)
 	}
 	return m
+}
+
+// registerPool exports the SSH pool's state, read at scrape time. Counters
+// restart from zero when a reload builds a new pool.
+func (m *metrics) registerPool(stats func() collectors.PoolStats) {
+	gauge := func(name, help string, f func(collectors.PoolStats) float64) prometheus.Collector {
+		return prometheus.NewGaugeFunc(prometheus.GaugeOpts{Name: name, Help: help}, func() float64 { return f(stats()) })
+	}
+	m.reg.MustRegister(
+		gauge("serverstats_ssh_connections_open", "SSH connections open now.", func(s collectors.PoolStats) float64 { return float64(s.Open) }),
+		gauge("serverstats_ssh_sessions_in_use", "SSH sessions running now.", func(s collectors.PoolStats) float64 { return float64(s.SessionsInUse) }),
+		gauge("serverstats_ssh_dials", "SSH connection attempts since the pool was built.", func(s collectors.PoolStats) float64 { return float64(s.Dials) }),
+		gauge("serverstats_ssh_dial_failures", "Failed SSH connection attempts since the pool was built.", func(s collectors.PoolStats) float64 { return float64(s.DialFailures) }),
+		gauge("serverstats_ssh_reconnects", "Reconnections after a broken connection since the pool was built.", func(s collectors.PoolStats) float64 { return float64(s.Reconnects) }),
+	)
 }
 
 // observeSweep records one run's per-host results.
