@@ -277,7 +277,6 @@ commands:
 	}
 }
 
-
 // metricValue reads one sample from a /metrics page ("" if absent).
 func metricValue(page, series string) string {
 	for _, line := range strings.Split(page, "\n") {
