@@ -78,7 +78,12 @@ func Decide(run Run, states map[Key]State, mutes []Mute, now time.Time) Transiti
 			continue
 		}
 		seen := map[Key]bool{}
+		frozen := map[string]bool{} // rules whose column is missing on this host
 		for _, o := range h.Observations {
+			if o.ColumnMissing {
+				frozen[o.Key.Rule] = true
+				continue
+			}
 			r := rules[o.Key.Rule]
 			if r == nil {
 				continue
@@ -88,12 +93,13 @@ func Decide(run Run, states map[Key]State, mutes []Mute, now time.Time) Transiti
 		}
 		// Rows gone from the output resolve; rules gone from the config are forgotten.
 		for k, st := range states {
-			if k.Command != run.Command || k.Host != h.Host || k.Rule == "" || seen[k] {
+			if k.Command != run.Command || k.Host != h.Host || k.Rule == "" || seen[k] || frozen[k.Rule] {
 				continue
 			}
 			r := rules[k.Rule]
 			if r == nil {
 				tr.Removed = append(tr.Removed, k)
+				g.dropped(st, "the rule is no longer in the config", run.FailureHandlers, now)
 				continue
 			}
 			o := Observation{Key: k, Clears: true, Value: st.LastValue, Finding: Finding{
@@ -101,6 +107,17 @@ func Decide(run Run, states map[Key]State, mutes []Mute, now time.Time) Transiti
 				Trigger: r.Trigger.String(), Severity: r.Severity, Message: "no longer in the output",
 			}}
 			g.step(st, o, r, isMuted(k), now, save)
+		}
+	}
+	// Hosts gone from the command are forgotten, and a firing alert of theirs resolved.
+	hosts := map[string]bool{}
+	for _, h := range run.Hosts {
+		hosts[h.Host] = true
+	}
+	for k, st := range states {
+		if k.Command == run.Command && !hosts[k.Host] {
+			tr.Removed = append(tr.Removed, k)
+			g.dropped(st, "the host is no longer in the command's servers", run.FailureHandlers, now)
 		}
 	}
 	tr.Out = g.envelopes()
@@ -130,6 +147,15 @@ func (g *grouper) step(s State, o Observation, r *Rule, muted bool, now time.Tim
 		n.Value = o.Value
 	}
 	g.add(r.Handlers, n, KeyMute{Key: o.Key, MuteFor: r.MuteFor})
+}
+
+// dropped tells handlers that a key told as firing is being forgotten.
+func (g *grouper) dropped(st State, why string, handlers []string, now time.Time) {
+	if st.Phase != PhaseFiring || !st.Notified {
+		return
+	}
+	g.add(handlers, Notification{Status: StatusResolved, Command: st.Command, Rule: st.Rule, Host: st.Host, Key: st.Row,
+		Value: st.LastValue, Severity: SeverityCritical, Message: why, Time: now}, KeyMute{Key: st.Key})
 }
 
 func (g *grouper) add(handlers []string, n Notification, km KeyMute) {

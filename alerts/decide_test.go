@@ -78,3 +78,95 @@ func TestDecideAcrossRuns(t *testing.T) {
 		t.Errorf("web2 outage key kept after recovery: %+v", s)
 	}
 }
+
+// runDecide applies one run to states as the store would and returns the
+// notification lines.
+func runDecide(t *testing.T, r Run, states map[Key]State, now time.Time) []string {
+	t.Helper()
+	tr := Decide(r, states, nil, now)
+	for _, k := range tr.Removed {
+		delete(states, k)
+	}
+	for _, s := range tr.States {
+		states[s.Key] = s
+	}
+	var got []string
+	for _, e := range tr.Out {
+		for _, n := range e.Notifications {
+			got = append(got, e.Handler+": "+n.Line())
+		}
+	}
+	return got
+}
+
+func oneHost(t *testing.T, rules []*Rule, key, out string) Run {
+	t.Helper()
+	tb, err := parse.ParseTable(out, parse.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return Run{Command: "disk", Rules: rules, FailureHandlers: []string{"ops"}, Hosts: []HostRun{
+		{Host: "web1", Observations: Observe("disk", "web1", key, rules, tb)}}}
+}
+
+// Rows without a key column, or sharing a key, are told apart: a full and
+// an empty disk do not make the alert flap run after run.
+func TestDecideRowsSharingAKey(t *testing.T) {
+	rule := mustRule(t, "Use%", parse.TypePercent, "> 90", "", SeverityCritical)
+	rule.Handlers = []string{"email"}
+	out := "Filesystem  Use% Mounted on\n/dev/a       95% /\n/dev/c       10% /data\n"
+	states := map[Key]State{}
+	now := time.Date(2026, 11, 23, 3, 0, 0, 0, time.UTC)
+	var all [][]string
+	for i := 0; i < 4; i++ {
+		all = append(all, runDecide(t, oneHost(t, []*Rule{rule}, "", out), states, now.Add(time.Duration(i)*time.Minute)))
+	}
+	if len(all[0]) != 1 || all[0][0] != "email: web1 #1: Use% 95% > 90" {
+		t.Errorf("first run: %q", all[0])
+	}
+	for i, got := range all[1:] {
+		if len(got) != 0 {
+			t.Errorf("run %d: %q, want nothing (no flapping)", i+2, got)
+		}
+	}
+	keys := RowKeys("Filesystem", &parse.Table{Header: []string{"Filesystem"}, Rows: []parse.Row{{Cells: []string{"tmpfs"}}, {Cells: []string{"tmpfs"}}, {Cells: []string{"/dev/a"}}}})
+	if strings.Join(keys, ",") != "tmpfs,tmpfs#2,/dev/a" {
+		t.Errorf("RowKeys = %q", keys)
+	}
+}
+
+// A rule whose column vanished from the output (an error message on stdout,
+// a changed df) cannot judge its rows: they stay firing, not resolved.
+func TestDecideMissingColumnFreezes(t *testing.T) {
+	rule := mustRule(t, "Use%", parse.TypePercent, "> 90", "", SeverityCritical)
+	rule.Handlers = []string{"email"}
+	states := map[Key]State{}
+	now := time.Date(2026, 11, 23, 3, 0, 0, 0, time.UTC)
+	runDecide(t, oneHost(t, []*Rule{rule}, "Mounted on", "Filesystem  Use% Mounted on\n/dev/a       95% /\n"), states, now)
+	got := runDecide(t, oneHost(t, []*Rule{rule}, "Mounted on", "df: cannot read table of mounted file systems\n"), states, now.Add(time.Minute))
+	if len(got) != 0 {
+		t.Errorf("got %q, want nothing", got)
+	}
+	if s := states[Key{"disk", rule.Name, "web1", "/"}]; s.Phase != PhaseFiring {
+		t.Errorf("state after the garbled run: %+v", s)
+	}
+}
+
+// A firing alert whose rule was removed or renamed (a default name is
+// "<column> <trigger>") is resolved to on-command-failure's handlers, not
+// forgotten silently.
+func TestDecideRemovedRuleResolves(t *testing.T) {
+	old := mustRule(t, "Use%", parse.TypePercent, "> 90", "", SeverityCritical)
+	old.Handlers = []string{"email"}
+	states := map[Key]State{}
+	now := time.Date(2026, 11, 23, 3, 0, 0, 0, time.UTC)
+	out := "Filesystem  Use% Mounted on\n/dev/a       95% /\n"
+	runDecide(t, oneHost(t, []*Rule{old}, "Mounted on", out), states, now)
+	renamed := mustRule(t, "Use%", parse.TypePercent, "> 95", "", SeverityCritical)
+	renamed.Handlers = []string{"email"}
+	got := runDecide(t, oneHost(t, []*Rule{renamed}, "Mounted on", out), states, now.Add(time.Minute))
+	want := "ops: web1 /: RESOLVED disk Use% > 90 — the rule is no longer in the config"
+	if len(got) != 1 || got[0] != want {
+		t.Errorf("got %q, want %q", got, want)
+	}
+}

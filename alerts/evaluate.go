@@ -54,12 +54,7 @@ func Evaluate(command, host, keyColumn string, rules []*Rule, t *parse.Table) []
 // empty row key.
 func Observe(command, host, keyColumn string, rules []*Rule, t *parse.Table) []Observation {
 	var out []Observation
-	keyIdx := -1
-	if keyColumn != "" {
-		if i, ok := t.Column(keyColumn); ok {
-			keyIdx = i
-		}
-	}
+	keys := RowKeys(keyColumn, t)
 	for _, r := range rules {
 		col, ok := t.Column(r.Column)
 		if !ok {
@@ -68,14 +63,11 @@ func Observe(command, host, keyColumn string, rules []*Rule, t *parse.Table) []O
 				Column: r.Column, Trigger: r.Trigger.String(), Severity: r.Severity,
 				Message: fmt.Sprintf("column %q is not in the output (columns: %s)", r.Column, strings.Join(t.Header, ", ")),
 			}
-			out = append(out, Observation{Key: Key{command, r.Name, host, ""}, Unknown: true, Finding: f})
+			out = append(out, Observation{Key: Key{command, r.Name, host, ""}, Unknown: true, ColumnMissing: true, Finding: f})
 			continue
 		}
-		for _, row := range t.Rows {
-			key := ""
-			if keyIdx >= 0 && keyIdx < len(row.Cells) {
-				key = row.Cells[keyIdx]
-			}
+		for i, row := range t.Rows {
+			key := keys[i]
 			f := Finding{
 				Command: command, Rule: r.Name, Host: host, Key: key, Column: r.Column,
 				Trigger: r.Trigger.String(), Severity: r.Severity, Line: row.Line,
@@ -99,15 +91,46 @@ func Observe(command, host, keyColumn string, rules []*Rule, t *parse.Table) []O
 				o.Holds = true
 			case r.Clear != nil:
 				o.Clears = r.Clear.Match(v)
+			case v.Null && !r.Trigger.textual():
+				o.Unknown = true // a placeholder cell ("-") neither fires nor resolves a numeric rule
 			default:
-				o.Clears = !v.Null
-				o.Unknown = v.Null // a placeholder cell ("-") neither fires nor resolves
+				o.Clears = true
 			}
 			o.Finding = f
 			out = append(out, o)
 		}
 	}
 	return out
+}
+
+// RowKeys names each row of t for alert state: its cell in the key column,
+// made unique by a "#N" suffix when several rows share it, or "#N" (the
+// row's position) when there is no key column and more than one row. A
+// single header-less value has the key "".
+func RowKeys(keyColumn string, t *parse.Table) []string {
+	keyIdx := -1
+	if keyColumn != "" {
+		if i, ok := t.Column(keyColumn); ok {
+			keyIdx = i
+		}
+	}
+	keys := make([]string, len(t.Rows))
+	seen := map[string]int{}
+	for i, row := range t.Rows {
+		key := ""
+		switch {
+		case keyIdx >= 0 && keyIdx < len(row.Cells):
+			key = row.Cells[keyIdx]
+		case len(t.Rows) > 1:
+			key = fmt.Sprintf("#%d", i+1)
+		}
+		seen[key]++
+		if n := seen[key]; n > 1 {
+			key = fmt.Sprintf("%s#%d", key, n)
+		}
+		keys[i] = key
+	}
+	return keys
 }
 
 // render executes the rule's message template ("" when the rule has none);

@@ -63,7 +63,10 @@ func (n Notification) Line() string {
 	}
 	switch {
 	case n.Status == StatusResolved && n.Column == "":
-		b.WriteString("RESOLVED " + n.Command) // a host's command runs again
+		b.WriteString("RESOLVED " + n.Command) // a host's command runs again, or a key is forgotten
+		if n.Rule != "" {
+			b.WriteString(" " + n.Rule)
+		}
 	case n.Status == StatusResolved:
 		fmt.Fprintf(&b, "RESOLVED %s %s (was %s)", n.Column, n.Value, n.Trigger)
 	case n.Status == StatusReminder:

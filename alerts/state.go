@@ -54,6 +54,9 @@ type Observation struct {
 	Holds   bool // the trigger holds
 	Clears  bool // the clear condition holds (without `clear:`, the trigger does not hold)
 	Unknown bool // the key could not be judged: host unreachable, cell unreadable
+	// ColumnMissing marks the one observation of a rule whose column is not
+	// in the output: none of the rule's rows on that host can be judged.
+	ColumnMissing bool
 	Value   string
 	Finding Finding // the row's finding when Holds or Unknown, for messages
 }

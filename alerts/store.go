@@ -9,6 +9,7 @@ import (
 	"net/url"
 	"os"
 	"path/filepath"
+	"strings"
 	"syscall"
 	"time"
 
@@ -280,35 +281,44 @@ func scanRows(rows *sql.Rows, each func(e OutboxEntry, leaseUntil, owner int64))
 	return rows.Err()
 }
 
-// Claim leases up to limit due entries (oldest first) to this process until
-// now+lease, so that no other process sends them meanwhile. A lease held by
-// a process that no longer exists (killed mid-send) is taken over at once:
-// its message is sent again rather than lost.
-func (s *Store) Claim(ctx context.Context, now time.Time, lease time.Duration, limit int) ([]OutboxEntry, error) {
+// Claim leases the oldest due entry for one of handlers to this process
+// until now+lease, so that no other process sends it meanwhile, and
+// returns it (ok is false when nothing is due). Entries for other handlers
+// are left alone: a process that shares the state file with another config
+// never takes, or fails, messages it cannot send. A lease held by a process
+// that no longer exists (killed mid-send) is taken over at once: its
+// message is sent again rather than lost.
+func (s *Store) Claim(ctx context.Context, now time.Time, lease time.Duration, handlers []string) (e OutboxEntry, ok bool, err error) {
+	if len(handlers) == 0 {
+		return e, false, nil
+	}
 	tx, err := s.db.BeginTx(ctx, nil)
 	if err != nil {
-		return nil, fmt.Errorf("claim outbox: %w", err)
+		return e, false, fmt.Errorf("claim outbox: %w", err)
 	}
 	defer tx.Rollback()
-	rows, err := tx.QueryContext(ctx, `SELECT `+outboxColumns+`, lease_until, lease_owner FROM outbox WHERE dead=0 AND next_attempt<=? ORDER BY id`, ns(now))
-	if err != nil {
-		return nil, fmt.Errorf("claim outbox: %w", err)
+	args := []any{ns(now)}
+	marks := make([]string, len(handlers))
+	for i, h := range handlers {
+		marks[i] = "?"
+		args = append(args, h)
 	}
-	var entries []OutboxEntry
-	err = scanRows(rows, func(e OutboxEntry, leaseUntil, owner int64) {
-		if len(entries) < limit && (leaseUntil <= ns(now) || !processAlive(int(owner))) {
-			entries = append(entries, e)
+	rows, err := tx.QueryContext(ctx, `SELECT `+outboxColumns+`, lease_until, lease_owner FROM outbox WHERE dead=0 AND next_attempt<=? AND handler IN (`+strings.Join(marks, ",")+`) ORDER BY id`, args...)
+	if err != nil {
+		return e, false, fmt.Errorf("claim outbox: %w", err)
+	}
+	err = scanRows(rows, func(c OutboxEntry, leaseUntil, owner int64) {
+		if !ok && (leaseUntil <= ns(now) || !processAlive(int(owner))) {
+			e, ok = c, true
 		}
 	})
-	if err != nil {
-		return nil, err
+	if err != nil || !ok {
+		return e, false, err
 	}
-	for _, e := range entries {
-		if _, err := tx.ExecContext(ctx, `UPDATE outbox SET lease_until=?, lease_owner=? WHERE id=?`, ns(now.Add(lease)), os.Getpid(), e.ID); err != nil {
-			return nil, fmt.Errorf("claim outbox: %w", err)
-		}
+	if _, err := tx.ExecContext(ctx, `UPDATE outbox SET lease_until=?, lease_owner=? WHERE id=?`, ns(now.Add(lease)), os.Getpid(), e.ID); err != nil {
+		return e, false, fmt.Errorf("claim outbox: %w", err)
 	}
-	return entries, tx.Commit()
+	return e, true, tx.Commit()
 }
 
 // processAlive reports whether process pid exists (0: no owner recorded).
@@ -358,8 +368,9 @@ func (s *Store) Retry(ctx context.Context, id int64, lastErr string, next time.T
 }
 
 // Reroute hands an entry to another handler (a fallback), to be tried now.
+// Its age (for the fallback's max-age) counts from now.
 func (s *Store) Reroute(ctx context.Context, id int64, handler, lastErr string, now time.Time) error {
-	_, err := s.db.ExecContext(ctx, `UPDATE outbox SET handler=?, attempts=0, last_error=?, next_attempt=?, lease_until=0 WHERE id=?`, handler, lastErr, ns(now), id)
+	_, err := s.db.ExecContext(ctx, `UPDATE outbox SET handler=?, attempts=0, last_error=?, next_attempt=?, created=?, lease_until=0 WHERE id=?`, handler, lastErr, ns(now), ns(now), id)
 	if err != nil {
 		return fmt.Errorf("reroute to %s: %w", handler, err)
 	}

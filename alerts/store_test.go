@@ -47,26 +47,29 @@ func TestStoreRoundTrip(t *testing.T) {
 	if got := states[k]; got != st {
 		t.Errorf("state = %+v\nwant    %+v", got, st)
 	}
-	entries, err := s2.Claim(ctx, now, time.Minute, 10)
-	if err != nil || len(entries) != 1 || entries[0].Handler != "email" || entries[0].Notifications[0].Value != "93%" {
-		t.Fatalf("claim = %+v, %v", entries, err)
+	if _, ok, _ := s2.Claim(ctx, now, time.Minute, []string{"sms"}); ok {
+		t.Errorf("claimed a message for a handler it was not asked for")
 	}
-	// Leased: nobody else gets it until the lease ends.
-	if again, _ := s.Claim(ctx, now.Add(30*time.Second), time.Minute, 10); len(again) != 0 {
+	entry, ok, err := s2.Claim(ctx, now, time.Minute, []string{"email"})
+	if err != nil || !ok || entry.Handler != "email" || entry.Notifications[0].Value != "93%" {
+		t.Fatalf("claim = %+v, %v, %v", entry, ok, err)
+	}
+	// Leased (by a live process): nobody else gets it until the lease ends.
+	if again, ok, _ := s.Claim(ctx, now.Add(30*time.Second), time.Minute, []string{"email"}); ok {
 		t.Errorf("claimed twice: %+v", again)
 	}
-	if err := s2.Retry(ctx, entries[0].ID, "dial tcp: connection refused", now.Add(time.Minute)); err != nil {
+	if err := s2.Retry(ctx, entry.ID, "dial tcp: connection refused", now.Add(time.Minute)); err != nil {
 		t.Fatal(err)
 	}
-	if due, _ := s.Claim(ctx, now.Add(59*time.Second), time.Minute, 10); len(due) != 0 {
+	if due, ok, _ := s.Claim(ctx, now.Add(59*time.Second), time.Minute, []string{"email"}); ok {
 		t.Errorf("claimed before its retry time: %+v", due)
 	}
-	due, _ := s.Claim(ctx, now.Add(time.Minute), time.Minute, 10)
-	if len(due) != 1 || due[0].Attempts != 1 || due[0].LastError != "dial tcp: connection refused" {
+	due, ok, _ := s.Claim(ctx, now.Add(time.Minute), time.Minute, []string{"email"})
+	if !ok || due.Attempts != 1 || due.LastError != "dial tcp: connection refused" {
 		t.Fatalf("retry claim = %+v", due)
 	}
 	delivered := now.Add(61 * time.Second)
-	if err := s.Done(ctx, due[0], delivered); err != nil {
+	if err := s.Done(ctx, due, delivered); err != nil {
 		t.Fatal(err)
 	}
 	if left, _ := s.Outbox(ctx); len(left) != 0 {
@@ -121,7 +124,7 @@ func TestStoreConcurrentClaims(t *testing.T) {
 	path := filepath.Join(t.TempDir(), "state.db")
 	now := time.Date(2026, 11, 23, 3, 0, 0, 0, time.UTC)
 	seed := openTestStore(t, path)
-	const entries = 60
+	const entries = 60 // 6 workers x 20 tries = 120 claims for 60 entries
 	for i := 0; i < entries; i++ {
 		if _, err := seed.Enqueue(ctx, Envelope{Handler: "h", Notifications: []Notification{{Host: "x"}}}, now); err != nil {
 			t.Fatal(err)
@@ -136,16 +139,16 @@ func TestStoreConcurrentClaims(t *testing.T) {
 		go func() {
 			defer wg.Done()
 			for i := 0; i < 20; i++ {
-				got, err := s.Claim(ctx, now, time.Hour, 3)
+				e, ok, err := s.Claim(ctx, now, time.Hour, []string{"h"})
 				if err != nil {
 					t.Error(err)
 					return
 				}
-				mu.Lock()
-				for _, e := range got {
+				if ok {
+					mu.Lock()
 					claimed[e.ID]++
+					mu.Unlock()
 				}
-				mu.Unlock()
 			}
 		}()
 	}
@@ -175,17 +178,17 @@ func TestStoreClaimTakesOverDeadLease(t *testing.T) {
 	}
 	for _, c := range []struct {
 		owner int
-		want  int
+		want  bool
 	}{
-		{dead.Process.Pid, 1}, // its owner is gone: claimable now
-		{os.Getppid(), 0},     // a live owner keeps its lease
+		{dead.Process.Pid, true}, // its owner is gone: claimable now
+		{os.Getppid(), false},    // a live owner keeps its lease
 	} {
 		if _, err := s.db.Exec(`UPDATE outbox SET lease_until=?, lease_owner=?`, ns(now.Add(time.Hour)), c.owner); err != nil {
 			t.Fatal(err)
 		}
-		got, err := s.Claim(ctx, now, time.Minute, 10)
-		if err != nil || len(got) != c.want {
-			t.Errorf("owner %d: claimed %d, want %d (%v)", c.owner, len(got), c.want, err)
+		_, ok, err := s.Claim(ctx, now, time.Minute, []string{"email"})
+		if err != nil || ok != c.want {
+			t.Errorf("owner %d: claimed %v, want %v (%v)", c.owner, ok, c.want, err)
 		}
 	}
 }

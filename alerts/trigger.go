@@ -63,7 +63,7 @@ func ParseTrigger(text string, t parse.Type) (*Trigger, error) {
 		switch {
 		case strings.HasPrefix(s, "not="):
 			s = "!=" + s[len("not="):]
-		case strings.HasPrefix(s, "=") && !strings.HasPrefix(s, "=="):
+		case strings.HasPrefix(s, "=") && !strings.HasPrefix(s, "==") && !strings.HasPrefix(s, "=~"):
 			s = "==" + s[1:]
 		}
 	}
@@ -208,17 +208,28 @@ func unquote(s string) string {
 	return s
 }
 
+// textual reports whether the trigger compares text (regexes, and string
+// equality), for which a placeholder cell such as "" or "-" is text like any
+// other: "!= pong" holds for an empty body.
+func (tr *Trigger) textual() bool {
+	return tr.Op == OpMatch || tr.Op == OpNotMatch || tr.Type == parse.TypeString
+}
+
 // Match reports whether the observed value v satisfies the trigger. A null
-// cell never matches; neither does a value of the wrong kind.
+// cell (placeholder) matches only textual triggers, as its text; a value of
+// the wrong kind never matches.
 func (tr *Trigger) Match(v parse.Value) bool {
-	if v.Null {
-		return false
-	}
 	switch tr.Op {
 	case OpMatch:
 		return tr.re.MatchString(v.Raw)
 	case OpNotMatch:
 		return !tr.re.MatchString(v.Raw)
+	}
+	if v.Null {
+		if tr.Type == parse.TypeString && (tr.Op == OpEQ || tr.Op == OpNE) {
+			return compareEq(tr.Op, v.Raw == tr.str)
+		}
+		return false
 	}
 	switch v.Type {
 	case parse.TypeBool:

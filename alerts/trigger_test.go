@@ -45,6 +45,10 @@ func TestTriggerMatch(t *testing.T) {
 		{"!= pong", parse.TypeString, "502 Bad Gateway", true},
 		{`== "a b"`, parse.TypeString, "a b", true},
 		{"=~ ^err", parse.TypeString, "error: disk", true},
+		{"(=~ err)", parse.TypeString, "an error", true}, // ServerStats parentheses around a regex
+		{"!= pong", parse.TypeString, "", true},          // an empty body is not pong
+		{"!= pong", parse.TypeString, "-", true},
+		{"=~ ^$", parse.TypeNumber, "", true},
 		{"!~ ^ok", parse.TypeString, "ok", false},
 		// Nagios ranges: alert outside the range, inside with @.
 		{"10:20", parse.TypeNumber, "15", false},

@@ -34,7 +34,7 @@ func (l *Local) Run(ctx context.Context, t Target, cmd string) (res Result) {
 	res.Target = t
 	defer func() { res.Duration = time.Since(start) }()
 
-	limit := l.CommandTimeout
+	limit := commandTimeout(ctx, l.CommandTimeout)
 	if limit <= 0 {
 		limit = DefaultCommandTimeout
 	}

@@ -262,7 +262,7 @@ func (p *Pool) Run(ctx context.Context, t Target, cmd string) (res Result) {
 	p.mu.Unlock()
 	defer p.wg.Done()
 
-	limit := p.ssh.opts.CommandTimeout
+	limit := commandTimeout(ctx, p.ssh.opts.CommandTimeout)
 	var deadline time.Time // of the command
 	for attempt := 0; ; attempt++ {
 		connStart := time.Now()
@@ -293,6 +293,9 @@ func (p *Pool) Run(ctx context.Context, t Target, cmd string) (res Result) {
 // release), dialing if there is none (fresh is then true). It fails fast
 // while the host is in backoff after a failed dial.
 func (p *Pool) conn(ctx context.Context, hc hostConfig) (c *poolConn, fresh bool, err error) {
+	if ctx.Err() != nil {
+		return nil, false, fmt.Errorf("connect to %s: %w: canceled", hc.addr(), ErrConnect)
+	}
 	key := poolKey(hc)
 	p.mu.Lock()
 	if p.closed {

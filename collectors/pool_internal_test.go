@@ -87,6 +87,13 @@ func TestPoolBackoffFailsFast(t *testing.T) {
 	p := newTestPool(t, PoolOptions{ReconnectMin: lo, ReconnectMax: hi, Now: clock.Now}, refused)
 	tg := Target{Name: "web1", Host: "192.0.2.1", Port: 22}
 
+	// A Run whose context has already ended does not dial.
+	ctx, cancel := context.WithCancel(context.Background())
+	cancel()
+	if r := p.Run(ctx, tg, "true"); !errors.Is(r.Err, ErrConnect) || !strings.Contains(r.Err.Error(), "canceled") || dials.Load() != 0 {
+		t.Fatalf("canceled run: err = %v, %d dials; want ErrConnect (canceled) and no dial", r.Err, dials.Load())
+	}
+
 	r := p.Run(context.Background(), tg, "true")
 	if !errors.Is(r.Err, ErrConnect) || !strings.Contains(r.Err.Error(), "refused") {
 		t.Fatalf("first run: err = %v, want ErrConnect (refused)", r.Err)

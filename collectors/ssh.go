@@ -210,7 +210,7 @@ func (s *SSH) Run(ctx context.Context, t Target, cmd string) (res Result) {
 // the connection and returns, whatever the server does, within killGrace
 // plus a little.
 func (s *SSH) runCommand(ctx context.Context, client *ssh.Client, hc hostConfig, cmd string, res *Result) {
-	limit := s.opts.CommandTimeout
+	limit := commandTimeout(ctx, s.opts.CommandTimeout)
 	cctx, cancel := context.WithTimeout(ctx, limit)
 	defer cancel()
 

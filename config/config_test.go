@@ -63,6 +63,7 @@ func TestLoadBad(t *testing.T) {
 		"bad-port.yaml":              `bad-port.yaml:2: groups.web[0]: parse target "web1.example.com:99999": invalid port "99999": want a number from 1 to 65535 (got "web1.example.com:99999"); fix: write host, user@host or user@host:port`,
 		"bad-reserved-name.yaml":     `bad-reserved-name.yaml:2: commands.parse: command name is reserved for a built-in subcommand (got "parse"); fix: rename it, e.g. parse-check`,
 		"bad-template.yaml":          `bad-template.yaml:8: commands.disk.alerts[0].msg: bad message template: executing "commands.disk.alerts[0]" at <.Mount>: can't evaluate field Mount in type alerts.MsgData (got "{{.Mount}} is full"); fix: fields: {{.Host}}`,
+		"bad-schedule.yaml":          `bad-schedule.yaml:5: commands.disk.schedule: this schedule never fires (a date that does not exist, such as April 31) (got "0 3 31 4 *"); fix: check the day-of-month and month fields`,
 		"bad-handler-type.yaml":      `bad-handler-type.yaml:2: handlers.pager.type: unknown handler type (got "pagerduty"); fix: use one of print`,
 	}
 	for file, want := range cases {

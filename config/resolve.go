@@ -48,6 +48,11 @@ func (c *Config) resolve(d *decoder) {
 			seen[next.Name] = true
 		}
 	}
+	if len(c.OnCommandFailure.Handlers) == 0 {
+		// An unreachable host must never be silent.
+		c.OnCommandFailure.Handlers = []string{DefaultHandler}
+		c.OnCommandFailure.lines = []int{0}
+	}
 	for i, h := range c.OnCommandFailure.Handlers {
 		checkHandler(h, fmt.Sprintf("on-command-failure.handlers[%d]", i), c.OnCommandFailure.lines[i])
 	}

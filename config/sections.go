@@ -7,6 +7,7 @@ import (
 	"slices"
 	"strings"
 	"text/template"
+	"time"
 
 	"github.com/robfig/cron/v3"
 	"go.yaml.in/yaml/v3"
@@ -144,9 +145,11 @@ func (c *Config) decodeCommands(d *decoder, path string, n *yaml.Node) {
 				"add servers: [GROUP] (a group from groups:), servers: [localhost], or local: true")
 		}
 		if k := seen["schedule"]; k != nil {
-			if _, err := CronParser.Parse(cmd.Schedule); err != nil {
+			if sched, err := CronParser.Parse(cmd.Schedule); err != nil {
 				d.fail(k, p+".schedule", cmd.Schedule, "invalid schedule: "+err.Error(),
 					`write 5 cron fields ("*/5 * * * *"), 6 with seconds first ("*/30 * * * * *"), or a descriptor ("@every 30s", "@hourly"); prefix CRON_TZ=Area/City for a time zone`)
+			} else if sched.Next(time.Now()).IsZero() {
+				d.fail(k, p+".schedule", cmd.Schedule, "this schedule never fires (a date that does not exist, such as April 31)", "check the day-of-month and month fields")
 			}
 		}
 		if seen["servers"] != nil && cmd.Local {

@@ -14,6 +14,7 @@ import (
 	"unicode/utf8"
 
 	"serverstats/alerts"
+	"serverstats/config"
 )
 
 // MessageData is what the subject and body templates of a handler see
@@ -469,4 +470,35 @@ func Sample(now time.Time) []alerts.Notification {
 			Stderr: "df: /mnt/backup: Stale file handle\ndf: /mnt/archive: Stale file handle\n", Time: now,
 		},
 	}
+}
+
+// CheckTemplates renders a handler's subject and body templates on a sample
+// group, so that a misspelt field ({{.Sumary}}) is refused when the config
+// is loaded, not at 3 a.m. when every send fails. It returns the key of the
+// bad template and the error.
+func CheckTemplates(h *config.Handler) (key string, err error) {
+	d := NewMessageData(h.Name, Sample(time.Now()))
+	for _, c := range []struct {
+		key, text string
+		build     func(*template.Template, MessageData) (string, error)
+	}{
+		{"subject", h.Subject, buildSubject},
+		{"body", h.Body, buildTextBody},
+	} {
+		if c.text == "" || (c.key == "subject" && h.Type != "email") {
+			continue
+		}
+		build := c.build
+		if c.key == "body" && h.Type == "sms" {
+			build = buildSMS
+		}
+		t, err := parseTextTemplate(h.Name+"."+c.key, c.text)
+		if err == nil {
+			_, err = build(t, d)
+		}
+		if err != nil {
+			return c.key, err
+		}
+	}
+	return "", nil
 }

@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"log/slog"
+	"sort"
 	"time"
 
 	"serverstats/alerts"
@@ -12,7 +13,7 @@ import (
 
 // Queue is the durable outbox a Dispatcher drains; alerts.Store implements it.
 type Queue interface {
-	Claim(ctx context.Context, now time.Time, lease time.Duration, limit int) ([]alerts.OutboxEntry, error)
+	Claim(ctx context.Context, now time.Time, lease time.Duration, handlers []string) (alerts.OutboxEntry, bool, error)
 	Done(ctx context.Context, e alerts.OutboxEntry, at time.Time) error
 	Retry(ctx context.Context, id int64, lastErr string, next time.Time) error
 	Reroute(ctx context.Context, id int64, handler, lastErr string, now time.Time) error
@@ -64,28 +65,45 @@ type Outcome struct {
 	Errors                                  []string // one line per failed attempt, for the CLI
 }
 
-// claimLimit bounds one Flush; anything left waits for the next.
-const claimLimit = 100
+// flushLimit bounds one Flush; anything left waits for the next.
+const flushLimit = 100
 
-// Flush makes one attempt at every due message.
+// Flush makes one attempt at every due message, claiming each just before
+// sending it (so no lease runs out while it waits its turn). A handler that
+// fails temporarily is not tried again in the same Flush, so one stuck SMTP
+// server does not hold up a page to another handler behind it.
 func (d *Dispatcher) Flush(ctx context.Context) (Outcome, error) {
 	var out Outcome
-	now := d.Now()
-	entries, err := d.Queue.Claim(ctx, now, d.lease(), claimLimit)
-	if err != nil {
-		return out, err
-	}
-	for _, e := range entries {
+	skip := map[string]bool{}
+	for i := 0; i < flushLimit; i++ {
 		if ctx.Err() != nil {
-			return out, ctx.Err() // unclaimed leases expire; the messages stay queued
+			return out, ctx.Err()
 		}
+		var names []string
+		for name := range d.Handlers {
+			if !skip[name] {
+				names = append(names, name)
+			}
+		}
+		sort.Strings(names)
+		now := d.Now()
+		e, ok, err := d.Queue.Claim(ctx, now, d.lease(), names)
+		if err != nil || !ok {
+			return out, err
+		}
+		retrying := out.Retrying
 		if err := d.attempt(ctx, e, &out); err != nil {
 			return out, err
+		}
+		if out.Retrying > retrying {
+			skip[e.Handler] = true
 		}
 	}
 	return out, nil
 }
 
+// lease is how long a claimed message is ours: twice the longest handler
+// timeout, at least two minutes.
 func (d *Dispatcher) lease() time.Duration {
 	lease := 2 * time.Minute
 	for name := range d.Handlers {

@@ -138,13 +138,10 @@ func TestFlushFallbackAndBury(t *testing.T) {
 	d, store, _ := newDispatcher(t, c, map[string]Handler{"sms": sms, "email": email}, hc("sms", "email"), hc("email", ""))
 	enqueue(t, store, "sms", c.now())
 
+	// The fallback gets it in the same flush.
 	out, _ := d.Flush(ctx)
-	if out.Rerouted != 1 || sms.calls != 1 {
-		t.Fatalf("first flush: %+v", out)
-	}
-	out, _ = d.Flush(ctx)
-	if out.Undeliverable != 1 || email.calls != 1 {
-		t.Fatalf("second flush: %+v", out)
+	if out.Rerouted != 1 || sms.calls != 1 || out.Undeliverable != 1 || email.calls != 1 {
+		t.Fatalf("flush: %+v; sms %d calls, email %d", out, sms.calls, email.calls)
 	}
 	left, _ := store.Outbox(ctx)
 	if len(left) != 1 || !left[0].Dead || left[0].Origin != "sms" || !strings.Contains(left[0].LastError, "550") {
@@ -178,6 +175,35 @@ func TestFlushMaxAge(t *testing.T) {
 	}
 	if left, _ := store.Outbox(ctx); len(left) != 0 {
 		t.Errorf("outbox = %+v", left)
+	}
+}
+
+// A handler stuck on timeouts is tried once per flush: the page to another
+// handler queued behind its backlog still goes out, and a handler this
+// process does not have is left alone for the process that has it.
+func TestFlushStuckHandlerDoesNotBlockOthers(t *testing.T) {
+	ctx := context.Background()
+	c := newClock()
+	email := &fakeHandler{always: errors.New("timeout"), retry: true}
+	sms := &fakeHandler{}
+	d, store, _ := newDispatcher(t, c, map[string]Handler{"email": email, "sms": sms}, hc("email", ""), hc("sms", ""))
+	for i := 0; i < 5; i++ {
+		enqueue(t, store, "email", c.now())
+	}
+	enqueue(t, store, "sms", c.now())
+	enqueue(t, store, "pager", c.now()) // another config's handler
+	out, err := d.Flush(ctx)
+	if err != nil || email.calls != 1 || sms.calls != 1 || out.Sent != 1 || out.Retrying != 1 {
+		t.Errorf("out = %+v, email %d calls, sms %d calls, err %v", out, email.calls, sms.calls, err)
+	}
+	left, _ := store.Outbox(ctx)
+	if len(left) != 6 {
+		t.Errorf("%d messages left, want 6 (5 email, 1 pager)", len(left))
+	}
+	for _, e := range left {
+		if e.Handler == "pager" && (e.Attempts != 0 || e.Dead) {
+			t.Errorf("another handler's message was touched: %+v", e)
+		}
 	}
 }
 

@@ -329,3 +329,18 @@ func TestProgressOnTTY(t *testing.T) {
 		t.Error("progress started on a non-terminal")
 	}
 }
+
+// A handler template that names a field messages do not have is refused
+// when the config loads, with file:line and the key.
+func TestHandlerTemplateCheckedAtLoad(t *testing.T) {
+	cfg := writeConfig(t, `handlers:
+  mail: {type: webhook, url: "http://127.0.0.1:9/hook"}
+  email: {type: email, smtp: "127.0.0.1:25", from: a@example.com, to: [b@example.com], subject: "{{.Sumary}}"}
+commands:
+  disk: {servers: [localhost], cmd: "true"}
+`)
+	code, _, errOut := runApp(t, "", nil, "check-config", "-c", cfg)
+	if code != 1 || !strings.Contains(errOut, "serverstats.yaml:3: handlers.email.subject: template fails on a sample message") || !strings.Contains(errOut, "Sumary") {
+		t.Errorf("exit %d, stderr %q", code, errOut)
+	}
+}

@@ -33,7 +33,8 @@ type daemon struct {
 	started time.Time
 
 	mu      sync.Mutex
-	gen     *generation // the config in force
+	gen     *generation    // the config in force
+	retired sync.WaitGroup // generations replaced by a reload, until their runs end
 	reloads struct{ ok, failed int }
 	lastErr string // last reload error
 
@@ -133,34 +134,32 @@ func (a *app) runDaemon(ctx context.Context, o *opts) int {
 	// grace period, leave anything undelivered in the outbox.
 	grace := d.current().cfg.Daemon.Grace
 	log.Info("stopping", "grace", grace)
-	deadline := time.After(grace)
+	graceCtx, cancelGrace := context.WithTimeout(context.Background(), grace)
+	defer cancelGrace()
 	g := d.current()
 	g.stop()
+	runsDone := make(chan struct{})
+	go func() { <-g.stopped; d.retired.Wait(); close(runsDone) }()
 	select {
-	case <-g.stopped:
-	case <-deadline:
+	case <-runsDone:
+	case <-graceCtx.Done():
 		log.Warn("runs still going at the end of the grace period; stopping them")
 		cancelRuns()
-		<-g.stopped
+		<-runsDone
 	}
 	stopFlush()
 	select {
 	case <-flushDone:
-	case <-deadline:
+	case <-graceCtx.Done():
 		cancelDeliveries()
 		<-flushDone
 	}
 	// One last attempt at what is due, within what is left of the grace.
-	go func() {
-		select {
-		case <-deadline:
-			cancelDeliveries()
-		case <-deliveryCtx.Done():
-		}
-	}()
+	stopAt := context.AfterFunc(graceCtx, cancelDeliveries)
 	if res, err := g.disp.Flush(deliveryCtx); err != nil || res.Retrying+res.Undeliverable > 0 {
 		log.Info("left in the outbox for the next start", "retrying", res.Retrying, "error", errString(err))
 	}
+	stopAt()
 	cancelDeliveries()
 	shutCtx, cancelShut := context.WithTimeout(context.Background(), 2*time.Second)
 	_ = srv.Shutdown(shutCtx)
@@ -233,11 +232,21 @@ func (d *daemon) start(runCtx context.Context, cfg *config.Config) {
 
 // runOnce is one scheduled run of c: collect, record, queue, and wake the
 // outbox flusher.
-func (d *daemon) runOnce(ctx context.Context, g *generation, c *config.Command, deadline time.Time) {
-	ctx, cancel := context.WithDeadline(ctx, deadline)
+func (d *daemon) runOnce(parent context.Context, g *generation, c *config.Command, deadline time.Time) {
+	// The command's own timeout, cut to end before the next run is due; the
+	// context's deadline is only a backstop, so that a host that runs late
+	// reads "TIMED OUT after 4.5s", not "canceled".
+	timeout := min(g.cfg.Timeout(c), time.Until(deadline))
+	ctx, cancel := context.WithDeadline(collectors.WithCommandTimeout(parent, timeout), deadline.Add(2*time.Second))
 	defer cancel()
 	d.metrics.runs.WithLabelValues(c.Name).Inc()
 	sw := collect(ctx, g.cfg, c, g.remote, true, nil)
+	if parent.Err() != nil {
+		// Cut short by shutdown: its hosts are not UNKNOWN, the daemon is
+		// stopping. Recording it would page for nothing.
+		d.log.Info("run cut short by shutdown; not recorded", "command", c.Name)
+		return
+	}
 	d.metrics.observeSweep(sw)
 	info := runInfo{At: sw.Started, Duration: sw.Duration.Seconds()}
 	for _, h := range sw.Hosts {
@@ -332,7 +341,9 @@ func (d *daemon) reload(runCtx context.Context) {
 	}
 	old.stop()
 	d.start(runCtx, cfg)
+	d.retired.Add(1)
 	go func() { // the old runs finish on the old connections, then those close
+		defer d.retired.Done()
 		<-old.stopped
 		if old.closer != nil {
 			old.closer.Close()

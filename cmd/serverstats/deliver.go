@@ -27,21 +27,17 @@ func (a *app) openStore(cfg *config.Config, o *opts) (*alerts.Store, error) {
 	return alerts.OpenStore(path)
 }
 
-// brokenHandler stands for a handler that could not be built (a missing
-// secret, say): its messages stay queued and retried, so fixing the
-// environment delivers them.
-type brokenHandler struct{ err error }
-
-func (b brokenHandler) Send(context.Context, []alerts.Notification) (bool, error) { return true, b.err }
-
 // dispatcher builds every configured handler and a dispatcher over store.
 // Print handlers write to out.
 func (a *app) dispatcher(cfg *config.Config, store *alerts.Store, out io.Writer, log *slog.Logger) *handlers.Dispatcher {
 	hs := map[string]handlers.Handler{}
 	for _, hc := range cfg.Handlers {
-		h, err := handlers.New(hc, handlers.Env{Stdout: out, Stderr: a.stderr, Getenv: a.getenv})
+		h, err := handlers.New(hc, handlers.Env{Stdout: out, Stderr: a.stderr, Getenv: a.getenv, Logger: log})
 		if err != nil {
-			h = brokenHandler{err: err}
+			// Its messages stay queued, untouched, until a process that can
+			// build it (the environment fixed, or the daemon) sends them.
+			log.Error("handler cannot be built; its messages wait in the outbox", "handler", hc.Name, "error", err)
+			continue
 		}
 		hs[hc.Name] = h
 	}

@@ -24,10 +24,10 @@ func (a *app) oneShot(ctx context.Context, cfg *config.Config, cmd *config.Comma
 	if needsSSH(cmd) {
 		s, err := newSSH(cfg, cfg.Timeout(cmd))
 		if err != nil {
-			fmt.Fprintf(a.stderr, "serverstats: %v\n", err)
-			return exitUnknown
+			remote = failing{err} // every SSH host UNKNOWN with the reason, and told as such
+		} else {
+			remote = s
 		}
-		remote = s
 	}
 	prog := a.progress(len(cmd.Hosts))
 	sw := collect(ctx, cfg, cmd, remote, o.alerts, prog.update)
@@ -48,7 +48,9 @@ func (a *app) oneShot(ctx context.Context, cfg *config.Config, cmd *config.Comma
 		queued, res, err = a.alert(ctx, cfg, sw, o, out)
 		if err != nil {
 			fmt.Fprintf(a.stderr, "serverstats: alerts not recorded: %v\n", err)
-			code = max(code, exitUnknown)
+			if code != exitCritical {
+				code = exitUnknown
+			}
 		}
 		a.reportDelivery(res)
 	}
@@ -103,12 +105,14 @@ func (a *app) printTables(sw *sweep, raw, colour bool) {
 			if s := strings.TrimRight(string(h.Result.Stderr), "\n"); s != "" {
 				fmt.Fprintln(a.stdout, s)
 			}
-			if h.State == hostFailed || h.ParseErr != nil {
+			noTable := raw || h.Table == nil || len(h.Table.Rows) == 0
+			if h.State == hostFailed || h.ParseErr != nil || (h.Problem != "" && noTable) {
 				a.stdout.Write(h.Result.Stdout)
 			}
-			continue
-		}
-		if raw {
+			if h.Problem == "" || noTable {
+				continue
+			}
+		} else if raw {
 			a.stdout.Write(h.Result.Stdout)
 			continue
 		}

@@ -11,6 +11,7 @@ import (
 	"golang.org/x/term"
 
 	"serverstats/config"
+	"serverstats/handlers"
 )
 
 // builtin is a subcommand that is not a config command.
@@ -83,7 +84,21 @@ func (a *app) loadConfig(explicit string) (*config.Config, error) {
 	if err != nil {
 		return nil, err
 	}
-	return config.Load(path)
+	cfg, err := config.Load(path)
+	if err != nil {
+		return nil, err
+	}
+	var es config.Errors
+	for _, h := range cfg.Handlers {
+		if key, err := handlers.CheckTemplates(h); err != nil {
+			es = append(es, &config.Error{File: cfg.File, Line: h.Line, Key: "handlers." + h.Name + "." + key,
+				Msg: "template fails on a sample message: " + err.Error(), Fix: "see the README for the fields of a message (.Summary, .Count, .Notifications, ...)"})
+		}
+	}
+	if len(es) > 0 {
+		return nil, es
+	}
+	return cfg, nil
 }
 
 func (a *app) checkConfig(_ context.Context, o *opts) int {

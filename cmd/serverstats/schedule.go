@@ -90,7 +90,7 @@ func (s *scheduler) loop(ctx, runCtx context.Context) {
 		s.mu.Unlock()
 		soonest := now.Add(heartbeat)
 		for _, t := range next {
-			if t.Before(soonest) {
+			if !t.IsZero() && t.Before(soonest) {
 				soonest = t
 			}
 		}
@@ -102,8 +102,8 @@ func (s *scheduler) loop(ctx, runCtx context.Context) {
 		}
 		now = s.clock.Now()
 		for i, j := range s.jobs {
-			if now.Before(next[i]) {
-				continue
+			if next[i].IsZero() || now.Before(next[i]) {
+				continue // zero: the schedule never fires (config validation refuses those)
 			}
 			after := j.schedule.Next(now)
 			s.start(runCtx, j, next[i], runDeadline(now, after))

@@ -31,6 +31,7 @@ type hostReport struct {
 	State        hostState
 	Table        *parse.Table
 	ParseErr     error
+	Problem      string // output read, but the rules cannot judge it (a missing column, no output)
 	Observations []alerts.Observation
 	Findings     []alerts.Finding // what fired or could not be read
 }
@@ -131,8 +132,15 @@ func judge(cmd *config.Command, r collectors.Result, evaluate bool) *hostReport 
 	if h.ParseErr != nil || !evaluate {
 		return h
 	}
+	if cmd.NoHeader && len(h.Table.Rows) == 0 && len(cmd.Alerts) > 0 {
+		h.Problem = "the command printed nothing"
+		return h
+	}
 	h.Observations = alerts.Observe(cmd.Name, r.Target.Name, cmd.Key, cmd.Alerts, h.Table)
 	for _, o := range h.Observations {
+		if o.ColumnMissing && h.Problem == "" {
+			h.Problem = o.Finding.Message // e.g. an error message on stdout instead of the table
+		}
 		if o.Finding.Status != "" {
 			h.Findings = append(h.Findings, o.Finding)
 		}
@@ -152,6 +160,8 @@ func (h *hostReport) failure() (label, reason string) {
 		return "ERROR", fmt.Sprintf("exit status %d", h.Result.ExitStatus)
 	case h.ParseErr != nil:
 		return "UNKNOWN", "cannot parse the output: " + h.ParseErr.Error()
+	case h.Problem != "":
+		return "UNKNOWN", h.Problem
 	}
 	return "", ""
 }
