@@ -57,8 +57,8 @@ type Observation struct {
 	// ColumnMissing marks the one observation of a rule whose column is not
 	// in the output: none of the rule's rows on that host can be judged.
 	ColumnMissing bool
-	Value   string
-	Finding Finding // the row's finding when Holds or Unknown, for messages
+	Value         string
+	Finding       Finding // the row's finding when Holds or Unknown, for messages
 }
 
 // Policy is the timing of one rule.
