@@ -32,7 +32,14 @@ type Result struct {
 	// Truncated is set when stdout or stderr exceeded MaxOutput and was cut;
 	// a note saying which is appended to Stderr.
 	Truncated bool
+
+	// Fields is set by probes (HTTPProbe, TCPProbe): a one-row table of
+	// named raw values instead of Stdout.
+	Fields []Field
 }
+
+// Field is one named raw value of a probe's Result.
+type Field struct{ Name, Value string }
 
 // Transport failures; Result.Err wraps exactly one of these (test with errors.Is).
 var (
