@@ -1,0 +1,117 @@
+//go:build issue6
+
+package collectors_test
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net/http"
+	"net/http/httptest"
+	"strings"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"serverstats/collectors"
+	"serverstats/collectors/sshdtest"
+)
+
+// viaSSHTarget returns the fleet's first server as a target.
+func viaSSHTarget(t *testing.T, f *sshdtest.Fleet) collectors.Target {
+	t.Helper()
+	s := f.Servers[0]
+	return collectors.Target{Name: s.Name, Host: s.Host, Port: s.Port, User: f.User}
+}
+
+func TestProbesViaSSH(t *testing.T) {
+	f := sshdtest.Start(t, 1)
+	opts := collectors.SSHOptions{User: f.User, KnownHosts: f.KnownHostsPath, IdentityFiles: []string{f.UserKeyPath}, ConnectTimeout: 10 * time.Second}
+	sshc, err := collectors.NewSSH(opts)
+	if err != nil {
+		t.Fatal(err)
+	}
+	pool, err := collectors.NewPool(opts, collectors.PoolOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { pool.Close() })
+
+	// A service bound to the remote's loopback (the remote is this machine).
+	var requests atomic.Int32
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		requests.Add(1)
+		fmt.Fprint(w, "pong via "+r.Host)
+	}))
+	defer srv.Close()
+	banner := bannerServer(t, "220 smtp ready")
+	tgt := viaSSHTarget(t, f)
+	ctx := context.Background()
+
+	for _, d := range []struct {
+		name string
+		dial collectors.DialFunc
+	}{{"ssh", sshc.Dial}, {"pool", pool.Dial}} {
+		t.Run(d.name, func(t *testing.T) {
+			before := strings.Count(f.Servers[0].Log(), "Accepted publickey")
+			r := (&collectors.HTTPProbe{URL: srv.URL + "/ping", Dial: d.dial, Timeout: 10 * time.Second}).Run(ctx, tgt, "")
+			h := fieldMap(t, r, httpFields...)
+			if r.Err != nil || h["status"] != "200" || !strings.HasPrefix(h["body"], "pong via ") {
+				t.Fatalf("http: err %v fields %v", r.Err, h)
+			}
+			r = (&collectors.TCPProbe{Addr: banner, Expect: "220", Dial: d.dial}).Run(ctx, tgt, "")
+			c := fieldMap(t, r, tcpFields...)
+			if r.Err != nil || c["connected"] != "true" || c["banner"] != "220 smtp ready" {
+				t.Fatalf("tcp: err %v fields %v", r.Err, c)
+			}
+			// A closed port on the remote: an observation, not UNKNOWN.
+			r = (&collectors.TCPProbe{Addr: closedPort(t), Dial: d.dial}).Run(ctx, tgt, "")
+			c = fieldMap(t, r, tcpFields...)
+			if r.Err != nil || c["connected"] != "false" || c["error"] == "" {
+				t.Fatalf("tcp closed: err %v fields %v", r.Err, c)
+			}
+			t.Logf("closed port via %s: %s", d.name, c["error"])
+			// The HTTP probe marks it UNKNOWN with the cause visible.
+			r = (&collectors.HTTPProbe{URL: "http://" + closedPort(t) + "/", Dial: d.dial}).Run(ctx, tgt, "")
+			h = fieldMap(t, r, httpFields...)
+			if !errors.Is(r.Err, collectors.ErrConnect) || h["status"] != "" || h["error"] == "" {
+				t.Fatalf("http closed: err %v fields %v", r.Err, h)
+			}
+			logins := strings.Count(f.Servers[0].Log(), "Accepted publickey") - before
+			if d.name == "pool" && logins > 1 {
+				t.Errorf("pool logged in %d times for 4 probes", logins)
+			}
+			if d.name == "ssh" && logins < 4 {
+				t.Logf("ssh logged in %d times (log may lag)", logins)
+			}
+		})
+	}
+	if n := requests.Load(); n != 2 {
+		t.Errorf("http server saw %d requests", n)
+	}
+
+	// SSH failures are transport errors, as in Run.
+	down := tgt
+	down.Port = addrPort(t, closedPort(t))
+	r := (&collectors.TCPProbe{Addr: banner, Dial: sshc.Dial}).Run(ctx, down, "")
+	c := fieldMap(t, r, tcpFields...)
+	if !errors.Is(r.Err, collectors.ErrConnect) || c["connected"] != "false" {
+		t.Errorf("ssh down: err %v fields %v", r.Err, c)
+	}
+	strict, err := collectors.NewSSH(collectors.SSHOptions{User: f.User, KnownHosts: t.TempDir() + "/none", IdentityFiles: []string{f.UserKeyPath}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := strict.Dial(ctx, tgt, "tcp", banner); !errors.Is(err, collectors.ErrHostKeyUnknown) {
+		t.Errorf("unknown host key: %v", err)
+	}
+}
+
+func addrPort(t *testing.T, addr string) int {
+	t.Helper()
+	var p int
+	if _, err := fmt.Sscanf(addr[strings.LastIndex(addr, ":")+1:], "%d", &p); err != nil {
+		t.Fatal(err)
+	}
+	return p
+}

@@ -1,0 +1,239 @@
+//go:build issue6
+
+package collectors
+
+import (
+	"context"
+	"crypto/tls"
+	"crypto/x509"
+	"errors"
+	"fmt"
+	"io"
+	"net"
+	"net/http"
+	"net/url"
+	"os"
+	"strconv"
+	"strings"
+	"time"
+)
+
+// Limits of HTTPProbe.
+const (
+	// MaxProbeBody is how much of the response body the body field holds.
+	MaxProbeBody = 64 << 10
+	// maxProbeDrain bounds how much of a body is read at all to count its
+	// size; past it, size is the Content-Length if the server sent one.
+	maxProbeDrain = 16 << 20
+)
+
+// HTTPProbe is a Collector that makes one HTTP(S) request. Its Result has no
+// Stdout but Fields, one row:
+//
+//	status          the final response's status code ("" if none)
+//	body            the first MaxProbeBody bytes of the body, trimmed
+//	latency_ms      from sending the request to the end of the body, in ms
+//	size            body size in bytes
+//	cert_days_left  days until the TLS leaf certificate expires (whole days,
+//	                negative once expired); "" for plain HTTP
+//	error           "" on success, else what went wrong
+//
+// Any status is a result (a 500 is for rules to judge). A transport failure
+// (refused, DNS, TLS verification, timeout, or the SSH hop of Dial) still
+// returns those Fields, with status "" and error set, but also sets
+// Result.Err wrapping ErrConnect (ErrTimeout for timeouts), so the host is
+// UNKNOWN and the cause is visible.
+//
+// TLS certificates are verified against the system roots plus CAFile, unless
+// Insecure. Proxy environment variables are ignored: the probe measures the
+// service itself. Redirects are not followed (a 301 is the status) unless
+// FollowRedirects (up to 10; status is then the final one).
+type HTTPProbe struct {
+	URL    string
+	Method string // "" means GET
+	// Headers are added to the request; a "Host" entry sets the Host header
+	// (and the TLS server name) for virtual hosts, whatever URL says.
+	Headers map[string]string
+	Body    string
+	// CAFile is a PEM bundle of extra CA certificates to trust.
+	CAFile string
+	// Insecure skips TLS certificate verification (only when asked).
+	Insecure        bool
+	FollowRedirects bool
+	// Timeout bounds the whole request, body included; 0 means
+	// DefaultProbeTimeout.
+	Timeout time.Duration
+	// Dial opens connections; nil dials from this machine. Use (*SSH).Dial
+	// or (*Pool).Dial to reach the URL from the target host (`via: ssh`).
+	Dial DialFunc
+}
+
+var _ Collector = (*HTTPProbe)(nil)
+
+// Run makes the request; the command argument is ignored.
+func (p *HTTPProbe) Run(ctx context.Context, t Target, _ string) (res Result) {
+	start := time.Now()
+	res.Target = t
+	f := map[string]string{}
+	defer func() {
+		res.Duration = time.Since(start)
+		for _, n := range []string{"status", "body", "latency_ms", "size", "cert_days_left", "error"} {
+			res.Fields = append(res.Fields, Field{n, f[n]})
+		}
+	}()
+	timeout := p.Timeout
+	if timeout <= 0 {
+		timeout = DefaultProbeTimeout
+	}
+	fail := func(kind error, msg string) {
+		f["error"] = msg
+		if kind == ErrTimeout {
+			res.Err = fmt.Errorf("%s: %w", msg, &TimeoutError{After: timeout, Canceled: ctx.Err() != nil})
+		} else {
+			res.Err = fmt.Errorf("%w: %s", kind, msg)
+		}
+	}
+
+	method := p.Method
+	if method == "" {
+		method = http.MethodGet
+	}
+	u, err := url.Parse(p.URL)
+	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+		fail(ErrConnect, fmt.Sprintf("bad URL %q: want http:// or https://", p.URL))
+		return res
+	}
+	tlsCfg := &tls.Config{InsecureSkipVerify: p.Insecure} //nolint:gosec // only when asked
+	if p.CAFile != "" {
+		pool, err := x509.SystemCertPool()
+		if err != nil || pool == nil {
+			pool = x509.NewCertPool()
+		}
+		pem, err := os.ReadFile(p.CAFile)
+		if err != nil {
+			fail(ErrConnect, "read CA file: "+err.Error())
+			return res
+		}
+		if !pool.AppendCertsFromPEM(pem) {
+			fail(ErrConnect, "CA file "+p.CAFile+" holds no PEM certificate")
+			return res
+		}
+		tlsCfg.RootCAs = pool
+	}
+	var host string
+	for k, v := range p.Headers {
+		if strings.EqualFold(k, "Host") {
+			host = v
+		}
+	}
+	if host != "" {
+		if h, _, err := net.SplitHostPort(host); err == nil {
+			tlsCfg.ServerName = h
+		} else {
+			tlsCfg.ServerName = host
+		}
+	}
+
+	var nd net.Dialer
+	tr := &http.Transport{
+		Proxy:               nil,
+		TLSClientConfig:     tlsCfg,
+		DisableKeepAlives:   true,
+		TLSHandshakeTimeout: timeout,
+		ForceAttemptHTTP2:   true,
+		DialContext: func(ctx context.Context, network, addr string) (net.Conn, error) {
+			if p.Dial != nil {
+				return p.Dial(ctx, t, network, addr)
+			}
+			return nd.DialContext(ctx, network, addr)
+		},
+	}
+	defer tr.CloseIdleConnections()
+	client := &http.Client{Transport: tr}
+	if !p.FollowRedirects {
+		client.CheckRedirect = func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }
+	}
+
+	ctx, cancel := context.WithTimeout(ctx, timeout)
+	defer cancel()
+	var body io.Reader
+	if p.Body != "" {
+		body = strings.NewReader(p.Body)
+	}
+	req, err := http.NewRequestWithContext(ctx, method, u.String(), body)
+	if err != nil {
+		fail(ErrConnect, "build request: "+err.Error())
+		return res
+	}
+	for k, v := range p.Headers {
+		if strings.EqualFold(k, "Host") {
+			req.Host = v
+			continue
+		}
+		req.Header.Set(k, v)
+	}
+	if req.Header.Get("User-Agent") == "" {
+		req.Header.Set("User-Agent", "serverstats-probe")
+	}
+
+	reqStart := time.Now()
+	resp, err := client.Do(req)
+	if err != nil {
+		kind, msg := httpErr(ctx, err, timeout)
+		fail(kind, method+" "+p.URL+": "+msg)
+		return res
+	}
+	defer resp.Body.Close()
+	f["status"] = strconv.Itoa(resp.StatusCode)
+	if resp.TLS != nil && len(resp.TLS.PeerCertificates) > 0 {
+		left := time.Until(resp.TLS.PeerCertificates[0].NotAfter)
+		days := int64(left / (24 * time.Hour))
+		if left < 0 && left%(24*time.Hour) != 0 {
+			days-- // floor
+		}
+		f["cert_days_left"] = strconv.FormatInt(days, 10)
+	}
+	buf, rerr := io.ReadAll(io.LimitReader(resp.Body, MaxProbeBody))
+	size := int64(len(buf))
+	if rerr == nil && len(buf) == MaxProbeBody {
+		n, err := io.Copy(io.Discard, io.LimitReader(resp.Body, maxProbeDrain))
+		size += n
+		if err != nil {
+			rerr = err
+		} else if n == maxProbeDrain && resp.ContentLength > size {
+			size = resp.ContentLength
+		}
+	}
+	f["latency_ms"] = millis(time.Since(reqStart))
+	f["body"] = strings.TrimSpace(string(buf))
+	f["size"] = strconv.FormatInt(size, 10)
+	if rerr != nil {
+		kind, msg := httpErr(ctx, rerr, timeout)
+		fail(kind, method+" "+p.URL+": read body: "+msg)
+	}
+	return res
+}
+
+// httpErr classifies a failed request and describes it without Go's
+// wrappers ("Get \"...\": dial tcp ...:").
+func httpErr(ctx context.Context, err error, timeout time.Duration) (kind error, msg string) {
+	if errors.Is(err, ErrTimeout) || ctx.Err() != nil || errors.Is(err, context.DeadlineExceeded) || isTimeout(err) {
+		if errors.Is(ctx.Err(), context.Canceled) {
+			return ErrTimeout, "canceled"
+		}
+		return ErrTimeout, "no answer within " + timeout.String()
+	}
+	var ue *url.Error
+	if errors.As(err, &ue) {
+		err = ue.Err
+	}
+	var op *net.OpError
+	if errors.As(err, &op) && op.Err != nil && !errors.Is(err, ErrConnect) {
+		err = op.Err
+	}
+	var verr *tls.CertificateVerificationError
+	if errors.As(err, &verr) {
+		return ErrConnect, "TLS certificate not trusted: " + verr.Err.Error()
+	}
+	return ErrConnect, err.Error()
+}
