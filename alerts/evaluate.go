@@ -39,9 +39,15 @@ type Finding struct {
 // fired or could not be judged, in rule order then row order. keyColumn names
 // the column whose cell identifies a row ("" for none). It is a pure function.
 func Evaluate(command, host, keyColumn string, rules []*Rule, t *parse.Table) []Finding {
+	return Findings(Observe(command, host, keyColumn, rules, t))
+}
+
+// Findings keeps the findings of observations that fired or could not be
+// read (not placeholder cells, not rows that are fine).
+func Findings(obs []Observation) []Finding {
 	var out []Finding
-	for _, o := range Observe(command, host, keyColumn, rules, t) {
-		if o.Finding.Status != "" { // fired, or could not be read; not a placeholder cell
+	for _, o := range obs {
+		if o.Finding.Status != "" {
 			out = append(out, o.Finding)
 		}
 	}

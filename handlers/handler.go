@@ -1,5 +1,5 @@
-// Package handlers delivers notifications: print, and (later) email, SMS,
-// exec and webhook. A handler makes one delivery attempt per call; the
+// Package handlers delivers notifications: print, email, SMS (Twilio),
+// exec and webhook, and drains the durable outbox (outbox.go). A handler makes one delivery attempt per call; the
 // dispatcher owns retries.
 package handlers
 

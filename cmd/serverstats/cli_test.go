@@ -92,6 +92,10 @@ commands:
   failing:
     servers: [localhost]
     cmd: echo oops >&2; exit 4
+  silent:
+    servers: [localhost]
+    cmd: "true"
+    alerts: [{value-type: number, trigger: "> 5"}]
   grep-none:
     servers: [localhost]
     cmd: echo 0; exit 1
@@ -138,6 +142,7 @@ func TestOneShotLocal(t *testing.T) {
 		{[]string{"slow", "-a"}, 3, []string{"TIMED OUT", "localhost: UNKNOWN slow: "}, nil},
 		{[]string{"failing", "-a"}, 3, []string{"ERROR: exit status 4\noops\n", "localhost: UNKNOWN failing: command failed (exit status 4): oops\n"}, nil},
 		{[]string{"grep-none", "-a"}, 0, []string{"| 0     |"}, nil},
+		{[]string{"silent", "-a"}, 3, []string{"UNKNOWN: the command printed nothing"}, nil},
 		{[]string{"disk", "--raw"}, 0, []string{"/dev/sda1    20G  95% /\n"}, []string{"+--"}},
 	}
 	for _, c := range cases {

@@ -141,10 +141,8 @@ func judge(cmd *config.Command, r collectors.Result, evaluate bool) *hostReport 
 		if o.ColumnMissing && h.Problem == "" {
 			h.Problem = o.Finding.Message // e.g. an error message on stdout instead of the table
 		}
-		if o.Finding.Status != "" {
-			h.Findings = append(h.Findings, o.Finding)
-		}
 	}
+	h.Findings = alerts.Findings(h.Observations)
 	return h
 }
 
@@ -184,8 +182,8 @@ func (h *hostReport) failureText() string {
 func (s *sweep) exitCode() int {
 	crit, unknown, warn := false, false, false
 	for _, h := range s.Hosts {
-		if h.State != hostOK || h.ParseErr != nil {
-			unknown = true
+		if label, _ := h.failure(); label != "" {
+			unknown = true // one definition of "not checked", as the output and on-command-failure see it
 		}
 		for _, f := range h.Findings {
 			switch {
