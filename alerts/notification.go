@@ -20,6 +20,9 @@ type Notification struct {
 	Trigger  string   `json:"trigger,omitempty"`
 	Severity Severity `json:"severity"`
 	Message  string   `json:"message,omitempty"`
+	// Action says what remediation did about this alert: "running: CMD",
+	// "failed: ...", or that serverstats stopped acting (the guard).
+	Action string `json:"action,omitempty"`
 
 	// Set for command failures (on-command-failure).
 	Error      string `json:"error,omitempty"`

@@ -33,7 +33,31 @@ type Rule struct {
 	MuteFor  time.Duration
 	Repeat   time.Duration
 	Severity Severity
+	JSON     string  // a path such as ".status": the rule judges that field of the cell's JSON
+	Action   *Action // remediation run on the host while the alert fires; nil for none
 }
+
+// Action is a rule's remediation, as in monit's "then restart": a command
+// run on the affected host on every run in which the rule's alert fires,
+// guarded so that a fix that does not work is not repeated forever.
+type Action struct {
+	Cmd string
+	// Max actions within the last Within judged runs of the key; when the
+	// guard is reached, serverstats stops acting and tells the rule's
+	// handlers once, until the alert resolves.
+	Max    int
+	Within int
+	// Grace: after an action, the key is not evaluated for this long, so a
+	// restarting service is not judged (nor acted on) mid-restart.
+	Grace time.Duration
+}
+
+// Default remediation guard: at most DefaultActionMax actions within
+// DefaultActionWithin runs.
+const (
+	DefaultActionMax    = 3
+	DefaultActionWithin = 10
+)
 
 // MsgFuncs are the functions available in message templates.
 var MsgFuncs = template.FuncMap{}

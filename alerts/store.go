@@ -120,6 +120,19 @@ type Transition struct {
 	States  []State // new or changed states
 	Removed []Key   // keys to forget
 	Out     []Envelope
+	// Actions are the remediations due, to be run after the transition is
+	// saved (so a crash never runs one twice: it may run one fewer).
+	Actions []ActionRequest
+}
+
+// ActionRequest is one remediation to run: Cmd on Key.Host, on behalf of
+// the rule Key.Rule, whose handlers are told if it fails.
+type ActionRequest struct {
+	Key      Key
+	Cmd      string
+	Handlers []string
+	Severity Severity
+	Row      string // the row's key, for messages
 }
 
 // Update loads the states of command and the mutes in force at now, lets

@@ -1,5 +1,3 @@
-//go:build issue6
-
 package collectors
 
 import (

@@ -1,5 +1,3 @@
-//go:build issue6
-
 package parse_test
 
 import (
