@@ -75,7 +75,7 @@ func Observe(command, host, keyColumn string, rules []*Rule, t *parse.Table) []O
 		for i, row := range t.Rows {
 			key := keys[i]
 			f := Finding{
-				Command: command, Rule: r.Name, Host: host, Key: key, Column: r.Column,
+				Command: command, Rule: r.Name, Host: host, Key: key, Column: r.label(),
 				Trigger: r.Trigger.String(), Severity: r.Severity, Line: row.Line,
 			}
 			o := Observation{Key: Key{command, r.Name, host, key}}
@@ -83,7 +83,16 @@ func Observe(command, host, keyColumn string, rules []*Rule, t *parse.Table) []O
 			if col < len(row.Cells) {
 				raw = row.Cells[col]
 			}
-			v, err := parse.ParseValue(raw, r.Type)
+			var v parse.Value
+			var err error
+			if r.JSON != nil {
+				if raw, err = r.JSON.Lookup(raw); err != nil {
+					err = fmt.Errorf("JSON %w", err)
+				}
+			}
+			if err == nil {
+				v, err = parse.ParseValue(raw, r.Type)
+			}
 			f.Value = v
 			o.Value = v.String()
 			switch {

@@ -65,3 +65,32 @@ func TestNotificationLine(t *testing.T) {
 		t.Errorf("Line() = %q, want %q", got, want)
 	}
 }
+
+func TestEvaluateJSONField(t *testing.T) {
+	tbl := &parse.Table{Header: []string{"status", "body"}, Rows: []parse.Row{{Line: 1, Cells: []string{"200", `{"status":"degraded","db":{"lag_s":42}}`}}}}
+	state := mustRule(t, "body", parse.TypeAuto, "!= ok", "", SeverityCritical)
+	state.JSON, _ = parse.CompileJSONPath(".status")
+	lag := mustRule(t, "body", parse.TypeDuration, "> 30s", "", SeverityWarning)
+	lag.Name = "lag"
+	lag.JSON, _ = parse.CompileJSONPath(".db.lag_s")
+	gone := mustRule(t, "body", parse.TypeAuto, "== x", "", SeverityCritical)
+	gone.Name = "gone"
+	gone.JSON, _ = parse.CompileJSONPath(".missing")
+	var lines []string
+	for _, f := range Evaluate("api", "web1", "", []*Rule{state, lag, gone}, tbl) {
+		lines = append(lines, string(f.Status)+"|"+f.Column+"|"+f.Value.Raw+"|"+f.Message)
+	}
+	want := []string{
+		"firing|body .status|degraded|",
+		"firing|body .db.lag_s|42|",
+		`unknown|body .missing||line 1, column "body": JSON .missing: no such member`,
+	}
+	if strings.Join(lines, "\n") != strings.Join(want, "\n") {
+		t.Errorf("findings:\n%s\nwant:\n%s", strings.Join(lines, "\n"), strings.Join(want, "\n"))
+	}
+	// Not JSON at all (an HTML error page): unknown, not firing.
+	tbl.Rows[0].Cells[1] = "<html>502 Bad Gateway</html>"
+	if fs := Evaluate("api", "web1", "", []*Rule{state}, tbl); len(fs) != 1 || fs[0].Status != StatusUnknown || !strings.Contains(fs[0].Message, "not JSON") {
+		t.Errorf("non-JSON body: %+v", fs)
+	}
+}

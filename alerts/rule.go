@@ -33,8 +33,8 @@ type Rule struct {
 	MuteFor  time.Duration
 	Repeat   time.Duration
 	Severity Severity
-	JSON     string  // a path such as ".status": the rule judges that field of the cell's JSON
-	Action   *Action // remediation run on the host while the alert fires; nil for none
+	JSON     *parse.JSONPath // when set, the rule judges this field of the cell's JSON (".status")
+	Action   *Action         // remediation run on the host while the alert fires; nil for none
 }
 
 // Action is a rule's remediation, as in monit's "then restart": a command
@@ -58,6 +58,15 @@ const (
 	DefaultActionMax    = 3
 	DefaultActionWithin = 10
 )
+
+// label is the rule's column as messages show it: "body .status" for a
+// rule on a JSON field.
+func (r *Rule) label() string {
+	if r.JSON != nil {
+		return r.Column + " " + r.JSON.String()
+	}
+	return r.Column
+}
 
 // MsgFuncs are the functions available in message templates.
 var MsgFuncs = template.FuncMap{}

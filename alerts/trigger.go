@@ -212,7 +212,8 @@ func unquote(s string) string {
 // equality), for which a placeholder cell such as "" or "-" is text like any
 // other: "!= pong" holds for an empty body.
 func (tr *Trigger) textual() bool {
-	return tr.Op == OpMatch || tr.Op == OpNotMatch || tr.Type == parse.TypeString
+	return tr.Op == OpMatch || tr.Op == OpNotMatch || tr.Type == parse.TypeString ||
+		tr.Type == parse.TypeAuto && (tr.Op == OpEQ || tr.Op == OpNE) && math.IsNaN(tr.num)
 }
 
 // Match reports whether the observed value v satisfies the trigger. A null
@@ -226,7 +227,7 @@ func (tr *Trigger) Match(v parse.Value) bool {
 		return !tr.re.MatchString(v.Raw)
 	}
 	if v.Null {
-		if tr.Type == parse.TypeString && (tr.Op == OpEQ || tr.Op == OpNE) {
+		if tr.textual() {
 			return compareEq(tr.Op, v.Raw == tr.str)
 		}
 		return false

@@ -66,6 +66,13 @@ func TestTriggerMatch(t *testing.T) {
 		{"> 90", parse.TypeAuto, "93%", true},
 		{"== pong", parse.TypeAuto, "pong", true},
 		{"== true", parse.TypeAuto, "true", true},
+		// ... and a text threshold makes an empty cell text too: a probe
+		// that got no answer has an empty body, which is not "pong".
+		{"!= pong", parse.TypeAuto, "", true},
+		{"== pong", parse.TypeAuto, "", false},
+		{"!= ''", parse.TypeAuto, "", false},
+		{"!= ''", parse.TypeAuto, "connection refused", true},
+		{"!= 200", parse.TypeAuto, "", false}, // numeric: an empty cell is unknown, not "not 200"
 	}
 	for _, c := range cases {
 		tr, err := ParseTrigger(c.trigger, c.typ)

@@ -72,7 +72,7 @@ func TestProbesViaSSH(t *testing.T) {
 			// The HTTP probe marks it UNKNOWN with the cause visible.
 			r = (&collectors.HTTPProbe{URL: "http://" + closedPort(t) + "/", Dial: d.dial}).Run(ctx, tgt, "")
 			h = fieldMap(t, r, httpFields...)
-			if !errors.Is(r.Err, collectors.ErrConnect) || h["status"] != "" || h["error"] == "" {
+			if r.Err != nil || h["status"] != "0" || h["error"] == "" {
 				t.Fatalf("http closed: err %v fields %v", r.Err, h)
 			}
 			logins := strings.Count(f.Servers[0].Log(), "Accepted publickey") - before
@@ -95,6 +95,10 @@ func TestProbesViaSSH(t *testing.T) {
 	c := fieldMap(t, r, tcpFields...)
 	if !errors.Is(r.Err, collectors.ErrConnect) || c["connected"] != "false" {
 		t.Errorf("ssh down: err %v fields %v", r.Err, c)
+	}
+	r = (&collectors.HTTPProbe{URL: "http://127.0.0.1:1/", Dial: sshc.Dial}).Run(ctx, down, "")
+	if h := fieldMap(t, r, httpFields...); !errors.Is(r.Err, collectors.ErrConnect) || h["status"] != "" {
+		t.Errorf("http, ssh down: err %v fields %v (want the host UNKNOWN, not a dead service)", r.Err, h)
 	}
 	strict, err := collectors.NewSSH(collectors.SSHOptions{User: f.User, KnownHosts: t.TempDir() + "/none", IdentityFiles: []string{f.UserKeyPath}})
 	if err != nil {

@@ -36,12 +36,13 @@ const (
 //	                negative once expired); "" for plain HTTP
 //	error           "" on success, else what went wrong
 //
-// Any status is a result (a 500 is for rules to judge). A transport failure
-// (refused, DNS, TLS verification, timeout, or the SSH hop of Dial) still
-// returns those Fields, with status "" and error set, but also sets
-// Result.Err wrapping ErrConnect (ErrTimeout for timeouts), so the host is
-// UNKNOWN and the cause is visible.
-//
+// Any status is a result (a 500 is for rules to judge), and so is a service
+// that cannot be reached: refused, DNS, TLS verification, timeout. Those
+// set status "0" and error, with Result.Err nil, so `status != 200` fires
+// on a dead service exactly as on a failing one (monit's "if failed url").
+// Only what says nothing about the service sets Result.Err (wrapping
+// ErrConnect, or ErrTimeout) and makes the host UNKNOWN: the SSH hop of Dial
+// failing (host down, host key, auth), a bad URL, an unreadable CA file.
 // TLS certificates are verified against the system roots plus CAFile, unless
 // Insecure. Proxy environment variables are ignored: the probe measures the
 // service itself. Redirects are not followed (a 301 is the status) unless
@@ -68,6 +69,9 @@ type HTTPProbe struct {
 
 var _ Collector = (*HTTPProbe)(nil)
 
+// HTTPFields are the names of an HTTPProbe's Fields, in order.
+var HTTPFields = []string{"status", "body", "latency_ms", "size", "cert_days_left", "error"}
+
 // Run makes the request; the command argument is ignored.
 func (p *HTTPProbe) Run(ctx context.Context, t Target, _ string) (res Result) {
 	start := time.Now()
@@ -75,7 +79,7 @@ func (p *HTTPProbe) Run(ctx context.Context, t Target, _ string) (res Result) {
 	f := map[string]string{}
 	defer func() {
 		res.Duration = time.Since(start)
-		for _, n := range []string{"status", "body", "latency_ms", "size", "cert_days_left", "error"} {
+		for _, n := range HTTPFields {
 			res.Fields = append(res.Fields, Field{n, f[n]})
 		}
 	}()
@@ -83,6 +87,7 @@ func (p *HTTPProbe) Run(ctx context.Context, t Target, _ string) (res Result) {
 	if timeout <= 0 {
 		timeout = DefaultProbeTimeout
 	}
+	// fail records a failure of the probe itself (the host is UNKNOWN).
 	fail := func(kind error, msg string) {
 		f["error"] = msg
 		if kind == ErrTimeout {
@@ -133,6 +138,7 @@ func (p *HTTPProbe) Run(ctx context.Context, t Target, _ string) (res Result) {
 	}
 
 	var nd net.Dialer
+	var hopErr error // the SSH hop of Dial failed: nothing is known of the service
 	tr := &http.Transport{
 		Proxy:               nil,
 		TLSClientConfig:     tlsCfg,
@@ -141,7 +147,11 @@ func (p *HTTPProbe) Run(ctx context.Context, t Target, _ string) (res Result) {
 		ForceAttemptHTTP2:   true,
 		DialContext: func(ctx context.Context, network, addr string) (net.Conn, error) {
 			if p.Dial != nil {
-				return p.Dial(ctx, t, network, addr)
+				c, err := p.Dial(ctx, t, network, addr)
+				if err != nil && !isRemoteRefusal(err) {
+					hopErr = err
+				}
+				return c, err
 			}
 			return nd.DialContext(ctx, network, addr)
 		},
@@ -177,8 +187,13 @@ func (p *HTTPProbe) Run(ctx context.Context, t Target, _ string) (res Result) {
 	reqStart := time.Now()
 	resp, err := client.Do(req)
 	if err != nil {
-		kind, msg := httpErr(ctx, err, timeout)
-		fail(kind, method+" "+p.URL+": "+msg)
+		if hopErr != nil {
+			res.Err = hopErr
+			f["error"] = hopErr.Error()
+			return res
+		}
+		_, msg := httpErr(ctx, err, timeout)
+		f["status"], f["error"] = "0", method+" "+p.URL+": "+msg
 		return res
 	}
 	defer resp.Body.Close()
@@ -206,8 +221,8 @@ func (p *HTTPProbe) Run(ctx context.Context, t Target, _ string) (res Result) {
 	f["body"] = strings.TrimSpace(string(buf))
 	f["size"] = strconv.FormatInt(size, 10)
 	if rerr != nil {
-		kind, msg := httpErr(ctx, rerr, timeout)
-		fail(kind, method+" "+p.URL+": read body: "+msg)
+		_, msg := httpErr(ctx, rerr, timeout)
+		f["error"] = method + " " + p.URL + ": read body: " + msg
 	}
 	return res
 }

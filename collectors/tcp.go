@@ -47,6 +47,9 @@ type TCPProbe struct {
 
 var _ Collector = (*TCPProbe)(nil)
 
+// TCPFields are the names of a TCPProbe's Fields, in order.
+var TCPFields = []string{"connected", "latency_ms", "banner", "error"}
+
 // Run probes p.Addr; the command argument is ignored.
 func (p *TCPProbe) Run(ctx context.Context, t Target, _ string) (res Result) {
 	start := time.Now()
@@ -61,7 +64,7 @@ func (p *TCPProbe) Run(ctx context.Context, t Target, _ string) (res Result) {
 
 	f := map[string]string{"connected": "false"}
 	defer func() {
-		for _, n := range []string{"connected", "latency_ms", "banner", "error"} {
+		for _, n := range TCPFields {
 			res.Fields = append(res.Fields, Field{n, f[n]})
 		}
 	}()

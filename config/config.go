@@ -15,6 +15,7 @@ import (
 	"go.yaml.in/yaml/v3"
 
 	"serverstats/alerts"
+	"serverstats/parse"
 )
 
 // Defaults applied before the file is read.
@@ -93,9 +94,24 @@ type Failure struct {
 
 // Command is one named check: what to run, where, and the rules on its output.
 type Command struct {
-	Name     string
-	Doc      string
-	Cmd      string
+	Name string
+	Doc  string
+	Kind Kind
+	Cmd  string // the shell line (KindShell, and KindBuiltin's generated line)
+
+	HTTP    *HTTPProbe        // KindURL
+	TCP     *TCPProbe         // KindTCP
+	Builtin *parse.Builtin    // KindBuiltin
+	Params  map[string]string // KindBuiltin params, as written
+	Nagios  bool              // KindShell: the line is a Nagios plugin
+	Via     string            // "ssh": a probe connects from each server, through its SSH connection
+	// Columns are the output's columns when they are known before it runs
+	// (probes, built-ins, Nagios plugins); nil for a shell line's table.
+	Columns []string
+	// Handlers are the default handlers of this command's alerts that name
+	// none (and of its implicit ones: a plugin's state, process-count min/max).
+	Handlers []string
+
 	Key      string   // column naming a row in messages and state
 	Servers  []string // as written: group names or host names
 	Hosts    []string // resolved, de-duplicated, in config order
@@ -111,9 +127,46 @@ type Command struct {
 	Alerts      []*alerts.Rule
 	Line        int
 
-	serverLines  []int
-	handlerLines [][]int // per alert, per handler
+	serverLines         []int
+	defaultHandlerLines []int
+	handlerLines        [][]int // per alert, per handler
 }
+
+// Kind is what a command runs.
+type Kind string
+
+// Kinds of command.
+const (
+	KindShell   Kind = "cmd"     // a shell line on each server (or here)
+	KindURL     Kind = "url"     // an HTTP(S) probe
+	KindTCP     Kind = "tcp"     // a TCP connect probe
+	KindBuiltin Kind = "builtin" // a portable built-in check
+)
+
+// HTTPProbe is a url: command's request.
+type HTTPProbe struct {
+	URL             string // may hold {host}: each server's host name
+	Method          string
+	Headers         map[string]string
+	Body            string
+	CAFile          string
+	Insecure        bool // insecure-skip-verify: only when asked by name
+	FollowRedirects bool
+}
+
+// TCPProbe is a tcp: command's connection.
+type TCPProbe struct {
+	Addr   string // host:port; ":port" or {host}:port is each server's host
+	Send   string
+	Expect string
+}
+
+// HostPlaceholder in a probe's url: or tcp: address is replaced by each
+// server's host name.
+const HostPlaceholder = "{host}"
+
+// IsProbe reports whether the command is a url: or tcp: probe.
+func (c *Command) IsProbe() bool { return c.Kind == KindURL || c.Kind == KindTCP }
 
 // Reserved are the built-in subcommand names, which a command may not take.
 var Reserved = []string{"check-config", "parse", "help", "version", "run", "status", "mute", "unmute", "test-alert", "scaffold"}

@@ -48,16 +48,71 @@ func TestLoadGood(t *testing.T) {
 	}
 }
 
+func TestLoadProbesBuiltinsNagios(t *testing.T) {
+	c, err := Load("../testdata/config/good-probes.yaml")
+	if err != nil {
+		t.Fatalf("Load: %v", err)
+	}
+	ping := c.Command("ping")
+	if ping.Kind != KindURL || ping.Via != "ssh" || ping.Local || len(ping.Hosts) != 2 || ping.HTTP.URL != "http://127.0.0.1:8080/ping" {
+		t.Errorf("ping = %+v", ping)
+	}
+	a := ping.Alerts[0].Action
+	if a == nil || a.Cmd != "sudo systemctl restart myapp" || a.Max != 5 || a.Within != 5 || a.Grace != 30*time.Second {
+		t.Errorf("ping action = %+v", a)
+	}
+	if h := ping.Alerts[0].Handlers; len(h) != 1 || h[0] != "oncall" {
+		t.Errorf("ping handlers = %v, want the command's [oncall]", h)
+	}
+	vhost := c.Command("vhost")
+	if vhost.HTTP.Headers["Host"] != "shop.example.com" || !vhost.HTTP.FollowRedirects || vhost.Alerts[0].JSON.String() != ".checks[0].state" {
+		t.Errorf("vhost = %+v", vhost.HTTP)
+	}
+	if vhost.Alerts[0].Handlers[0] != DefaultHandler || vhost.Alerts[1].Severity != "warning" {
+		t.Errorf("vhost alerts = %+v %+v", vhost.Alerts[0], vhost.Alerts[1])
+	}
+	db := c.Command("db-port")
+	if db.Kind != KindTCP || !db.Local || strings.Join(db.Hosts, ",") != "db.example.com:5432" {
+		t.Errorf("db-port: a probe without servers runs here, named after its target: %+v", db)
+	}
+	if smtp := c.Command("smtp"); smtp.TCP.Expect != "220" || len(smtp.Hosts) != 2 {
+		t.Errorf("smtp = %+v", smtp.TCP)
+	}
+	mem := c.Command("mem")
+	if mem.Builtin == nil || mem.Builtin.Name != "memory" || mem.Cmd == "" || mem.Key != "" {
+		t.Errorf("mem = %+v", mem)
+	}
+	procs := c.Command("nginx-procs")
+	var names []string
+	for _, r := range procs.Alerts {
+		names = append(names, r.Name+": "+r.Column+" "+r.Trigger.String()+" -> "+strings.Join(r.Handlers, ","))
+	}
+	if got := strings.Join(names, "; "); got != "too few processes: count < 1 -> oncall; too many processes: count > 1 -> oncall" {
+		t.Errorf("process-count implicit alerts: %s", got)
+	}
+	if strings.Contains(procs.Cmd, "min") {
+		t.Errorf("min/max leaked into the command: %s", procs.Cmd)
+	}
+	disk := c.Command("root-disk")
+	names = nil
+	for _, r := range disk.Alerts {
+		names = append(names, r.Name+"/"+string(r.Severity))
+	}
+	if !disk.Nagios || disk.Key != "label" || strings.Join(names, ",") != "value < 1000/critical,plugin warning/warning,plugin critical/critical" {
+		t.Errorf("root-disk: nagios %v key %q alerts %v", disk.Nagios, disk.Key, names)
+	}
+}
+
 // Each bad config has its own file and its exact message.
 func TestLoadBad(t *testing.T) {
 	cases := map[string]string{
-		"bad-unknown-key.yaml":       `bad-unknown-key.yaml:8: commands.disk.alerts[0].mute_for: unknown key "mute_for"; fix: did you mean "mute-for"? valid keys here: clear, column, for, handlers, msg, mute-for, name, repeat, severity, trigger, value-type`,
+		"bad-unknown-key.yaml":       `bad-unknown-key.yaml:8: commands.disk.alerts[0].mute_for: unknown key "mute_for"; fix: did you mean "mute-for"? valid keys here: action, clear, column, for, handlers, json, msg, mute-for, name, repeat, severity, trigger, value-type`,
 		"bad-undefined-group.yaml":   `bad-undefined-group.yaml:5: commands.disk.servers: undefined group (got "web-server"); fix: did you mean "web-servers"? defined groups: web-servers; or define it under groups:, or name a host directly with a dot, user@ or :port (localhost runs here)`,
 		"bad-undefined-handler.yaml": `bad-undefined-handler.yaml:10: commands.disk.alerts[0].handlers: undefined handler (got "emial"); fix: did you mean "email"? define it under handlers: or use one of: email, print`,
 		"bad-trigger.yaml":           `bad-trigger.yaml:8: commands.disk.alerts[0].trigger: invalid trigger: threshold "ninety" is not a percent (got "> ninety"); fix: ` + "write an operator",
 		"bad-duration.yaml":          `bad-duration.yaml:8: commands.disk.alerts[0].mute-for: not a duration (got "30 minutes"); fix: write a duration with a unit, e.g. "30s", "5m", "4h", or whole milliseconds as ServerStats did (300000)`,
 		"bad-yaml-syntax.yaml":       `bad-yaml-syntax.yaml:3: YAML syntax error: did not find expected ',' or ']'`,
-		"bad-missing-cmd.yaml":       `bad-missing-cmd.yaml:2: commands.disk.cmd: missing cmd: the shell line to run; fix: add cmd: "df -hP"`,
+		"bad-missing-cmd.yaml":       `bad-missing-cmd.yaml:2: commands.disk.cmd: missing cmd: what to run; fix: add cmd: "df -hP" (a shell line), url: http://host/ping, tcp: host:port or builtin: disk`,
 		"bad-value-type.yaml":        `bad-value-type.yaml:7: commands.disk.alerts[0].value-type: unknown value type (got "percentage"); fix: use one of string, number, percent, bytes, bool, duration`,
 		"bad-timeout.yaml":           `bad-timeout.yaml:2: ssh.connect-timeout: not a duration (got "10"); fix: write a duration with a unit, e.g. "30s", "5m", "4h"`,
 		"bad-port.yaml":              `bad-port.yaml:2: groups.web[0]: parse target "web1.example.com:99999": invalid port "99999": want a number from 1 to 65535 (got "web1.example.com:99999"); fix: write host, user@host or user@host:port`,
@@ -65,6 +120,17 @@ func TestLoadBad(t *testing.T) {
 		"bad-template.yaml":          `bad-template.yaml:8: commands.disk.alerts[0].msg: bad message template: executing "commands.disk.alerts[0]" at <.Mount>: can't evaluate field Mount in type alerts.MsgData (got "{{.Mount}} is full"); fix: fields: {{.Host}}`,
 		"bad-schedule.yaml":          `bad-schedule.yaml:5: commands.disk.schedule: this schedule never fires (a date that does not exist, such as April 31) (got "0 3 31 4 *"); fix: check the day-of-month and month fields`,
 		"bad-handler-type.yaml":      `bad-handler-type.yaml:2: handlers.pager.type: unknown handler type (got "pagerduty"); fix: use one of print`,
+		"bad-url-scheme.yaml":        `bad-url-scheme.yaml:3: commands.ping.url: a url: probe speaks http:// or https:// (got "ftp://files.example.com/"); fix: write e.g. url: https://example.com/health; use tcp: host:port for other services`,
+		"bad-url-no-host.yaml":       `bad-url-no-host.yaml:5: commands.ping.url: servers: is set, but the probe names no server: it would probe the same address once per server (got "http://localhost:8080/ping"); fix: put {host} where each server's name goes (url: http://{host}:8080/ping), add via: ssh to probe from each server, or remove servers:`,
+		"bad-probe-column.yaml":      `bad-probe-column.yaml:5: commands.ping.alerts[0].column: not a column of this url: command's output (got "Body"); fix: did you mean "body"? use one of: status, body, latency_ms, size, cert_days_left, error`,
+		"bad-builtin.yaml":           `bad-builtin.yaml:3: commands.mem.builtin: unknown built-in check (got "memroy"); fix: did you mean "memory"? use one of: disk, load, memory, process-count, service, uptime`,
+		"bad-builtin-params.yaml":    `bad-builtin-params.yaml:4: commands.nginx-procs.params: built-in check process-count: unknown param "name" (want "pattern"); fix: write params: {pattern: "nginx: master", min: 1}`,
+		"bad-kind-key.yaml":          `bad-kind-key.yaml:4: commands.ping.header: header: applies to cmd: commands, and this is a url: command; fix: remove it`,
+		"bad-two-kinds.yaml":         `bad-two-kinds.yaml:4: commands.ping.url: cmd: and url: are two different checks; fix: keep one; write the other as a command of its own`,
+		"bad-via.yaml":               `bad-via.yaml:4: commands.ping.via: via: ssh needs servers: to connect from (got "ssh"); fix: add servers: [GROUP]`,
+		"bad-action-guard.yaml":      `bad-action-guard.yaml:7: commands.ping.alerts[0].action.max: max 6 actions within 5 runs can never be reached (at most one action per run) (got "6"); fix: make max at most within, e.g. max: 5, within: 5`,
+		"bad-json-path.yaml":         `bad-json-path.yaml:6: commands.health.alerts[0].json: bad JSON path: a JSON path starts with '.', e.g. .status or .checks[0].state (got "status"); fix: write e.g. json: .status`,
+		"bad-nagios-header.yaml":     `bad-nagios-header.yaml:7: commands.root-disk.header: header: does not apply to a Nagios plugin; fix: remove it: the exit status gives the state`,
 	}
 	for file, want := range cases {
 		t.Run(file, func(t *testing.T) {

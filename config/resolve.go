@@ -68,8 +68,11 @@ func (c *Config) resolve(d *decoder) {
 				checkHandler(h, fmt.Sprintf("commands.%s.alerts[%d].handlers", cmd.Name, i), cmd.handlerLines[i][j])
 			}
 		}
+		for j, h := range cmd.Handlers {
+			checkHandler(h, fmt.Sprintf("commands.%s.handlers", cmd.Name), cmd.defaultHandlerLines[j])
+		}
 		if cmd.Local {
-			cmd.Hosts = []string{"localhost"}
+			cmd.Hosts = []string{cmd.localName()}
 			continue
 		}
 		seen := map[string]bool{}

@@ -123,9 +123,24 @@ func (c *Config) decodeCommands(d *decoder, path string, n *yaml.Node) {
 		var okCodes []string
 		var okLines []int
 		var alertNodes *yaml.Node
+		k := &kindFields{}
 		seen := d.mapping(e[1], p, []field{
 			{"doc", d.str(&cmd.Doc)},
 			{"cmd", d.str(&cmd.Cmd)},
+			{"url", d.str(&k.url)},
+			{"tcp", d.str(&k.tcp)},
+			{"builtin", d.str(&k.builtin)},
+			{"params", d.stringMap(&cmd.Params)},
+			{"nagios", d.boolean(&cmd.Nagios)},
+			{"via", d.str(&cmd.Via)},
+			{"method", d.str(&k.http.Method)},
+			{"headers", d.stringMap(&k.http.Headers)},
+			{"body", d.str(&k.http.Body)},
+			{"ca-file", d.str(&k.http.CAFile)},
+			{"insecure-skip-verify", d.boolean(&k.http.Insecure)},
+			{"follow-redirects", d.boolean(&k.http.FollowRedirects)},
+			{"send", d.str(&k.tcp2.Send)},
+			{"expect", d.str(&k.tcp2.Expect)},
 			{"key", d.str(&cmd.Key)},
 			{"servers", d.list(&cmd.Servers, &cmd.serverLines)},
 			{"local", d.boolean(&cmd.Local)},
@@ -135,10 +150,12 @@ func (c *Config) decodeCommands(d *decoder, path string, n *yaml.Node) {
 			{"header-line", d.integer(&cmd.HeaderLine, 1, "2")},
 			{"skip-lines", d.integer(&cmd.SkipLines, 0, "1")},
 			{"ok-exit-codes", d.list(&okCodes, &okLines)},
+			{"handlers", d.list(&cmd.Handlers, &cmd.defaultHandlerLines)},
 			{"alerts", func(_ string, v *yaml.Node) { alertNodes = v }},
 		})
-		if seen["cmd"] == nil || strings.TrimSpace(cmd.Cmd) == "" {
-			d.fail(e[0], p+".cmd", "", "missing cmd: the shell line to run", `add cmd: "df -hP"`)
+		c.decodeKind(d, p, e[0], cmd, k, seen)
+		if seen["servers"] != nil && cmd.Local {
+			d.fail(seen["local"], p+".local", "true", "local: true runs on this machine, so servers: makes no sense", "remove one of them")
 		}
 		if seen["servers"] == nil && !cmd.Local {
 			d.fail(e[0], p+".servers", "", "missing servers: where to run the command",
@@ -151,9 +168,6 @@ func (c *Config) decodeCommands(d *decoder, path string, n *yaml.Node) {
 			} else if sched.Next(time.Now()).IsZero() {
 				d.fail(k, p+".schedule", cmd.Schedule, "this schedule never fires (a date that does not exist, such as April 31)", "check the day-of-month and month fields")
 			}
-		}
-		if seen["servers"] != nil && cmd.Local {
-			d.fail(seen["local"], p+".local", "true", "local: true runs on this machine, so servers: makes no sense", "remove one of them")
 		}
 		switch header {
 		case "", "auto":
@@ -177,6 +191,7 @@ func (c *Config) decodeCommands(d *decoder, path string, n *yaml.Node) {
 		if alertNodes != nil {
 			c.decodeAlerts(d, p+".alerts", alertNodes, cmd, header == "")
 		}
+		c.implicitAlerts(d, p, e[0], cmd)
 		c.Commands = append(c.Commands, cmd)
 	}
 }
@@ -193,7 +208,7 @@ func (c *Config) decodeAlerts(d *decoder, path string, n *yaml.Node, cmd *Comman
 	names := map[string]int{}
 	for i, an := range n.Content {
 		p := fmt.Sprintf("%s[%d]", path, i)
-		var column, vtype, trigger, clear, msg, severity, name string
+		var column, vtype, trigger, clear, msg, severity, name, jsonPath string
 		var hlines []int
 		r := &alerts.Rule{For: 1, Severity: alerts.SeverityCritical}
 		seen := d.mapping(an, p, []field{
@@ -208,9 +223,21 @@ func (c *Config) decodeAlerts(d *decoder, path string, n *yaml.Node, cmd *Comman
 			{"mute-for", d.duration(&r.MuteFor, true)},
 			{"repeat", d.duration(&r.Repeat, true)},
 			{"severity", d.str(&severity)},
+			{"json", d.str(&jsonPath)},
+			{"action", func(ap string, v *yaml.Node) { r.Action = d.action(ap, v) }},
 		})
 		if an.Kind != yaml.MappingNode {
 			continue
+		}
+		if column == "" && cmd.Columns != nil {
+			d.fail(an, p+".column", "", "missing column: which column of the output the trigger reads",
+				"add column: with one of: "+strings.Join(cmd.Columns, ", "))
+		} else if cmd.Columns != nil && !slices.Contains(cmd.Columns, column) {
+			fix := "use one of: " + strings.Join(cmd.Columns, ", ")
+			if s := suggest(column, cmd.Columns); s != "" {
+				fix = fmt.Sprintf("did you mean %q? %s", s, fix)
+			}
+			d.fail(seen["column"], p+".column", column, "not a column of this "+string(cmd.Kind)+": command's output", fix)
 		}
 		if column == "" {
 			without++
@@ -219,6 +246,13 @@ func (c *Config) decodeAlerts(d *decoder, path string, n *yaml.Node, cmd *Comman
 			withColumn++
 		}
 		r.Column = column
+		if jsonPath != "" {
+			jp, err := parse.CompileJSONPath(jsonPath)
+			if err != nil {
+				d.fail(seen["json"], p+".json", jsonPath, "bad JSON path: "+err.Error(), `write e.g. json: .status or json: .checks[0].state`)
+			}
+			r.JSON = jp
+		}
 		if seen["value-type"] != nil {
 			t, err := parse.ParseType(vtype)
 			if err != nil {
@@ -260,8 +294,8 @@ func (c *Config) decodeAlerts(d *decoder, path string, n *yaml.Node, cmd *Comman
 			}
 		}
 		if len(r.Handlers) == 0 {
-			r.Handlers = []string{DefaultHandler}
-			hlines = []int{an.Line}
+			r.Handlers = c.defaultHandlers(cmd)
+			hlines = c.defaultHandlerLines(cmd, an)
 		}
 		cmd.handlerLines = append(cmd.handlerLines, hlines)
 		r.Name = name

@@ -22,6 +22,8 @@ type Builtin struct {
 	Command func(params map[string]string) (string, error)
 	// Key is the column identifying a row ("" for one-row tables).
 	Key string
+	// Columns is the header of every table Normalize returns.
+	Columns []string
 	// Normalize reads the command's stdout. Sizes are in bytes, as plain
 	// integers ("10485760"), percentages as "42.5%".
 	Normalize func(out string) (*Table, error)
@@ -45,7 +47,8 @@ func BuiltinNames() []string {
 
 var builtins = map[string]Builtin{
 	"disk": {
-		Name: "disk",
+		Name:    "disk",
+		Columns: diskHeader,
 		Doc: "Per mounted filesystem: mount, filesystem, size, used, avail (bytes) and use%. " +
 			"Runs `df -P -k` (POSIX format, 1024-byte blocks on every system).",
 		Command:   noParams("disk", "LC_ALL=C df -P -k"),
@@ -53,21 +56,24 @@ var builtins = map[string]Builtin{
 		Normalize: normalizeDisk,
 	},
 	"memory": {
-		Name: "memory",
+		Name:    "memory",
+		Columns: memoryHeader,
 		Doc: "Physical memory: total, used, free, available (bytes) and used% (used = total - available). " +
 			"Linux: /proc/meminfo; macOS: vm_stat and hw.memsize; FreeBSD: sysctl vm.stats.",
 		Command:   noParams("memory", memoryCommand),
 		Normalize: normalizeMemory,
 	},
 	"load": {
-		Name: "load",
+		Name:    "load",
+		Columns: loadHeader,
 		Doc: "Load averages load1, load5, load15 and the number of online cpus. " +
 			"Linux: /proc/loadavg, elsewhere `uptime`; cpus from nproc, getconf or sysctl hw.ncpu.",
 		Command:   noParams("load", loadCommand),
 		Normalize: normalizeLoad,
 	},
 	"process-count": {
-		Name: "process-count",
+		Name:    "process-count",
+		Columns: []string{"count"},
 		Doc: "Number of processes whose command line matches the extended regular expression " +
 			"`pattern` (required), as `pgrep -f` (or `ps -A -o args` with awk where pgrep is missing); " +
 			"the check's own shell is not counted. Column: count.",
@@ -75,7 +81,8 @@ var builtins = map[string]Builtin{
 		Normalize: normalizeCount,
 	},
 	"service": {
-		Name: "service",
+		Name:    "service",
+		Columns: serviceHeader,
 		Doc: "State of the systemd unit `unit` (required): columns unit, active (true/false) and state " +
 			"(`systemctl is-active`: active, inactive, failed, activating, ...; \"unknown\" where systemd is not running).",
 		Command:   serviceCommand,
@@ -83,7 +90,8 @@ var builtins = map[string]Builtin{
 		Normalize: normalizeService,
 	},
 	"uptime": {
-		Name: "uptime",
+		Name:    "uptime",
+		Columns: []string{"seconds"},
 		Doc: "Seconds since boot. Linux: /proc/uptime; macOS and FreeBSD: sysctl kern.boottime. " +
 			"Column: seconds.",
 		Command:   noParams("uptime", uptimeCommand),
@@ -505,6 +513,8 @@ func normalizeCount(out string) (*Table, error) {
 
 // ---- service ----
 
+var serviceHeader = []string{"unit", "active", "state"}
+
 func normalizeService(out string) (*Table, error) {
 	m := tagged(out)
 	unit, ok := m["unit"]
@@ -518,7 +528,7 @@ func normalizeService(out string) (*Table, error) {
 	if state == "" {
 		state = "unknown"
 	}
-	return oneRow([]string{"unit", "active", "state"}, unit, strconv.FormatBool(state == "active"), state), nil
+	return oneRow(serviceHeader, unit, strconv.FormatBool(state == "active"), state), nil
 }
 
 // ---- uptime ----

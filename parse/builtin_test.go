@@ -390,3 +390,34 @@ func TestBuiltinsOverSSH(t *testing.T) {
 		return string(res.Stdout)
 	})
 }
+
+// Every built-in declares the header its normalizer returns, so config can
+// check alert columns at load time.
+func TestBuiltinColumnsMatchNormalize(t *testing.T) {
+	outs := map[string]string{
+		"disk":          "Filesystem 1024-blocks Used Available Capacity Mounted on\n/dev/sda1 100 50 50 50% /\n",
+		"memory":        "MemTotal: 1000 kB\nMemFree: 100 kB\nMemAvailable: 500 kB\n",
+		"load":          "loadavg: 0.10 0.20 0.30 1/100 1234\ncpus: 2\n",
+		"process-count": "count: 3\n",
+		"service":       "unit: nginx\nstate: active\n",
+		"uptime":        "proc: 123.45 100.0\n",
+	}
+	for _, name := range parse.BuiltinNames() {
+		b, _ := parse.LookupBuiltin(name)
+		out, ok := outs[name]
+		if !ok {
+			t.Fatalf("no sample output for %s", name)
+		}
+		tbl, err := b.Normalize(out)
+		if err != nil {
+			t.Errorf("%s: %v", name, err)
+			continue
+		}
+		if strings.Join(tbl.Header, ",") != strings.Join(b.Columns, ",") {
+			t.Errorf("%s: header %v, Columns %v", name, tbl.Header, b.Columns)
+		}
+		if b.Key != "" && !slices.Contains(b.Columns, b.Key) {
+			t.Errorf("%s: key %q not a column", name, b.Key)
+		}
+	}
+}

@@ -8,6 +8,11 @@ import (
 // PerfHeader is the header of the table ParsePlugin returns.
 var PerfHeader = []string{"label", "value", "uom", "warn", "crit", "min", "max"}
 
+// PluginStateHeader is the header of a plugin's one-row state table: state
+// (OK, WARNING, CRITICAL, UNKNOWN), exit (its exit status) and summary (the
+// first line of its output, before "|").
+var PluginStateHeader = []string{"state", "exit", "summary"}
+
 // ParsePlugin reads the output of a Nagios/Monitoring-Plugins check:
 //
 //	SERVICE OUTPUT | perfdata ...

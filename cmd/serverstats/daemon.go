@@ -262,11 +262,14 @@ func (d *daemon) runOnce(parent context.Context, g *generation, c *config.Comman
 			}
 		}
 	}
-	queued, err := record(context.WithoutCancel(ctx), d.store, g.cfg, sw, time.Now())
+	tr, err := record(context.WithoutCancel(ctx), d.store, g.cfg, sw, time.Now())
 	if err != nil {
 		d.log.Error("alert state not recorded", "command", c.Name, "error", err)
 	}
+	queued := tr.Out
 	info.Queued = len(queued)
+	runActions(ctx, g.cfg, sw, g.remote, d.store, tr.Actions, d.log)
+	d.metrics.actions(sw)
 	g.lastMu.Lock()
 	g.last[c.Name] = info
 	g.lastMu.Unlock()

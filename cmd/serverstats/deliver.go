@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"serverstats/alerts"
+	"serverstats/collectors"
 	"serverstats/config"
 	"serverstats/handlers"
 )
@@ -47,34 +48,40 @@ func (a *app) dispatcher(cfg *config.Config, store *alerts.Store, out io.Writer,
 	}
 }
 
-// alert records the sweep in the state store, queues what is due, and
-// makes one delivery attempt at everything queued (this run's and earlier
-// runs' messages). It returns what was queued this run.
-func (a *app) alert(ctx context.Context, cfg *config.Config, sw *sweep, o *opts, out io.Writer) ([]alerts.Envelope, handlers.Outcome, error) {
+// alert records the sweep in the state store, queues what is due, runs the
+// remediations due (through remote for remote hosts), and makes one
+// delivery attempt at everything queued (this run's and earlier runs'
+// messages). It returns what was queued this run.
+func (a *app) alert(ctx context.Context, cfg *config.Config, sw *sweep, o *opts, out io.Writer, remote collectors.Collector) ([]alerts.Envelope, handlers.Outcome, error) {
 	store, err := a.openStore(cfg, o)
 	if err != nil {
 		return nil, handlers.Outcome{}, err
 	}
 	defer store.Close()
-	queued, err := record(ctx, store, cfg, sw, time.Now())
+	tr, err := record(ctx, store, cfg, sw, time.Now())
 	if err != nil {
 		return nil, handlers.Outcome{}, err
 	}
-	res, err := a.dispatcher(cfg, store, out, a.logger()).Flush(ctx)
-	return queued, res, err
+	log := a.logger()
+	runActions(ctx, cfg, sw, remote, store, tr.Actions, log)
+	res, err := a.dispatcher(cfg, store, out, log).Flush(ctx)
+	return tr.Out, res, err
 }
 
 // record advances the alert states of sw's command in the store and queues
-// what is due, in one transaction. It returns what was queued.
-func record(ctx context.Context, store *alerts.Store, cfg *config.Config, sw *sweep, now time.Time) ([]alerts.Envelope, error) {
+// what is due, in one transaction. It returns the transition saved: what
+// was queued and the remediations due.
+func record(ctx context.Context, store *alerts.Store, cfg *config.Config, sw *sweep, now time.Time) (alerts.Transition, error) {
 	run := sw.run(cfg)
-	var queued []alerts.Envelope
+	var saved alerts.Transition
 	err := store.Update(ctx, sw.Command.Name, now, func(states map[alerts.Key]alerts.State, mutes []alerts.Mute) (alerts.Transition, error) {
-		tr := alerts.Decide(run, states, mutes, now)
-		queued = tr.Out
-		return tr, nil
+		saved = alerts.Decide(run, states, mutes, now)
+		return saved, nil
 	})
-	return queued, err
+	if err != nil {
+		return alerts.Transition{}, err
+	}
+	return saved, nil
 }
 
 // logger logs to stderr as text, warnings and up for one-shot runs.

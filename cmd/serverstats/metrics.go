@@ -20,6 +20,7 @@ type metrics struct {
 	notifications *prometheus.CounterVec
 	queued        prometheus.Gauge
 	reloads       *prometheus.CounterVec
+	actionRuns    *prometheus.CounterVec
 }
 
 func newMetrics() *metrics {
@@ -45,14 +46,29 @@ func newMetrics() *metrics {
 			Help: "Messages in the outbox not yet delivered (including undeliverable ones)."}),
 		reloads: prometheus.NewCounterVec(prometheus.CounterOpts{Name: "serverstats_config_reloads_total",
 			Help: "Config reloads by result (ok, failed)."}, []string{"result"}),
+		actionRuns: prometheus.NewCounterVec(prometheus.CounterOpts{Name: "serverstats_actions_total",
+			Help: "Remediation actions run, by command and result (ok, failed)."}, []string{"command", "result"}),
 	}
 	m.reg.MustRegister(m.lastRun, m.duration, m.success, m.unknown, m.runs, m.skipped, m.firing,
-		m.notifications, m.queued, m.reloads,
+		m.notifications, m.queued, m.reloads, m.actionRuns,
 		promcollectors.NewGoCollector(), promcollectors.NewProcessCollector(promcollectors.ProcessCollectorOpts{}))
 	for _, r := range []string{"ok", "failed"} {
 		m.reloads.WithLabelValues(r)
 	}
 	return m
+}
+
+// actions counts the remediations run after sw.
+func (m *metrics) actions(sw *sweep) {
+	for _, h := range sw.Hosts {
+		for _, a := range h.Actions {
+			result := "ok"
+			if !a.OK {
+				result = "failed"
+			}
+			m.actionRuns.WithLabelValues(sw.Command.Name, result).Inc()
+		}
+	}
 }
 
 // registerPool exports the SSH pool's state, read at scrape time. Counters

@@ -45,7 +45,7 @@ func (a *app) oneShot(ctx context.Context, cfg *config.Config, cmd *config.Comma
 			out = a.stderr
 		}
 		var err error
-		queued, res, err = a.alert(ctx, cfg, sw, o, out)
+		queued, res, err = a.alert(ctx, cfg, sw, o, out, remote)
 		if err != nil {
 			fmt.Fprintf(a.stderr, "serverstats: alerts not recorded: %v\n", err)
 			if code != exitCritical {
@@ -53,6 +53,13 @@ func (a *app) oneShot(ctx context.Context, cfg *config.Config, cmd *config.Comma
 			}
 		}
 		a.reportDelivery(res)
+		if !o.json {
+			for _, h := range sw.Hosts {
+				for _, r := range h.Actions {
+					fmt.Fprintf(out, "%s: %s\n", h.Target.Name, r)
+				}
+			}
+		}
 	}
 	if o.json {
 		a.printJSON(sw, code, o.alerts, queued, res)
@@ -100,6 +107,17 @@ func (a *app) printTables(sw *sweep, raw, colour bool) {
 			fmt.Fprintln(a.stdout)
 		}
 		fmt.Fprintln(a.stdout, paint(bold, strings.ToUpper(h.Target.Name)))
+		if h.Plugin != nil && h.Problem == "" {
+			state := h.Plugin.Rows[0].Cells
+			line := state[0] + ": " + state[2]
+			if state[0] != "OK" {
+				line = paint(red, line)
+			}
+			fmt.Fprintln(a.stdout, line)
+		}
+		if h.Note != "" {
+			fmt.Fprintln(a.stdout, "note: "+h.Note)
+		}
 		if fail := h.failureText(); fail != "" {
 			fmt.Fprintln(a.stdout, paint(red, fail))
 			if s := strings.TrimRight(string(h.Result.Stderr), "\n"); s != "" {
@@ -122,10 +140,26 @@ func (a *app) printTables(sw *sweep, raw, colour bool) {
 		}
 		t := newTable(a.stdout, h.Table.Header)
 		for _, r := range h.Table.Rows {
+			if sw.Command.IsProbe() {
+				r.Cells = clipCells(r.Cells, 60) // a whole HTML page in one cell helps nobody
+			}
 			t.row(r.Cells...)
 		}
 		t.render()
 	}
+}
+
+// clipCells shortens each cell to one line of at most n runes.
+func clipCells(cells []string, n int) []string {
+	out := make([]string, len(cells))
+	for i, c := range cells {
+		c = strings.Join(strings.Fields(c), " ")
+		if r := []rune(c); len(r) > n {
+			c = string(r[:n-1]) + "…"
+		}
+		out[i] = c
+	}
+	return out
 }
 
 // jsonCell is one cell in JSON output: the text and its typed value.
@@ -145,6 +179,16 @@ type jsonHost struct {
 	Stdout     string                `json:"stdout,omitempty"` // only when the output was not parsed
 	Header     []string              `json:"header"`
 	Rows       []map[string]jsonCell `json:"rows"`
+	Plugin     *jsonPlugin           `json:"plugin,omitempty"`  // a Nagios plugin's state
+	Note       string                `json:"note,omitempty"`    // e.g. malformed perfdata items, left out
+	Actions    []actionResult        `json:"actions,omitempty"` // remediations run this run
+}
+
+// jsonPlugin is a Nagios plugin's verdict.
+type jsonPlugin struct {
+	State   string `json:"state"`
+	Exit    int    `json:"exit"`
+	Summary string `json:"summary"`
 }
 
 type jsonDelivery struct {
@@ -194,6 +238,11 @@ func (a *app) printJSON(sw *sweep, code int, evaluated bool, queued []alerts.Env
 		if h.Table != nil {
 			jh.Header, jh.Rows = jsonTable(h.Table, types)
 		}
+		if h.Plugin != nil {
+			c := h.Plugin.Rows[0].Cells
+			jh.Plugin = &jsonPlugin{State: c[0], Exit: h.Result.ExitStatus, Summary: c[2]}
+		}
+		jh.Note, jh.Actions = h.Note, h.Actions
 		rep.Hosts = append(rep.Hosts, jh)
 	}
 	for _, e := range queued {

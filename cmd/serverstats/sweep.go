@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"slices"
 	"strings"
 	"time"
 
@@ -30,10 +29,13 @@ type hostReport struct {
 	Result       collectors.Result
 	State        hostState
 	Table        *parse.Table
+	Plugin       *parse.Table // a Nagios plugin's state: one row of parse.PluginStateHeader
+	Note         string       // worth showing, not a failure (malformed perfdata items)
 	ParseErr     error
 	Problem      string // output read, but the rules cannot judge it (a missing column, no output)
 	Observations []alerts.Observation
 	Findings     []alerts.Finding // what fired or could not be read
+	Actions      []actionResult   // remediations run after this run
 }
 
 // sweep is one run of one command over its hosts, in config order.
@@ -70,21 +72,8 @@ func sshOptions(cfg *config.Config, timeout time.Duration) collectors.SSHOptions
 // nil when every host is local) and parses what came back. Rules are
 // evaluated only when evaluate is set.
 func collect(ctx context.Context, cfg *config.Config, cmd *config.Command, remote collectors.Collector, evaluate bool, progress func(done, total int)) *sweep {
-	targets := make([]collectors.Target, 0, len(cmd.Hosts))
-	for _, h := range cmd.Hosts {
-		t, err := collectors.ParseTarget(h)
-		if err != nil {
-			t = collectors.Target{Name: h, Host: h} // unreachable: config validation parsed it
-		}
-		targets = append(targets, t)
-	}
-	local := &collectors.Local{CommandTimeout: cfg.Timeout(cmd)}
-	pick := func(t collectors.Target) collectors.Collector {
-		if t.Local {
-			return local
-		}
-		return remote
-	}
+	targets := cmdTargets(cmd)
+	pick := picker(cfg, cmd, remote)
 	sw := &sweep{Command: cmd, Started: time.Now()}
 	results := collectors.RunAll(ctx, pick, targets, cmd.Cmd, cfg.SSH.Parallel, progress)
 	sw.Duration = time.Since(sw.Started)
@@ -94,10 +83,69 @@ func collect(ctx context.Context, cfg *config.Config, cmd *config.Command, remot
 	return sw
 }
 
-// needsSSH reports whether any host of cmd is reached over SSH.
-func needsSSH(cmd *config.Command) bool {
+// cmdTargets are the targets of cmd's hosts, in config order.
+func cmdTargets(cmd *config.Command) []collectors.Target {
+	targets := make([]collectors.Target, 0, len(cmd.Hosts))
 	for _, h := range cmd.Hosts {
-		if t, err := collectors.ParseTarget(h); err != nil || !t.Local {
+		t, err := collectors.ParseTarget(h)
+		if err != nil {
+			t = collectors.Target{Name: h, Host: h} // unreachable: config validation parsed it
+		}
+		if cmd.Local {
+			t.Local = true // a probe named after what it probes still runs here
+		}
+		targets = append(targets, t)
+	}
+	return targets
+}
+
+// picker chooses the collector of each target of cmd: the probe, the local
+// shell, or remote (SSH).
+func picker(cfg *config.Config, cmd *config.Command, remote collectors.Collector) func(collectors.Target) collectors.Collector {
+	local := &collectors.Local{CommandTimeout: cfg.Timeout(cmd)}
+	return func(t collectors.Target) collectors.Collector {
+		switch {
+		case cmd.IsProbe():
+			return probeFor(cfg, cmd, remote, t)
+		case t.Local:
+			return local
+		}
+		return remote
+	}
+}
+
+// shellPicker chooses where a shell line (a remediation) runs on a target of
+// cmd: here for a local target, else over SSH.
+func shellPicker(cfg *config.Config, cmd *config.Command, remote collectors.Collector) func(collectors.Target) collectors.Collector {
+	local := &collectors.Local{CommandTimeout: cfg.SSH.CommandTimeout}
+	return func(t collectors.Target) collectors.Collector {
+		if t.Local {
+			return local
+		}
+		return remote
+	}
+}
+
+// needsSSH reports whether cmd reaches any host over SSH: to run its line,
+// to probe through (via: ssh), or to run a remediation.
+func needsSSH(cmd *config.Command) bool {
+	if cmd.Local {
+		return false
+	}
+	if cmd.IsProbe() && cmd.Via == "" && !hasActions(cmd) {
+		return false
+	}
+	for _, t := range cmdTargets(cmd) {
+		if !t.Local {
+			return true
+		}
+	}
+	return false
+}
+
+func hasActions(cmd *config.Command) bool {
+	for _, r := range cmd.Alerts {
+		if r.Action != nil {
 			return true
 		}
 	}
@@ -122,21 +170,19 @@ func judge(cmd *config.Command, r collectors.Result, evaluate bool) *hostReport 
 	case r.Err != nil:
 		h.State = hostUnknown
 		return h
-	case !slices.Contains(cmd.OKExitCodes, r.ExitStatus):
+	case !exitAccepted(cmd, r.ExitStatus):
 		h.State = hostFailed
 		return h
 	}
-	h.Table, h.ParseErr = parse.ParseTable(string(r.Stdout), parse.Options{
-		NoHeader: cmd.NoHeader, HeaderLine: cmd.HeaderLine, SkipLines: cmd.SkipLines,
-	})
-	if h.ParseErr != nil || !evaluate {
+	readOutput(cmd, h)
+	if h.ParseErr != nil || h.Problem != "" || !evaluate {
 		return h
 	}
 	if cmd.NoHeader && len(h.Table.Rows) == 0 && len(cmd.Alerts) > 0 {
 		h.Problem = "the command printed nothing"
 		return h
 	}
-	h.Observations = alerts.Observe(cmd.Name, r.Target.Name, cmd.Key, cmd.Alerts, h.Table)
+	h.Observations = observe(cmd, h)
 	for _, o := range h.Observations {
 		if o.ColumnMissing && h.Problem == "" {
 			h.Problem = o.Finding.Message // e.g. an error message on stdout instead of the table

@@ -1,0 +1,141 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"log/slog"
+	"strings"
+	"sync"
+	"time"
+
+	"serverstats/alerts"
+	"serverstats/collectors"
+	"serverstats/config"
+)
+
+// actionResult is what one remediation did.
+type actionResult struct {
+	Rule       string `json:"rule"`
+	Key        string `json:"key,omitempty"`
+	Cmd        string `json:"cmd"`
+	OK         bool   `json:"ok"`
+	ExitStatus int    `json:"exit_status"`
+	Error      string `json:"error,omitempty"`
+	DurationMS int64  `json:"duration_ms"`
+}
+
+// String is the result as one line: "restarted: ok (exit 0, 1.2s)".
+func (r actionResult) String() string {
+	what := r.Cmd
+	if r.Key != "" {
+		what = r.Key + ": " + what
+	}
+	if r.OK {
+		return fmt.Sprintf("ACTION %s: ok (%s)", what, time.Duration(r.DurationMS)*time.Millisecond)
+	}
+	return fmt.Sprintf("ACTION %s: FAILED: %s", what, r.Error)
+}
+
+// runActions runs the remediations a run of sw decided, each on its host
+// (here for a local target, else over remote), hosts in parallel and one
+// host's actions in order, each bounded by ssh.command-timeout. Results are
+// attached to the sweep's hosts and logged; a failed action is told to its
+// rule's handlers through store, so it is never silent.
+func runActions(ctx context.Context, cfg *config.Config, sw *sweep, remote collectors.Collector, store *alerts.Store, reqs []alerts.ActionRequest, log *slog.Logger) {
+	if len(reqs) == 0 {
+		return
+	}
+	ctx = collectors.WithCommandTimeout(context.WithoutCancel(ctx), cfg.SSH.CommandTimeout)
+	pick := shellPicker(cfg, sw.Command, remote)
+	byHost := map[string][]alerts.ActionRequest{}
+	var hosts []*hostReport
+	for _, h := range sw.Hosts {
+		for _, r := range reqs {
+			if r.Key.Host == h.Target.Name {
+				if byHost[h.Target.Name] == nil {
+					hosts = append(hosts, h)
+				}
+				byHost[h.Target.Name] = append(byHost[h.Target.Name], r)
+			}
+		}
+	}
+	var (
+		mu     sync.Mutex
+		failed []alerts.Notification
+		wg     sync.WaitGroup
+		sem    = make(chan struct{}, max(cfg.SSH.Parallel, 1))
+	)
+	for _, h := range hosts {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			sem <- struct{}{}
+			defer func() { <-sem }()
+			for _, req := range byHost[h.Target.Name] {
+				res := runAction(ctx, pick, h.Target, req)
+				mu.Lock()
+				h.Actions = append(h.Actions, res)
+				if !res.OK {
+					failed = append(failed, alerts.Notification{
+						Status: alerts.StatusFiring, Command: req.Key.Command, Rule: req.Key.Rule, Host: req.Key.Host,
+						Key: req.Row, Severity: req.Severity, Message: "the remediation failed; the alert still fires",
+						Action: "failed: " + req.Cmd + ": " + res.Error, Time: time.Now(),
+					})
+				}
+				mu.Unlock()
+				attrs := []any{"command", req.Key.Command, "rule", req.Key.Rule, "host", req.Key.Host, "key", req.Row, "cmd", req.Cmd, "duration", time.Duration(res.DurationMS) * time.Millisecond}
+				if res.OK {
+					log.Info("action ran", attrs...)
+				} else {
+					log.Error("action failed", append(attrs, "error", res.Error)...)
+				}
+			}
+		}()
+	}
+	wg.Wait()
+	if len(failed) == 0 || store == nil {
+		return
+	}
+	err := store.Update(ctx, sw.Command.Name, time.Now(), func(map[alerts.Key]alerts.State, []alerts.Mute) (alerts.Transition, error) {
+		var tr alerts.Transition
+		for i, n := range failed {
+			for _, handler := range reqHandlers(reqs, n) {
+				tr.Out = append(tr.Out, alerts.Envelope{Handler: handler, Notifications: []alerts.Notification{failed[i]}})
+			}
+		}
+		return tr, nil
+	})
+	if err != nil {
+		log.Error("failed actions not queued", "command", sw.Command.Name, "error", err)
+	}
+}
+
+// reqHandlers are the handlers of the request a failure notification is about.
+func reqHandlers(reqs []alerts.ActionRequest, n alerts.Notification) []string {
+	for _, r := range reqs {
+		if r.Key.Rule == n.Rule && r.Key.Host == n.Host && r.Row == n.Key {
+			return r.Handlers
+		}
+	}
+	return nil
+}
+
+func runAction(ctx context.Context, pick func(collectors.Target) collectors.Collector, t collectors.Target, req alerts.ActionRequest) actionResult {
+	r := collectors.Result{Target: t, Err: fmt.Errorf("no collector")}
+	if c := pick(t); c != nil {
+		r = c.Run(ctx, t, req.Cmd)
+	}
+	res := actionResult{Rule: req.Key.Rule, Key: req.Row, Cmd: req.Cmd, ExitStatus: r.ExitStatus, DurationMS: r.Duration.Milliseconds()}
+	switch {
+	case r.Err != nil:
+		res.Error = r.Err.Error()
+	case r.ExitStatus != 0:
+		res.Error = fmt.Sprintf("exit status %d", r.ExitStatus)
+		if s := strings.TrimSpace(tail(string(r.Stderr), 3)); s != "" {
+			res.Error += ": " + strings.ReplaceAll(s, "\n", " | ")
+		}
+	default:
+		res.OK = true
+	}
+	return res
+}
