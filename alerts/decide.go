@@ -33,6 +33,11 @@ type Run struct {
 // has vanished from a good host's output resolves. Keys of rules that no
 // longer exist are forgotten, and so is any key with nothing left to
 // remember.
+//
+// For a rule with an action, Remedy guards the remediation: the due actions
+// are in Transition.Actions (and a notification of the key in the same run
+// says "running: CMD"), and a key inside the grace period after an action
+// is not judged at all, not even resolved when its row is gone.
 func Decide(run Run, states map[Key]State, mutes []Mute, now time.Time) Transition {
 	rules := map[string]*Rule{}
 	for _, r := range run.Rules {
@@ -44,7 +49,11 @@ func Decide(run Run, states map[Key]State, mutes []Mute, now time.Time) Transiti
 		if s.Phase == "" {
 			return // never seen, and not judged this run
 		}
-		if s.Phase == PhaseOK && s.Count == 0 && !s.Notified && !s.Suppressed && !now.Before(s.MuteUntil) {
+		// An OK key is forgotten once nothing is left to remember: no mute-for
+		// window, and no remediation history (Remedy keeps Acted to the
+		// guard's window) nor grace period.
+		if s.Phase == PhaseOK && s.Count == 0 && !s.Notified && !s.Suppressed && !now.Before(s.MuteUntil) &&
+			s.Acted.Len() == 0 && !now.Before(s.GraceUntil) {
 			if _, existed := states[s.Key]; existed {
 				tr.Removed = append(tr.Removed, s.Key)
 			}
@@ -121,19 +130,44 @@ func Decide(run Run, states map[Key]State, mutes []Mute, now time.Time) Transiti
 		}
 	}
 	tr.Out = g.envelopes()
+	tr.Actions = g.actions
 	return tr
 }
 
-// grouper collects a run's notifications into one envelope per handler.
+// grouper collects a run's notifications into one envelope per handler,
+// and its remediations.
 type grouper struct {
 	byHandler    map[string]*Envelope
 	order        []string
 	sendResolved func(string) bool
+	actions      []ActionRequest
 }
 
+// step judges one key of a rule: Step, then the rule's remediation guard.
+// A key of a rule with an action, inside its grace period, is left alone.
 func (g *grouper) step(s State, o Observation, r *Rule, muted bool, now time.Time, save func(State)) {
+	if r.Action != nil && now.Before(s.GraceUntil) {
+		save(s)
+		return
+	}
 	next, due := Step(s, o, Policy{For: r.For, MuteFor: r.MuteFor, Repeat: r.Repeat}, muted, now)
+	var rd RemedyDue
+	stopStatus := StatusFiring
+	if next.Notified {
+		stopStatus = StatusReminder
+	}
+	if r.Action != nil {
+		next, rd = Remedy(next, o, due, *r.Action, muted, now)
+	} else {
+		next.Runs, next.Acted, next.GraceUntil, next.GaveUp = 0, RunSet{}, time.Time{}, false
+	}
 	save(next)
+	if rd == RemedyRun {
+		g.actions = append(g.actions, ActionRequest{Key: o.Key, Cmd: r.Action.Cmd, Handlers: r.Handlers, Severity: r.Severity, Row: o.Key.Row})
+	}
+	if rd == RemedyStop && due == "" {
+		due = stopStatus
+	}
 	if due == "" {
 		return
 	}
@@ -145,6 +179,12 @@ func (g *grouper) step(s State, o Observation, r *Rule, muted bool, now time.Tim
 	n := FromFinding(f, now)
 	if due == StatusResolved {
 		n.Value = o.Value
+	}
+	switch rd {
+	case RemedyRun:
+		n.Action = "running: " + r.Action.Cmd
+	case RemedyStop:
+		n.Action = GiveUpMessage(*r.Action, next.Acted.Len())
 	}
 	g.add(r.Handlers, n, KeyMute{Key: o.Key, MuteFor: r.MuteFor})
 }

@@ -42,8 +42,16 @@ func FromFinding(f Finding, now time.Time) Notification {
 }
 
 // Line is the notification as one line of text, e.g.
-// "web1 /var: Use% 93% > 90 — Disk space over 90% full".
+// "web1 /var: Use% 93% > 90 — Disk space over 90% full", followed by what
+// remediation did, if anything: " [action running: systemctl restart nginx]".
 func (n Notification) Line() string {
+	if n.Action == "" {
+		return n.line()
+	}
+	return n.line() + " [action " + n.Action + "]"
+}
+
+func (n Notification) line() string {
 	var b strings.Builder
 	b.WriteString(n.Host)
 	if n.Key != "" {

@@ -46,6 +46,12 @@ type State struct {
 	MuteUntil    time.Time // mute-for window: LastNotified + mute-for
 	Suppressed   bool      // a firing or reminder was held back by a mute; sent when the mute ends
 	Notified     bool      // a firing notification of this episode was queued (so a resolve is worth telling)
+
+	// Remediation guard, for rules with an action (all zero otherwise); see Remedy.
+	Runs       int       // judged runs of the key: observations evaluated and not unknown
+	Acted      RunSet    // the runs at which an action was requested, within the guard's window
+	GraceUntil time.Time // after an action, the key is not evaluated before this
+	GaveUp     bool      // the guard was reached (and told): no more actions until the key resolves
 }
 
 // Observation is what one run saw for one key.

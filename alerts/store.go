@@ -32,6 +32,7 @@ CREATE TABLE IF NOT EXISTS alerts (
 	phase TEXT NOT NULL, count INTEGER NOT NULL, since INTEGER NOT NULL, last_value TEXT NOT NULL,
 	last_queued INTEGER NOT NULL, last_notified INTEGER NOT NULL, mute_until INTEGER NOT NULL,
 	suppressed INTEGER NOT NULL, notified INTEGER NOT NULL,
+	remedy TEXT NOT NULL DEFAULT '',
 	PRIMARY KEY (command, rule, host, row)
 );
 CREATE TABLE IF NOT EXISTS mutes (
@@ -81,7 +82,75 @@ func OpenStore(path string) (*Store, error) {
 		db.Close()
 		return nil, fmt.Errorf("open state %s: %w", path, err)
 	}
+	if err := migrate(db); err != nil {
+		db.Close()
+		return nil, fmt.Errorf("open state %s: %w", path, err)
+	}
 	return &Store{db: db, Path: path}, nil
+}
+
+// migrate brings a state file made by an older serverstats up to the
+// schema, in one IMMEDIATE transaction so that two processes opening it at
+// once do not both alter it: the alerts table gains the remedy column.
+func migrate(db *sql.DB) error {
+	tx, err := db.Begin()
+	if err != nil {
+		return fmt.Errorf("migrate: %w", err)
+	}
+	defer tx.Rollback()
+	rows, err := tx.Query(`SELECT name FROM pragma_table_info('alerts')`)
+	if err != nil {
+		return fmt.Errorf("migrate: %w", err)
+	}
+	has := map[string]bool{}
+	for rows.Next() {
+		var name string
+		if err := rows.Scan(&name); err != nil {
+			rows.Close()
+			return fmt.Errorf("migrate: %w", err)
+		}
+		has[name] = true
+	}
+	rows.Close()
+	if err := rows.Err(); err != nil {
+		return fmt.Errorf("migrate: %w", err)
+	}
+	if !has["remedy"] {
+		if _, err := tx.Exec(`ALTER TABLE alerts ADD COLUMN remedy TEXT NOT NULL DEFAULT ''`); err != nil {
+			return fmt.Errorf("migrate: %w", err)
+		}
+	}
+	return tx.Commit()
+}
+
+// remedyJSON is the remediation part of a State, stored as JSON in the
+// alerts table's remedy column ("" when all zero).
+type remedyJSON struct {
+	Runs       int    `json:"runs,omitempty"`
+	Acted      RunSet `json:"acted,omitzero"`
+	GraceUntil int64  `json:"grace_until,omitempty"` // Unix nanoseconds
+	GaveUp     bool   `json:"gave_up,omitempty"`
+}
+
+func encodeRemedy(st State) (string, error) {
+	r := remedyJSON{Runs: st.Runs, Acted: st.Acted, GraceUntil: ns(st.GraceUntil), GaveUp: st.GaveUp}
+	if r == (remedyJSON{}) {
+		return "", nil
+	}
+	b, err := json.Marshal(r)
+	return string(b), err
+}
+
+func decodeRemedy(s string, st *State) error {
+	if s == "" {
+		return nil
+	}
+	var r remedyJSON
+	if err := json.Unmarshal([]byte(s), &r); err != nil {
+		return err
+	}
+	st.Runs, st.Acted, st.GraceUntil, st.GaveUp = r.Runs, r.Acted, fromNS(r.GraceUntil), r.GaveUp
+	return nil
 }
 
 // Close closes the file.
@@ -159,9 +228,13 @@ func (s *Store) Update(ctx context.Context, command string, now time.Time, decid
 		return err
 	}
 	for _, st := range tr.States {
-		if _, err := tx.ExecContext(ctx, `INSERT OR REPLACE INTO alerts VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?)`,
+		remedy, err := encodeRemedy(st)
+		if err != nil {
+			return fmt.Errorf("save state %s: %w", st.Key, err)
+		}
+		if _, err := tx.ExecContext(ctx, `INSERT OR REPLACE INTO alerts (`+alertColumns+`) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?)`,
 			st.Command, st.Rule, st.Host, st.Row, string(st.Phase), st.Count, ns(st.Since), st.LastValue,
-			ns(st.LastQueued), ns(st.LastNotified), ns(st.MuteUntil), st.Suppressed, st.Notified); err != nil {
+			ns(st.LastQueued), ns(st.LastNotified), ns(st.MuteUntil), st.Suppressed, st.Notified, remedy); err != nil {
 			return fmt.Errorf("save state %s: %w", st.Key, err)
 		}
 	}
@@ -181,6 +254,8 @@ func (s *Store) Update(ctx context.Context, command string, now time.Time, decid
 	return nil
 }
 
+const alertColumns = `command, rule, host, row, phase, count, since, last_value, last_queued, last_notified, mute_until, suppressed, notified, remedy`
+
 type querier interface {
 	QueryContext(ctx context.Context, query string, args ...any) (*sql.Rows, error)
 	ExecContext(ctx context.Context, query string, args ...any) (sql.Result, error)
@@ -191,7 +266,7 @@ func loadStates(ctx context.Context, q querier, command string) (map[Key]State, 
 	if command != "" {
 		where, args = " WHERE command=?", []any{command}
 	}
-	rows, err := q.QueryContext(ctx, `SELECT command, rule, host, row, phase, count, since, last_value, last_queued, last_notified, mute_until, suppressed, notified FROM alerts`+where, args...)
+	rows, err := q.QueryContext(ctx, `SELECT `+alertColumns+` FROM alerts`+where, args...)
 	if err != nil {
 		return nil, fmt.Errorf("load state: %w", err)
 	}
@@ -199,10 +274,13 @@ func loadStates(ctx context.Context, q querier, command string) (map[Key]State, 
 	out := map[Key]State{}
 	for rows.Next() {
 		var st State
-		var phase string
+		var phase, remedy string
 		var since, lq, ln, mu int64
-		if err := rows.Scan(&st.Command, &st.Rule, &st.Host, &st.Row, &phase, &st.Count, &since, &st.LastValue, &lq, &ln, &mu, &st.Suppressed, &st.Notified); err != nil {
+		if err := rows.Scan(&st.Command, &st.Rule, &st.Host, &st.Row, &phase, &st.Count, &since, &st.LastValue, &lq, &ln, &mu, &st.Suppressed, &st.Notified, &remedy); err != nil {
 			return nil, fmt.Errorf("load state: %w", err)
+		}
+		if err := decodeRemedy(remedy, &st); err != nil {
+			return nil, fmt.Errorf("load state %s: remedy: %w", st.Key, err)
 		}
 		st.Phase, st.Since, st.LastQueued, st.LastNotified, st.MuteUntil = Phase(phase), fromNS(since), fromNS(lq), fromNS(ln), fromNS(mu)
 		out[st.Key] = st

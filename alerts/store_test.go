@@ -2,10 +2,12 @@ package alerts
 
 import (
 	"context"
+	"database/sql"
 	"errors"
 	"os"
 	"os/exec"
 	"path/filepath"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -190,5 +192,93 @@ func TestStoreClaimTakesOverDeadLease(t *testing.T) {
 		if err != nil || ok != c.want {
 			t.Errorf("owner %d: claimed %v, want %v (%v)", c.owner, ok, c.want, err)
 		}
+	}
+}
+
+// The remediation guard survives between runs: Update saves it, a second
+// handle loads it, and a state without one stores nothing for it.
+func TestStoreRemedyRoundTrip(t *testing.T) {
+	ctx := context.Background()
+	path := filepath.Join(t.TempDir(), "state.db")
+	s := openTestStore(t, path)
+	now := time.Date(2026, 11, 23, 3, 0, 0, 0, time.UTC)
+	k := Key{"web", "status != up", "web1", "nginx"}
+	plain := Key{"disk", "Use% > 90", "web1", "/"}
+	st := State{Key: k, Phase: PhaseFiring, Count: 4, Since: now, LastValue: "down", Notified: true,
+		Runs: 7, Acted: NewRunSet(3, 5, 7), GraceUntil: now.Add(90 * time.Second), GaveUp: true}
+	other := State{Key: plain, Phase: PhasePending, Count: 1, Since: now, LastValue: "95%"}
+	err := s.Update(ctx, "", now, func(map[Key]State, []Mute) (Transition, error) {
+		return Transition{States: []State{st, other}}, nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	states, err := openTestStore(t, path).States(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := states[k]; got != st {
+		t.Errorf("state = %+v\nwant    %+v", got, st)
+	}
+	if got := states[plain]; got != other {
+		t.Errorf("state = %+v\nwant    %+v", got, other)
+	}
+	var remedy string
+	if err := s.db.QueryRow(`SELECT remedy FROM alerts WHERE command='disk'`).Scan(&remedy); err != nil || remedy != "" {
+		t.Errorf("remedy column of a state without remediation: %q, %v", remedy, err)
+	}
+	if err := s.db.QueryRow(`SELECT remedy FROM alerts WHERE command='web'`).Scan(&remedy); err != nil || !strings.Contains(remedy, `"acted":[3,5,7]`) {
+		t.Errorf("remedy column: %q, %v", remedy, err)
+	}
+}
+
+// A state file made before remediation (no remedy column) opens, keeps its
+// rows, and then stores remediation like a new one.
+func TestStoreMigratesOldSchema(t *testing.T) {
+	ctx := context.Background()
+	path := filepath.Join(t.TempDir(), "state.db")
+	old, err := sql.Open("sqlite", "file:"+path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	now := time.Date(2026, 11, 23, 3, 0, 0, 0, time.UTC)
+	k := Key{"disk", "Use% > 90", "web1", "/var"}
+	_, err = old.Exec(`
+CREATE TABLE alerts (
+	command TEXT NOT NULL, rule TEXT NOT NULL, host TEXT NOT NULL, row TEXT NOT NULL,
+	phase TEXT NOT NULL, count INTEGER NOT NULL, since INTEGER NOT NULL, last_value TEXT NOT NULL,
+	last_queued INTEGER NOT NULL, last_notified INTEGER NOT NULL, mute_until INTEGER NOT NULL,
+	suppressed INTEGER NOT NULL, notified INTEGER NOT NULL,
+	PRIMARY KEY (command, rule, host, row)
+);
+INSERT INTO alerts VALUES ('disk', 'Use% > 90', 'web1', '/var', 'firing', 3, ?, '93%', ?, ?, ?, 0, 1);`,
+		ns(now), ns(now), ns(now), ns(now.Add(time.Hour)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	old.Close()
+	want := State{Key: k, Phase: PhaseFiring, Count: 3, Since: now, LastValue: "93%", LastQueued: now,
+		LastNotified: now, MuteUntil: now.Add(time.Hour), Notified: true}
+	for i := 0; i < 2; i++ { // migrated once, then opened as it is
+		s := openTestStore(t, path)
+		states, err := s.States(ctx)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got := states[k]; len(states) != 1 || got != want {
+			t.Fatalf("open %d: states %+v\nwant %+v", i, states, want)
+		}
+		s.Close()
+	}
+	s := openTestStore(t, path)
+	want.Runs, want.Acted = 4, NewRunSet(4)
+	err = s.Update(ctx, "disk", now, func(states map[Key]State, _ []Mute) (Transition, error) {
+		return Transition{States: []State{want}}, nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if states, _ := s.States(ctx); states[k] != want {
+		t.Errorf("after saving remediation: %+v\nwant %+v", states[k], want)
 	}
 }
