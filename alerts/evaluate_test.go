@@ -60,6 +60,10 @@ func TestNotificationLine(t *testing.T) {
 	if got, want := n.Line(), "web1 /var: Use% 93% > 90 — Disk space over 90% full"; got != want {
 		t.Errorf("Line() = %q, want %q", got, want)
 	}
+	p := Notification{Status: StatusFiring, Host: "db1", Column: "state", Value: "CRITICAL", Trigger: "== CRITICAL", Message: "PROCS CRITICAL: 0 processes", Action: "running: sudo systemctl restart pg"}
+	if got, want := p.Line(), "db1: state CRITICAL — PROCS CRITICAL: 0 processes [action running: sudo systemctl restart pg]"; got != want {
+		t.Errorf("Line() = %q, want %q", got, want)
+	}
 	u := Notification{Status: StatusUnknown, Host: "db1", Command: "disk", Error: "command failed", ExitStatus: 2, Stderr: "df: /mnt: Stale file handle\n"}
 	if got, want := u.Line(), "db1: UNKNOWN disk: command failed (exit status 2): df: /mnt: Stale file handle"; got != want {
 		t.Errorf("Line() = %q, want %q", got, want)

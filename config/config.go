@@ -148,6 +148,8 @@ type HTTPProbe struct {
 	URL             string // may hold {host}: each server's host name
 	Method          string
 	Headers         map[string]string
+	HeaderEnv       map[string]string // header name -> environment variable holding its value (a secret)
+	HeaderFile      map[string]string // header name -> file holding its value (a secret)
 	Body            string
 	CAFile          string
 	Insecure        bool // insecure-skip-verify: only when asked by name

@@ -130,6 +130,7 @@ func TestLoadBad(t *testing.T) {
 		"bad-via.yaml":               `bad-via.yaml:4: commands.ping.via: via: ssh needs servers: to connect from (got "ssh"); fix: add servers: [GROUP]`,
 		"bad-action-guard.yaml":      `bad-action-guard.yaml:7: commands.ping.alerts[0].action.max: max 6 actions within 5 runs can never be reached (at most one action per run) (got "6"); fix: make max at most within, e.g. max: 5, within: 5`,
 		"bad-json-path.yaml":         `bad-json-path.yaml:6: commands.health.alerts[0].json: bad JSON path: a JSON path starts with '.', e.g. .status or .checks[0].state (got "status"); fix: write e.g. json: .status`,
+		"bad-secret-header.yaml":     `bad-secret-header.yaml:4: commands.api.headers.Authorization: a credential written in the config; fix: keep it out of the file: header-env: {Authorization: APP_AUTH}`,
 		"bad-nagios-header.yaml":     `bad-nagios-header.yaml:7: commands.root-disk.header: header: does not apply to a Nagios plugin; fix: remove it: the exit status gives the state`,
 	}
 	for file, want := range cases {
@@ -143,6 +144,9 @@ func TestLoadBad(t *testing.T) {
 				t.Fatalf("error %T is not config.Errors: %v", err, err)
 			}
 			got := strings.TrimPrefix(es[0].Error(), "../testdata/config/")
+			if strings.Contains(got, "abc123") {
+				t.Errorf("the error repeats the secret: %s", got)
+			}
 			if !strings.HasPrefix(got, want) {
 				t.Errorf("error:\n got  %s\n want %s", got, want)
 			}

@@ -30,7 +30,7 @@ type kindFields struct {
 // kindKeys are the keys that only make sense for one kind of command.
 var kindKeys = map[Kind][]string{
 	KindShell:   {"nagios", "header", "header-line", "skip-lines", "ok-exit-codes", "key"},
-	KindURL:     {"method", "headers", "body", "ca-file", "insecure-skip-verify", "follow-redirects"},
+	KindURL:     {"method", "headers", "header-env", "header-file", "body", "ca-file", "insecure-skip-verify", "follow-redirects"},
 	KindTCP:     {"send", "expect"},
 	KindBuiltin: {"params"},
 }
@@ -148,7 +148,20 @@ func (c *Config) checkURL(d *decoder, p string, cmd *Command, seen map[string]*y
 	}
 	for name, v := range h.Headers {
 		if strings.ContainsAny(name+v, "\r\n") || name == "" || strings.ContainsAny(name, " :\t") {
-			d.fail(seen["headers"], p+".headers."+name, v, "bad HTTP header", "write headers: {Host: app.example.com, X-Token: abc}")
+			d.fail(seen["headers"], p+".headers."+name, v, "bad HTTP header", "write headers: {Host: app.example.com, X-Request-Source: serverstats}")
+		}
+		if strings.EqualFold(name, "Authorization") || strings.EqualFold(name, "Proxy-Authorization") {
+			d.fail(seen["headers"], p+".headers."+name, "", "a credential written in the config", "keep it out of the file: header-env: {"+name+": APP_AUTH} reads it from the environment, header-file: {"+name+": /etc/serverstats/app-auth} from a file")
+		}
+	}
+	for key, m := range map[string]map[string]string{"header-env": h.HeaderEnv, "header-file": h.HeaderFile} {
+		for name, v := range m {
+			if name == "" || strings.ContainsAny(name, " :\t\r\n") || strings.TrimSpace(v) == "" {
+				d.fail(seen[key], p+"."+key+"."+name, v, "bad secret header", "write "+key+": {Authorization: "+map[string]string{"header-env": "APP_AUTH", "header-file": "/etc/serverstats/app-auth"}[key]+"}")
+			}
+			if _, dup := h.Headers[name]; dup {
+				d.fail(seen[key], p+"."+key+"."+name, v, "the header "+name+" is also under headers:", "keep one")
+			}
 		}
 	}
 }
@@ -362,4 +375,32 @@ func (c *Command) localName() string {
 		return c.TCP.Addr
 	}
 	return "localhost"
+}
+
+// Describe is the command's doc, or when it has none, what it runs:
+// "GET http://...", "tcp db:5432", "builtin disk", "nagios: check_disk ...".
+func (c *Command) Describe() string {
+	if c.Doc != "" {
+		return c.Doc
+	}
+	switch c.Kind {
+	case KindURL:
+		m := c.HTTP.Method
+		if m == "" {
+			m = "GET"
+		}
+		s := m + " " + c.HTTP.URL
+		if c.Via != "" {
+			s += " via " + c.Via
+		}
+		return s
+	case KindTCP:
+		return "tcp " + c.TCP.Addr
+	case KindBuiltin:
+		return "builtin " + c.Builtin.Name
+	}
+	if c.Nagios {
+		return "nagios: " + c.Cmd
+	}
+	return c.Cmd
 }

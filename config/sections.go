@@ -135,6 +135,8 @@ func (c *Config) decodeCommands(d *decoder, path string, n *yaml.Node) {
 			{"via", d.str(&cmd.Via)},
 			{"method", d.str(&k.http.Method)},
 			{"headers", d.stringMap(&k.http.Headers)},
+			{"header-env", d.stringMap(&k.http.HeaderEnv)},
+			{"header-file", d.stringMap(&k.http.HeaderFile)},
 			{"body", d.str(&k.http.Body)},
 			{"ca-file", d.str(&k.http.CAFile)},
 			{"insecure-skip-verify", d.boolean(&k.http.Insecure)},

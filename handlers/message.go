@@ -291,6 +291,9 @@ func buildHTMLBody(d MessageData) (string, error) {
 			Column: n.Column, Value: n.Value, Rule: n.Trigger, Message: n.Message,
 			Color: cmp.Or(statusColors[n.Status], "#ffffff"),
 		}
+		if n.Action != "" {
+			r.Message = words(r.Message, "[action "+n.Action+"]")
+		}
 		if n.Error != "" {
 			r.Rule = n.Command
 			r.Message = oneLine(n.Error)

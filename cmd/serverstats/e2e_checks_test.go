@@ -80,6 +80,9 @@ func runJSON(t *testing.T, cfg, state string, args ...string) (checkDoc, string)
 	return doc, errb.String()
 }
 
+// probeToken is the credential the /private endpoint wants.
+const probeToken = "s3cr3t-probe-token"
+
 // pingServer is the service the probes check: /ping answers "pong" while
 // the file up exists, else 503 "down"; /health answers JSON.
 func pingServer(t *testing.T, up string) (addr string, hits *atomic.Int64) {
@@ -93,6 +96,13 @@ func pingServer(t *testing.T, up string) (addr string, hits *atomic.Int64) {
 			return
 		}
 		fmt.Fprint(w, "pong")
+	})
+	mux.HandleFunc("/private", func(w http.ResponseWriter, r *http.Request) {
+		if r.Header.Get("Authorization") != "Bearer "+probeToken {
+			http.Error(w, "who are you?", http.StatusUnauthorized)
+			return
+		}
+		fmt.Fprintf(w, "welcome, %s", r.Header.Get("Authorization")) // a service that echoes the credential
 	})
 	mux.HandleFunc("/health", func(w http.ResponseWriter, r *http.Request) {
 		fmt.Fprintf(w, `{"status":"degraded","host":%q,"checks":[{"name":"db","state":"down"}]}`, r.Host)
@@ -402,5 +412,39 @@ func TestE2ERemediationGuard(t *testing.T) {
 	}
 	if s := run("selfheal"); s != (seen{resolved: 1}) {
 		t.Errorf("selfheal, second run: %+v", s)
+	}
+}
+
+// A probe's credential comes from the environment, reaches the service,
+// and appears nowhere in serverstats' output, even when the service echoes
+// it; when the variable is unset the host is UNKNOWN, saying which variable.
+func TestE2EProbeSecretHeader(t *testing.T) {
+	dir := t.TempDir()
+	app, _ := pingServer(t, filepath.Join(dir, "up"))
+	cfg := filepath.Join(dir, "secret.yaml")
+	os.WriteFile(cfg, []byte(fmt.Sprintf(`commands:
+  private:
+    url: http://%s/private
+    header-env: {Authorization: APP_AUTH}
+    alerts:
+      - column: status
+        trigger: "!= 200"
+`, app)), 0o644)
+	run := func(env ...string) (int, string) {
+		c := exec.Command(binary, "-c", cfg, "--state", filepath.Join(dir, "state.db"), "private", "--alerts", "--json")
+		c.Env = append(os.Environ(), env...)
+		out, _ := c.CombinedOutput()
+		return c.ProcessState.ExitCode(), string(out)
+	}
+	code, out := run("APP_AUTH=Bearer " + probeToken)
+	if code != 0 || !strings.Contains(out, `"raw": "welcome, [REDACTED]"`) {
+		t.Errorf("with the token: exit %d\n%s", code, out)
+	}
+	if strings.Contains(out, probeToken) {
+		t.Errorf("the token leaked:\n%s", out)
+	}
+	code, out = run("APP_AUTH=")
+	if code != 3 || !strings.Contains(out, "header Authorization: environment variable APP_AUTH is not set") {
+		t.Errorf("without the token: exit %d\n%s", code, out)
 	}
 }

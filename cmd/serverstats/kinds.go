@@ -3,12 +3,14 @@ package main
 import (
 	"context"
 	"fmt"
+	"maps"
 	"net"
 	"strings"
 
 	"serverstats/alerts"
 	"serverstats/collectors"
 	"serverstats/config"
+	"serverstats/handlers"
 	"serverstats/parse"
 )
 
@@ -44,15 +46,82 @@ func probeFor(cfg *config.Config, cmd *config.Command, remote collectors.Collect
 	switch cmd.Kind {
 	case config.KindURL:
 		h := cmd.HTTP
-		return &collectors.HTTPProbe{
-			URL: strings.ReplaceAll(h.URL, config.HostPlaceholder, host), Method: h.Method, Headers: h.Headers, Body: h.Body,
+		headers, secrets, err := probeHeaders(h)
+		if err != nil {
+			return broken{err}
+		}
+		p := &collectors.HTTPProbe{
+			URL: strings.ReplaceAll(h.URL, config.HostPlaceholder, host), Method: h.Method, Headers: headers, Body: h.Body,
 			CAFile: h.CAFile, Insecure: h.Insecure, FollowRedirects: h.FollowRedirects, Timeout: timeout, Dial: dial,
 		}
+		if len(secrets) == 0 {
+			return p
+		}
+		return redacting{p, handlers.NewRedactor(secrets...)}
 	default:
 		p := cmd.TCP
 		addr := strings.ReplaceAll(p.Addr, config.HostPlaceholder, host)
 		return &collectors.TCPProbe{Addr: addr, Send: p.Send, Expect: p.Expect, Timeout: timeout, Dial: dial}
 	}
+}
+
+// probeHeaders are a url: probe's headers, with the secret ones read from
+// their environment variables and files, and those secrets.
+func probeHeaders(h *config.HTTPProbe) (map[string]string, []string, error) {
+	if len(h.HeaderEnv) == 0 && len(h.HeaderFile) == 0 {
+		return h.Headers, nil, nil
+	}
+	headers := maps.Clone(h.Headers)
+	if headers == nil {
+		headers = map[string]string{}
+	}
+	var secrets []string
+	read := func(name, env, file string) error {
+		v, err := handlers.ReadSecret(nil, env, file)
+		if err != nil {
+			return fmt.Errorf("header %s: %w", name, err)
+		}
+		headers[name] = v
+		secrets = append(secrets, v)
+		return nil
+	}
+	for name, env := range h.HeaderEnv {
+		if err := read(name, env, ""); err != nil {
+			return nil, nil, err
+		}
+	}
+	for name, file := range h.HeaderFile {
+		if err := read(name, "", file); err != nil {
+			return nil, nil, err
+		}
+	}
+	return headers, secrets, nil
+}
+
+// broken is a collector that cannot run: every target UNKNOWN, with why.
+type broken struct{ err error }
+
+func (b broken) Run(_ context.Context, t collectors.Target, _ string) collectors.Result {
+	return collectors.Result{Target: t, Err: b.err}
+}
+
+// redacting removes secrets (a probe's credentials) from what a collector
+// returns, in case the service echoes them.
+type redacting struct {
+	c collectors.Collector
+	r *handlers.Redactor
+}
+
+func (p redacting) Run(ctx context.Context, t collectors.Target, cmd string) collectors.Result {
+	res := p.c.Run(ctx, t, cmd)
+	for i := range res.Fields {
+		res.Fields[i].Value = p.r.String(res.Fields[i].Value)
+	}
+	res.Stdout, res.Stderr = []byte(p.r.String(string(res.Stdout))), []byte(p.r.String(string(res.Stderr)))
+	if res.Err != nil {
+		res.Err = p.r.Error(res.Err)
+	}
+	return res
 }
 
 // exitAccepted reports whether the exit status is a result rather than a

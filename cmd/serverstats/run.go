@@ -158,7 +158,7 @@ func (a *app) usageWith(w io.Writer, cfg *config.Config, cfgErr error) {
 		fmt.Fprintf(w, "Valid commands are (from %s):\n", cfg.File)
 		t = newTable(w, []string{"command", "doc"})
 		for _, c := range sortedCommands(cfg) {
-			t.row(c.Name, truncate(c.Doc, 90))
+			t.row(c.Name, truncate(c.Describe(), 90))
 		}
 		t.render()
 	case cfgErr != nil:
