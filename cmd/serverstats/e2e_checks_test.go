@@ -384,6 +384,14 @@ func TestE2ERemediationGuard(t *testing.T) {
 	if n := countRestarts(); n != 2 {
 		t.Errorf("restarted %d times, want max 2", n)
 	}
+	out, err := exec.Command(binary, "status", "-c", cfg, "--state", state, "--json").CombinedOutput()
+	if err != nil {
+		t.Errorf("status: %v", err)
+	}
+	// Runs 1 and 2 acted; after run 6 only run 2 is inside the 5-run window.
+	if !strings.Contains(string(out), `"actions": 1,`) || !strings.Contains(string(out), `"acting_stopped": true`) {
+		t.Errorf("status does not show the tripped guard:\n%s", out)
+	}
 	if b, _ := os.ReadFile(restarts); !strings.HasPrefix(string(b), "host1\n") {
 		t.Errorf("the action did not run on the host over SSH: %q", b)
 	}

@@ -345,3 +345,48 @@ commands:
 	}
 	d.stop(t, 10*time.Second)
 }
+
+// The daemon probes a service bound to loopback on its host through the
+// pooled SSH connection and, when it is down, runs the action over SSH:
+// the service comes back, the alert resolves, and the metrics count one
+// action.
+func TestDaemonProbeViaSSHRemediates(t *testing.T) {
+	f := sshdtest.Start(t, 1)
+	up := filepath.Join(f.Dir, "up")
+	app, hits := pingServer(t, up)
+	cfg := fleetSSH(f) + fmt.Sprintf(`daemon: {listen: "@ADDR@"}
+commands:
+  app:
+    url: http://%s/ping
+    via: ssh
+    servers: [%q]
+    schedule: "@every 1s"
+    alerts:
+      - name: ping
+        column: body
+        trigger: "!= pong"
+        action: {cmd: "touch %s", max: 2, within: 10}
+`, app, f.Servers[0].Name, up)
+	d := startDaemon(t, f.Dir, cfg)
+	waitFor(t, "the action to bring the service up", func() bool { _, err := os.Stat(up); return err == nil })
+	waitFor(t, "a good probe after the action", func() bool { return hits.Load() >= 3 && d.status(t).runs("app") >= 3 })
+	_, metrics := d.get("/metrics")
+	if v := metricValue(metrics, `serverstats_actions_total{command="app",result="ok"}`); v != "1" {
+		t.Errorf("actions_total ok = %q, want 1", v)
+	}
+	if v := metricValue(metrics, `serverstats_ssh_connections_open`); v != "1" {
+		t.Errorf("ssh connections open = %q: probes and the action should share the pooled connection", v)
+	}
+	logs := d.logs.String()
+	for _, want := range []string{"action ran", "running: touch"} {
+		if !strings.Contains(logs, want) {
+			t.Errorf("daemon log lacks %q", want)
+		}
+	}
+	d.stop(t, 10*time.Second)
+	// Resolved: the state store says the key is no longer firing.
+	out, _ := exec.Command(binary, "status", "-c", d.config, "--state", d.state, "--json").CombinedOutput()
+	if strings.Contains(string(out), `"phase": "firing"`) {
+		t.Errorf("still firing after the fix:\n%s", out)
+	}
+}

@@ -53,6 +53,8 @@ func (a *app) status(ctx context.Context, o *opts) int {
 			Value        string       `json:"value"`
 			LastNotified *time.Time   `json:"last_notified,omitempty"`
 			MuteUntil    *time.Time   `json:"mute_until,omitempty"`
+			Actions      int          `json:"actions,omitempty"`        // remediations within the guard's window
+			ActingStops  bool         `json:"acting_stopped,omitempty"` // the guard tripped; no action until it resolves
 		}
 		doc := struct {
 			StateFile string               `json:"state_file"`
@@ -62,7 +64,8 @@ func (a *app) status(ctx context.Context, o *opts) int {
 		}{store.Path, []jsonState{}, append([]alerts.Mute{}, mutes...), append([]alerts.OutboxEntry{}, outbox...)}
 		for _, s := range list {
 			doc.Alerts = append(doc.Alerts, jsonState{Key: s.Key, Phase: s.Phase, Count: s.Count, Since: s.Since,
-				Value: s.LastValue, LastNotified: timePtr(s.LastNotified), MuteUntil: timePtr(s.MuteUntil)})
+				Value: s.LastValue, LastNotified: timePtr(s.LastNotified), MuteUntil: timePtr(s.MuteUntil),
+				Actions: s.Acted.Len(), ActingStops: s.GaveUp})
 		}
 		enc := json.NewEncoder(a.stdout)
 		enc.SetIndent("", "  ")
@@ -74,7 +77,11 @@ func (a *app) status(ctx context.Context, o *opts) int {
 	if len(list) > 0 {
 		t := newTable(a.stdout, []string{"command", "rule", "host", "row", "phase", "since", "value", "last notified", "muted until"})
 		for _, s := range list {
-			t.row(s.Command, s.Rule, s.Host, s.Row, string(s.Phase), when(s.Since, now), s.LastValue, when(s.LastNotified, now), when(s.MuteUntil, now))
+			phase := string(s.Phase)
+			if s.GaveUp {
+				phase += " (stopped acting)"
+			}
+			t.row(s.Command, s.Rule, s.Host, s.Row, phase, when(s.Since, now), s.LastValue, when(s.LastNotified, now), when(s.MuteUntil, now))
 		}
 		t.render()
 	}
