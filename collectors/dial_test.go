@@ -6,6 +6,8 @@ import (
 	"fmt"
 	"net/http"
 	"net/http/httptest"
+	"os/exec"
+	"strconv"
 	"strings"
 	"sync/atomic"
 	"testing"
@@ -116,4 +118,48 @@ func addrPort(t *testing.T, addr string) int {
 		t.Fatal(err)
 	}
 	return p
+}
+
+// Benchmarks of one HTTP probe of a service on the remote's loopback: from
+// here, through a pooled SSH connection (the daemon), through a new SSH
+// connection (one-shot), and the peer way, `ssh host curl URL` with the
+// OpenSSH client. go test -run '^$' -bench Probe ./collectors
+func BenchmarkProbeHTTP(b *testing.B) {
+	f := sshdtest.Start(b, 1)
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { fmt.Fprint(w, "pong") }))
+	defer srv.Close()
+	s := f.Servers[0]
+	tgt := collectors.Target{Name: s.Name, Host: s.Host, Port: s.Port, User: f.User}
+	opts := collectors.SSHOptions{User: f.User, KnownHosts: f.KnownHostsPath, IdentityFiles: []string{f.UserKeyPath}, ConnectTimeout: 10 * time.Second}
+	sshc, err := collectors.NewSSH(opts)
+	if err != nil {
+		b.Fatal(err)
+	}
+	pool, err := collectors.NewPool(opts, collectors.PoolOptions{})
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer pool.Close()
+	probe := func(b *testing.B, dial collectors.DialFunc) {
+		p := &collectors.HTTPProbe{URL: srv.URL + "/ping", Dial: dial, Timeout: 10 * time.Second}
+		for b.Loop() {
+			r := p.Run(context.Background(), tgt, "")
+			if r.Err != nil || fieldMap(b, r, httpFields...)["body"] != "pong" {
+				b.Fatalf("probe: %v %v", r.Err, r.Fields)
+			}
+		}
+	}
+	b.Run("local", func(b *testing.B) { probe(b, nil) })
+	b.Run("via-pool", func(b *testing.B) { probe(b, pool.Dial) })
+	b.Run("via-new-ssh", func(b *testing.B) { probe(b, sshc.Dial) })
+	b.Run("peer-ssh-curl", func(b *testing.B) {
+		for b.Loop() {
+			out, err := exec.Command("ssh", "-F", "none", "-p", strconv.Itoa(s.Port), "-i", f.UserKeyPath,
+				"-o", "UserKnownHostsFile="+f.KnownHostsPath, "-o", "StrictHostKeyChecking=yes", "-o", "BatchMode=yes",
+				f.User+"@"+s.Host, "curl -s "+srv.URL+"/ping").Output()
+			if err != nil || string(out) != "pong" {
+				b.Fatalf("ssh curl: %v %q", err, out)
+			}
+		}
+	})
 }

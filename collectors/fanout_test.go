@@ -52,7 +52,7 @@ func TestRunAllOrderParallelismProgress(t *testing.T) {
 	fc := &fakeCollector{delay: func(tg collectors.Target) time.Duration {
 		var i int
 		fmt.Sscanf(tg.Name, "h%d", &i)
-		return time.Duration(12-i) * 5 * time.Millisecond
+		return time.Duration(12-i) * 20 * time.Millisecond // 20 ms apart: scheduling jitter under load must not reorder them
 	}}
 	var progress []int
 	res := collectors.RunAll(context.Background(), func(collectors.Target) collectors.Collector { return fc }, ts, "x", 3, func(done, total int) {

@@ -23,7 +23,7 @@ import (
 
 // fieldMap returns a probe result's fields by name, checking the row is
 // complete.
-func fieldMap(t *testing.T, r collectors.Result, names ...string) map[string]string {
+func fieldMap(t testing.TB, r collectors.Result, names ...string) map[string]string {
 	t.Helper()
 	m := map[string]string{}
 	for _, f := range r.Fields {
