@@ -447,6 +447,7 @@ func (s *SSH) connect(ctx context.Context, hc hostConfig, depth int) (*sshConn, 
 		if err != nil {
 			return nil, s.dialErr(ctx, addr, err)
 		}
+		nc = quickAck(nc)
 	}
 
 	closeAll := func() {
