@@ -67,8 +67,12 @@ func Remedy(s State, o Observation, due Status, a Action, muted bool, now time.T
 // GiveUpMessage is a notification's Action when the guard of a's command
 // is reached after acted actions.
 func GiveUpMessage(a Action, acted int) string {
-	return fmt.Sprintf("stopped: %q ran %d times within %d runs and the alert still fires; serverstats will not act again until it resolves",
-		a.Cmd, acted, a.Within)
+	times := "times"
+	if acted == 1 {
+		times = "time"
+	}
+	return fmt.Sprintf("stopped: %q ran %d %s within %d runs and the alert still fires; serverstats will not act again until it resolves",
+		a.Cmd, acted, times, a.Within)
 }
 
 // RunSet is a set of run numbers of one key, in ascending order. It is a

@@ -182,7 +182,7 @@ func (v Value) String() string {
 		return v.Raw
 	}
 	if v.Null {
-		return "null"
+		return `""` // an empty cell: `body "" != pong` reads right in a message
 	}
 	switch v.Type {
 	case TypeString:

@@ -362,7 +362,7 @@ func TestValueViews(t *testing.T) {
 		{Value{Type: TypePercent, Num: 93, Int: 93, IsInt: true}, "93%", "93", 93, true},
 		{Value{Type: TypeDuration, Num: 1.5}, "1.5s", "1.5", 1.5, true},
 		{Value{Type: TypeBool, Bool: true}, "true", "true", 0, false},
-		{Value{Type: TypeNumber, Null: true}, "null", "null", 0, false},
+		{Value{Type: TypeNumber, Null: true}, `""`, "null", 0, false},
 	}
 	for _, tt := range tests {
 		if got := tt.v.String(); got != tt.str {
