@@ -142,3 +142,18 @@ func FuzzParseTable(f *testing.F) {
 		}
 	})
 }
+
+// A JSON path compiles or fails; a compiled one looks up any text without
+// panicking.
+func FuzzCompileJSONPath(f *testing.F) {
+	for _, s := range []string{".", ".a", ".a[0].b", `.["x y"]`, ".a.[\"]\"]"} {
+		f.Add(s, `{"a":[{"b":1}],"x y":2}`)
+	}
+	f.Fuzz(func(t *testing.T, path, doc string) {
+		p, err := CompileJSONPath(path)
+		if err != nil {
+			return
+		}
+		_, _ = p.Lookup(doc)
+	})
+}
