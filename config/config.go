@@ -127,6 +127,7 @@ type Command struct {
 	Alerts      []*alerts.Rule
 	Line        int
 
+	procMin, procMax    string // process-count's validated min and max
 	serverLines         []int
 	defaultHandlerLines []int
 	handlerLines        [][]int // per alert, per handler

@@ -6,6 +6,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"serverstats/alerts"
 )
 
 func TestLoadGood(t *testing.T) {
@@ -131,6 +133,8 @@ func TestLoadBad(t *testing.T) {
 		"bad-action-guard.yaml":      `bad-action-guard.yaml:7: commands.ping.alerts[0].action.max: max 6 actions within 5 runs can never be reached (at most one action per run) (got "6"); fix: make max at most within, e.g. max: 5, within: 5`,
 		"bad-json-path.yaml":         `bad-json-path.yaml:6: commands.health.alerts[0].json: bad JSON path: a JSON path starts with '.', e.g. .status or .checks[0].state (got "status"); fix: write e.g. json: .status`,
 		"bad-secret-header.yaml":     `bad-secret-header.yaml:4: commands.api.headers.Authorization: a credential written in the config; fix: keep it out of the file: header-env: {Authorization: APP_AUTH}`,
+		"bad-empty-group.yaml":       `bad-empty-group.yaml:2: groups.web: the group is empty: commands on it would run nowhere (got "[]")`,
+		"bad-empty-servers.yaml":     `bad-empty-servers.yaml:3: commands.disk.servers: servers: is empty: the command would run nowhere; fix: list groups or hosts`,
 		"bad-nagios-header.yaml":     `bad-nagios-header.yaml:7: commands.root-disk.header: header: does not apply to a Nagios plugin; fix: remove it: the exit status gives the state`,
 	}
 	for file, want := range cases {
@@ -151,5 +155,31 @@ func TestLoadBad(t *testing.T) {
 				t.Errorf("error:\n got  %s\n want %s", got, want)
 			}
 		})
+	}
+}
+
+// A process-count pattern is text in the implicit alerts' messages, even
+// when it looks like template syntax; a bad min is one error, not two.
+func TestProcessCountPatternIsNotTemplate(t *testing.T) {
+	c, err := Parse("p.yaml", []byte(`commands:
+  p:
+    builtin: process-count
+    params: {pattern: "a{{b}}\"x", min: 5}
+    local: true
+`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var b strings.Builder
+	if err := c.Command("p").Alerts[0].Msg.Execute(&b, alerts.MsgData{Value: "0"}); err != nil {
+		t.Fatal(err)
+	}
+	if got, want := b.String(), `0 processes match "a{{b}}\"x", want at least 5`; got != want {
+		t.Errorf("message %q, want %q", got, want)
+	}
+	_, err = Parse("q.yaml", []byte("commands:\n  q:\n    builtin: process-count\n    params: {pattern: x, min: abc}\n    local: true\n"))
+	var es Errors
+	if !errors.As(err, &es) || len(es) != 1 || !strings.Contains(es[0].Error(), "not a process count") {
+		t.Errorf("bad min: %v", err)
 	}
 }

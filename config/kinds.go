@@ -239,6 +239,7 @@ func (c *Config) checkBuiltin(d *decoder, p string, cmd *Command, k *kindFields,
 			}
 		}
 	}
+	cmd.procMin, cmd.procMax = k.procMin, k.procMax
 	line, err := b.Command(params)
 	if err != nil {
 		d.fail(orAt(seen["params"], seen["builtin"]), p+".params", "", err.Error(), builtinParamsFix(b.Name))
@@ -270,12 +271,15 @@ func (c *Config) implicitAlerts(d *decoder, p string, at *yaml.Node, cmd *Comman
 			{"plugin critical", "state", "== CRITICAL", `{{.Row.Get "summary"}}`},
 		}
 	case cmd.Kind == KindBuiltin && cmd.Builtin != nil && cmd.Builtin.Name == "process-count":
-		pat := cmd.Params["pattern"]
-		if v := cmd.Params["min"]; v != "" {
-			add = append(add, implicit{"too few processes", "count", "< " + v, fmt.Sprintf("{{.Value}} processes match %q, want at least %s", pat, v)})
+		// The pattern goes into the template as a string constant, so that
+		// "{{" in a regular expression is text, not template syntax.
+		pat := "{{" + strconv.Quote(strconv.Quote(cmd.Params["pattern"])) + "}}"
+
+		if v := cmd.procMin; v != "" {
+			add = append(add, implicit{"too few processes", "count", "< " + v, "{{.Value}} processes match " + pat + ", want at least " + v})
 		}
-		if v := cmd.Params["max"]; v != "" {
-			add = append(add, implicit{"too many processes", "count", "> " + v, fmt.Sprintf("{{.Value}} processes match %q, want at most %s", pat, v)})
+		if v := cmd.procMax; v != "" {
+			add = append(add, implicit{"too many processes", "count", "> " + v, "{{.Value}} processes match " + pat + ", want at most " + v})
 		}
 	}
 	for _, im := range add {
@@ -283,8 +287,12 @@ func (c *Config) implicitAlerts(d *decoder, p string, at *yaml.Node, cmd *Comman
 			continue
 		}
 		tr, err := alerts.ParseTrigger(im.trigger, parse.TypeAuto)
+		var msg *template.Template
+		if err == nil {
+			msg, err = template.New(p).Funcs(alerts.MsgFuncs).Option("missingkey=error").Parse(im.msg)
+		}
 		if err != nil {
-			d.fail(at, p, im.trigger, "internal error: implicit alert: "+err.Error(), "report this")
+			d.fail(at, p, im.trigger, "internal error: implicit alert "+im.name+": "+err.Error(), "report this")
 			continue
 		}
 		sev := alerts.SeverityCritical
@@ -292,7 +300,7 @@ func (c *Config) implicitAlerts(d *decoder, p string, at *yaml.Node, cmd *Comman
 			sev = alerts.SeverityWarning
 		}
 		r := &alerts.Rule{Name: im.name, Column: im.column, Trigger: tr, For: 1, Severity: sev,
-			Msg: mustTemplate(p, im.msg)}
+			Msg: msg}
 		r.Handlers = c.defaultHandlers(cmd)
 		cmd.handlerLines = append(cmd.handlerLines, c.defaultHandlerLines(cmd, at))
 		cmd.Alerts = append(cmd.Alerts, r)
@@ -312,11 +320,6 @@ func (c *Config) defaultHandlerLines(cmd *Command, at *yaml.Node) []int {
 		return append([]int(nil), cmd.defaultHandlerLines...)
 	}
 	return []int{at.Line}
-}
-
-// mustTemplate parses a message template written here, not by the user.
-func mustTemplate(name, text string) *template.Template {
-	return template.Must(template.New(name).Funcs(alerts.MsgFuncs).Option("missingkey=error").Parse(text))
 }
 
 // expandHome expands a leading "~/".

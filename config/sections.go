@@ -82,6 +82,9 @@ func (c *Config) decodeGroups(d *decoder, path string, n *yaml.Node) {
 			continue
 		}
 		d.list(&g.Hosts, nil)(p, e[1])
+		if len(g.Hosts) == 0 {
+			d.fail(e[1], p, "[]", "the group is empty: commands on it would run nowhere", "list its hosts, e.g. "+g.Name+": [web1.example.com], or remove it")
+		}
 		for i, h := range g.Hosts {
 			if err := checkHost(h); err != nil {
 				d.fail(e[1].Content[i], fmt.Sprintf("%s[%d]", p, i), h, err.Error(), "write host, user@host or user@host:port")
@@ -158,6 +161,9 @@ func (c *Config) decodeCommands(d *decoder, path string, n *yaml.Node) {
 		c.decodeKind(d, p, e[0], cmd, k, seen)
 		if seen["servers"] != nil && cmd.Local {
 			d.fail(seen["local"], p+".local", "true", "local: true runs on this machine, so servers: makes no sense", "remove one of them")
+		}
+		if seen["servers"] != nil && len(cmd.Servers) == 0 {
+			d.fail(seen["servers"], p+".servers", "", "servers: is empty: the command would run nowhere", "list groups or hosts, e.g. servers: [web-servers], or write local: true")
 		}
 		if seen["servers"] == nil && !cmd.Local {
 			d.fail(e[0], p+".servers", "", "missing servers: where to run the command",
