@@ -85,9 +85,17 @@ func Observe(command, host, keyColumn string, rules []*Rule, t *parse.Table) []O
 			}
 			var v parse.Value
 			var err error
+			jsonNote := ""
 			if r.JSON != nil {
-				if raw, err = r.JSON.Lookup(raw); err != nil {
-					err = fmt.Errorf("JSON %w", err)
+				var jerr error
+				if raw, jerr = r.JSON.Lookup(raw); jerr != nil {
+					if r.Trigger.textual() {
+						// No such field (an error page, no answer at all) is
+						// an empty value: "!= up" holds, as for a dead service.
+						raw, jsonNote = "", "JSON "+jerr.Error()
+					} else {
+						err = fmt.Errorf("JSON %w", jerr)
+					}
 				}
 			}
 			if err == nil {
@@ -102,7 +110,9 @@ func Observe(command, host, keyColumn string, rules []*Rule, t *parse.Table) []O
 				o.Unknown = true
 			case r.Trigger.Match(v):
 				f.Status = StatusFiring
-				f.Message = render(r, f, t.Header, row.Cells)
+				if f.Message = render(r, f, t.Header, row.Cells); f.Message == "" {
+					f.Message = jsonNote // why the field is empty
+				}
 				o.Holds = true
 			case r.Clear != nil:
 				o.Clears = r.Clear.Match(v)

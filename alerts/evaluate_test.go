@@ -77,7 +77,7 @@ func TestEvaluateJSONField(t *testing.T) {
 	lag := mustRule(t, "body", parse.TypeDuration, "> 30s", "", SeverityWarning)
 	lag.Name = "lag"
 	lag.JSON, _ = parse.CompileJSONPath(".db.lag_s")
-	gone := mustRule(t, "body", parse.TypeAuto, "== x", "", SeverityCritical)
+	gone := mustRule(t, "body", parse.TypeAuto, "!= x", "", SeverityCritical)
 	gone.Name = "gone"
 	gone.JSON, _ = parse.CompileJSONPath(".missing")
 	var lines []string
@@ -87,14 +87,17 @@ func TestEvaluateJSONField(t *testing.T) {
 	want := []string{
 		"firing|body .status|degraded|",
 		"firing|body .db.lag_s|42|",
-		`unknown|body .missing||line 1, column "body": JSON .missing: no such member`,
+		"firing|body .missing||JSON .missing: no such member", // an absent field is empty text, and "" != x
+
 	}
 	if strings.Join(lines, "\n") != strings.Join(want, "\n") {
 		t.Errorf("findings:\n%s\nwant:\n%s", strings.Join(lines, "\n"), strings.Join(want, "\n"))
 	}
-	// Not JSON at all (an HTML error page): unknown, not firing.
+	// Not JSON at all (an HTML error page, no answer): a text trigger sees
+	// an empty value and fires, saying why; a numeric one cannot judge it.
 	tbl.Rows[0].Cells[1] = "<html>502 Bad Gateway</html>"
-	if fs := Evaluate("api", "web1", "", []*Rule{state}, tbl); len(fs) != 1 || fs[0].Status != StatusUnknown || !strings.Contains(fs[0].Message, "not JSON") {
+	fs := Evaluate("api", "web1", "", []*Rule{state, lag}, tbl)
+	if len(fs) != 2 || fs[0].Status != StatusFiring || !strings.Contains(fs[0].Message, "not JSON") || fs[1].Status != StatusUnknown {
 		t.Errorf("non-JSON body: %+v", fs)
 	}
 }

@@ -22,6 +22,10 @@ const localWaitDelay = time.Second
 type Local struct {
 	CommandTimeout time.Duration // 0 means DefaultCommandTimeout
 	Shell          string        // "" means /bin/sh
+	// KeepBackground leaves what the shell started in the background
+	// running after it exits (a remediation that starts a daemon); only a
+	// timeout kills the group then.
+	KeepBackground bool
 }
 
 var _ Collector = (*Local)(nil)
@@ -61,7 +65,9 @@ func (l *Local) Run(ctx context.Context, t Target, cmd string) (res Result) {
 	// Whatever the shell left running in its group goes with it. The group
 	// id cannot be reused while any member is alive, and pids are handed out
 	// in sequence, so this reaches only what the command started.
-	_ = killGroup(pgid)
+	if !l.KeepBackground || cctx.Err() != nil {
+		_ = killGroup(pgid)
+	}
 	fillOutput(&res, stdout, stderr)
 
 	if cctx.Err() != nil {

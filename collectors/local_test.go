@@ -8,6 +8,7 @@ import (
 	"os"
 	"strconv"
 	"strings"
+	"syscall"
 	"testing"
 	"time"
 
@@ -98,6 +99,26 @@ func TestLocalBackgroundChildHoldingOutput(t *testing.T) {
 	}
 	if !poll(2*time.Second, func() bool { return len(procsWithEnv(mark)) == 0 }) {
 		t.Errorf("background child still running: %v", procsWithEnv(mark))
+	}
+}
+
+// With KeepBackground (remediations that start a daemon), what the command
+// started in the background outlives it, and Run still returns promptly.
+func TestLocalKeepBackground(t *testing.T) {
+	t.Parallel()
+	mark := uniqueMark()
+	l := &collectors.Local{CommandTimeout: 10 * time.Second, KeepBackground: true}
+	r := l.Run(context.Background(), localTarget, "export "+mark+"; nohup sleep 600 >/dev/null 2>&1 & echo started")
+	if r.Err != nil || r.ExitStatus != 0 || string(r.Stdout) != "started\n" {
+		t.Fatalf("err %v exit %d stdout %q", r.Err, r.ExitStatus, r.Stdout)
+	}
+	time.Sleep(200 * time.Millisecond) // a kill, if any, would have landed
+	pids := procsWithEnv(mark)
+	if len(pids) != 1 {
+		t.Fatalf("background daemon: %v, want it running", pids)
+	}
+	for _, pid := range pids {
+		syscall.Kill(pid, syscall.SIGKILL) // ours: started by this test
 	}
 }
 

@@ -38,7 +38,9 @@ func (r actionResult) String() string {
 
 // runActions runs the remediations a run of sw decided, each on its host
 // (here for a local target, else over remote), hosts in parallel and one
-// host's actions in order, each bounded by ssh.command-timeout. Results are
+// host's actions in order, each bounded by ssh.command-timeout. The same
+// shell line runs at most once per host per run, however many alerts or
+// rows asked for it. Results are
 // attached to the sweep's hosts and logged; a failed action is told to its
 // rule's handlers through store, so it is never silent.
 func runActions(ctx context.Context, cfg *config.Config, sw *sweep, remote collectors.Collector, store *alerts.Store, reqs []alerts.ActionRequest, log *slog.Logger) {
@@ -71,7 +73,15 @@ func runActions(ctx context.Context, cfg *config.Config, sw *sweep, remote colle
 			defer wg.Done()
 			sem <- struct{}{}
 			defer func() { <-sem }()
+			ran := map[string]bool{}
 			for _, req := range byHost[h.Target.Name] {
+				if ran[req.Cmd] {
+					// Two alerts (or two rows) asking for the same restart
+					// get one: a service is not restarted twice in a run.
+					log.Info("action already ran on this host this run", "command", req.Key.Command, "rule", req.Key.Rule, "host", req.Key.Host, "key", req.Row, "cmd", req.Cmd)
+					continue
+				}
+				ran[req.Cmd] = true
 				res := runAction(ctx, pick, h.Target, req)
 				mu.Lock()
 				h.Actions = append(h.Actions, res)

@@ -338,7 +338,14 @@ func TestE2ERemediationGuard(t *testing.T) {
         column: body
         trigger: "!= pong"
         action: "touch %s"
-`, app, f.Servers[0].Name, restarts, app, f.Servers[0].Name, up))
+  two-rules:
+    url: http://%s/ping
+    via: ssh
+    servers: [%q]
+    alerts:
+      - {name: body, column: body, trigger: "!= pong", action: {cmd: "echo x >> %s", max: 2, within: 5}}
+      - {name: status, column: status, trigger: "!= 200", action: {cmd: "echo x >> %s", max: 2, within: 5}}
+`, app, f.Servers[0].Name, restarts, app, f.Servers[0].Name, up, app, f.Servers[0].Name, restarts+"2", restarts+"2"))
 	state := filepath.Join(f.Dir, "state.db")
 	countRestarts := func() int {
 		b, _ := os.ReadFile(restarts)
@@ -408,6 +415,16 @@ func TestE2ERemediationGuard(t *testing.T) {
 	}
 	if n := countRestarts(); n != 3 {
 		t.Errorf("restarted %d times, want 3", n)
+	}
+
+	// Two alerts asking for the same restart get one per run, and each
+	// alert's guard still holds: 2 restarts in 4 runs, not 4.
+	os.Remove(up)
+	for range 4 {
+		runJSON(t, cfg, state, "two-rules")
+	}
+	if b, _ := os.ReadFile(restarts + "2"); strings.Count(string(b), "\n") != 2 {
+		t.Errorf("two rules with one action: restarted %d times, want 2", strings.Count(string(b), "\n"))
 	}
 
 	// An action that fixes the service: one action, then resolved.

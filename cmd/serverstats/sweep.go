@@ -117,7 +117,7 @@ func picker(cfg *config.Config, cmd *config.Command, remote collectors.Collector
 // shellPicker chooses where a shell line (a remediation) runs on a target of
 // cmd: here for a local target, else over SSH.
 func shellPicker(cfg *config.Config, cmd *config.Command, remote collectors.Collector) func(collectors.Target) collectors.Collector {
-	local := &collectors.Local{CommandTimeout: cfg.SSH.CommandTimeout}
+	local := &collectors.Local{CommandTimeout: cfg.SSH.CommandTimeout, KeepBackground: true}
 	return func(t collectors.Target) collectors.Collector {
 		if t.Local {
 			return local
