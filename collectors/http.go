@@ -13,6 +13,7 @@ import (
 	"os"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 )
 
@@ -137,8 +138,26 @@ func (p *HTTPProbe) Run(ctx context.Context, t Target, _ string) (res Result) {
 		}
 	}
 
+	// Through SSH, the hop is dialed first, outside the probe's timeout
+	// (the SSH connect has its own): a host that cannot be reached is
+	// UNKNOWN, never a dead service. The request then gets the tunnel.
+	var pre *preDialed
+	if p.Dial != nil {
+		addr := urlAddr(u)
+		c, err := p.Dial(ctx, t, "tcp", addr)
+		switch {
+		case err != nil && isRemoteRefusal(err):
+			f["status"], f["error"] = "0", method+" "+p.URL+": "+err.Error()
+			return res
+		case err != nil:
+			res.Err = err
+			f["error"] = err.Error()
+			return res
+		}
+		pre = &preDialed{addr: addr, conn: c}
+		defer pre.close()
+	}
 	var nd net.Dialer
-	var hopErr error // the SSH hop of Dial failed: nothing is known of the service
 	tr := &http.Transport{
 		Proxy:               nil,
 		TLSClientConfig:     tlsCfg,
@@ -146,20 +165,27 @@ func (p *HTTPProbe) Run(ctx context.Context, t Target, _ string) (res Result) {
 		TLSHandshakeTimeout: timeout,
 		ForceAttemptHTTP2:   true,
 		DialContext: func(ctx context.Context, network, addr string) (net.Conn, error) {
+			if c := pre.take(addr); c != nil {
+				return c, nil
+			}
 			if p.Dial != nil {
-				c, err := p.Dial(ctx, t, network, addr)
-				if err != nil && !isRemoteRefusal(err) {
-					hopErr = err
-				}
-				return c, err
+				return p.Dial(ctx, t, network, addr) // a redirect elsewhere
 			}
 			return nd.DialContext(ctx, network, addr)
 		},
 	}
 	defer tr.CloseIdleConnections()
 	client := &http.Client{Transport: tr}
-	if !p.FollowRedirects {
-		client.CheckRedirect = func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }
+	client.CheckRedirect = func(req *http.Request, via []*http.Request) error {
+		switch {
+		case !p.FollowRedirects:
+			return http.ErrUseLastResponse
+		case req.URL.Scheme == "http" && via[len(via)-1].URL.Scheme == "https":
+			return http.ErrUseLastResponse // never carry headers (credentials) from https to plain http
+		case len(via) >= 10:
+			return http.ErrUseLastResponse
+		}
+		return nil
 	}
 
 	ctx, cancel := context.WithTimeout(ctx, timeout)
@@ -187,11 +213,6 @@ func (p *HTTPProbe) Run(ctx context.Context, t Target, _ string) (res Result) {
 	reqStart := time.Now()
 	resp, err := client.Do(req)
 	if err != nil {
-		if hopErr != nil {
-			res.Err = hopErr
-			f["error"] = hopErr.Error()
-			return res
-		}
 		_, msg := httpErr(ctx, err, timeout)
 		f["status"], f["error"] = "0", method+" "+p.URL+": "+msg
 		return res
@@ -225,6 +246,47 @@ func (p *HTTPProbe) Run(ctx context.Context, t Target, _ string) (res Result) {
 		f["error"] = method + " " + p.URL + ": read body: " + msg
 	}
 	return res
+}
+
+// urlAddr is the host:port a URL connects to.
+func urlAddr(u *url.URL) string {
+	port := u.Port()
+	if port == "" {
+		port = "80"
+		if u.Scheme == "https" {
+			port = "443"
+		}
+	}
+	return net.JoinHostPort(u.Hostname(), port)
+}
+
+// preDialed is a connection opened before the request, handed to the
+// transport's first dial of its address.
+type preDialed struct {
+	mu   sync.Mutex
+	addr string
+	conn net.Conn
+}
+
+func (p *preDialed) take(addr string) net.Conn {
+	if p == nil {
+		return nil
+	}
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	if addr != p.addr {
+		return nil
+	}
+	c := p.conn
+	p.conn = nil
+	return c
+}
+
+// close closes the connection if the transport never took it.
+func (p *preDialed) close() {
+	if c := p.take(p.addr); c != nil {
+		c.Close()
+	}
 }
 
 // httpErr classifies a failed request and describes it without Go's

@@ -14,6 +14,7 @@ import (
 	"path/filepath"
 	"strconv"
 	"strings"
+	"sync/atomic"
 	"syscall"
 	"testing"
 	"time"
@@ -129,6 +130,41 @@ func TestHTTPProbeRedirect(t *testing.T) {
 	r, f = runHTTP(t, &collectors.HTTPProbe{URL: srv.URL + "/old", FollowRedirects: true})
 	if r.Err != nil || f["status"] != "200" || f["body"] != "pong" {
 		t.Errorf("followed: err %v fields %v", r.Err, f)
+	}
+}
+
+// A redirect from https to plain http is never followed: the request's
+// headers (a credential) would go out in clear text.
+func TestHTTPProbeNoDowngradeRedirect(t *testing.T) {
+	plain := httptest.NewServer(testMux())
+	defer plain.Close()
+	var sawAuth atomic.Bool
+	plain.Config.Handler = http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		sawAuth.Store(r.Header.Get("Authorization") != "")
+		fmt.Fprint(w, "pong")
+	})
+	tlsSrv := httptest.NewTLSServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		http.Redirect(w, r, plain.URL+"/ping", http.StatusFound)
+	}))
+	defer tlsSrv.Close()
+	r, f := runHTTP(t, &collectors.HTTPProbe{URL: tlsSrv.URL + "/", Insecure: true, FollowRedirects: true,
+		Headers: map[string]string{"Authorization": "Bearer x"}})
+	if r.Err != nil || f["status"] != "302" || sawAuth.Load() {
+		t.Errorf("https -> http: err %v fields %v, plain server saw the credential: %v", r.Err, f, sawAuth.Load())
+	}
+}
+
+// Through SSH, a hop that fails after longer than the probe's own timeout
+// (an unreachable host, a slow SSH connect) still makes the host UNKNOWN:
+// it says nothing about the service.
+func TestHTTPProbeSlowHopIsUnknown(t *testing.T) {
+	slowHop := func(ctx context.Context, _ collectors.Target, _, addr string) (net.Conn, error) {
+		time.Sleep(300 * time.Millisecond)
+		return nil, fmt.Errorf("connect to %s: %w: no route to host", addr, collectors.ErrConnect)
+	}
+	r, f := runHTTP(t, &collectors.HTTPProbe{URL: "http://127.0.0.1:8080/ping", Timeout: 50 * time.Millisecond, Dial: slowHop})
+	if !errors.Is(r.Err, collectors.ErrConnect) || f["status"] != "" {
+		t.Errorf("err %v fields %v: want the host UNKNOWN", r.Err, f)
 	}
 }
 

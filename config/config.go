@@ -128,6 +128,7 @@ type Command struct {
 	Line        int
 
 	procMin, procMax    string // process-count's validated min and max
+	implicitLocal       bool   // a probe without servers: runs here without saying local: true
 	serverLines         []int
 	defaultHandlerLines []int
 	handlerLines        [][]int // per alert, per handler

@@ -130,11 +130,13 @@ func TestLoadBad(t *testing.T) {
 		"bad-kind-key.yaml":          `bad-kind-key.yaml:4: commands.ping.header: header: applies to cmd: commands, and this is a url: command; fix: remove it`,
 		"bad-two-kinds.yaml":         `bad-two-kinds.yaml:4: commands.ping.url: cmd: and url: are two different checks; fix: keep one; write the other as a command of its own`,
 		"bad-via.yaml":               `bad-via.yaml:4: commands.ping.via: via: ssh needs servers: to connect from (got "ssh"); fix: add servers: [GROUP]`,
-		"bad-action-guard.yaml":      `bad-action-guard.yaml:7: commands.ping.alerts[0].action.max: max 6 actions within 5 runs can never be reached (at most one action per run) (got "6"); fix: make max at most within, e.g. max: 5, within: 5`,
+		"bad-action-guard.yaml":      `bad-action-guard.yaml:8: commands.ping.alerts[0].action.max: max 6 actions within 5 runs can never be reached (at most one action per run) (got "6"); fix: make max at most within, e.g. max: 5, within: 5`,
 		"bad-json-path.yaml":         `bad-json-path.yaml:6: commands.health.alerts[0].json: bad JSON path: a JSON path starts with '.', e.g. .status or .checks[0].state (got "status"); fix: write e.g. json: .status`,
 		"bad-secret-header.yaml":     `bad-secret-header.yaml:4: commands.api.headers.Authorization: a credential written in the config; fix: keep it out of the file: header-env: {Authorization: APP_AUTH}`,
 		"bad-empty-group.yaml":       `bad-empty-group.yaml:2: groups.web: the group is empty: commands on it would run nowhere (got "[]")`,
 		"bad-empty-servers.yaml":     `bad-empty-servers.yaml:3: commands.disk.servers: servers: is empty: the command would run nowhere; fix: list groups or hosts`,
+		"bad-url-password.yaml":      `bad-url-password.yaml:3: commands.a.url: a credential written in the URL (got "http://admin:xxxxx@127.0.0.1:1/ping"); fix: keep it out of the file`,
+		"bad-action-no-servers.yaml": `bad-action-no-servers.yaml:2: commands.b.servers: an alert has an action, but the probe has no servers: the action would run on this machine, not where the service is; fix: add servers: [HOST]`,
 		"bad-nagios-header.yaml":     `bad-nagios-header.yaml:7: commands.root-disk.header: header: does not apply to a Nagios plugin; fix: remove it: the exit status gives the state`,
 	}
 	for file, want := range cases {
@@ -148,7 +150,7 @@ func TestLoadBad(t *testing.T) {
 				t.Fatalf("error %T is not config.Errors: %v", err, err)
 			}
 			got := strings.TrimPrefix(es[0].Error(), "../testdata/config/")
-			if strings.Contains(got, "abc123") {
+			if strings.Contains(got, "abc123") || strings.Contains(got, "s3cretpw") {
 				t.Errorf("the error repeats the secret: %s", got)
 			}
 			if !strings.HasPrefix(got, want) {

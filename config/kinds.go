@@ -112,6 +112,7 @@ func (c *Config) decodeKind(d *decoder, p string, at *yaml.Node, cmd *Command, k
 	}
 	if cmd.IsProbe() && seen["servers"] == nil && seen["local"] == nil {
 		cmd.Local = true // a probe needs no server: it runs from here
+		cmd.implicitLocal = true
 	}
 }
 
@@ -128,6 +129,10 @@ func (c *Config) checkURL(d *decoder, p string, cmd *Command, seen map[string]*y
 		return
 	case u.Host == "":
 		d.fail(seen["url"], p+".url", h.URL, "the URL has no host", "write e.g. url: http://localhost:8080/ping")
+		return
+	case u.User != nil:
+		d.fail(seen["url"], p+".url", u.Redacted(), "a credential written in the URL",
+			"keep it out of the file: remove user:password@ and send it with header-env: {Authorization: APP_AUTH} (APP_AUTH=\"Basic <base64 of user:password>\")")
 		return
 	}
 	c.checkPlaceholder(d, p, "url", h.URL, cmd, seen, strings.Contains(h.URL, HostPlaceholder))
@@ -280,6 +285,15 @@ func (c *Config) implicitAlerts(d *decoder, p string, at *yaml.Node, cmd *Comman
 		}
 		if v := cmd.procMax; v != "" {
 			add = append(add, implicit{"too many processes", "count", "> " + v, "{{.Value}} processes match " + pat + ", want at most " + v})
+		}
+	}
+	if cmd.implicitLocal {
+		for _, r := range cmd.Alerts {
+			if r.Action != nil {
+				d.fail(at, p+".servers", "", "an alert has an action, but the probe has no servers: the action would run on this machine, not where the service is",
+					"add servers: [HOST] where the service runs (with via: ssh or {host} in the address), or local: true if it runs here")
+				break
+			}
 		}
 	}
 	for _, im := range add {

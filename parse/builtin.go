@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"math"
 	"regexp"
+	"regexp/syntax"
 	"sort"
 	"strconv"
 	"strings"
@@ -76,7 +77,8 @@ var builtins = map[string]Builtin{
 		Columns: []string{"count"},
 		Doc: "Number of processes whose command line matches the extended regular expression " +
 			"`pattern` (required), as `pgrep -f` (or `ps -A -o args` with awk where pgrep is missing); " +
-			"the check's own shell is not counted. Column: count.",
+			"the check's own shell is not counted unless the pattern matches its command line too (words such as " +
+			"sh, awk, pgrep or printf do): anchor the pattern (`^nginx: master`) to be exact. Column: count.",
 		Command:   processCountCommand,
 		Normalize: normalizeCount,
 	},
@@ -163,8 +165,11 @@ func processCountCommand(params map[string]string) (string, error) {
 	if err != nil {
 		return "", err
 	}
-	if _, err := regexp.Compile(pat); err != nil {
-		return "", fmt.Errorf("built-in check process-count: bad pattern: %w", err)
+	// pgrep and awk read POSIX extended regular expressions: refuse what
+	// only Perl-style syntax means (\d, \b, (?i)) instead of letting it
+	// match something else on the host.
+	if _, err := syntax.Parse(pat, syntax.POSIX); err != nil {
+		return "", fmt.Errorf("built-in check process-count: pattern %q is not a POSIX extended regular expression (as pgrep reads it; write [0-9] for \\d): %w", pat, err)
 	}
 	return `SERVERSTATS_PAT=$(printf '` + octalEscape(pat) + `'); export SERVERSTATS_PAT; ` +
 		`if command -v pgrep >/dev/null 2>&1; then echo "count: $(pgrep -f -- "$SERVERSTATS_PAT" | wc -l)"; ` +

@@ -232,6 +232,14 @@ func TestBuiltinParams(t *testing.T) {
 	if _, err := pc.Command(map[string]string{"pattern": "a(", "x": "y"}); err == nil {
 		t.Error("unknown param accepted")
 	}
+	for _, perl := range []string{`nginx\d`, `\bnginx`, `(?i)nginx`} {
+		if _, err := pc.Command(map[string]string{"pattern": perl}); err == nil || !strings.Contains(err.Error(), "POSIX") {
+			t.Errorf("Perl-only pattern %q: %v (pgrep would read it differently)", perl, err)
+		}
+	}
+	if _, err := pc.Command(map[string]string{"pattern": "^nginx: master [[:digit:]]+"}); err != nil {
+		t.Errorf("POSIX pattern refused: %v", err)
+	}
 	cmd, err := pc.Command(map[string]string{"pattern": "sleep 12345"})
 	if err != nil || strings.Contains(cmd, "sleep") {
 		t.Errorf("command %q (%v) holds the pattern", cmd, err)

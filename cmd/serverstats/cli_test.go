@@ -349,3 +349,33 @@ commands:
 		t.Errorf("exit %d, stderr %q", code, errOut)
 	}
 }
+
+// check-config accepts a config whose secrets are not in this environment
+// (they are read when used), but says which ones, without their values.
+func TestCheckConfigWarnsOfMissingSecrets(t *testing.T) {
+	dir := t.TempDir()
+	cfg := filepath.Join(dir, "c.yaml")
+	os.WriteFile(cfg, []byte(`handlers:
+  mail: {type: email, smtp: "127.0.0.1:25", tls: none, from: a@b.c, to: [x@y.z], username: u, password-env: MAIL_PW}
+commands:
+  api:
+    url: http://127.0.0.1:1/h
+    header-env: {Authorization: API_AUTH}
+`), 0o644)
+	code, out, errs := runApp(t, "", map[string]string{}, "-c", cfg, "check-config")
+	if code != 0 || !strings.HasPrefix(out, "config OK") {
+		t.Fatalf("exit %d: %s %s", code, out, errs)
+	}
+	for _, want := range []string{
+		"warning: commands.api.header-env.Authorization: environment variable API_AUTH is not set here",
+		`warning: handler "mail": smtp password: environment variable MAIL_PW is not set`,
+	} {
+		if !strings.Contains(errs, want) {
+			t.Errorf("stderr lacks %q:\n%s", want, errs)
+		}
+	}
+	code, _, errs = runApp(t, "", map[string]string{"MAIL_PW": "pw-value-1", "API_AUTH": "Bearer tok-value-2"}, "-c", cfg, "check-config")
+	if code != 0 || errs != "" {
+		t.Errorf("with the secrets set: exit %d, stderr %q", code, errs)
+	}
+}

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"slices"
 	"strings"
 
 	"golang.org/x/term"
@@ -122,7 +123,40 @@ func (a *app) checkConfig(_ context.Context, o *opts) int {
 		}
 	}
 	fmt.Fprintf(a.stdout, "config OK: %s (%d commands, %d hosts, %d handlers)\n", cfg.File, len(cfg.Commands), len(hosts), len(cfg.Handlers))
+	for _, w := range a.secretWarnings(cfg) {
+		fmt.Fprintln(a.stderr, "warning: "+w)
+	}
 	return exitOK
+}
+
+// secretWarnings lists the secrets (handler credentials, probe headers)
+// that cannot be read in this environment. They are read when used, so the
+// config is valid; but where serverstats runs like this, those handlers
+// cannot send and those probes are UNKNOWN.
+func (a *app) secretWarnings(cfg *config.Config) []string {
+	var out []string
+	for _, hc := range cfg.Handlers {
+		if _, err := handlers.New(hc, handlers.Env{Stdout: io.Discard, Stderr: io.Discard, Getenv: a.getenv}); err != nil {
+			out = append(out, fmt.Sprintf("%v (its messages would wait in the outbox)", err))
+		}
+	}
+	for _, c := range cfg.Commands {
+		if c.HTTP == nil {
+			continue
+		}
+		for name, env := range c.HTTP.HeaderEnv {
+			if _, err := handlers.ReadSecret(a.getenv, env, ""); err != nil {
+				out = append(out, fmt.Sprintf("commands.%s.header-env.%s: %v here (the probe would be UNKNOWN)", c.Name, name, err))
+			}
+		}
+		for name, file := range c.HTTP.HeaderFile {
+			if _, err := handlers.ReadSecret(a.getenv, "", file); err != nil {
+				out = append(out, fmt.Sprintf("commands.%s.header-file.%s: %v here (the probe would be UNKNOWN)", c.Name, name, err))
+			}
+		}
+	}
+	slices.Sort(out)
+	return out
 }
 
 // usage prints the usage page; the config's commands are listed when one
