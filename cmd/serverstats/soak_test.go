@@ -4,6 +4,8 @@ package main
 
 import (
 	"fmt"
+	"os"
+	"path/filepath"
 	"syscall"
 	"testing"
 	"time"
@@ -14,6 +16,9 @@ import (
 // go test -tags soak -run Soak ./cmd/serverstats -timeout 20m
 func TestSoak(t *testing.T) {
 	f := sshdtest.Start(t, 3)
+	up := filepath.Join(f.Dir, "up")
+	os.WriteFile(up, nil, 0o644)
+	app, _ := pingServer(t, up)
 	cfg := fleetSSH(f) + fmt.Sprintf(`daemon: {listen: "@ADDR@"}
 groups: {fleet: [%q, %q, %q]}
 commands:
@@ -28,7 +33,17 @@ commands:
     key: Mounted on
     schedule: "@every 3s"
     alerts: [{column: Use%%, value-type: percent, trigger: "> 1"}]
-`, f.Servers[0].Name, f.Servers[1].Name, f.Servers[2].Name)
+  ping:
+    url: http://%s/ping
+    via: ssh
+    servers: [fleet]
+    schedule: "@every 1s"
+    alerts: [{column: body, trigger: "!= pong"}]
+  mem:
+    builtin: memory
+    servers: [fleet]
+    schedule: "@every 5s"
+`, f.Servers[0].Name, f.Servers[1].Name, f.Servers[2].Name, app)
 	d := startDaemon(t, f.Dir, cfg)
 	for i := 0; i <= 10; i++ {
 		_, p := d.get("/metrics")
