@@ -90,6 +90,14 @@ func TestProbesViaSSH(t *testing.T) {
 		t.Errorf("http server saw %d requests", n)
 	}
 
+	// HTTPS through the pooled tunnel, verified against the test CA.
+	tlsSrv := httptest.NewTLSServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { fmt.Fprint(w, "secure pong") }))
+	defer tlsSrv.Close()
+	r0 := (&collectors.HTTPProbe{URL: tlsSrv.URL + "/", CAFile: writeCA(t, tlsSrv), Dial: pool.Dial, Timeout: 10 * time.Second}).Run(ctx, tgt, "")
+	if h := fieldMap(t, r0, httpFields...); r0.Err != nil || h["status"] != "200" || h["body"] != "secure pong" || h["cert_days_left"] == "" {
+		t.Errorf("https via ssh: err %v fields %v", r0.Err, h)
+	}
+
 	// SSH failures are transport errors, as in Run.
 	down := tgt
 	down.Port = addrPort(t, closedPort(t))
