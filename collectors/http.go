@@ -88,14 +88,11 @@ func (p *HTTPProbe) Run(ctx context.Context, t Target, _ string) (res Result) {
 	if timeout <= 0 {
 		timeout = DefaultProbeTimeout
 	}
-	// fail records a failure of the probe itself (the host is UNKNOWN).
-	fail := func(kind error, msg string) {
+	// fail records a failure of the probe itself, not of the service: a
+	// bad URL or CA file (the host is UNKNOWN).
+	fail := func(msg string) {
 		f["error"] = msg
-		if kind == ErrTimeout {
-			res.Err = fmt.Errorf("%s: %w", msg, &TimeoutError{After: timeout, Canceled: ctx.Err() != nil})
-		} else {
-			res.Err = fmt.Errorf("%w: %s", kind, msg)
-		}
+		res.Err = fmt.Errorf("%w: %s", ErrConnect, msg)
 	}
 
 	method := p.Method
@@ -104,7 +101,7 @@ func (p *HTTPProbe) Run(ctx context.Context, t Target, _ string) (res Result) {
 	}
 	u, err := url.Parse(p.URL)
 	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
-		fail(ErrConnect, fmt.Sprintf("bad URL %q: want http:// or https://", p.URL))
+		fail(fmt.Sprintf("bad URL %q: want http:// or https://", p.URL))
 		return res
 	}
 	tlsCfg := &tls.Config{InsecureSkipVerify: p.Insecure} //nolint:gosec // only when asked
@@ -115,11 +112,11 @@ func (p *HTTPProbe) Run(ctx context.Context, t Target, _ string) (res Result) {
 		}
 		pem, err := os.ReadFile(p.CAFile)
 		if err != nil {
-			fail(ErrConnect, "read CA file: "+err.Error())
+			fail("read CA file: "+err.Error())
 			return res
 		}
 		if !pool.AppendCertsFromPEM(pem) {
-			fail(ErrConnect, "CA file "+p.CAFile+" holds no PEM certificate")
+			fail("CA file "+p.CAFile+" holds no PEM certificate")
 			return res
 		}
 		tlsCfg.RootCAs = pool
@@ -196,7 +193,7 @@ func (p *HTTPProbe) Run(ctx context.Context, t Target, _ string) (res Result) {
 	}
 	req, err := http.NewRequestWithContext(ctx, method, u.String(), body)
 	if err != nil {
-		fail(ErrConnect, "build request: "+err.Error())
+		fail("build request: "+err.Error())
 		return res
 	}
 	for k, v := range p.Headers {
@@ -213,7 +210,7 @@ func (p *HTTPProbe) Run(ctx context.Context, t Target, _ string) (res Result) {
 	reqStart := time.Now()
 	resp, err := client.Do(req)
 	if err != nil {
-		_, msg := httpErr(ctx, err, timeout)
+		msg := httpErr(ctx, err, timeout)
 		f["status"], f["error"] = "0", method+" "+p.URL+": "+msg
 		return res
 	}
@@ -242,7 +239,7 @@ func (p *HTTPProbe) Run(ctx context.Context, t Target, _ string) (res Result) {
 	f["body"] = strings.TrimSpace(string(buf))
 	f["size"] = strconv.FormatInt(size, 10)
 	if rerr != nil {
-		_, msg := httpErr(ctx, rerr, timeout)
+		msg := httpErr(ctx, rerr, timeout)
 		f["error"] = method + " " + p.URL + ": read body: " + msg
 	}
 	return res
@@ -289,14 +286,14 @@ func (p *preDialed) close() {
 	}
 }
 
-// httpErr classifies a failed request and describes it without Go's
-// wrappers ("Get \"...\": dial tcp ...:").
-func httpErr(ctx context.Context, err error, timeout time.Duration) (kind error, msg string) {
+// httpErr describes a failed request without Go's wrappers ("Get
+// \"...\": dial tcp ...:"); a timeout reads "no answer within 10s".
+func httpErr(ctx context.Context, err error, timeout time.Duration) string {
 	if errors.Is(err, ErrTimeout) || ctx.Err() != nil || errors.Is(err, context.DeadlineExceeded) || isTimeout(err) {
 		if errors.Is(ctx.Err(), context.Canceled) {
-			return ErrTimeout, "canceled"
+			return "canceled"
 		}
-		return ErrTimeout, "no answer within " + timeout.String()
+		return "no answer within " + timeout.String()
 	}
 	var ue *url.Error
 	if errors.As(err, &ue) {
@@ -308,7 +305,7 @@ func httpErr(ctx context.Context, err error, timeout time.Duration) (kind error,
 	}
 	var verr *tls.CertificateVerificationError
 	if errors.As(err, &verr) {
-		return ErrConnect, "TLS certificate not trusted: " + verr.Err.Error()
+		return "TLS certificate not trusted: " + verr.Err.Error()
 	}
-	return ErrConnect, err.Error()
+	return err.Error()
 }
