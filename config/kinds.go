@@ -140,8 +140,8 @@ func (c *Config) checkURL(d *decoder, p string, cmd *Command, seen map[string]*y
 		d.fail(seen["method"], p+".method", h.Method, "an HTTP method is one upper-case word", "write e.g. method: POST")
 	}
 	if h.CAFile != "" {
-		if _, err := os.Stat(expandHome(h.CAFile)); err != nil {
-			d.fail(seen["ca-file"], p+".ca-file", h.CAFile, "cannot read the CA file: "+strings.TrimPrefix(err.Error(), "stat "+expandHome(h.CAFile)+": "),
+		if _, err := os.Stat(h.CAFile); err != nil {
+			d.fail(seen["ca-file"], p+".ca-file", h.CAFile, "cannot read the CA file: "+strings.TrimPrefix(err.Error(), "stat "+h.CAFile+": "),
 				"name a PEM file holding the CA certificate that signed the server's")
 		}
 		if h.Insecure {
@@ -334,16 +334,6 @@ func (c *Config) defaultHandlerLines(cmd *Command, at *yaml.Node) []int {
 		return append([]int(nil), cmd.defaultHandlerLines...)
 	}
 	return []int{at.Line}
-}
-
-// expandHome expands a leading "~/".
-func expandHome(path string) string {
-	if rest, ok := strings.CutPrefix(path, "~/"); ok {
-		if home, err := os.UserHomeDir(); err == nil {
-			return home + "/" + rest
-		}
-	}
-	return path
 }
 
 // action reads an alert's remediation: {cmd, max, within, grace}. within
