@@ -27,12 +27,14 @@ type kindFields struct {
 	procMin, procMax string
 }
 
-// kindKeys are the keys that only make sense for one kind of command.
-var kindKeys = map[Kind][]string{
-	KindShell:   {"nagios", "header", "header-line", "skip-lines", "ok-exit-codes", "key"},
-	KindURL:     {"method", "headers", "header-env", "header-file", "body", "ca-file", "insecure-skip-verify", "follow-redirects"},
-	KindTCP:     {"send", "expect"},
-	KindBuiltin: {"params"},
+// kindKeys are the keys that only make sense for some kinds of command.
+var kindKeys = map[string][]Kind{
+	"nagios": {KindShell}, "header": {KindShell}, "header-line": {KindShell}, "skip-lines": {KindShell},
+	"ok-exit-codes": {KindShell}, "key": {KindShell, KindBuiltin},
+	"method": {KindURL}, "headers": {KindURL}, "header-env": {KindURL}, "header-file": {KindURL}, "body": {KindURL},
+	"ca-file": {KindURL}, "insecure-skip-verify": {KindURL}, "follow-redirects": {KindURL},
+	"send": {KindTCP}, "expect": {KindTCP},
+	"params": {KindBuiltin},
 }
 
 // decodeKind works out what cmd runs (exactly one of cmd:, url:, tcp: and
@@ -65,16 +67,16 @@ func (c *Config) decodeKind(d *decoder, p string, at *yaml.Node, cmd *Command, k
 			}
 		}
 	}
-	for kind, keys := range kindKeys {
-		if kind == cmd.Kind {
+	for key, kinds := range kindKeys {
+		if seen[key] == nil || slices.Contains(kinds, cmd.Kind) {
 			continue
 		}
-		for _, key := range keys {
-			if seen[key] != nil && !(cmd.Kind == KindBuiltin && key == "key") {
-				d.fail(seen[key], p+"."+key, "", fmt.Sprintf("%s: applies to %s: commands, and this is a %s: command", key, kind, cmd.Kind),
-					"remove it")
-			}
+		names := make([]string, len(kinds))
+		for i, k := range kinds {
+			names[i] = string(k) + ":"
 		}
+		d.fail(seen[key], p+"."+key, "", fmt.Sprintf("%s: applies to %s commands, and this is a %s: command", key, strings.Join(names, " and "), cmd.Kind),
+			"remove it")
 	}
 	if seen["via"] != nil {
 		switch {
