@@ -48,7 +48,7 @@ func runActions(ctx context.Context, cfg *config.Config, sw *sweep, remote colle
 		return
 	}
 	ctx = collectors.WithCommandTimeout(context.WithoutCancel(ctx), cfg.SSH.CommandTimeout)
-	pick := shellPicker(cfg, sw.Command, remote)
+	pick := shellPicker(cfg, remote)
 	byHost := map[string][]alerts.ActionRequest{}
 	var hosts []*hostReport
 	for _, h := range sw.Hosts {
@@ -63,7 +63,7 @@ func runActions(ctx context.Context, cfg *config.Config, sw *sweep, remote colle
 	}
 	var (
 		mu     sync.Mutex
-		failed []alerts.Notification
+		failed []alerts.Envelope // one per failed action and handler of its rule
 		wg     sync.WaitGroup
 		sem    = make(chan struct{}, max(cfg.SSH.Parallel, 1))
 	)
@@ -86,11 +86,14 @@ func runActions(ctx context.Context, cfg *config.Config, sw *sweep, remote colle
 				mu.Lock()
 				h.Actions = append(h.Actions, res)
 				if !res.OK {
-					failed = append(failed, alerts.Notification{
+					n := alerts.Notification{
 						Status: alerts.StatusFiring, Command: req.Key.Command, Rule: req.Key.Rule, Host: req.Key.Host,
 						Key: req.Row, Severity: req.Severity, Message: "the remediation failed; the alert still fires",
 						Action: "failed: " + req.Cmd + ": " + res.Error, Time: time.Now(),
-					})
+					}
+					for _, handler := range req.Handlers {
+						failed = append(failed, alerts.Envelope{Handler: handler, Notifications: []alerts.Notification{n}})
+					}
 				}
 				mu.Unlock()
 				attrs := []any{"command", req.Key.Command, "rule", req.Key.Rule, "host", req.Key.Host, "key", req.Row, "cmd", req.Cmd, "duration", time.Duration(res.DurationMS) * time.Millisecond}
@@ -107,27 +110,11 @@ func runActions(ctx context.Context, cfg *config.Config, sw *sweep, remote colle
 		return
 	}
 	err := store.Update(ctx, sw.Command.Name, time.Now(), func(map[alerts.Key]alerts.State, []alerts.Mute) (alerts.Transition, error) {
-		var tr alerts.Transition
-		for i, n := range failed {
-			for _, handler := range reqHandlers(reqs, n) {
-				tr.Out = append(tr.Out, alerts.Envelope{Handler: handler, Notifications: []alerts.Notification{failed[i]}})
-			}
-		}
-		return tr, nil
+		return alerts.Transition{Out: failed}, nil
 	})
 	if err != nil {
 		log.Error("failed actions not queued", "command", sw.Command.Name, "error", err)
 	}
-}
-
-// reqHandlers are the handlers of the request a failure notification is about.
-func reqHandlers(reqs []alerts.ActionRequest, n alerts.Notification) []string {
-	for _, r := range reqs {
-		if r.Key.Rule == n.Rule && r.Key.Host == n.Host && r.Row == n.Key {
-			return r.Handlers
-		}
-	}
-	return nil
 }
 
 func runAction(ctx context.Context, pick func(collectors.Target) collectors.Collector, t collectors.Target, req alerts.ActionRequest) actionResult {

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"maps"
 	"net"
+	"slices"
 	"strings"
 
 	"serverstats/alerts"
@@ -134,12 +135,7 @@ func exitAccepted(cmd *config.Command, status int) bool {
 	case cmd.Nagios:
 		return status >= 0 && status <= 3
 	}
-	for _, c := range cmd.OKExitCodes {
-		if c == status {
-			return true
-		}
-	}
-	return false
+	return slices.Contains(cmd.OKExitCodes, status)
 }
 
 // pluginStates are a Nagios plugin's exit statuses by name.

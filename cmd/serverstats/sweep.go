@@ -102,22 +102,21 @@ func cmdTargets(cmd *config.Command) []collectors.Target {
 // picker chooses the collector of each target of cmd: the probe, the local
 // shell, or remote (SSH).
 func picker(cfg *config.Config, cmd *config.Command, remote collectors.Collector) func(collectors.Target) collectors.Collector {
-	local := &collectors.Local{CommandTimeout: cfg.Timeout(cmd)}
-	return func(t collectors.Target) collectors.Collector {
-		switch {
-		case cmd.IsProbe():
-			return probeFor(cfg, cmd, remote, t)
-		case t.Local:
-			return local
-		}
-		return remote
+	if cmd.IsProbe() {
+		return func(t collectors.Target) collectors.Collector { return probeFor(cfg, cmd, remote, t) }
 	}
+	return localOr(&collectors.Local{CommandTimeout: cfg.Timeout(cmd)}, remote)
 }
 
 // shellPicker chooses where a shell line (a remediation) runs on a target of
-// cmd: here for a local target, else over SSH.
-func shellPicker(cfg *config.Config, cmd *config.Command, remote collectors.Collector) func(collectors.Target) collectors.Collector {
-	local := &collectors.Local{CommandTimeout: cfg.SSH.CommandTimeout, KeepBackground: true}
+// cmd: here for a local target, leaving what it starts in the background
+// running, else over SSH.
+func shellPicker(cfg *config.Config, remote collectors.Collector) func(collectors.Target) collectors.Collector {
+	return localOr(&collectors.Local{CommandTimeout: cfg.SSH.CommandTimeout, KeepBackground: true}, remote)
+}
+
+// localOr runs on local for a local target, else on remote.
+func localOr(local, remote collectors.Collector) func(collectors.Target) collectors.Collector {
 	return func(t collectors.Target) collectors.Collector {
 		if t.Local {
 			return local
