@@ -20,11 +20,9 @@ import (
 // kindFields are the keys of a command that say what it runs, before they
 // are checked against each other.
 type kindFields struct {
-	url, tcp, builtin string
-	http              HTTPProbe
-	tcp2              TCPProbe
-	// process-count's min and max, taken out of params: they become alerts.
-	procMin, procMax string
+	builtin string
+	http    HTTPProbe
+	tcp     TCPProbe
 }
 
 // kindKeys are the keys that only make sense for some kinds of command.
@@ -98,15 +96,11 @@ func (c *Config) decodeKind(d *decoder, p string, at *yaml.Node, cmd *Command, k
 			cmd.Columns = append(append([]string(nil), parse.PerfHeader...), parse.PluginStateHeader...)
 		}
 	case KindURL:
-		h := k.http
-		h.URL = k.url
-		cmd.HTTP = &h
+		cmd.HTTP = &k.http
 		c.checkURL(d, p, cmd, seen)
 		cmd.Columns = collectors.HTTPFields
 	case KindTCP:
-		t := k.tcp2
-		t.Addr = k.tcp
-		cmd.TCP = &t
+		cmd.TCP = &k.tcp
 		c.checkTCP(d, p, cmd, seen)
 		cmd.Columns = collectors.TCPFields
 	case KindBuiltin:
@@ -227,7 +221,7 @@ func (c *Config) checkBuiltin(d *decoder, p string, cmd *Command, k *kindFields,
 		params[name] = v
 	}
 	if b.Name == "process-count" {
-		for name, dst := range map[string]*string{"min": &k.procMin, "max": &k.procMax} {
+		for name, dst := range map[string]*string{"min": &cmd.procMin, "max": &cmd.procMax} {
 			v, ok := params[name]
 			if !ok {
 				continue
@@ -239,14 +233,13 @@ func (c *Config) checkBuiltin(d *decoder, p string, cmd *Command, k *kindFields,
 			}
 			*dst = v
 		}
-		if k.procMin != "" && k.procMax != "" {
-			lo, _ := strconv.Atoi(k.procMin)
-			if hi, _ := strconv.Atoi(k.procMax); hi < lo {
-				d.fail(seen["params"], p+".params.max", k.procMax, "max is below min: every count would alert", "swap them")
+		if cmd.procMin != "" && cmd.procMax != "" {
+			lo, _ := strconv.Atoi(cmd.procMin)
+			if hi, _ := strconv.Atoi(cmd.procMax); hi < lo {
+				d.fail(seen["params"], p+".params.max", cmd.procMax, "max is below min: every count would alert", "swap them")
 			}
 		}
 	}
-	cmd.procMin, cmd.procMax = k.procMin, k.procMax
 	line, err := b.Command(params)
 	if err != nil {
 		d.fail(orAt(seen["params"], seen["builtin"]), p+".params", "", err.Error(), builtinParamsFix(b.Name))

@@ -6,7 +6,6 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"net"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -75,15 +74,7 @@ func startE2E(t *testing.T) *e2eFleet {
 }
 
 // closedPort returns 127.0.0.1:PORT where nothing listens.
-func closedPort(t *testing.T) string {
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	addr := l.Addr().String()
-	l.Close()
-	return addr
-}
+func closedPort(t *testing.T) string { return freeAddr(t) }
 
 // run runs the binary with args and returns its exit code and outputs, with
 // host names replaced by HOSTn (same width: "127.0.0.1:PORT" is 15 chars).
