@@ -77,26 +77,35 @@ func probeHeaders(h *config.HTTPProbe) (map[string]string, []string, error) {
 		headers = map[string]string{}
 	}
 	var secrets []string
-	read := func(name, env, file string) error {
-		v, err := handlers.ReadSecret(nil, env, file)
+	var first error
+	secretHeaders(h, nil, func(_, name, value string, err error) {
 		if err != nil {
-			return fmt.Errorf("header %s: %w", name, err)
+			if first == nil {
+				first = fmt.Errorf("header %s: %w", name, err)
+			}
+			return
 		}
-		headers[name] = v
-		secrets = append(secrets, v)
-		return nil
-	}
-	for name, env := range h.HeaderEnv {
-		if err := read(name, env, ""); err != nil {
-			return nil, nil, err
-		}
-	}
-	for name, file := range h.HeaderFile {
-		if err := read(name, "", file); err != nil {
-			return nil, nil, err
-		}
+		headers[name] = value
+		secrets = append(secrets, value)
+	})
+	if first != nil {
+		return nil, nil, first
 	}
 	return headers, secrets, nil
+}
+
+// secretHeaders reads each secret header of h (getenv nil means
+// os.Getenv) and calls fn with the key it is under (header-env or
+// header-file), its name, and its value or why it cannot be read.
+func secretHeaders(h *config.HTTPProbe, getenv func(string) string, fn func(key, name, value string, err error)) {
+	for name, env := range h.HeaderEnv {
+		v, err := handlers.ReadSecret(getenv, env, "")
+		fn("header-env", name, v, err)
+	}
+	for name, file := range h.HeaderFile {
+		v, err := handlers.ReadSecret(getenv, "", file)
+		fn("header-file", name, v, err)
+	}
 }
 
 // broken is a collector that cannot run: every target UNKNOWN, with why.

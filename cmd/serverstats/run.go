@@ -144,16 +144,11 @@ func (a *app) secretWarnings(cfg *config.Config) []string {
 		if c.HTTP == nil {
 			continue
 		}
-		for name, env := range c.HTTP.HeaderEnv {
-			if _, err := handlers.ReadSecret(a.getenv, env, ""); err != nil {
-				out = append(out, fmt.Sprintf("commands.%s.header-env.%s: %v here (the probe would be UNKNOWN)", c.Name, name, err))
+		secretHeaders(c.HTTP, a.getenv, func(key, name, _ string, err error) {
+			if err != nil {
+				out = append(out, fmt.Sprintf("commands.%s.%s.%s: %v here (the probe would be UNKNOWN)", c.Name, key, name, err))
 			}
-		}
-		for name, file := range c.HTTP.HeaderFile {
-			if _, err := handlers.ReadSecret(a.getenv, "", file); err != nil {
-				out = append(out, fmt.Sprintf("commands.%s.header-file.%s: %v here (the probe would be UNKNOWN)", c.Name, name, err))
-			}
-		}
+		})
 	}
 	slices.Sort(out)
 	return out
