@@ -112,11 +112,11 @@ func (p *HTTPProbe) Run(ctx context.Context, t Target, _ string) (res Result) {
 		}
 		pem, err := os.ReadFile(p.CAFile)
 		if err != nil {
-			fail("read CA file: "+err.Error())
+			fail("read CA file: " + err.Error())
 			return res
 		}
 		if !pool.AppendCertsFromPEM(pem) {
-			fail("CA file "+p.CAFile+" holds no PEM certificate")
+			fail("CA file " + p.CAFile + " holds no PEM certificate")
 			return res
 		}
 		tlsCfg.RootCAs = pool
@@ -193,7 +193,7 @@ func (p *HTTPProbe) Run(ctx context.Context, t Target, _ string) (res Result) {
 	}
 	req, err := http.NewRequestWithContext(ctx, method, u.String(), body)
 	if err != nil {
-		fail("build request: "+err.Error())
+		fail("build request: " + err.Error())
 		return res
 	}
 	for k, v := range p.Headers {
