@@ -1,6 +1,7 @@
 package alerts
 
 import (
+	"fmt"
 	"time"
 )
 
@@ -88,6 +89,7 @@ func Decide(run Run, states map[Key]State, mutes []Mute, now time.Time) Transiti
 		}
 		seen := map[Key]bool{}
 		frozen := map[string]bool{} // rules whose column is missing on this host
+		holds := map[string]int{}   // findings per rule on this host
 		for _, o := range h.Observations {
 			if o.ColumnMissing {
 				frozen[o.Key.Rule] = true
@@ -98,7 +100,18 @@ func Decide(run Run, states map[Key]State, mutes []Mute, now time.Time) Transiti
 				continue
 			}
 			seen[o.Key] = true
+			if o.Holds && !o.Unknown {
+				if holds[r.Name]++; holds[r.Name] > MaxFindingsPerHost {
+					o.Unknown = true // past the bound: left as it was
+				}
+			}
 			g.step(states[o.Key], o, r, isMuted(o.Key), now, save)
+		}
+		for rule, n := range holds {
+			if n > MaxFindingsPerHost {
+				tr.Notes = append(tr.Notes, fmt.Sprintf("%s on %s: %d rows hold for rule %q; only the first %d are judged, the rest are left as they were",
+					run.Command, h.Host, n, rule, MaxFindingsPerHost))
+			}
 		}
 		// Rows gone from the output resolve; rules gone from the config are forgotten.
 		for k, st := range states {

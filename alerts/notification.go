@@ -30,6 +30,13 @@ type Notification struct {
 	Stderr     string `json:"stderr,omitempty"` // the tail of stderr
 
 	Time time.Time `json:"time"`
+
+	// Warning is told with the notification, e.g. "state unavailable: ..."
+	// when the run could not use its state file and delivered directly.
+	Warning string `json:"warning,omitempty"`
+	// Omitted counts, by status, the notifications a StatusSummary
+	// notification stands for (see Compact).
+	Omitted map[Status]int `json:"omitted,omitempty"`
 }
 
 // FromFinding makes the notification of a finding at time now.
@@ -45,13 +52,20 @@ func FromFinding(f Finding, now time.Time) Notification {
 // "web1 /var: Use% 93% > 90 — Disk space over 90% full", followed by what
 // remediation did, if anything: " [action running: systemctl restart nginx]".
 func (n Notification) Line() string {
-	if n.Action == "" {
-		return n.line()
+	s := n.line()
+	if n.Action != "" {
+		s += " [action " + n.Action + "]"
 	}
-	return n.line() + " [action " + n.Action + "]"
+	if n.Warning != "" {
+		s += " [" + n.Warning + "]"
+	}
+	return s
 }
 
 func (n Notification) line() string {
+	if n.Status == StatusSummary {
+		return "… " + n.Message
+	}
 	var b strings.Builder
 	b.WriteString(n.Host)
 	if n.Key != "" {

@@ -95,7 +95,7 @@ func Step(s State, o Observation, p Policy, muted bool, now time.Time) (State, S
 		s.Phase, s.Since = PhaseOK, now
 	}
 	s.Key = o.Key
-	s.LastValue = o.Value
+	s.LastValue = Clip(o.Value, MaxValueLen)
 	var due Status
 	switch {
 	case s.Phase == PhaseFiring && (o.Holds || !o.Clears):

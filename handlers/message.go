@@ -47,6 +47,10 @@ type MessageData struct {
 	// "2 firing, 1 resolved: web1 /var Use% 93% > 90; web3 / Use% 91% > 90;
 	// web2 / RESOLVED Use% 71%". More than three end in "(+N more)".
 	Summary string
+	// Warning is a warning told with the notifications, e.g. "state
+	// unavailable: ..." when the run could not use its state file; Summary
+	// and the SMS then start with it.
+	Warning string
 }
 
 // summaryItems is how many notifications Summary shows.
@@ -56,27 +60,32 @@ const summaryItems = 3
 const smsMaxLen = 160
 
 // NewMessageData describes the group ns sent by the handler named handler.
+// A StatusSummary notification (a message cut to alerts.MaxNotifications)
+// adds the notifications it stands for to the counts.
 func NewMessageData(handler string, ns []alerts.Notification) MessageData {
-	d := MessageData{Handler: handler, Count: len(ns), Notifications: ns}
+	d := MessageData{Handler: handler, Notifications: ns}
 	for _, n := range ns {
-		switch n.Status {
-		case alerts.StatusFiring:
-			d.Firing++
-		case alerts.StatusResolved:
-			d.Resolved++
-		case alerts.StatusUnknown:
-			d.Unknown++
-		case alerts.StatusReminder:
-			d.Reminder++
+		if n.Warning != "" && d.Warning == "" {
+			d.Warning = n.Warning
 		}
+		if n.Status == alerts.StatusSummary {
+			for s, c := range n.Omitted {
+				d.count(s, c)
+			}
+			continue
+		}
+		d.count(n.Status, 1)
 		if n.Host != "" && !slices.Contains(d.Hosts, n.Host) {
 			d.Hosts = append(d.Hosts, n.Host)
 		}
 	}
 	var items []string
-	for i, n := range byUrgency(ns) {
-		if i == summaryItems {
-			items[len(items)-1] += fmt.Sprintf(" (+%d more)", len(ns)-summaryItems)
+	for _, n := range byUrgency(ns) {
+		if n.Status == alerts.StatusSummary {
+			continue
+		}
+		if len(items) == summaryItems {
+			items[len(items)-1] += fmt.Sprintf(" (+%d more)", d.Count-summaryItems)
 			break
 		}
 		items = append(items, summaryItem(n))
@@ -85,7 +94,32 @@ func NewMessageData(handler string, ns []alerts.Notification) MessageData {
 	if len(items) > 0 {
 		d.Summary += ": " + strings.Join(items, "; ")
 	}
+	if d.Warning != "" {
+		d.Summary = d.warningTag() + ": " + d.Summary
+	}
 	return d
+}
+
+// warningTag is the warning's first clause in capitals, e.g. "STATE
+// UNAVAILABLE" for "state unavailable: disk full".
+func (d MessageData) warningTag() string {
+	w, _, _ := strings.Cut(d.Warning, ":")
+	return strings.ToUpper(w)
+}
+
+// count adds c notifications of status s to the counts.
+func (d *MessageData) count(s alerts.Status, c int) {
+	d.Count += c
+	switch s {
+	case alerts.StatusFiring:
+		d.Firing += c
+	case alerts.StatusResolved:
+		d.Resolved += c
+	case alerts.StatusUnknown:
+		d.Unknown += c
+	case alerts.StatusReminder:
+		d.Reminder += c
+	}
 }
 
 // counts is e.g. "2 firing, 1 still firing, 1 unknown, 1 resolved"; zero
@@ -106,30 +140,10 @@ func (d MessageData) counts() string {
 	return strings.Join(parts, ", ")
 }
 
-// urgency orders notifications for summaries: firing before still firing
-// before unknown before resolved, critical before warning.
-func urgency(n alerts.Notification) int {
-	rank := 0
-	switch n.Status {
-	case alerts.StatusFiring:
-		rank = 0
-	case alerts.StatusReminder:
-		rank = 2
-	case alerts.StatusUnknown:
-		rank = 4
-	default:
-		rank = 6
-	}
-	if n.Severity != alerts.SeverityCritical {
-		rank++
-	}
-	return rank
-}
-
 // byUrgency returns a copy of ns, most urgent first; equals keep their order.
 func byUrgency(ns []alerts.Notification) []alerts.Notification {
 	out := slices.Clone(ns)
-	slices.SortStableFunc(out, func(a, b alerts.Notification) int { return cmp.Compare(urgency(a), urgency(b)) })
+	slices.SortStableFunc(out, func(a, b alerts.Notification) int { return cmp.Compare(alerts.Urgency(a), alerts.Urgency(b)) })
 	return out
 }
 
@@ -294,6 +308,9 @@ func buildHTMLBody(d MessageData) (string, error) {
 		if n.Action != "" {
 			r.Message = words(r.Message, "[action "+n.Action+"]")
 		}
+		if n.Warning != "" {
+			r.Message = words(r.Message, "["+n.Warning+"]")
+		}
 		if n.Error != "" {
 			r.Rule = n.Command
 			r.Message = oneLine(n.Error)
@@ -364,23 +381,29 @@ func buildSMS(t *template.Template, d MessageData) (string, error) {
 	}
 	var items []string
 	for _, n := range byUrgency(d.Notifications) {
-		items = append(items, gsm7(smsItem(n)))
+		if n.Status != alerts.StatusSummary {
+			items = append(items, gsm7(smsItem(n)))
+		}
 	}
 	if len(items) == 0 {
 		return "serverstats: no notifications", nil
 	}
+	if d.Warning != "" {
+		items[0] = gsm7(d.warningTag()) + ": " + items[0]
+	}
+	total := max(d.Count, len(items)) // a message cut to alerts.MaxNotifications counts the rest
 	for k := len(items); k >= 1; k-- {
 		s := strings.Join(items[:k], "; ")
-		if k < len(items) {
-			s += " +" + strconv.Itoa(len(items)-k) + " more"
+		if k < total {
+			s += " +" + strconv.Itoa(total-k) + " more"
 		}
 		if len(s) <= smsMaxLen {
 			return s, nil
 		}
 	}
 	more := ""
-	if len(items) > 1 {
-		more = " +" + strconv.Itoa(len(items)-1) + " more"
+	if total > 1 {
+		more = " +" + strconv.Itoa(total-1) + " more"
 	}
 	return truncate(items[0], smsMaxLen-len(more), "...") + more, nil
 }

@@ -203,3 +203,28 @@ func TestSample(t *testing.T) {
 		t.Errorf("statuses = %s", got)
 	}
 }
+
+// A message cut to alerts.MaxNotifications counts what its summary stands
+// for; a warning (state unavailable) leads the summary and the SMS.
+func TestMessageDataSummaryAndWarning(t *testing.T) {
+	var ns []alerts.Notification
+	for i := range 500 {
+		ns = append(ns, alerts.Notification{Status: alerts.StatusFiring, Severity: alerts.SeverityCritical, Host: fmt.Sprint("web", i), Column: "Use%", Value: "99%", Trigger: "> 90",
+			Warning: "state unavailable: state file corrupt"})
+	}
+	d := NewMessageData("sms", alerts.Compact(ns))
+	if d.Count != 500 || d.Firing != 500 {
+		t.Errorf("count %d firing %d, want 500", d.Count, d.Firing)
+	}
+	if !strings.HasPrefix(d.Summary, "STATE UNAVAILABLE: 500 firing: web0 ") || !strings.HasSuffix(d.Summary, "(+497 more)") {
+		t.Errorf("summary = %q", d.Summary)
+	}
+	sms, err := buildSMS(nil, d)
+	if err != nil || !strings.HasPrefix(sms, "STATE UNAVAILABLE: CRIT web0") || !strings.Contains(sms, " more") || len(sms) > smsMaxLen {
+		t.Errorf("sms = %q %v", sms, err)
+	}
+	text, err := buildTextBody(nil, d)
+	if err != nil || !strings.Contains(text, "[state unavailable: state file corrupt]") || !strings.Contains(text, "not listed: 301 firing") {
+		t.Errorf("text body: %v\n%s", err, text)
+	}
+}

@@ -7,20 +7,22 @@ import (
 	"sort"
 	"time"
 
-	"serverstats/alerts"
+	"serverstats/alerts/store"
 	"serverstats/config"
 )
 
-// Queue is the durable outbox a Dispatcher drains; alerts.Store implements it.
+// Queue is the outbox a Dispatcher drains: the state file (store.Store),
+// or a Memory queue when the state file cannot be used.
 type Queue interface {
-	Claim(ctx context.Context, now time.Time, lease time.Duration, handlers []string) (alerts.OutboxEntry, bool, error)
-	Done(ctx context.Context, e alerts.OutboxEntry, at time.Time) error
+	Claim(ctx context.Context, now time.Time, lease time.Duration, handlers []string) (store.Entry, bool, error)
+	Renew(ctx context.Context, id int64, until time.Time) (bool, error)
+	Done(ctx context.Context, id int64, at time.Time) error
 	Retry(ctx context.Context, id int64, lastErr string, next time.Time) error
 	Reroute(ctx context.Context, id int64, handler, lastErr string, now time.Time) error
 	Bury(ctx context.Context, id int64, lastErr string) error
 }
 
-var _ Queue = (*alerts.Store)(nil)
+var _ Queue = (*store.Store)(nil)
 
 // Backoff is the retry schedule: Initial after the first failure, doubling
 // up to Max.
@@ -44,10 +46,14 @@ func (b Backoff) Delay(n int) time.Duration {
 type Dispatcher struct {
 	Queue    Queue
 	Handlers map[string]Handler
-	Config   func(name string) *config.Handler
-	Backoff  Backoff
-	Log      *slog.Logger
-	Now      func() time.Time
+	// Broken are the configured handlers that could not be built here (a
+	// secret missing from the environment): their messages are attempted
+	// and fail with the reason, so that retry, max-age and fallback apply.
+	Broken  map[string]error
+	Config  func(name string) *config.Handler
+	Backoff Backoff
+	Log     *slog.Logger
+	Now     func() time.Time
 	// Observe, if set, is told each attempt's outcome: "sent", "retry",
 	// "rerouted" or "undeliverable".
 	Observe func(handler, outcome string)
@@ -85,9 +91,14 @@ func (d *Dispatcher) Flush(ctx context.Context) (Outcome, error) {
 				names = append(names, name)
 			}
 		}
+		for name := range d.Broken {
+			if !skip[name] {
+				names = append(names, name)
+			}
+		}
 		sort.Strings(names)
 		now := d.Now()
-		e, ok, err := d.Queue.Claim(ctx, now, d.lease(), names)
+		e, ok, err := d.Queue.Claim(ctx, now, lease, names)
 		if err != nil || !ok {
 			return out, err
 		}
@@ -102,41 +113,72 @@ func (d *Dispatcher) Flush(ctx context.Context) (Outcome, error) {
 	return out, nil
 }
 
-// lease is how long a claimed message is ours: twice the longest handler
-// timeout, at least two minutes.
-func (d *Dispatcher) lease() time.Duration {
-	lease := 2 * time.Minute
-	for name := range d.Handlers {
-		if h := d.Config(name); h != nil && 2*h.Timeout > lease {
-			lease = 2 * h.Timeout
+// lease is how long a claimed message is ours before another process may
+// take it over; the sender renews it every lease/3 while a handler is slow.
+const lease = time.Minute
+
+// opTimeout bounds each outbox call that records an outcome after ctx has
+// ended (shutdown): a message cut short stays queued with its error, and a
+// stuck state file cannot hold the process past it.
+const opTimeout = 5 * time.Second
+
+// renew keeps the lease on message id while it is being sent, until the
+// returned stop is called.
+func (d *Dispatcher) renew(ctx context.Context, id int64) (stop func()) {
+	done := make(chan struct{})
+	finished := make(chan struct{})
+	go func() {
+		defer close(finished)
+		t := time.NewTicker(lease / 3)
+		defer t.Stop()
+		for {
+			select {
+			case <-done:
+				return
+			case <-ctx.Done():
+				return
+			case <-t.C:
+				if _, err := d.Queue.Renew(ctx, id, d.Now().Add(lease)); err != nil {
+					d.Log.Warn("could not renew the lease on a message being sent", "message", id, "error", err)
+				}
+			}
 		}
-	}
-	return lease
+	}()
+	return func() { close(done); <-finished }
 }
 
-func (d *Dispatcher) attempt(ctx context.Context, e alerts.OutboxEntry, out *Outcome) error {
+func (d *Dispatcher) attempt(ctx context.Context, e store.Entry, out *Outcome) error {
 	hc := d.Config(e.Handler)
 	h, ok := d.Handlers[e.Handler]
 	var retry bool
 	var err error
 	start := d.Now()
-	if hc == nil || !ok {
+	switch {
+	case hc == nil:
 		err = fmt.Errorf("handler %q is not configured any more", e.Handler)
-	} else {
+	case d.Broken[e.Handler] != nil:
+		retry, err = true, fmt.Errorf("handler cannot be built here: %w", d.Broken[e.Handler])
+	case !ok:
+		err = fmt.Errorf("handler %q is not configured any more", e.Handler)
+	default:
 		actx, cancel := context.WithTimeout(ctx, hc.Timeout)
+		stopRenew := d.renew(actx, e.ID)
 		retry, err = safeSend(actx, h, e.Notifications)
+		stopRenew()
 		cancel()
 	}
 	now := d.Now()
 	// The outcome is recorded even when ctx has ended (shutdown): a message
-	// cut short must stay queued with its error, not be lost or left leased.
-	ctx = context.WithoutCancel(ctx)
+	// cut short must stay queued with its error, not be lost or left leased;
+	// opTimeout bounds it.
+	ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), opTimeout)
+	defer cancel()
 	log := d.Log.With("handler", e.Handler, "message", e.ID, "notifications", len(e.Notifications), "attempt", e.Attempts+1, "duration", now.Sub(start).Round(time.Millisecond))
 	if err == nil {
 		log.Info("delivered")
 		d.observe(e.Handler, "sent")
 		out.Sent++
-		return d.Queue.Done(ctx, e, now)
+		return d.Queue.Done(ctx, e.ID, now)
 	}
 	msg := err.Error()
 	out.Errors = append(out.Errors, fmt.Sprintf("handler %s: message %d (%d notifications): %s", e.Handler, e.ID, len(e.Notifications), msg))
@@ -159,6 +201,7 @@ func (d *Dispatcher) attempt(ctx context.Context, e alerts.OutboxEntry, out *Out
 		return d.Queue.Reroute(ctx, e.ID, hc.Fallback, fmt.Sprintf("%s: %s: %s", e.Handler, why, msg), now)
 	}
 	log.Error("delivery failed; kept as undeliverable", "error", msg, "why", why)
+	d.observe(e.Handler, "undeliverable")
 	out.Undeliverable++
 	return d.Queue.Bury(ctx, e.ID, fmt.Sprintf("%s: %s", why, msg))
 }

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"errors"
+	"fmt"
 	"log/slog"
 	"path/filepath"
 	"strings"
@@ -11,6 +12,7 @@ import (
 	"time"
 
 	"serverstats/alerts"
+	"serverstats/alerts/store"
 	"serverstats/config"
 )
 
@@ -48,9 +50,9 @@ func hc(name, fallback string) *config.Handler {
 	return &config.Handler{Name: name, Timeout: time.Second, MaxAge: time.Hour, Fallback: fallback}
 }
 
-func newDispatcher(t *testing.T, c *clock, hs map[string]Handler, cfgs ...*config.Handler) (*Dispatcher, *alerts.Store, *bytes.Buffer) {
+func newDispatcher(t *testing.T, c *clock, hs map[string]Handler, cfgs ...*config.Handler) (*Dispatcher, *store.Store, *bytes.Buffer) {
 	t.Helper()
-	store, err := alerts.OpenStore(filepath.Join(t.TempDir(), "state.db"))
+	store, err := store.Open(context.Background(), filepath.Join(t.TempDir(), "state.db"), store.Options{})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -72,9 +74,9 @@ func newDispatcher(t *testing.T, c *clock, hs map[string]Handler, cfgs ...*confi
 	return d, store, &logs
 }
 
-func enqueue(t *testing.T, s *alerts.Store, handler string, now time.Time) {
+func enqueue(t *testing.T, s *store.Store, handler string, now time.Time) {
 	t.Helper()
-	if _, err := s.Enqueue(context.Background(), alerts.Envelope{Handler: handler, Notifications: []alerts.Notification{{Host: "web1"}}}, now); err != nil {
+	if err := s.Enqueue(context.Background(), alerts.Envelope{Handler: handler, Notifications: []alerts.Notification{{Host: "web1"}}}, now); err != nil {
 		t.Fatal(err)
 	}
 }
@@ -215,5 +217,73 @@ func TestFlushHandlerPanics(t *testing.T) {
 	out, err := d.Flush(context.Background())
 	if err != nil || out.Undeliverable != 1 || !strings.Contains(out.Errors[0], "panicked") {
 		t.Errorf("out = %+v, err = %v", out, err)
+	}
+}
+
+// A handler that cannot be built here (its secret missing from the
+// environment) fails its messages with the reason: they are retried, then
+// handed to its fallback after max-age, not kept forever.
+func TestBrokenHandlerAgesToFallback(t *testing.T) {
+	ctx := context.Background()
+	c := newClock()
+	email := &fakeHandler{}
+	var observed []string
+	d, store, _ := newDispatcher(t, c, map[string]Handler{"email": email}, hc("sms", "email"), hc("email", ""))
+	d.Broken = map[string]error{"sms": errors.New("TWILIO_AUTH_TOKEN is not set")}
+	d.Observe = func(h, outcome string) { observed = append(observed, h+":"+outcome) }
+	enqueue(t, store, "sms", c.now())
+	out, _ := d.Flush(ctx)
+	left, _ := store.Outbox(ctx)
+	if out.Retrying != 1 || len(left) != 1 || !strings.Contains(left[0].LastError, "TWILIO_AUTH_TOKEN is not set") {
+		t.Fatalf("first flush: %+v, outbox %+v", out, left)
+	}
+	c.add(2 * time.Hour) // past max-age (1h)
+	out, _ = d.Flush(ctx)
+	if out.Rerouted != 1 || out.Sent != 1 || email.calls != 1 {
+		t.Errorf("after max-age: %+v, email called %d times", out, email.calls)
+	}
+	if left, _ := store.Outbox(ctx); len(left) != 0 {
+		t.Errorf("outbox = %+v", left)
+	}
+	if fmt.Sprint(observed) != "[sms:retry sms:rerouted email:sent]" {
+		t.Errorf("observed %v", observed)
+	}
+}
+
+// Undeliverable messages are counted (they were not, in metrics).
+func TestUndeliverableObserved(t *testing.T) {
+	c := newClock()
+	h := &fakeHandler{always: errors.New("550 no such user")}
+	d, store, _ := newDispatcher(t, c, map[string]Handler{"email": h}, hc("email", ""))
+	var observed []string
+	d.Observe = func(h, outcome string) { observed = append(observed, h+":"+outcome) }
+	enqueue(t, store, "email", c.now())
+	d.Flush(context.Background())
+	if fmt.Sprint(observed) != "[email:undeliverable]" {
+		t.Errorf("observed %v", observed)
+	}
+}
+
+// The memory queue (state file unavailable) gives the dispatcher the same
+// retry-within-a-flush, fallback and bury behaviour, and says what is left.
+func TestMemoryQueue(t *testing.T) {
+	c := newClock()
+	sms := &fakeHandler{script: []error{errors.New("twilio: 400")}}
+	email := &fakeHandler{}
+	pager := &fakeHandler{always: errors.New("timeout"), retry: true}
+	var n []alerts.Notification
+	for i := range 250 {
+		n = append(n, alerts.Notification{Status: alerts.StatusFiring, Host: fmt.Sprint("h", i)})
+	}
+	q := NewMemory([]alerts.Envelope{{Handler: "sms", Notifications: n[:1]}, {Handler: "pager", Notifications: n}, {Handler: "email"}}, c.now())
+	d, _, _ := newDispatcher(t, c, map[string]Handler{"sms": sms, "email": email, "pager": pager}, hc("sms", "email"), hc("email", ""), hc("pager", ""))
+	d.Queue = q
+	out, err := d.Flush(context.Background())
+	if err != nil || out.Sent != 1 || out.Rerouted != 1 || out.Retrying != 1 || email.calls != 1 || pager.calls != 1 {
+		t.Fatalf("flush: %+v %v; email %d pager %d", out, err, email.calls, pager.calls)
+	}
+	left := q.Pending()
+	if len(left) != 1 || left[0].Handler != "pager" || len(left[0].Notifications) != alerts.MaxNotifications || left[0].Keys != 0 {
+		t.Errorf("pending = %+v", left)
 	}
 }

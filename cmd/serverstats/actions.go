@@ -4,11 +4,14 @@ import (
 	"context"
 	"fmt"
 	"log/slog"
+	"maps"
+	"slices"
 	"strings"
 	"sync"
 	"time"
 
 	"serverstats/alerts"
+	"serverstats/alerts/store"
 	"serverstats/collectors"
 	"serverstats/config"
 )
@@ -41,11 +44,12 @@ func (r actionResult) String() string {
 // host's actions in order, each bounded by ssh.command-timeout. The same
 // shell line runs at most once per host per run, however many alerts or
 // rows asked for it. Results are
-// attached to the sweep's hosts and logged; a failed action is told to its
-// rule's handlers through store, so it is never silent.
-func runActions(ctx context.Context, cfg *config.Config, sw *sweep, remote collectors.Collector, store *alerts.Store, reqs []alerts.ActionRequest, log *slog.Logger) {
+// attached to the sweep's hosts and logged; the failed actions are told to
+// their rules' handlers through st, one message per handler, so a failure
+// is never silent. The error is st's, if it could not queue them.
+func runActions(ctx context.Context, cfg *config.Config, sw *sweep, remote collectors.Collector, st *store.Store, reqs []alerts.ActionRequest, log *slog.Logger) error {
 	if len(reqs) == 0 {
-		return
+		return nil
 	}
 	ctx = collectors.WithCommandTimeout(context.WithoutCancel(ctx), cfg.SSH.CommandTimeout)
 	pick := shellPicker(cfg, remote)
@@ -63,7 +67,7 @@ func runActions(ctx context.Context, cfg *config.Config, sw *sweep, remote colle
 	}
 	var (
 		mu     sync.Mutex
-		failed []alerts.Envelope // one per failed action and handler of its rule
+		failed = map[string]*alerts.Envelope{} // by handler
 		wg     sync.WaitGroup
 		sem    = make(chan struct{}, max(cfg.SSH.Parallel, 1))
 	)
@@ -92,7 +96,10 @@ func runActions(ctx context.Context, cfg *config.Config, sw *sweep, remote colle
 						Action: "failed: " + req.Cmd + ": " + res.Error, Time: time.Now(),
 					}
 					for _, handler := range req.Handlers {
-						failed = append(failed, alerts.Envelope{Handler: handler, Notifications: []alerts.Notification{n}})
+						if failed[handler] == nil {
+							failed[handler] = &alerts.Envelope{Handler: handler}
+						}
+						failed[handler].Notifications = append(failed[handler].Notifications, n)
 					}
 				}
 				mu.Unlock()
@@ -106,15 +113,14 @@ func runActions(ctx context.Context, cfg *config.Config, sw *sweep, remote colle
 		}()
 	}
 	wg.Wait()
-	if len(failed) == 0 || store == nil {
-		return
+	names := slices.Sorted(maps.Keys(failed))
+	for _, h := range names {
+		if err := st.Enqueue(ctx, *failed[h], time.Now()); err != nil {
+			log.Error("failed actions not queued", "command", sw.Command.Name, "handler", h, "error", err)
+			return err
+		}
 	}
-	err := store.Update(ctx, sw.Command.Name, time.Now(), func(map[alerts.Key]alerts.State, []alerts.Mute) (alerts.Transition, error) {
-		return alerts.Transition{Out: failed}, nil
-	})
-	if err != nil {
-		log.Error("failed actions not queued", "command", sw.Command.Name, "error", err)
-	}
+	return nil
 }
 
 func runAction(ctx context.Context, pick func(collectors.Target) collectors.Collector, t collectors.Target, req alerts.ActionRequest) actionResult {

@@ -15,6 +15,7 @@ import (
 	"time"
 
 	"serverstats/alerts"
+	"serverstats/alerts/store"
 	"serverstats/collectors"
 	"serverstats/config"
 	"serverstats/handlers"
@@ -28,7 +29,6 @@ type daemon struct {
 	app     *app
 	opts    *opts
 	log     *slog.Logger
-	store   *alerts.Store
 	metrics *metrics
 	started time.Time
 
@@ -39,6 +39,74 @@ type daemon struct {
 	lastErr string // last reload error
 
 	flushNow chan struct{}
+
+	stateMu    sync.Mutex
+	st         *store.Store // nil until it opens; closed and reopened after a failure
+	stateFails int          // consecutive failed state operations
+	stateErr   string       // the last one
+}
+
+// stateUnhealthyAfter is how many consecutive state failures turn /healthz
+// to 503.
+const stateUnhealthyAfter = 3
+
+// state returns the open state file, opening it if needed (a file fixed or
+// reset while the daemon runs is picked up at the next run).
+func (d *daemon) state(ctx context.Context) (*store.Store, error) {
+	d.stateMu.Lock()
+	defer d.stateMu.Unlock()
+	if d.st != nil {
+		return d.st, nil
+	}
+	st, err := d.app.openStore(ctx, d.current().cfg, d.opts)
+	if err != nil {
+		d.failedLocked("open", err)
+		return nil, err
+	}
+	d.st = st
+	return st, nil
+}
+
+// stateFailed records a failed state operation: counted by op, logged, and
+// the file closed so that the next operation opens it afresh.
+func (d *daemon) stateFailed(op string, err error) {
+	d.stateMu.Lock()
+	defer d.stateMu.Unlock()
+	d.failedLocked(op, err)
+	if d.st != nil {
+		d.st.Close()
+		d.st = nil
+	}
+}
+
+func (d *daemon) failedLocked(op string, err error) {
+	d.stateFails++
+	d.stateErr = err.Error()
+	d.metrics.stateErrors.WithLabelValues(op).Inc()
+	d.log.Error("STATE UNAVAILABLE: alerts are delivered directly, without debounce, mutes or reminders", "op", op, "error", err, "consecutive_failures", d.stateFails)
+}
+
+// stateOK records a state operation that worked.
+func (d *daemon) stateOK() {
+	d.stateMu.Lock()
+	d.stateFails, d.stateErr = 0, ""
+	d.stateMu.Unlock()
+}
+
+// stateHealth says whether the state file is failing, and why.
+func (d *daemon) stateHealth() (failing bool, why string) {
+	d.stateMu.Lock()
+	defer d.stateMu.Unlock()
+	return d.stateFails >= stateUnhealthyAfter, d.stateErr
+}
+
+func (d *daemon) closeState() {
+	d.stateMu.Lock()
+	defer d.stateMu.Unlock()
+	if d.st != nil {
+		d.st.Close()
+		d.st = nil
+	}
 }
 
 // generation is one loaded config with its scheduler and connections.
@@ -46,8 +114,7 @@ type generation struct {
 	cfg     *config.Config
 	sched   *scheduler
 	remote  collectors.Collector
-	closer  io.Closer // the remote's connections, closed when the generation ends
-	disp    *handlers.Dispatcher
+	closer  io.Closer          // the remote's connections, closed when the generation ends
 	stop    context.CancelFunc // stops scheduling (runs in flight go on)
 	stopped chan struct{}      // closed when the loop has returned and its runs have ended
 	last    map[string]runInfo // per command
@@ -76,13 +143,8 @@ func (a *app) runDaemon(ctx context.Context, o *opts) int {
 		return exitUsage
 	}
 	defer closeLog()
-	store, err := a.openStore(cfg, o)
-	if err != nil {
-		log.Error("cannot open the state file", "error", err)
-		return exitUnknown
-	}
-	defer store.Close()
-	d := &daemon{app: a, opts: o, log: log, store: store, metrics: newMetrics(), started: time.Now(), flushNow: make(chan struct{}, 1)}
+	d := &daemon{app: a, opts: o, log: log, metrics: newMetrics(), started: time.Now(), flushNow: make(chan struct{}, 1)}
+	defer d.closeState()
 	d.metrics.registerPool(func() collectors.PoolStats {
 		if p, ok := d.current().remote.(*collectors.Pool); ok {
 			return p.Stats()
@@ -108,7 +170,11 @@ func (a *app) runDaemon(ctx context.Context, o *opts) int {
 	runCtx, cancelRuns := context.WithCancel(context.WithoutCancel(ctx))
 	defer cancelRuns()
 	d.start(runCtx, cfg)
-	log.Info("serverstats running", "version", version, "config", cfg.File, "state", store.Path, "listen", ln.Addr().String(), "commands", len(d.gen.sched.jobs))
+	statePath, _ := a.statePath(cfg, o)
+	if _, err := d.state(ctx); err == nil {
+		d.stateOK()
+	} // else logged loudly; runs deliver directly until it opens
+	log.Info("serverstats running", "version", version, "config", cfg.File, "state", statePath, "listen", ln.Addr().String(), "commands", len(d.gen.sched.jobs))
 
 	// Deliveries get their own context: stopping the flusher must not cut a
 	// delivery short; only the end of the grace period does.
@@ -156,8 +222,10 @@ func (a *app) runDaemon(ctx context.Context, o *opts) int {
 	}
 	// One last attempt at what is due, within what is left of the grace.
 	stopAt := context.AfterFunc(graceCtx, cancelDeliveries)
-	if res, err := g.disp.Flush(deliveryCtx); err != nil || res.Retrying+res.Undeliverable > 0 {
-		log.Info("left in the outbox for the next start", "retrying", res.Retrying, "error", errString(err))
+	if st, err := d.state(graceCtx); err == nil {
+		if res, err := d.dispatcher(g, st).Flush(deliveryCtx); err != nil || res.Retrying+res.Undeliverable > 0 {
+			log.Info("left in the outbox for the next start", "retrying", res.Retrying, "error", errString(err))
+		}
 	}
 	stopAt()
 	cancelDeliveries()
@@ -194,8 +262,6 @@ func (d *daemon) start(runCtx context.Context, cfg *config.Config) {
 	g := &generation{cfg: cfg, stopped: make(chan struct{}), last: map[string]runInfo{}}
 	remote, closer := newRemote(cfg, d.log)
 	g.remote, g.closer = remote, closer
-	g.disp = d.app.dispatcher(cfg, d.store, d.app.stdout, d.log)
-	g.disp.Observe = func(h, outcome string) { d.metrics.notifications.WithLabelValues(h, outcome).Inc() }
 	var jobs []job
 	for _, c := range cfg.Commands {
 		if c.Schedule == "" {
@@ -262,18 +328,27 @@ func (d *daemon) runOnce(parent context.Context, g *generation, c *config.Comman
 			}
 		}
 	}
-	tr, err := record(context.WithoutCancel(ctx), d.store, g.cfg, sw, time.Now())
-	if err != nil {
-		d.log.Error("alert state not recorded", "command", c.Name, "error", err)
+	// Recording is not cut by shutdown, but bounded by its grace period.
+	sctx, cancelState := context.WithTimeout(context.WithoutCancel(ctx), g.cfg.Daemon.Grace)
+	defer cancelState()
+	st, openErr := d.state(sctx)
+	res := d.app.settle(sctx, g.cfg, sw, st, openErr, g.remote, d.app.stdout, d.log, false)
+	switch {
+	case res.StateErr != nil && st != nil:
+		d.stateFailed("update", res.StateErr)
+		d.observeOutcome(res.Outcome)
+	case res.StateErr != nil:
+		d.observeOutcome(res.Outcome) // open failed: counted in state()
+	default:
+		d.stateOK()
 	}
-	queued := tr.Out
+	queued := res.Queued
 	info.Queued = len(queued)
-	runActions(ctx, g.cfg, sw, g.remote, d.store, tr.Actions, d.log)
 	d.metrics.actions(sw)
 	g.lastMu.Lock()
 	g.last[c.Name] = info
 	g.lastMu.Unlock()
-	d.updateFiring(ctx)
+	d.updateFiring(sctx)
 	d.log.Info("run", "command", c.Name, "duration", sw.Duration.Round(time.Millisecond), "hosts_ok", info.OK, "hosts_unknown", info.Unknown, "firing", info.Firing, "queued", info.Queued)
 	if len(queued) > 0 {
 		select {
@@ -285,8 +360,13 @@ func (d *daemon) runOnce(parent context.Context, g *generation, c *config.Comman
 
 // updateFiring refreshes the firing gauge from the store.
 func (d *daemon) updateFiring(ctx context.Context) {
-	states, err := d.store.States(context.WithoutCancel(ctx))
+	st, err := d.state(ctx)
 	if err != nil {
+		return
+	}
+	states, err := st.States(ctx)
+	if err != nil {
+		d.stateFailed("read", err)
 		return
 	}
 	count := map[string]int{}
@@ -303,6 +383,20 @@ func (d *daemon) updateFiring(ctx context.Context) {
 	}
 }
 
+// dispatcher is the generation's dispatcher over st, counting outcomes.
+func (d *daemon) dispatcher(g *generation, q handlers.Queue) *handlers.Dispatcher {
+	disp := d.app.dispatcher(g.cfg, q, d.app.stdout, d.log)
+	disp.Observe = func(h, outcome string) { d.metrics.notifications.WithLabelValues(h, outcome).Inc() }
+	return disp
+}
+
+// observeOutcome counts deliveries made outside a dispatcher with Observe
+// (direct delivery when the state file is unavailable).
+func (d *daemon) observeOutcome(o handlers.Outcome) {
+	d.metrics.notifications.WithLabelValues("direct", "sent").Add(float64(o.Sent))
+	d.metrics.notifications.WithLabelValues("direct", "undeliverable").Add(float64(o.Retrying + o.Rerouted + o.Undeliverable))
+}
+
 // flushLoop retries the outbox every few seconds, and at once after a run
 // queued something.
 // The loop ends when stop ends; deliveries run under deliveries.
@@ -316,12 +410,24 @@ func (d *daemon) flushLoop(stop, deliveries context.Context) {
 		case <-t.C:
 		case <-d.flushNow:
 		}
-		if _, err := d.current().disp.Flush(deliveries); err != nil && deliveries.Err() == nil {
-			d.log.Error("outbox flush failed", "error", err)
+		octx, cancel := context.WithTimeout(deliveries, time.Minute)
+		st, err := d.state(octx)
+		if err != nil {
+			cancel()
+			continue
 		}
-		if entries, err := d.store.Outbox(context.Background()); err == nil {
+		g := d.current()
+		if _, err := d.dispatcher(g, st).Flush(deliveries); err != nil && deliveries.Err() == nil {
+			if store.IsUnavailable(err) {
+				d.stateFailed("deliver", err)
+			} else {
+				d.log.Error("outbox flush failed", "error", err)
+			}
+		}
+		if entries, err := st.Outbox(octx); err == nil {
 			d.metrics.queued.Set(float64(len(entries)))
 		}
+		cancel()
 	}
 }
 

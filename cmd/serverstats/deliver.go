@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"io"
 	"log/slog"
@@ -9,78 +10,135 @@ import (
 	"time"
 
 	"serverstats/alerts"
+	"serverstats/alerts/store"
 	"serverstats/collectors"
 	"serverstats/config"
 	"serverstats/handlers"
 )
 
-// openStore opens the state file: --state, else the config's state-file,
-// else the default path.
-func (a *app) openStore(cfg *config.Config, o *opts) (*alerts.Store, error) {
-	path := o.state
+// statePath is the state file: --state, else the config's state-file, else
+// the default path (whose directory the store keeps at 0700).
+func (a *app) statePath(cfg *config.Config, o *opts) (path string, isDefault bool) {
+	path = o.state
 	if path == "" && cfg != nil {
 		path = cfg.StateFile
 	}
 	if path == "" {
 		home, _ := os.UserHomeDir()
-		path = alerts.DefaultStatePath(a.getenv, os.Getuid(), home)
+		return store.DefaultPath(a.getenv, os.Getuid(), home), true
 	}
-	return alerts.OpenStore(path)
+	return path, false
 }
 
-// dispatcher builds every configured handler and a dispatcher over store.
-// Print handlers write to out.
-func (a *app) dispatcher(cfg *config.Config, store *alerts.Store, out io.Writer, log *slog.Logger) *handlers.Dispatcher {
+// openStore opens the state file.
+func (a *app) openStore(ctx context.Context, cfg *config.Config, o *opts) (*store.Store, error) {
+	path, isDefault := a.statePath(cfg, o)
+	return store.Open(ctx, path, store.Options{TightenDir: isDefault})
+}
+
+// dispatcher builds every configured handler and a dispatcher over q.
+// Print handlers write to out. A handler that cannot be built here is
+// Broken: its messages fail with the reason, so max-age and fallback apply.
+func (a *app) dispatcher(cfg *config.Config, q handlers.Queue, out io.Writer, log *slog.Logger) *handlers.Dispatcher {
 	hs := map[string]handlers.Handler{}
+	broken := map[string]error{}
 	for _, hc := range cfg.Handlers {
 		h, err := handlers.New(hc, handlers.Env{Stdout: out, Stderr: a.stderr, Getenv: a.getenv, Logger: log})
 		if err != nil {
-			// Its messages stay queued, untouched, until a process that can
-			// build it (the environment fixed, or the daemon) sends them.
-			log.Error("handler cannot be built; its messages wait in the outbox", "handler", hc.Name, "error", err)
+			log.Error("handler cannot be built; its messages are retried, then handed to its fallback after max-age", "handler", hc.Name, "error", err)
+			broken[hc.Name] = err
 			continue
 		}
 		hs[hc.Name] = h
 	}
 	return &handlers.Dispatcher{
-		Queue: store, Handlers: hs, Config: cfg.Handler, Log: log, Now: time.Now,
+		Queue: q, Handlers: hs, Broken: broken, Config: cfg.Handler, Log: log, Now: time.Now,
 		Backoff: handlers.Backoff{Initial: cfg.Delivery.RetryInitial, Max: cfg.Delivery.RetryMax},
 	}
 }
 
-// alert records the sweep in the state store, queues what is due, runs the
-// remediations due (through remote for remote hosts), and makes one
-// delivery attempt at everything queued (this run's and earlier runs'
-// messages). It returns what was queued this run.
-func (a *app) alert(ctx context.Context, cfg *config.Config, sw *sweep, o *opts, out io.Writer, remote collectors.Collector) ([]alerts.Envelope, handlers.Outcome, error) {
-	store, err := a.openStore(cfg, o)
-	if err != nil {
-		return nil, handlers.Outcome{}, err
+// settled is what became of one run's alerts.
+type settled struct {
+	Queued   []alerts.Envelope // what the run queued (or, without state, sent directly)
+	Outcome  handlers.Outcome  // delivery attempts made now
+	StateErr error             // the state file could not be used: alerts went out directly
+}
+
+// settle records a sweep in the state file, queues what is due and runs
+// the remediations due; with flush, it then makes one delivery attempt at
+// everything queued (this run's and earlier runs' messages). st is nil when
+// the state file could not be opened (openErr says why).
+//
+// When the state cannot be read or written, the run still tells: every
+// finding that holds and every host not checked go directly to their
+// handlers (alerts.Direct), each message marked "state unavailable", and
+// StateErr is set for the caller to make loud. The one-shot, cron and the
+// daemon all come through here.
+func (a *app) settle(ctx context.Context, cfg *config.Config, sw *sweep, st *store.Store, openErr error, remote collectors.Collector, out io.Writer, log *slog.Logger, flush bool) settled {
+	now := time.Now()
+	if st == nil {
+		return a.direct(ctx, cfg, sw, openErr, out, log, now)
 	}
-	defer store.Close()
-	tr, err := record(ctx, store, cfg, sw, time.Now())
+	tr, err := record(ctx, st, cfg, sw, now)
 	if err != nil {
-		return nil, handlers.Outcome{}, err
+		return a.direct(ctx, cfg, sw, err, out, log, now)
 	}
-	log := a.logger()
-	runActions(ctx, cfg, sw, remote, store, tr.Actions, log)
-	res, err := a.dispatcher(cfg, store, out, log).Flush(ctx)
-	return tr.Out, res, err
+	for _, n := range tr.Notes {
+		log.Warn(n)
+	}
+	res := settled{Queued: tr.Out}
+	if err := runActions(ctx, cfg, sw, remote, st, tr.Actions, log); err != nil {
+		res.StateErr = err
+	}
+	if _, err := st.MaybePrune(ctx, now); err != nil {
+		log.Warn("state file not pruned", "error", err)
+	}
+	if flush {
+		var err error
+		res.Outcome, err = a.dispatcher(cfg, st, out, log).Flush(ctx)
+		if err != nil && res.StateErr == nil && store.IsUnavailable(err) {
+			res.StateErr = err
+		}
+	}
+	return res
+}
+
+// direct delivers a run's alerts without the state file (see settle).
+func (a *app) direct(ctx context.Context, cfg *config.Config, sw *sweep, stateErr error, out io.Writer, log *slog.Logger, now time.Time) settled {
+	envs := alerts.Direct(sw.run(cfg), now, "state unavailable: "+stateReason(stateErr))
+	q := handlers.NewMemory(envs, now)
+	res, _ := a.dispatcher(cfg, q, out, log).Flush(ctx)
+	return settled{Queued: envs, Outcome: res, StateErr: stateErr}
+}
+
+// stateReason is the short form of a state failure for messages: what
+// kind of failure, without the path and the fix.
+func stateReason(err error) string {
+	var se *store.Error
+	if errors.As(err, &se) {
+		return fmt.Sprintf("state file %s", se.Kind)
+	}
+	return "state file failed"
 }
 
 // record advances the alert states of sw's command in the store and queues
 // what is due, in one transaction. It returns the transition saved: what
 // was queued and the remediations due.
-func record(ctx context.Context, store *alerts.Store, cfg *config.Config, sw *sweep, now time.Time) (alerts.Transition, error) {
+func record(ctx context.Context, st *store.Store, cfg *config.Config, sw *sweep, now time.Time) (alerts.Transition, error) {
 	run := sw.run(cfg)
+	hosts := make([]string, len(run.Hosts))
+	for i, h := range run.Hosts {
+		hosts[i] = h.Host
+	}
 	var saved alerts.Transition
-	err := store.Update(ctx, sw.Command.Name, now, func(states map[alerts.Key]alerts.State, mutes []alerts.Mute) (alerts.Transition, error) {
+	queued, err := st.Update(ctx, sw.Command.Name, hosts, now, func(states map[alerts.Key]alerts.State, mutes []alerts.Mute) (alerts.Transition, error) {
 		saved = alerts.Decide(run, states, mutes, now)
 		return saved, nil
 	})
 	if err != nil {
 		return alerts.Transition{}, err
 	}
+	saved.Out = queued
 	return saved, nil
 }
 
@@ -90,10 +148,17 @@ func (a *app) logger() *slog.Logger {
 }
 
 // reportDelivery tells stderr what could not be delivered.
-func (a *app) reportDelivery(res handlers.Outcome) {
-	if res.Retrying+res.Rerouted+res.Undeliverable == 0 {
+func (a *app) reportDelivery(res settled) {
+	o := res.Outcome
+	if res.StateErr != nil {
+		fmt.Fprintf(a.stderr, "serverstats: STATE UNAVAILABLE: %v\n", res.StateErr)
+		fmt.Fprintf(a.stderr, "serverstats: alerts were delivered directly, without debounce, mutes or reminders: %d message(s) sent, %d not delivered (lost when this process ends)\n",
+			o.Sent, o.Retrying+o.Rerouted+o.Undeliverable)
+		return
+	}
+	if o.Retrying+o.Rerouted+o.Undeliverable == 0 {
 		return
 	}
 	fmt.Fprintf(a.stderr, "serverstats: %d message(s) not delivered yet (%d will be retried, %d handed to a fallback, %d undeliverable); see serverstats status\n",
-		res.Retrying+res.Rerouted+res.Undeliverable, res.Retrying, res.Rerouted, res.Undeliverable)
+		o.Retrying+o.Rerouted+o.Undeliverable, o.Retrying, o.Rerouted, o.Undeliverable)
 }

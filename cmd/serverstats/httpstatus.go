@@ -31,6 +31,11 @@ func (d *daemon) healthz(w http.ResponseWriter, _ *http.Request) {
 		fmt.Fprintln(w, "Status FAILED - serverstats scheduler is not running")
 		return
 	}
+	if failing, why := d.stateHealth(); failing {
+		w.WriteHeader(http.StatusServiceUnavailable)
+		fmt.Fprintf(w, "Status FAILED - state file unavailable (alerts are delivered directly, without debounce, mutes or reminders): %s\n", why)
+		return
+	}
 	fmt.Fprintf(w, "Status OK - serverstats %s: %d commands scheduled, up %s\n", version, len(g.sched.jobs), now.Sub(d.started).Round(time.Second))
 }
 
@@ -54,12 +59,16 @@ func (d *daemon) apiStatus(w http.ResponseWriter, r *http.Request) {
 		Healthy  bool         `json:"healthy"`
 		Commands []apiCommand `json:"commands"`
 		Outbox   int          `json:"outbox"`
-		Reloads  struct {
+		// StateError is the last state-file failure, "" once an operation works again.
+		StateError string `json:"state_error,omitempty"`
+		Reloads    struct {
 			OK        int    `json:"ok"`
 			Failed    int    `json:"failed"`
 			LastError string `json:"last_error,omitempty"`
 		} `json:"reloads"`
-	}{Version: version, Config: g.cfg.File, Started: d.started, Healthy: g.sched.alive(now), Commands: []apiCommand{}}
+	}{Version: version, Config: g.cfg.File, Started: d.started, Commands: []apiCommand{}}
+	failing, _ := d.stateHealth()
+	doc.Healthy = g.sched.alive(now) && !failing
 	g.lastMu.Lock()
 	for _, j := range g.sched.jobs {
 		c := apiCommand{Name: j.name, Next: j.schedule.Next(now).Format(time.RFC3339), Started: stats[j.name].Started, Skipped: stats[j.name].Skipped}
@@ -72,9 +81,12 @@ func (d *daemon) apiStatus(w http.ResponseWriter, r *http.Request) {
 		doc.Commands = append(doc.Commands, c)
 	}
 	g.lastMu.Unlock()
-	if entries, err := d.store.Outbox(r.Context()); err == nil {
-		doc.Outbox = len(entries)
+	if st, err := d.state(r.Context()); err == nil {
+		if entries, err := st.Outbox(r.Context()); err == nil {
+			doc.Outbox = len(entries)
+		}
 	}
+	_, doc.StateError = d.stateHealth()
 	d.mu.Lock()
 	doc.Reloads.OK, doc.Reloads.Failed, doc.Reloads.LastError = d.reloads.ok, d.reloads.failed, d.lastErr
 	d.mu.Unlock()

@@ -20,6 +20,11 @@ const (
 	exitCritical = 2
 	exitUnknown  = 3
 	exitUsage    = 2 // bad switches or command; also for an invalid config
+	// exitStateUnavailable: with --alerts, the state file could not be read
+	// or written. The alerts were delivered directly (without debounce,
+	// mutes or reminders); stderr says why and how to fix it. Distinct from
+	// every Nagios code, so a cron wrapper can tell it from "a rule fired".
+	exitStateUnavailable = 4
 )
 
 // app is the process's outside world, injectable for tests.

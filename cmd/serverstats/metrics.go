@@ -21,6 +21,7 @@ type metrics struct {
 	queued        prometheus.Gauge
 	reloads       *prometheus.CounterVec
 	actionRuns    *prometheus.CounterVec
+	stateErrors   *prometheus.CounterVec
 }
 
 func newMetrics() *metrics {
@@ -48,12 +49,17 @@ func newMetrics() *metrics {
 			Help: "Config reloads by result (ok, failed)."}, []string{"result"}),
 		actionRuns: prometheus.NewCounterVec(prometheus.CounterOpts{Name: "serverstats_actions_total",
 			Help: "Remediation actions run, by command and result (ok, failed)."}, []string{"command", "result"}),
+		stateErrors: prometheus.NewCounterVec(prometheus.CounterOpts{Name: "serverstats_state_errors_total",
+			Help: "Failed operations on the state file, by operation (open, update, read, deliver); alerts are then delivered directly."}, []string{"op"}),
 	}
-	m.reg.MustRegister(m.lastRun, m.duration, m.success, m.unknown, m.runs, m.skipped, m.firing,
+	m.reg.MustRegister(m.stateErrors, m.lastRun, m.duration, m.success, m.unknown, m.runs, m.skipped, m.firing,
 		m.notifications, m.queued, m.reloads, m.actionRuns,
 		promcollectors.NewGoCollector(), promcollectors.NewProcessCollector(promcollectors.ProcessCollectorOpts{}))
 	for _, r := range []string{"ok", "failed"} {
 		m.reloads.WithLabelValues(r)
+	}
+	for _, op := range []string{"open", "update", "read", "deliver"} {
+		m.stateErrors.WithLabelValues(op)
 	}
 	return m
 }

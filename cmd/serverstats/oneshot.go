@@ -12,7 +12,6 @@ import (
 	"serverstats/alerts"
 	"serverstats/collectors"
 	"serverstats/config"
-	"serverstats/handlers"
 	"serverstats/parse"
 )
 
@@ -36,23 +35,23 @@ func (a *app) oneShot(ctx context.Context, cfg *config.Config, cmd *config.Comma
 	if !o.json {
 		a.printTables(sw, o.raw, a.colour(o))
 	}
-	var queued []alerts.Envelope
-	var res handlers.Outcome
+	var res settled
 	if o.alerts {
 		// Print handlers must not interleave with the JSON document.
 		var out io.Writer = &blankLineFirst{w: a.stdout}
 		if o.json {
 			out = a.stderr
 		}
-		var err error
-		queued, res, err = a.alert(ctx, cfg, sw, o, out, remote)
-		if err != nil {
-			fmt.Fprintf(a.stderr, "serverstats: alerts not recorded: %v\n", err)
-			if code != exitCritical {
-				code = exitUnknown
-			}
+		log := a.logger()
+		st, err := a.openStore(ctx, cfg, o)
+		if st != nil {
+			defer st.Close()
 		}
+		res = a.settle(ctx, cfg, sw, st, err, remote, out, log, true)
 		a.reportDelivery(res)
+		if res.StateErr != nil {
+			code = exitStateUnavailable
+		}
 		if !o.json {
 			for _, h := range sw.Hosts {
 				for _, r := range h.Actions {
@@ -62,7 +61,7 @@ func (a *app) oneShot(ctx context.Context, cfg *config.Config, cmd *config.Comma
 		}
 	}
 	if o.json {
-		a.printJSON(sw, code, o.alerts, queued, res)
+		a.printJSON(sw, code, o.alerts, res)
 	}
 	return code
 }
@@ -208,6 +207,9 @@ type jsonReport struct {
 	Hosts      []jsonHost   `json:"hosts"`
 	Queued     []jsonQueued `json:"queued"`
 	Delivery   jsonDelivery `json:"delivery"`
+	// StateError is set when the state file could not be used: the alerts
+	// were delivered directly (exit code 4).
+	StateError string `json:"state_error,omitempty"`
 }
 
 // jsonQueued is one message queued this run.
@@ -216,9 +218,10 @@ type jsonQueued struct {
 	Notifications []alerts.Notification `json:"notifications"`
 }
 
-var statusNames = map[int]string{exitOK: "OK", exitWarning: "WARNING", exitCritical: "CRITICAL", exitUnknown: "UNKNOWN"}
+var statusNames = map[int]string{exitOK: "OK", exitWarning: "WARNING", exitCritical: "CRITICAL", exitUnknown: "UNKNOWN", exitStateUnavailable: "STATE UNAVAILABLE"}
 
-func (a *app) printJSON(sw *sweep, code int, evaluated bool, queued []alerts.Envelope, res handlers.Outcome) {
+func (a *app) printJSON(sw *sweep, code int, evaluated bool, set settled) {
+	res := set.Outcome
 	rep := jsonReport{
 		Command: sw.Command.Name, Status: statusNames[code], ExitCode: code, Alerts: evaluated,
 		DurationMS: sw.Duration.Milliseconds(), Hosts: []jsonHost{}, Queued: []jsonQueued{},
@@ -245,7 +248,10 @@ func (a *app) printJSON(sw *sweep, code int, evaluated bool, queued []alerts.Env
 		jh.Note, jh.Actions = h.Note, h.Actions
 		rep.Hosts = append(rep.Hosts, jh)
 	}
-	for _, e := range queued {
+	if set.StateErr != nil {
+		rep.StateError = set.StateErr.Error()
+	}
+	for _, e := range set.Queued {
 		rep.Queued = append(rep.Queued, jsonQueued{Handler: e.Handler, Notifications: e.Notifications})
 	}
 	enc := json.NewEncoder(a.stdout)

@@ -28,6 +28,7 @@ var builtins = []builtin{
 	{"status", "show alert states, mutes and undelivered messages (--json for a document)", (*app).status},
 	{"mute", "silence alerts: mute [--host H] [--command C] [--rule R] --for 2h --reason TEXT", (*app).mute},
 	{"unmute", "remove a mute: unmute ID", (*app).unmute},
+	{"state", "state reset: move a broken state file aside, keeping its undelivered messages", (*app).state},
 	{"test-alert", "send a sample notification through a handler now: test-alert HANDLER", (*app).testAlert},
 	{"scaffold", "write a systemd unit and a monit check for the daemon: scaffold [--user U] [--out DIR]", (*app).scaffold},
 	{"help", "print this page", nil},
@@ -203,6 +204,8 @@ func (a *app) usageWith(w io.Writer, cfg *config.Config, cfgErr error) {
 	fmt.Fprintln(w, "command line or config); 3 UNKNOWN (a host could not be checked: unreachable, timed out, auth")
 	fmt.Fprintln(w, "failed, or an exit status not in ok-exit-codes; or a cell could not be read). When several")
 	fmt.Fprintln(w, "apply, CRITICAL wins over UNKNOWN, which wins over WARNING. Rules are evaluated only with --alerts.")
+	fmt.Fprintln(w, "4 STATE UNAVAILABLE (with --alerts: the state file could not be read or written; the alerts were")
+	fmt.Fprintln(w, "delivered directly, without debounce, mutes or reminders; stderr says why and how to fix it).")
 }
 
 func truncate(s string, n int) string {

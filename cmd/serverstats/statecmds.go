@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"serverstats/alerts"
+	"serverstats/alerts/store"
 	"serverstats/config"
 	"serverstats/handlers"
 )
@@ -23,17 +24,18 @@ func (a *app) status(ctx context.Context, o *opts) int {
 		fmt.Fprintf(a.stderr, "serverstats: %v\n", err)
 		return exitUsage
 	}
-	store, err := a.openStore(cfg, o)
+	st, err := a.openStore(ctx, cfg, o)
 	if err != nil {
 		fmt.Fprintf(a.stderr, "serverstats: %v\n", err)
 		return exitUnknown
 	}
-	defer store.Close()
+	defer st.Close()
 	now := time.Now()
-	states, err1 := store.States(ctx)
-	mutes, err2 := store.Mutes(ctx, now)
-	outbox, err3 := store.Outbox(ctx)
-	if err := errors.Join(err1, err2, err3); err != nil {
+	states, err1 := st.States(ctx)
+	mutes, err2 := st.Mutes(ctx, now)
+	outbox, err3 := st.Outbox(ctx)
+	info, err4 := st.Info(ctx)
+	if err := errors.Join(err1, err2, err3, err4); err != nil {
 		fmt.Fprintf(a.stderr, "serverstats: %v\n", err)
 		return exitUnknown
 	}
@@ -57,11 +59,12 @@ func (a *app) status(ctx context.Context, o *opts) int {
 			ActingStops  bool         `json:"acting_stopped,omitempty"` // the guard tripped; no action until it resolves
 		}
 		doc := struct {
-			StateFile string               `json:"state_file"`
-			Alerts    []jsonState          `json:"alerts"`
-			Mutes     []alerts.Mute        `json:"mutes"`
-			Outbox    []alerts.OutboxEntry `json:"outbox"`
-		}{store.Path, []jsonState{}, append([]alerts.Mute{}, mutes...), append([]alerts.OutboxEntry{}, outbox...)}
+			StateFile string        `json:"state_file"`
+			State     store.Info    `json:"state"`
+			Alerts    []jsonState   `json:"alerts"`
+			Mutes     []alerts.Mute `json:"mutes"`
+			Outbox    []store.Entry `json:"outbox"`
+		}{st.Path, info, []jsonState{}, append([]alerts.Mute{}, mutes...), append([]store.Entry{}, outbox...)}
 		for _, s := range list {
 			doc.Alerts = append(doc.Alerts, jsonState{Key: s.Key, Phase: s.Phase, Count: s.Count, Since: s.Since,
 				Value: s.LastValue, LastNotified: timePtr(s.LastNotified), MuteUntil: timePtr(s.MuteUntil),
@@ -73,7 +76,10 @@ func (a *app) status(ctx context.Context, o *opts) int {
 		_ = enc.Encode(doc)
 		return exitOK
 	}
-	fmt.Fprintf(a.stdout, "State file: %s\n\nAlerts (%d not OK):\n", store.Path, len(list))
+	fmt.Fprintf(a.stdout, "State file: %s (%s; %d states, %d messages queued, %d undeliverable)\n", st.Path, humanBytes(info.SizeBytes), info.States, info.Messages, info.Dead)
+	fmt.Fprintf(a.stdout, "Retention: %s for undeliverable messages, ended mutes and the states of commands or hosts no longer run; last pruned %s (%d rows pruned so far)\n",
+		info.Retention, when(info.LastPrune, now), info.PrunedTotal)
+	fmt.Fprintf(a.stdout, "\nAlerts (%d not OK):\n", len(list))
 	if len(list) > 0 {
 		t := newTable(a.stdout, []string{"command", "rule", "host", "row", "phase", "since", "value", "last notified", "muted until"})
 		for _, s := range list {
@@ -174,14 +180,14 @@ func (a *app) mute(ctx context.Context, o *opts) int {
 		fmt.Fprintf(a.stderr, "serverstats: %v\n", err)
 		return exitUsage
 	}
-	store, err := a.openStore(cfg, o)
+	st, err := a.openStore(ctx, cfg, o)
 	if err != nil {
 		fmt.Fprintf(a.stderr, "serverstats: %v\n", err)
 		return exitUnknown
 	}
-	defer store.Close()
+	defer st.Close()
 	now := time.Now()
-	id, err := store.AddMute(ctx, alerts.Mute{Host: m.host, Command: m.command, Rule: m.rule, Until: now.Add(d), Reason: m.reason, Created: now})
+	id, err := st.AddMute(ctx, alerts.Mute{Host: m.host, Command: m.command, Rule: m.rule, Until: now.Add(d), Reason: m.reason, Created: now})
 	if err != nil {
 		fmt.Fprintf(a.stderr, "serverstats: %v\n", err)
 		return exitUnknown
@@ -226,13 +232,13 @@ func (a *app) unmute(ctx context.Context, o *opts) int {
 		return exitUsage
 	}
 	cfg, _ := a.loadConfig(o.config)
-	store, err := a.openStore(cfg, o)
+	st, err := a.openStore(ctx, cfg, o)
 	if err != nil {
 		fmt.Fprintf(a.stderr, "serverstats: %v\n", err)
 		return exitUnknown
 	}
-	defer store.Close()
-	if err := store.Unmute(ctx, id); err != nil {
+	defer st.Close()
+	if err := st.Unmute(ctx, id); err != nil {
 		fmt.Fprintf(a.stderr, "serverstats: %v\n", err)
 		return 1
 	}
@@ -279,5 +285,36 @@ func (a *app) testAlert(ctx context.Context, o *opts) int {
 		return 1
 	}
 	fmt.Fprintf(a.stdout, "test-alert %s: delivered in %s\n", hc.Name, time.Since(start).Round(time.Millisecond))
+	return exitOK
+}
+
+// humanBytes is n as e.g. "1.5 MB".
+func humanBytes(n int64) string {
+	switch {
+	case n >= 1<<30:
+		return fmt.Sprintf("%.1f GB", float64(n)/(1<<30))
+	case n >= 1<<20:
+		return fmt.Sprintf("%.1f MB", float64(n)/(1<<20))
+	case n >= 1<<10:
+		return fmt.Sprintf("%.1f kB", float64(n)/(1<<10))
+	}
+	return fmt.Sprintf("%d bytes", n)
+}
+
+// state manages the state file itself: `state reset` moves a damaged file
+// aside and starts a fresh one, keeping the outbox messages it can read.
+func (a *app) state(ctx context.Context, o *opts) int {
+	if len(o.args) != 1 || o.args[0] != "reset" {
+		fmt.Fprintln(a.stderr, "serverstats: usage: serverstats state reset (moves the state file aside and starts a fresh one)")
+		return exitUsage
+	}
+	cfg, _ := a.loadConfig(o.config)
+	path, isDefault := a.statePath(cfg, o)
+	aside, kept, err := store.Reset(ctx, path, store.Options{TightenDir: isDefault}, time.Now())
+	if err != nil {
+		fmt.Fprintf(a.stderr, "serverstats: state reset: %v\n", err)
+		return exitUnknown
+	}
+	fmt.Fprintf(a.stdout, "moved %s aside to %s; a fresh state file is in place with %d undelivered message(s) kept.\nAlert states and mutes start over: alerts still firing are told again at their next run.\n", path, aside, kept)
 	return exitOK
 }

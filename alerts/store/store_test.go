@@ -1,4 +1,4 @@
-package alerts
+package store
 
 import (
 	"context"
@@ -11,11 +11,13 @@ import (
 	"sync"
 	"testing"
 	"time"
+
+	. "serverstats/alerts"
 )
 
 func openTestStore(t *testing.T, path string) *Store {
 	t.Helper()
-	s, err := OpenStore(path)
+	s, err := Open(context.Background(), path, Options{})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -28,14 +30,14 @@ func TestStoreRoundTrip(t *testing.T) {
 	path := filepath.Join(t.TempDir(), "sub", "state.db")
 	s := openTestStore(t, path)
 	now := time.Date(2026, 11, 23, 3, 0, 0, 0, time.UTC)
-	k := Key{"disk", "Use% > 90", "web1", "/var"}
+	k := key("disk", "Use% > 90", "web1", "/var")
 	st := State{Key: k, Phase: PhaseFiring, Count: 3, Since: now, LastValue: "93%", LastQueued: now, Notified: true}
 	n := Notification{Status: StatusFiring, Command: "disk", Host: "web1", Key: "/var", Value: "93%", Time: now}
-	err := s.Update(ctx, "disk", now, func(states map[Key]State, mutes []Mute) (Transition, error) {
+	_, err := s.Update(ctx, "disk", nil, now, func(states map[Key]State, mutes []Mute) (Transition, error) {
 		if len(states) != 0 || len(mutes) != 0 {
 			t.Errorf("fresh store has %v %v", states, mutes)
 		}
-		return Transition{States: []State{st}, Out: []Envelope{{Handler: "email", Notifications: []Notification{n}, Keys: []KeyMute{{k, time.Hour}}}}}, nil
+		return Transition{States: []State{st}, Out: []Envelope{{Handler: "email", Notifications: []Notification{n}, Keys: []KeyMute{{Key: k, MuteFor: time.Hour}}}}}, nil
 	})
 	if err != nil {
 		t.Fatal(err)
@@ -71,7 +73,7 @@ func TestStoreRoundTrip(t *testing.T) {
 		t.Fatalf("retry claim = %+v", due)
 	}
 	delivered := now.Add(61 * time.Second)
-	if err := s.Done(ctx, due, delivered); err != nil {
+	if err := s.Done(ctx, due.ID, delivered); err != nil {
 		t.Fatal(err)
 	}
 	if left, _ := s.Outbox(ctx); len(left) != 0 {
@@ -96,10 +98,10 @@ func TestStoreMutes(t *testing.T) {
 		key  Key
 		want bool
 	}{
-		{now, Key{"disk", "r", "web1", "/"}, true},                           // in window, host matches
-		{now, Key{"disk", "r", "web2", "/"}, false},                          // other host
-		{now.Add(2*time.Hour - time.Second), Key{"x", "", "web1", ""}, true}, // last second of the window
-		{now.Add(2 * time.Hour), Key{"disk", "r", "web1", "/"}, false},       // expired
+		{now, key("disk", "r", "web1", "/"), true},                           // in window, host matches
+		{now, key("disk", "r", "web2", "/"), false},                          // other host
+		{now.Add(2*time.Hour - time.Second), key("x", "", "web1", ""), true}, // last second of the window
+		{now.Add(2 * time.Hour), key("disk", "r", "web1", "/"), false},       // expired
 	}
 	for _, c := range cases {
 		ms, err := s.Mutes(ctx, c.at)
@@ -128,7 +130,7 @@ func TestStoreConcurrentClaims(t *testing.T) {
 	seed := openTestStore(t, path)
 	const entries = 60 // 6 workers x 20 tries = 120 claims for 60 entries
 	for i := 0; i < entries; i++ {
-		if _, err := seed.Enqueue(ctx, Envelope{Handler: "h", Notifications: []Notification{{Host: "x"}}}, now); err != nil {
+		if err := seed.Enqueue(ctx, Envelope{Handler: "h", Notifications: []Notification{{Host: "x"}}}, now); err != nil {
 			t.Fatal(err)
 		}
 	}
@@ -166,12 +168,17 @@ func TestStoreConcurrentClaims(t *testing.T) {
 }
 
 // A lease held by a process that died mid-send (SIGKILL) is taken over at
-// once; one held by a live process is respected.
+// once when it ran in this PID namespace; one held by a live process, or
+// by any process of another PID namespace (whose PIDs mean nothing here),
+// is respected until it expires.
 func TestStoreClaimTakesOverDeadLease(t *testing.T) {
 	ctx := context.Background()
 	s := openTestStore(t, filepath.Join(t.TempDir(), "state.db"))
+	if s.owner.ns == "" {
+		t.Fatal("cannot read this process's PID namespace (/proc/self/ns/pid)")
+	}
 	now := time.Date(2026, 11, 23, 3, 0, 0, 0, time.UTC)
-	if _, err := s.Enqueue(ctx, Envelope{Handler: "email", Notifications: []Notification{{Host: "web1"}}}, now); err != nil {
+	if err := s.Enqueue(ctx, Envelope{Handler: "email", Notifications: []Notification{{Host: "web1"}}}, now); err != nil {
 		t.Fatal(err)
 	}
 	dead := exec.Command("true")
@@ -179,18 +186,22 @@ func TestStoreClaimTakesOverDeadLease(t *testing.T) {
 		t.Fatal(err)
 	}
 	for _, c := range []struct {
-		owner int
+		pid   int
+		ns    string
+		until time.Time
 		want  bool
 	}{
-		{dead.Process.Pid, true}, // its owner is gone: claimable now
-		{os.Getppid(), false},    // a live owner keeps its lease
+		{dead.Process.Pid, s.owner.ns, now.Add(time.Hour), true},            // its owner is gone: claimable now
+		{os.Getppid(), s.owner.ns, now.Add(time.Hour), false},               // a live owner keeps its lease
+		{dead.Process.Pid, "other-boot/pid:[1]", now.Add(time.Hour), false}, // another namespace: its PID says nothing
+		{os.Getppid(), "other-boot/pid:[1]", now, true},                     // ... until the lease expires
 	} {
-		if _, err := s.db.Exec(`UPDATE outbox SET lease_until=?, lease_owner=?`, ns(now.Add(time.Hour)), c.owner); err != nil {
+		if _, err := s.db.Exec(`UPDATE outbox SET lease_until=?, lease_pid=?, lease_ns=?, lease_token='someone'`, ns(c.until), c.pid, c.ns); err != nil {
 			t.Fatal(err)
 		}
 		_, ok, err := s.Claim(ctx, now, time.Minute, []string{"email"})
 		if err != nil || ok != c.want {
-			t.Errorf("owner %d: claimed %v, want %v (%v)", c.owner, ok, c.want, err)
+			t.Errorf("owner %d in %q: claimed %v, want %v (%v)", c.pid, c.ns, ok, c.want, err)
 		}
 	}
 }
@@ -202,12 +213,12 @@ func TestStoreRemedyRoundTrip(t *testing.T) {
 	path := filepath.Join(t.TempDir(), "state.db")
 	s := openTestStore(t, path)
 	now := time.Date(2026, 11, 23, 3, 0, 0, 0, time.UTC)
-	k := Key{"web", "status != up", "web1", "nginx"}
-	plain := Key{"disk", "Use% > 90", "web1", "/"}
+	k := key("web", "status != up", "web1", "nginx")
+	plain := key("disk", "Use% > 90", "web1", "/")
 	st := State{Key: k, Phase: PhaseFiring, Count: 4, Since: now, LastValue: "down", Notified: true,
 		Runs: 7, Acted: NewRunSet(3, 5, 7), GraceUntil: now.Add(90 * time.Second), GaveUp: true}
 	other := State{Key: plain, Phase: PhasePending, Count: 1, Since: now, LastValue: "95%"}
-	err := s.Update(ctx, "", now, func(map[Key]State, []Mute) (Transition, error) {
+	_, err := s.Update(ctx, "", nil, now, func(map[Key]State, []Mute) (Transition, error) {
 		return Transition{States: []State{st, other}}, nil
 	})
 	if err != nil {
@@ -242,7 +253,7 @@ func TestStoreMigratesOldSchema(t *testing.T) {
 		t.Fatal(err)
 	}
 	now := time.Date(2026, 11, 23, 3, 0, 0, 0, time.UTC)
-	k := Key{"disk", "Use% > 90", "web1", "/var"}
+	k := key("disk", "Use% > 90", "web1", "/var")
 	_, err = old.Exec(`
 CREATE TABLE alerts (
 	command TEXT NOT NULL, rule TEXT NOT NULL, host TEXT NOT NULL, row TEXT NOT NULL,
@@ -272,7 +283,7 @@ INSERT INTO alerts VALUES ('disk', 'Use% > 90', 'web1', '/var', 'firing', 3, ?, 
 	}
 	s := openTestStore(t, path)
 	want.Runs, want.Acted = 4, NewRunSet(4)
-	err = s.Update(ctx, "disk", now, func(states map[Key]State, _ []Mute) (Transition, error) {
+	_, err = s.Update(ctx, "disk", nil, now, func(states map[Key]State, _ []Mute) (Transition, error) {
 		return Transition{States: []State{want}}, nil
 	})
 	if err != nil {

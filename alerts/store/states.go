@@ -1,0 +1,225 @@
+package store
+
+import (
+	"context"
+	"database/sql"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"time"
+
+	"serverstats/alerts"
+)
+
+// remedyJSON is the remediation part of a State, stored as JSON in the
+// alerts table's remedy column ("" when all zero).
+type remedyJSON struct {
+	Runs       int           `json:"runs,omitempty"`
+	Acted      alerts.RunSet `json:"acted,omitzero"`
+	GraceUntil int64         `json:"grace_until,omitempty"` // Unix nanoseconds
+	GaveUp     bool          `json:"gave_up,omitempty"`
+}
+
+func encodeRemedy(st alerts.State) (string, error) {
+	r := remedyJSON{Runs: st.Runs, Acted: st.Acted, GraceUntil: ns(st.GraceUntil), GaveUp: st.GaveUp}
+	if r == (remedyJSON{}) {
+		return "", nil
+	}
+	b, err := json.Marshal(r)
+	return string(b), err
+}
+
+func decodeRemedy(s string, st *alerts.State) error {
+	if s == "" {
+		return nil
+	}
+	var r remedyJSON
+	if err := json.Unmarshal([]byte(s), &r); err != nil {
+		return err
+	}
+	st.Runs, st.Acted, st.GraceUntil, st.GaveUp = r.Runs, r.Acted, fromNS(r.GraceUntil), r.GaveUp
+	return nil
+}
+
+const alertColumns = `command, rule, host, row, phase, count, since, last_value, last_queued, last_notified, mute_until, suppressed, notified, remedy`
+
+type querier interface {
+	QueryContext(ctx context.Context, query string, args ...any) (*sql.Rows, error)
+	QueryRowContext(ctx context.Context, query string, args ...any) *sql.Row
+}
+
+func loadStates(ctx context.Context, q querier, command string) (map[alerts.Key]alerts.State, error) {
+	where, args := "", []any{}
+	if command != "" {
+		where, args = " WHERE command=?", []any{command}
+	}
+	rows, err := q.QueryContext(ctx, `SELECT `+alertColumns+` FROM alerts`+where, args...)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	out := map[alerts.Key]alerts.State{}
+	for rows.Next() {
+		var st alerts.State
+		var phase, remedy string
+		var since, lq, ln, mu int64
+		if err := rows.Scan(&st.Command, &st.Rule, &st.Host, &st.Row, &phase, &st.Count, &since, &st.LastValue, &lq, &ln, &mu, &st.Suppressed, &st.Notified, &remedy); err != nil {
+			return nil, err
+		}
+		if err := decodeRemedy(remedy, &st); err != nil {
+			return nil, fmt.Errorf("state %s: remedy: %w", st.Key, err)
+		}
+		st.Phase, st.Since, st.LastQueued, st.LastNotified, st.MuteUntil = alerts.Phase(phase), fromNS(since), fromNS(lq), fromNS(ln), fromNS(mu)
+		out[st.Key] = st
+	}
+	return out, rows.Err()
+}
+
+// States returns every stored alert state.
+func (s *Store) States(ctx context.Context) (map[alerts.Key]alerts.State, error) {
+	var out map[alerts.Key]alerts.State
+	err := s.retry(ctx, func(ctx context.Context) (err error) {
+		out, err = loadStates(ctx, s.db, "")
+		return err
+	})
+	return out, s.wrap("read", err)
+}
+
+// errStale says another process changed the command's states between our
+// read and our write.
+var errStale = errors.New("states changed meanwhile")
+
+// Update loads the states of command and the mutes in force at now (no
+// lock held), lets decide compute the run's transition, and saves it with
+// its outbox messages in one short transaction: only the states that
+// changed are written, each by primary key. If another process saved a
+// transition of the same command in between, the states are read again
+// and decide called again (it must be pure), so two processes running the
+// same command at once never both queue the same firing.
+//
+// hosts are the hosts the run covered (checked or not): their last run is
+// recorded, which is what retention goes by. It returns the envelopes as
+// queued: a reminder that collapsed into a message already waiting is not
+// in them.
+func (s *Store) Update(ctx context.Context, command string, hosts []string, now time.Time, decide func(map[alerts.Key]alerts.State, []alerts.Mute) (alerts.Transition, error)) ([]alerts.Envelope, error) {
+	for attempt := 0; ; attempt++ {
+		queued, err := s.update(ctx, command, hosts, now, decide)
+		if !errors.Is(err, errStale) || attempt == 8 {
+			return queued, s.wrap("update", err)
+		}
+	}
+}
+
+func (s *Store) update(ctx context.Context, command string, hosts []string, now time.Time, decide func(map[alerts.Key]alerts.State, []alerts.Mute) (alerts.Transition, error)) (queued []alerts.Envelope, err error) {
+	var (
+		version int64
+		states  map[alerts.Key]alerts.State
+		mutes   []alerts.Mute
+	)
+	err = s.retry(ctx, func(ctx context.Context) (err error) {
+		// The version first: a write landing after it makes ours stale.
+		if version, err = commandVersion(ctx, s.db, command); err != nil {
+			return err
+		}
+		if states, err = loadStates(ctx, s.db, command); err != nil {
+			return err
+		}
+		mutes, err = activeMutes(ctx, s.db, now)
+		return err
+	})
+	if err != nil {
+		return nil, err
+	}
+	tr, err := decide(states, mutes)
+	if err != nil {
+		return nil, err
+	}
+	type row struct {
+		st     alerts.State
+		remedy string
+	}
+	var changed []row
+	for _, st := range tr.States {
+		if old, ok := states[st.Key]; ok && old == st {
+			continue
+		}
+		remedy, err := encodeRemedy(st)
+		if err != nil {
+			return nil, fmt.Errorf("state %s: %w", st.Key, err)
+		}
+		changed = append(changed, row{st, remedy})
+	}
+	err = s.retry(ctx, func(ctx context.Context) error {
+		queued = nil
+		return s.write(ctx, func(tx *sql.Tx) error {
+			v, err := commandVersion(ctx, tx, command)
+			if err != nil {
+				return err
+			}
+			if v != version {
+				return errStale
+			}
+			if _, err := tx.ExecContext(ctx, `INSERT INTO versions (command, version) VALUES (?, ?) ON CONFLICT (command) DO UPDATE SET version=excluded.version`, command, v+1); err != nil {
+				return err
+			}
+			if len(changed) > 0 {
+				put, err := tx.PrepareContext(ctx, `INSERT OR REPLACE INTO alerts (`+alertColumns+`) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?)`)
+				if err != nil {
+					return err
+				}
+				defer put.Close()
+				for _, r := range changed {
+					st := r.st
+					if _, err := put.ExecContext(ctx, st.Command, st.Rule, st.Host, st.Row, string(st.Phase), st.Count, ns(st.Since), st.LastValue,
+						ns(st.LastQueued), ns(st.LastNotified), ns(st.MuteUntil), st.Suppressed, st.Notified, r.remedy); err != nil {
+						return fmt.Errorf("save state %s: %w", st.Key, err)
+					}
+				}
+			}
+			if len(tr.Removed) > 0 {
+				del, err := tx.PrepareContext(ctx, `DELETE FROM alerts WHERE command=? AND rule=? AND host=? AND row=?`)
+				if err != nil {
+					return err
+				}
+				defer del.Close()
+				for _, k := range tr.Removed {
+					if _, err := del.ExecContext(ctx, k.Command, k.Rule, k.Host, k.Row); err != nil {
+						return fmt.Errorf("forget state %s: %w", k, err)
+					}
+				}
+			}
+			if len(hosts) > 0 {
+				ran, err := tx.PrepareContext(ctx, `INSERT OR REPLACE INTO runs (command, host, at) VALUES (?,?,?)`)
+				if err != nil {
+					return err
+				}
+				defer ran.Close()
+				for _, h := range hosts {
+					if _, err := ran.ExecContext(ctx, command, h, ns(now)); err != nil {
+						return err
+					}
+				}
+			}
+			for _, e := range tr.Out {
+				q, err := enqueue(ctx, tx, e, e.Handler, now)
+				if err != nil {
+					return err
+				}
+				if len(q.Notifications) > 0 {
+					queued = append(queued, q)
+				}
+			}
+			return nil
+		})
+	})
+	return queued, err
+}
+
+func commandVersion(ctx context.Context, q querier, command string) (int64, error) {
+	var v int64
+	err := q.QueryRowContext(ctx, `SELECT version FROM versions WHERE command=?`, command).Scan(&v)
+	if errors.Is(err, sql.ErrNoRows) {
+		return 0, nil
+	}
+	return v, err
+}

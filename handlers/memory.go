@@ -1,0 +1,135 @@
+package handlers
+
+import (
+	"context"
+	"sync"
+	"time"
+
+	"serverstats/alerts"
+	"serverstats/alerts/store"
+)
+
+// Memory is an outbox held in memory, for a run whose state file cannot
+// be used: the run's messages are still delivered directly (with the same
+// retry, fallback and undeliverable handling within the process), but
+// nothing survives the process. What is left is in Pending.
+type Memory struct {
+	mu      sync.Mutex
+	entries []*memEntry
+	nextID  int64
+}
+
+type memEntry struct {
+	store.Entry
+	leased time.Time
+	done   bool
+}
+
+// NewMemory queues envs (bounded as the state file bounds them) at now.
+func NewMemory(envs []alerts.Envelope, now time.Time) *Memory {
+	m := &Memory{}
+	for _, e := range envs {
+		if len(e.Notifications) == 0 {
+			continue
+		}
+		m.nextID++
+		m.entries = append(m.entries, &memEntry{Entry: store.Entry{
+			ID: m.nextID, Handler: e.Handler, Origin: e.Handler, Created: now, NextAttempt: now,
+			Notifications: alerts.Compact(e.Notifications), Keys: len(e.Keys),
+		}})
+	}
+	return m
+}
+
+func (m *Memory) find(id int64) *memEntry {
+	for _, e := range m.entries {
+		if e.ID == id {
+			return e
+		}
+	}
+	return nil
+}
+
+// Claim returns the oldest due message for one of handlers.
+func (m *Memory) Claim(_ context.Context, now time.Time, lease time.Duration, handlers []string) (store.Entry, bool, error) {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	for _, e := range m.entries {
+		if e.done || e.Dead || e.NextAttempt.After(now) || e.leased.After(now) {
+			continue
+		}
+		for _, h := range handlers {
+			if h == e.Handler {
+				e.leased = now.Add(lease)
+				return e.Entry, true, nil
+			}
+		}
+	}
+	return store.Entry{}, false, nil
+}
+
+// Renew extends a lease.
+func (m *Memory) Renew(_ context.Context, id int64, until time.Time) (bool, error) {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	if e := m.find(id); e != nil && !e.done {
+		e.leased = until
+		return true, nil
+	}
+	return false, nil
+}
+
+// Done marks a message delivered.
+func (m *Memory) Done(_ context.Context, id int64, _ time.Time) error {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	if e := m.find(id); e != nil {
+		e.done = true
+	}
+	return nil
+}
+
+// Retry records a failed attempt.
+func (m *Memory) Retry(_ context.Context, id int64, lastErr string, next time.Time) error {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	if e := m.find(id); e != nil {
+		e.Attempts++
+		e.LastError, e.NextAttempt, e.leased = lastErr, next, time.Time{}
+	}
+	return nil
+}
+
+// Reroute hands a message to a fallback.
+func (m *Memory) Reroute(_ context.Context, id int64, handler, lastErr string, now time.Time) error {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	if e := m.find(id); e != nil {
+		e.Handler, e.Attempts, e.LastError, e.NextAttempt, e.Created, e.leased = handler, 0, lastErr, now, now, time.Time{}
+	}
+	return nil
+}
+
+// Bury marks a message undeliverable.
+func (m *Memory) Bury(_ context.Context, id int64, lastErr string) error {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	if e := m.find(id); e != nil {
+		e.Attempts++
+		e.Dead, e.LastError, e.leased = true, lastErr, time.Time{}
+	}
+	return nil
+}
+
+// Pending returns the messages not delivered.
+func (m *Memory) Pending() []store.Entry {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	var out []store.Entry
+	for _, e := range m.entries {
+		if !e.done {
+			out = append(out, e.Entry)
+		}
+	}
+	return out
+}
