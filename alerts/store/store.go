@@ -372,39 +372,18 @@ func (s *Store) walMode(ctx context.Context) error {
 // migrateV1 brings a file of serverstats before schema 2 up: the remedy
 // column, and outbox keys from their JSON column into outbox_keys.
 func migrateV1(ctx context.Context, tx *sql.Tx) error {
-	has := map[string]bool{}
-	rows, err := tx.QueryContext(ctx, `SELECT name FROM pragma_table_info('alerts')`)
+	has, err := columns(ctx, tx, "alerts")
 	if err != nil {
 		return err
 	}
-	for rows.Next() {
-		var name string
-		if err := rows.Scan(&name); err != nil {
-			rows.Close()
-			return err
-		}
-		has[name] = true
-	}
-	rows.Close()
 	if !has["remedy"] {
 		if _, err := tx.ExecContext(ctx, `ALTER TABLE alerts ADD COLUMN remedy TEXT NOT NULL DEFAULT ''`); err != nil {
 			return err
 		}
 	}
-	has = map[string]bool{}
-	rows, err = tx.QueryContext(ctx, `SELECT name FROM pragma_table_info('outbox')`)
-	if err != nil {
+	if has, err = columns(ctx, tx, "outbox"); err != nil {
 		return err
 	}
-	for rows.Next() {
-		var name string
-		if err := rows.Scan(&name); err != nil {
-			rows.Close()
-			return err
-		}
-		has[name] = true
-	}
-	rows.Close()
 	for _, c := range []struct{ name, def string }{
 		{"lease_token", `TEXT NOT NULL DEFAULT ''`}, {"lease_pid", `INTEGER NOT NULL DEFAULT 0`}, {"lease_ns", `TEXT NOT NULL DEFAULT ''`},
 	} {
@@ -418,6 +397,24 @@ func migrateV1(ctx context.Context, tx *sql.Tx) error {
 		return err
 	}
 	return moveOutboxKeys(ctx, tx)
+}
+
+// columns returns the names of table's columns.
+func columns(ctx context.Context, tx *sql.Tx, table string) (map[string]bool, error) {
+	rows, err := tx.QueryContext(ctx, `SELECT name FROM pragma_table_info(?)`, table)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	has := map[string]bool{}
+	for rows.Next() {
+		var name string
+		if err := rows.Scan(&name); err != nil {
+			return nil, err
+		}
+		has[name] = true
+	}
+	return has, rows.Err()
 }
 
 // check runs SQLite's quick integrity check.

@@ -284,8 +284,8 @@ func TestE2EStateBrokenStillPages(t *testing.T) {
 			os.MkdirAll(filepath.Dir(r.state), 0o700)
 			c := exec.Command("sqlite3", r.state)
 			in, _ := c.StdinPipe()
-			var out strings.Builder
-			c.Stdout, c.Stderr = &out, &out
+			out := &syncBuffer{}
+			c.Stdout, c.Stderr = out, out
 			if err := c.Start(); err != nil {
 				t.Fatal(err)
 			}
