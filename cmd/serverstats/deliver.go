@@ -96,8 +96,20 @@ func (a *app) settle(ctx context.Context, cfg *config.Config, sw *sweep, st *sto
 	if flush {
 		var err error
 		res.Outcome, err = a.dispatcher(cfg, st, out, log).Flush(ctx)
-		if err != nil && res.StateErr == nil && store.IsUnavailable(err) {
+		if err != nil && store.IsUnavailable(err) {
+			// Recorded, but the outbox cannot be worked: this run's messages
+			// go out directly too (at least once; the outbox may send them
+			// again once the file works).
 			res.StateErr = err
+			warn := "state unavailable: " + stateReason(err)
+			for i := range tr.Out {
+				for j := range tr.Out[i].Notifications {
+					tr.Out[i].Notifications[j].Warning = warn
+				}
+			}
+			direct, _ := a.dispatcher(cfg, handlers.NewMemory(tr.Out, now), out, log).Flush(ctx)
+			res.Outcome.Sent += direct.Sent
+			res.Outcome.Retrying += direct.Retrying + direct.Rerouted + direct.Undeliverable
 		}
 	}
 	return res
