@@ -160,7 +160,11 @@ func (t *Table) scanSI() []int8 {
 	base := make([]int8, len(cols))
 	for i, m := range cols {
 		base[i] = -1
-		if m&markSI != 0 || table == markSI {
+		switch {
+		case t.sizeBase == 1000:
+			base[i] = 1
+		case t.sizeBase == 1024:
+		case m&markSI != 0 || table == markSI:
 			base[i] = 1
 		}
 	}

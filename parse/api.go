@@ -71,16 +71,33 @@ type Options struct {
 	// TIME"). Every non-blank line after SkipLines is then a row.
 	// HeaderLine, when set, wins.
 	Header string
+	// HasHeader says whether the output prints a header line; nil
+	// guesses. False reads every non-blank line as a row of positional
+	// columns "#1".."#N"; true makes the first line of a one-line output
+	// a header (a one-line output is otherwise one value).
+	HasHeader *bool `json:",omitempty"`
+	// Table picks one of several tables in the output: "" the first with
+	// rows, "N" the N-th (1-based), else the table whose name is that text
+	// (its first header word without ":", as "Device" or "avg-cpu").
+	Table string `json:",omitempty"`
+	// SizeBase is the base of one-letter size suffixes (K, M, G) when the
+	// caller knows it (1000 for `df -H`, 1024 for `df -h`); 0 decides per
+	// column from the cells (see Table.Value).
+	SizeBase int `json:",omitempty"`
 }
 
 // Table is a parsed command output. A column is addressed by its header text
 // (exact, e.g. "Mounted on", "Use%") or by its 1-based position "#N". A
 // column with no header text (the first column of `free`) gets the name "#N".
 type Table struct {
+	// Name is the table's first header word without a trailing ":"
+	// ("Device", "avg-cpu"); "" for positional columns.
+	Name   string
 	Header []string
 	Rows   []Row
 
-	cache *tableCache // set by ParseTable; Value works without it
+	cache    *tableCache // set by ParseTable; Value works without it
+	sizeBase int         // Options.SizeBase
 }
 
 // Row is one logical row; a wrapped row (df's long device names) is rejoined.

@@ -1,5 +1,10 @@
 package parse
 
+import (
+	"strconv"
+	"strings"
+)
+
 // Columns are found from the header's words and the data under them.
 //
 //   - A header word glued to the next one ("Address:PortProcess", as wide
@@ -346,4 +351,54 @@ func mode(m map[int]int) (key, n int) {
 		}
 	}
 	return key, n
+}
+
+// nameColumns gives each column its name: its header text; for a column
+// with none, the group above it (vmstat -d's "disk-" names the disk
+// column "disk"), else "#N", its position. A name that repeats an
+// earlier one is qualified by its group ("reads total", "writes total")
+// or, with no group to tell them apart, numbered ("total 2"), so that no
+// column is lost to another of the same name.
+func nameColumns(cols []column, group string) []string {
+	var gtoks []token
+	if group != "" {
+		gtoks = tokenize(group, nil)
+	}
+	groupOf := func(c column) string {
+		for _, g := range gtoks {
+			if g.cs < max(c.e, c.s+1) && c.s < g.ce {
+				return strings.Trim(group[g.bs:g.be], "-=")
+			}
+		}
+		return ""
+	}
+	names := make([]string, len(cols))
+	count := make(map[string]int, len(cols))
+	for i, c := range cols {
+		names[i] = c.name
+		if c.name == "" {
+			if g := groupOf(c); g != "" {
+				names[i] = g
+			} else {
+				names[i] = "#" + strconv.Itoa(i+1)
+			}
+		}
+		count[names[i]]++
+	}
+	seen := make(map[string]int, len(cols))
+	for i, c := range cols {
+		if count[names[i]] < 2 {
+			continue
+		}
+		if g := groupOf(c); g != "" && c.name != "" {
+			names[i] = g + " " + names[i]
+		}
+	}
+	for i := range names {
+		seen[names[i]]++
+		if n := seen[names[i]]; n > 1 {
+			names[i] += " " + strconv.Itoa(n)
+		}
+	}
+	return names
 }

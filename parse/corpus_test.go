@@ -26,9 +26,6 @@ type corpusCase struct {
 	glob string
 	// opt are the parse options a rule would set for this output.
 	opt Options
-	// headerPrefix, when set, makes the header the first line starting
-	// with it (what a rule's header-line would point at).
-	headerPrefix string
 	// keep selects the rows of jc's JSON that this table holds.
 	keep func(exp map[string]any) bool
 	// percent is how jc renames a "%" header: "suffix" (df, ps:
@@ -71,7 +68,7 @@ var knownDisagreements = []knownDisagreement{
 	{"ubuntu-18.04_free-h", "buff_cache", reasonFreeH},
 	{"ubuntu-18.04_free-h", "available", reasonFreeH},
 	{"osx-10.14.6_who", "time", "jc collapses the two spaces of a padded day (\"Feb  7 23:32\" -> \"Feb 7 23:32\"); serverstats keeps the cell text as printed"},
-	{"centos-7.7_who-a", "COMMENT", "jc collapses the two spaces in \"id=ts/1  term=0 exit=0\"; serverstats keeps the cell text as printed"},
+	{"centos-7.7_who-a", "#7", "jc collapses the two spaces in \"id=ts/1  term=0 exit=0\"; serverstats keeps the cell text as printed"},
 	{"top-b-n1", "priority", "top prints \"rt\" for real-time priority; jc turns it into null, serverstats reports it as not a number (an error, never a zero)"},
 	{"top-b-n1-gib-allfields-w", "sleeping_in_function", "jc keeps top's \"?\" WCHAN as text (it nulls ps's \"?\"); serverstats reads \"?\" as a placeholder (null) in every table"},
 	{"top-b-n1-gib-allfields-w", "tty", "jc keeps top's \"?\" TTY as text (it nulls ps's); serverstats reads \"?\" as a placeholder (null) in every table"},
@@ -202,6 +199,15 @@ var vmstatRename = map[string]string{
 	"PDT": "timestamp",
 }
 
+// who prints no header: its columns are positional.
+var (
+	whoRename = map[string]string{"#1": "user", "#2": "tty", "#3": "time"}
+	whoBuild  = map[string]func(map[string]any) (string, bool){"#4": func(e map[string]any) (string, bool) {
+		s, ok := str(e, "from")
+		return "(" + s + ")", ok
+	}}
+)
+
 func isType(t string) func(map[string]any) bool {
 	return func(exp map[string]any) bool { return exp["type"] == t }
 }
@@ -214,31 +220,22 @@ var corpusCases = []corpusCase{
 		rename: map[string]string{"#1": "type"},
 		build:  map[string]func(map[string]any) (string, bool){"#1": func(e map[string]any) (string, bool) { s, ok := str(e, "type"); return s + ":", ok }}},
 	{glob: "w/*"},
-	{glob: "who/centos-7.7_who.out", opt: Options{Header: "NAME     LINE         TIME             COMMENT"},
-		rename: map[string]string{"NAME": "user", "LINE": "tty"},
-		build:  map[string]func(map[string]any) (string, bool){"COMMENT": func(e map[string]any) (string, bool) { s, ok := str(e, "from"); return "(" + s + ")", ok }},
-		ignore: merge(ignoreEpoch, ignoreFrom)},
-	{glob: "who/generic_who-login-screen.out", opt: Options{Header: "NAME     LINE         TIME             COMMENT"},
-		rename: map[string]string{"NAME": "user", "LINE": "tty"},
-		build:  map[string]func(map[string]any) (string, bool){"COMMENT": func(e map[string]any) (string, bool) { s, ok := str(e, "from"); return "(" + s + ")", ok }},
-		ignore: merge(ignoreEpoch, ignoreFrom)},
-	{glob: "who/osx-10.14.6_who.out", opt: Options{Header: "NAME     LINE     TIME"},
-		rename: map[string]string{"NAME": "user", "LINE": "tty"},
-		ignore: ignoreEpoch},
-	{glob: "who/centos-7.7_who-a.out", opt: Options{Header: "NAME     S LINE         TIME             IDLE          PID COMMENT"},
-		rename: map[string]string{"NAME": "user", "S": "writeable_tty", "LINE": "tty"},
-		build: map[string]func(map[string]any) (string, bool){"COMMENT": func(e map[string]any) (string, bool) {
+	{glob: "who/*_who.out", rename: whoRename, build: whoBuild, ignore: merge(ignoreEpoch, ignoreFrom)},
+	{glob: "who/generic_who-login-screen.out", rename: whoRename, build: whoBuild, ignore: merge(ignoreEpoch, ignoreFrom)},
+	{glob: "who/centos-7.7_who-a.out",
+		rename: map[string]string{"#1": "user", "#2": "writeable_tty", "#3": "tty", "#4": "time", "#5": "idle", "#6": "pid"},
+		build: map[string]func(map[string]any) (string, bool){"#7": func(e map[string]any) (string, bool) {
 			if s, ok := str(e, "from"); ok {
 				return "(" + s + ")", true
 			}
 			return str(e, "comment")
 		}},
-		ignore: merge(ignoreEpoch, ignoreFrom, map[string]string{"comment": "compared through COMMENT", "event": "jc names special rows (\"system boot\" -> \"reboot\", LOGIN -> \"login\"); the row's LINE and NAME cells hold them"})},
+		ignore: merge(ignoreEpoch, ignoreFrom, map[string]string{"comment": "compared through #7", "event": "jc names special rows (\"system boot\" -> \"reboot\", LOGIN -> \"login\"); the row's #3 and #1 cells hold them"})},
 	{glob: "vmstat/*", rename: vmstatRename,
 		ignore: merge(ignoreEpoch, map[string]string{"timezone": "taken by jc from the header text (\"PDT\"), not a cell"})},
-	{glob: "iostat/*", headerPrefix: "avg-cpu", keep: isType("cpu"), percent: "prefix",
+	{glob: "iostat/*", opt: Options{Table: "avg-cpu"}, keep: isType("cpu"), percent: "prefix",
 		ignore: map[string]string{"type": "added by jc (cpu or device)"}},
-	{glob: "iostat/*", headerPrefix: "Device", keep: isType("device"), percent: "prefix",
+	{glob: "iostat/*", opt: Options{Table: "Device"}, keep: isType("device"), percent: "prefix",
 		ignore: map[string]string{"type": "added by jc (cpu or device)"}},
 	{glob: "lsblk/*",
 		types: map[string]Type{"rm": TypeBool, "ro": TypeBool, "rota": TypeBool, "rand": TypeBool, "disc_zero": TypeBool},
@@ -246,7 +243,7 @@ var corpusCases = []corpusCase{
 			"size_bytes": "derived by jc from size", "disc_gran_bytes": "derived by jc",
 			"disc_max_bytes": "derived by jc", "wsame_bytes": "derived by jc",
 		}},
-	{glob: "du/*", opt: Options{Header: "size\tname"}},
+	{glob: "du/*", rename: map[string]string{"#1": "size", "#2": "name"}},
 	{glob: "netstat/*",
 		rename: map[string]string{"Flags": "route_flags", "Ref": "route_refs", "Name": "iface"},
 		build: map[string]func(map[string]any) (string, bool){
@@ -484,16 +481,7 @@ func compareCorpusFile(t *testing.T, cc corpusCase, outFile string, tl *corpusTa
 		exps = kept
 	}
 
-	opt := cc.opt
-	if cc.headerPrefix != "" {
-		for i, l := range splitLines(string(text)) {
-			if strings.HasPrefix(l, cc.headerPrefix) {
-				opt.HeaderLine = i + 1
-				break
-			}
-		}
-	}
-	tab, err := ParseTable(string(text), opt)
+	tab, err := ParseTable(string(text), cc.opt)
 	if err != nil {
 		t.Errorf("%s: %v", outFile, err)
 		tl.cells += len(exps)
