@@ -63,7 +63,11 @@ func buildColumns(hdr string, htoks []token, rows [][]token) []column {
 	}
 	for i := 0; i < len(words); {
 		j := i + 1
-		for j < len(words) && words[j].s-words[j-1].e == 1 && joinWords(hdr, words[j-1], words[j], rows) {
+		prevE := -1
+		if i > 0 {
+			prevE = words[i-1].e
+		}
+		for j < len(words) && words[j].s-words[j-1].e == 1 && joinWords(hdr, words[j-1], words[j], prevE, rows) {
 			j++
 		}
 		cols = append(cols, column{
@@ -136,7 +140,11 @@ func isUpper(c byte) bool { return c >= 'A' && c <= 'Z' }
 
 // joinWords decides whether two header words one space apart name one
 // column.
-func joinWords(hdr string, w1, w2 word, rows [][]token) bool {
+//
+// prevE is the end of the header word before w1 (-1 for none): a value
+// that starts there or before overflows from the previous column (a long
+// LVM name under Filesystem) and says nothing about w1 and w2.
+func joinWords(hdr string, w1, w2 word, prevE int, rows [][]token) bool {
 	lexical := hasUpper(hdr[w1.bs:w1.be]) && allLower(hdr[w2.bs:w2.be])
 	if len(rows) == 0 {
 		return lexical
@@ -156,7 +164,7 @@ func joinWords(hdr string, w1, w2 word, rows [][]token) bool {
 			}
 			// A value across the space from the first word's start (a
 			// value merely shifted from its column is not across).
-			if t.cs <= w1.s && t.ce > w2.s {
+			if t.cs <= w1.s && t.cs > prevE && t.ce > w2.s {
 				c = true
 			}
 			if t.ce > w1.s && t.ce <= w2.s {
@@ -197,8 +205,19 @@ func joinWords(hdr string, w1, w2 word, rows [][]token) bool {
 		// The first word has no data, the values under the second run
 		// into it or do not line up with it: ss "Peer Address:Port".
 		return true
+	case a1 == 0 && (a2 > 0 || weak > 0) && innerColon(hdr[w2.bs:w2.be]):
+		// The first word has no data and the second names the parts
+		// of a value: ss "Peer Address:Port".
+		return true
 	}
 	return lexical // "Mounted on"
+}
+
+// innerColon reports whether a word joins two names with a colon
+// ("Address:Port"), as a header naming the parts of one value does.
+func innerColon(s string) bool {
+	i := strings.IndexByte(s, ':')
+	return i > 0 && i < len(s)-1 && !isDigit(s[i-1]) && !isDigit(s[i+1])
 }
 
 func hasUpper(s string) bool {
