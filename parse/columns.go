@@ -67,7 +67,7 @@ func buildColumns(hdr string, htoks []token, rows [][]token) []column {
 		if i > 0 {
 			prevE = words[i-1].e
 		}
-		for j < len(words) && words[j].s-words[j-1].e == 1 && joinWords(hdr, words[j-1], words[j], prevE, rows) {
+		for j < len(words) && words[j].s-words[j-1].e == 1 && joinWords(hdr, words[j-1], words[j], prevE, j == len(words)-1, rows) {
 			j++
 		}
 		cols = append(cols, column{
@@ -115,8 +115,8 @@ func splitGlued(hdr string, w word, rows [][]token) []word {
 				if t.ce > w.s && t.ce <= cut {
 					l = true
 				}
-				if t.cs >= cut && t.cs <= w.e+tabWidth {
-					rt = true
+				if t.cs >= cut && t.cs < w.e {
+					rt = true // data starts under the right part
 				}
 				if t.cs < cut && t.ce > cut {
 					across++
@@ -144,13 +144,25 @@ func isUpper(c byte) bool { return c >= 'A' && c <= 'Z' }
 // prevE is the end of the header word before w1 (-1 for none): a value
 // that starts there or before overflows from the previous column (a long
 // LVM name under Filesystem) and says nothing about w1 and w2.
-func joinWords(hdr string, w1, w2 word, prevE int, rows [][]token) bool {
+//
+// last says w2 is the last header word: when no row has data right of the
+// first word and its values run past its end, the two words are one
+// header (systemctl's "VENDOR PRESET" over "enabled").
+func joinWords(hdr string, w1, w2 word, prevE int, last bool, rows [][]token) bool {
 	lexical := hasUpper(hdr[w1.bs:w1.be]) && allLower(hdr[w2.bs:w2.be])
 	if len(rows) == 0 {
 		return lexical
 	}
-	cross, weak, a1, a2, edge2 := 0, 0, 0, 0, 0
+	cross, weak, a1, a2, edge2, spill, right := 0, 0, 0, 0, 0, 0, 0
 	for _, r := range rows {
+		for _, t := range r {
+			if t.cs >= w1.e {
+				right++
+			}
+			if t.cs >= w1.s && t.cs < w1.e && t.ce > w1.e {
+				spill++
+			}
+		}
 		c, wk, f1, f2, e2 := false, false, false, false, false
 		for _, t := range r {
 			if t.cs >= w2.e {
@@ -205,6 +217,8 @@ func joinWords(hdr string, w1, w2 word, prevE int, rows [][]token) bool {
 		// The first word has no data, the values under the second run
 		// into it or do not line up with it: ss "Peer Address:Port".
 		return true
+	case last && right == 0 && spill > 0:
+		return true // "VENDOR PRESET" over "enabled", nothing right of it
 	case a1 == 0 && (a2 > 0 || weak > 0) && innerColon(hdr[w2.bs:w2.be]):
 		// The first word has no data and the second names the parts
 		// of a value: ss "Peer Address:Port".

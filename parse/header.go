@@ -152,7 +152,7 @@ func startsTable(lines []string, i, b1 int, h *candidate) bool {
 				return false
 			}
 		}
-		if len(tj) > 1 && labelShare(lines[j], tj) == 1 && !sameWords(lines[j], lines[h.line]) {
+		if len(tj) > 2 && labelShare(lines[j], tj) >= labelMin && !sameWords(lines[j], lines[h.line]) {
 			return true
 		}
 	}
