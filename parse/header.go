@@ -65,8 +65,14 @@ func findTables(lines []string, first int) []tableSpec {
 				break
 			}
 			end := b1
+			var buf []token
 			for i := best.line + 2; i < b1; i++ {
-				if startsTable(lines, i, b1, &best) {
+				if !upperStart(lines[i]) && (i+1 == b1 || !upperStart(lines[i+1])) || manyDigitWords(lines[i]) {
+					// Quick tests: a header of labels starts with a
+					// capital, and no header has many words with digits.
+					continue
+				}
+				if buf = tokenize(lines[i], buf[:0]); startsTable(lines, i, b1, buf, &best) {
 					end = i
 					break
 				}
@@ -139,8 +145,7 @@ func bestHeader(lines []string, b0, b1 int) candidate {
 // startsTable reports whether line i of a table's block starts another
 // table: it looks like a header, is not a data row of the current header
 // h, and it or the next line is a line of labels that does not repeat h.
-func startsTable(lines []string, i, b1 int, h *candidate) bool {
-	toks := tokenize(lines[i], nil)
+func startsTable(lines []string, i, b1 int, toks []token, h *candidate) bool {
 	if !headerLike(lines[i], toks) || sameWords(lines[i], lines[h.line]) || h.dataRow(lines[i], toks) {
 		return false
 	}
@@ -157,6 +162,43 @@ func startsTable(lines []string, i, b1 int, h *candidate) bool {
 		}
 	}
 	return false
+}
+
+// upperStart reports whether the first non-space byte of s is an
+// upper-case letter.
+func upperStart(s string) bool {
+	for i := 0; i < len(s); i++ {
+		if s[i] != ' ' {
+			return isUpper(s[i])
+		}
+	}
+	return false
+}
+
+// manyDigitWords reports, in one pass over the bytes, whether more than a
+// quarter of a line's words hold a digit, which no header line has.
+func manyDigitWords(s string) bool {
+	words, withDigits := 0, 0
+	in, dig := false, false
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		if c == ' ' {
+			if in && dig {
+				withDigits++
+			}
+			in, dig = false, false
+			continue
+		}
+		if !in {
+			words++
+			in = true
+		}
+		dig = dig || isDigit(c)
+	}
+	if in && dig {
+		withDigits++
+	}
+	return 4*withDigits > words
 }
 
 // labelMin is the share of label words that makes a line of labels.
