@@ -34,9 +34,10 @@ const (
 
 // tableSpec is one table found in the output.
 type tableSpec struct {
-	hdr   int    // index of the header line
-	group string // the group line above the header ("---reads--- ---writes---"), or ""
-	rows  []int  // indexes of the row lines
+	anchor float64 // anchorScore of the header with its rows
+	hdr    int     // index of the header line
+	group  string  // the group line above the header ("---reads--- ---writes---"), or ""
+	rows   []int   // indexes of the row lines
 }
 
 // findTables finds the tables of the output from index first on. Each
@@ -77,7 +78,7 @@ func findTables(lines []string, first int) []tableSpec {
 					break
 				}
 			}
-			spec := tableSpec{hdr: best.line, rows: collectRows(lines, s, best.line, end)}
+			spec := tableSpec{hdr: best.line, rows: collectRows(lines, s, best.line, end), anchor: best.anchor}
 			if best.line > s && groupLine(lines[best.line-1]) {
 				spec.group = lines[best.line-1]
 			}
@@ -100,10 +101,51 @@ func findTables(lines []string, first int) []tableSpec {
 		}
 		b0 = b1
 	}
-	if len(specs) == 0 && len(empty) > 0 {
-		return empty[:1]
+	if len(specs) == 0 {
+		if len(empty) > 0 {
+			return empty[:1]
+		}
+		return nil
 	}
-	return specs
+	// Of several tables, one whose rows hardly line up with its header
+	// is prose (systemctl's legend "LOAD   = Reflects whether ...").
+	kept := specs[:0]
+	for _, s := range specs {
+		if s.anchor >= 0.5 || len(specs) == 1 {
+			kept = append(kept, s)
+		}
+	}
+	if len(kept) == 0 {
+		return specs[:1]
+	}
+	return kept
+}
+
+// sameShape reports whether a header candidate that is not a line of
+// labels has the shape of nine rows in ten under it: as
+// many words, none a number. Such a line is data of a
+// headerless output (mount's "sysfs on /sys type sysfs (rw)").
+func sameShape(line string, words []token, rows [][]token, texts []string) bool {
+	if len(rows) == 0 {
+		return false
+	}
+	same := 0
+	for r, row := range rows {
+		if len(row) != len(words) {
+			continue
+		}
+		ok := true
+		for _, t := range row {
+			if numeric(texts[r][t.bs:t.be]) {
+				ok = false
+				break
+			}
+		}
+		if ok {
+			same++
+		}
+	}
+	return 10*same >= 9*len(rows)
 }
 
 // bestHeader returns the best header candidate among the first lines of
@@ -111,6 +153,7 @@ func findTables(lines []string, first int) []tableSpec {
 func bestHeader(lines []string, b0, b1 int) candidate {
 	var hbuf []token
 	best := candidate{line: -1}
+	dataShape := -1 // the word count of a line found to be data
 	for c := b0; c < b1 && c < b0+maxTitleLines; c++ {
 		hbuf = tokenize(lines[c], hbuf[:0])
 		if !headerLike(lines[c], hbuf) {
@@ -125,6 +168,10 @@ func bestHeader(lines []string, b0, b1 int) candidate {
 		cand.rows, cand.texts, _ = tokenizeRows(lines[c+1:b1], nil, scoreSample)
 		cand.anchor = anchorScore(cand.words, cand.rows)
 		cand.count = countScore(cand.words, cand.rows)
+		if cand.label < labelMin && (len(hbuf) == dataShape || sameShape(lines[c], cand.words, cand.rows, cand.texts)) {
+			dataShape = len(hbuf)
+			continue // a line of data like the rows under it (mount)
+		}
 		switch {
 		case best.line < 0, len(best.words) == 1 && len(cand.words) > 1:
 		case best.label < labelMin && cand.label >= labelMin && cand.anchor >= best.anchor-anchorMargin:
@@ -318,6 +365,12 @@ func headerLike(line string, toks []token) bool {
 	}
 	if 4*withDigits > len(toks) {
 		return false
+	}
+	// "KEY = meaning" lines (a legend) are not headers.
+	for _, t := range toks {
+		if line[t.bs:t.be] == "=" {
+			return false
+		}
 	}
 	for _, t := range toks {
 		s := line[t.bs:t.be]
