@@ -2,14 +2,16 @@
 // cells. It never panics on any input and knows nothing about where the text
 // came from.
 //
-// ParseTable finds the header (header.go), lays out the columns from the
-// header words and the data alignment (columns.go), and fits each row's
-// tokens to the columns (assign.go): values may hold spaces, the last column
-// takes the rest of the line, wrapped rows are joined, placeholders ("-",
-// "?") are cells. ParseValue reads a cell as a Type (value.go, number.go,
-// bytes.go, duration.go); Table.Value does it in the context of the column
-// (access.go), with positioned errors (errors.go); Table.JSON gives the form
-// of `serverstats parse --json` (json.go).
+// ParseTables finds the tables and their headers (header.go), lays out the
+// columns from the header words and the data alignment (columns.go), and
+// fits each row's tokens to the columns (assign.go): values may hold
+// spaces, the last column takes the rest of the line, wrapped rows are
+// joined, placeholders ("-", "?") are cells. Output with no header reads as
+// positional columns #1..#N (positional.go). ParseTable picks one table.
+// ParseValue reads a cell as a Type (value.go, number.go, bytes.go,
+// duration.go); Table.Value and Table.ValueOf do it in the context of the
+// column (access.go), with positioned errors (errors.go): the one typing
+// path of rules and `serverstats parse`.
 //
 // This file is the contract the rest of serverstats codes against
 // (config/, alerts/, cmd/). Keep these names and signatures stable.
