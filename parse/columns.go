@@ -387,7 +387,7 @@ func mode(m map[int]int) (key, n int) {
 }
 
 // nameColumns gives each column its name: its header text; for a column
-// with none, the group above it (vmstat -d's "disk-" names the disk
+// with none (or a time of day as its header), the group above it (vmstat -d's "disk-" names the disk
 // column "disk"), else "#N", its position. A name that repeats an
 // earlier one is qualified by its group ("reads total", "writes total")
 // or, with no group to tell them apart, numbered ("total 2"), so that no
@@ -409,7 +409,13 @@ func nameColumns(cols []column, group string) []string {
 	count := make(map[string]int, len(cols))
 	for i, c := range cols {
 		names[i] = c.name
-		if c.name == "" {
+		if isClock(strings.Fields(c.name + " x")[0]) {
+			// sar and mpstat print the time of the report where a name
+			// would be ("09:09:31", "12:00:01 AM"): it names nothing
+			// that lasts.
+			names[i] = ""
+		}
+		if names[i] == "" {
 			if g := groupOf(c); g != "" {
 				names[i] = g
 			} else {
