@@ -99,7 +99,7 @@ func Observe(command, host, keyColumn string, rules []*Rule, t *parse.Table) []O
 				}
 			}
 			if err == nil {
-				v, err = parse.ParseValue(raw, r.Type)
+				v, err = t.ValueOf(raw, col, r.Type) // typed in its column (size base, inferred type)
 			}
 			f.Value = v
 			o.Value = v.String()

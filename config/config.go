@@ -119,7 +119,9 @@ type Command struct {
 	Schedule string
 	Timeout  time.Duration // command timeout for this command; 0 means ssh.command-timeout
 
-	NoHeader   bool // whole output is values, one per line (column "value")
+	NoHeader   bool   // whole output is values, one per line (column "value")
+	HasHeader  *bool  // header: true / false (positional columns #1..#N); nil guesses
+	Table      string // table: which table of several (N, or the table's first header word)
 	HeaderLine int
 	SkipLines  int
 

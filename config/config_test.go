@@ -185,3 +185,53 @@ func TestProcessCountPatternIsNotTemplate(t *testing.T) {
 		t.Errorf("bad min: %v", err)
 	}
 }
+
+// Headerless output is read by position (header: false, column: "#2",
+// key: "#1") and one table of several is picked with table:.
+func TestPositionalColumnsAndTable(t *testing.T) {
+	c, err := Parse("p.yaml", []byte(`commands:
+  du:
+    cmd: du -s /var/*
+    local: true
+    header: false
+    key: "#2"
+    alerts:
+      - {column: "#1", value-type: number, trigger: "> 1000000", msg: big}
+  io:
+    cmd: iostat -x
+    local: true
+    table: Device
+    key: Device
+    alerts:
+      - {column: "%util", trigger: "> 90", msg: busy}
+  up:
+    cmd: cat /proc/loadavg
+    local: true
+    header: true
+    alerts:
+      - {column: "#1", trigger: "> 4", msg: load}
+`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	du, io, up := c.Command("du"), c.Command("io"), c.Command("up")
+	if du.HasHeader == nil || *du.HasHeader || du.Key != "#2" || du.Alerts[0].Column != "#1" {
+		t.Errorf("du: HasHeader %v key %q column %q", du.HasHeader, du.Key, du.Alerts[0].Column)
+	}
+	if io.Table != "Device" || io.HasHeader != nil {
+		t.Errorf("io: table %q HasHeader %v", io.Table, io.HasHeader)
+	}
+	if up.HasHeader == nil || !*up.HasHeader {
+		t.Errorf("up: HasHeader %v", up.HasHeader)
+	}
+	for _, bad := range []struct{ yaml, want string }{
+		{"header: maybe", "unknown header mode"},
+		{`table: ""`, "table: is empty"},
+	} {
+		_, err := Parse("b.yaml", []byte("commands:\n  b:\n    cmd: x\n    local: true\n    "+bad.yaml+"\n    alerts: [{column: a, trigger: \"> 1\"}]\n"))
+		var es Errors
+		if !errors.As(err, &es) || !strings.Contains(es[0].Error(), bad.want) {
+			t.Errorf("%s: error %v, want %q", bad.yaml, err, bad.want)
+		}
+	}
+}

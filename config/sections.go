@@ -152,6 +152,7 @@ func (c *Config) decodeCommands(d *decoder, path string, n *yaml.Node) {
 			{"schedule", d.str(&cmd.Schedule)},
 			{"timeout", d.duration(&cmd.Timeout, false)},
 			{"header", d.str(&header)},
+			{"table", d.str(&cmd.Table)},
 			{"header-line", d.integer(&cmd.HeaderLine, 1, "2")},
 			{"skip-lines", d.integer(&cmd.SkipLines, 0, "1")},
 			{"ok-exit-codes", d.list(&okCodes, &okLines)},
@@ -181,8 +182,16 @@ func (c *Config) decodeCommands(d *decoder, path string, n *yaml.Node) {
 		case "", "auto":
 		case "none":
 			cmd.NoHeader = true
+		case "true", "yes":
+			cmd.HasHeader = new(true)
+		case "false", "no":
+			cmd.HasHeader = new(false)
 		default:
-			d.fail(seen["header"], p+".header", header, "unknown header mode", "use auto (find the header row) or none (one value per line, column \"value\")")
+			d.fail(seen["header"], p+".header", header, "unknown header mode",
+				"use auto (find the header row), true (the first line is a header, even alone), false (no header: columns #1..#N) or none (one value per line, column \"value\")")
+		}
+		if k := seen["table"]; k != nil && strings.TrimSpace(cmd.Table) == "" {
+			d.fail(k, p+".table", cmd.Table, "table: is empty", `name the table by its number (table: 2) or its first header word (table: Device)`)
 		}
 		for i, s := range okCodes {
 			var v int

@@ -85,6 +85,19 @@ func (t *Table) Values(c int, typ Type) ([]Value, []error) {
 	return vals, errs
 }
 
+// ValueOf reads a text as type typ in the context of column c: sizes in
+// the column's base, as Value reads them; TypeAuto guesses the type of
+// this text alone (as ParseValue), so that a rule's "> 90" still judges
+// the numbers of a column that also holds words ("rt"). The error is not
+// positioned. Rules read their cells, or a field taken out of a cell (a
+// JSON path), this way.
+func (t *Table) ValueOf(raw string, c int, typ Type) (Value, error) {
+	if t == nil || c < 0 || c >= len(t.Header) {
+		return parseValue(raw, typ, false)
+	}
+	return parseValue(raw, typ, t.columnSI(c))
+}
+
 func (t *Table) columnValue(raw string, c int, typ Type) (Value, error) {
 	si := t.columnSI(c)
 	if typ == TypeAuto {
@@ -160,7 +173,11 @@ func (t *Table) scanSI() []int8 {
 	base := make([]int8, len(cols))
 	for i, m := range cols {
 		base[i] = -1
-		if m&markSI != 0 || table == markSI {
+		switch {
+		case t.sizeBase == 1000:
+			base[i] = 1
+		case t.sizeBase == 1024:
+		case m&markSI != 0 || table == markSI:
 			base[i] = 1
 		}
 	}

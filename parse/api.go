@@ -2,14 +2,16 @@
 // cells. It never panics on any input and knows nothing about where the text
 // came from.
 //
-// ParseTable finds the header (header.go), lays out the columns from the
-// header words and the data alignment (columns.go), and fits each row's
-// tokens to the columns (assign.go): values may hold spaces, the last column
-// takes the rest of the line, wrapped rows are joined, placeholders ("-",
-// "?") are cells. ParseValue reads a cell as a Type (value.go, number.go,
-// bytes.go, duration.go); Table.Value does it in the context of the column
-// (access.go), with positioned errors (errors.go); Table.JSON gives the form
-// of `serverstats parse --json` (json.go).
+// ParseTables finds the tables and their headers (header.go), lays out the
+// columns from the header words and the data alignment (columns.go), and
+// fits each row's tokens to the columns (assign.go): values may hold
+// spaces, the last column takes the rest of the line, wrapped rows are
+// joined, placeholders ("-", "?") are cells. Output with no header reads as
+// positional columns #1..#N (positional.go). ParseTable picks one table.
+// ParseValue reads a cell as a Type (value.go, number.go, bytes.go,
+// duration.go); Table.Value and Table.ValueOf do it in the context of the
+// column (access.go), with positioned errors (errors.go): the one typing
+// path of rules and `serverstats parse`.
 //
 // This file is the contract the rest of serverstats codes against
 // (config/, alerts/, cmd/). Keep these names and signatures stable.
@@ -71,16 +73,33 @@ type Options struct {
 	// TIME"). Every non-blank line after SkipLines is then a row.
 	// HeaderLine, when set, wins.
 	Header string
+	// HasHeader says whether the output prints a header line; nil
+	// guesses. False reads every non-blank line as a row of positional
+	// columns "#1".."#N"; true makes the first line of a one-line output
+	// a header (a one-line output is otherwise one value).
+	HasHeader *bool `json:",omitempty"`
+	// Table picks one of several tables in the output: "" the first with
+	// rows, "N" the N-th (1-based), else the table whose name is that text
+	// (its first header word without ":", as "Device" or "avg-cpu").
+	Table string `json:",omitempty"`
+	// SizeBase is the base of one-letter size suffixes (K, M, G) when the
+	// caller knows it (1000 for `df -H`, 1024 for `df -h`); 0 decides per
+	// column from the cells (see Table.Value).
+	SizeBase int `json:",omitempty"`
 }
 
 // Table is a parsed command output. A column is addressed by its header text
 // (exact, e.g. "Mounted on", "Use%") or by its 1-based position "#N". A
 // column with no header text (the first column of `free`) gets the name "#N".
 type Table struct {
+	// Name is the table's first header word without a trailing ":"
+	// ("Device", "avg-cpu"); "" for positional columns.
+	Name   string
 	Header []string
 	Rows   []Row
 
-	cache *tableCache // set by ParseTable; Value works without it
+	cache    *tableCache // set by ParseTable; Value works without it
+	sizeBase int         // Options.SizeBase
 }
 
 // Row is one logical row; a wrapped row (df's long device names) is rejoined.

@@ -133,6 +133,14 @@ func (a *assigner) assign(toks []token, spans []cellSpan) {
 			}
 		}
 	}
+	if cost[k*w+n] > bound {
+		// The program keeps one shift per cell, so it can miss a fit
+		// where one overflowing value shifts all that follows (a long
+		// LVM name in df -PT): then the one-token-per-column fit, which
+		// cost less, stands.
+		a.simple(toks, spans)
+		return
+	}
 	// Walk back from (k, n).
 	j := n
 	for i := k; i > 0; i-- {

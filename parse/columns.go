@@ -1,5 +1,10 @@
 package parse
 
+import (
+	"strconv"
+	"strings"
+)
+
 // Columns are found from the header's words and the data under them.
 //
 //   - A header word glued to the next one ("Address:PortProcess", as wide
@@ -58,7 +63,11 @@ func buildColumns(hdr string, htoks []token, rows [][]token) []column {
 	}
 	for i := 0; i < len(words); {
 		j := i + 1
-		for j < len(words) && words[j].s-words[j-1].e == 1 && joinWords(hdr, words[j-1], words[j], rows) {
+		prevE := -1
+		if i > 0 {
+			prevE = words[i-1].e
+		}
+		for j < len(words) && words[j].s-words[j-1].e == 1 && joinWords(hdr, words[j-1], words[j], prevE, j == len(words)-1, rows) {
 			j++
 		}
 		cols = append(cols, column{
@@ -106,8 +115,8 @@ func splitGlued(hdr string, w word, rows [][]token) []word {
 				if t.ce > w.s && t.ce <= cut {
 					l = true
 				}
-				if t.cs >= cut && t.cs <= w.e+tabWidth {
-					rt = true
+				if t.cs >= cut && t.cs < w.e {
+					rt = true // data starts under the right part
 				}
 				if t.cs < cut && t.ce > cut {
 					across++
@@ -131,13 +140,29 @@ func isUpper(c byte) bool { return c >= 'A' && c <= 'Z' }
 
 // joinWords decides whether two header words one space apart name one
 // column.
-func joinWords(hdr string, w1, w2 word, rows [][]token) bool {
+//
+// prevE is the end of the header word before w1 (-1 for none): a value
+// that starts there or before overflows from the previous column (a long
+// LVM name under Filesystem) and says nothing about w1 and w2.
+//
+// last says w2 is the last header word: when no row has data right of the
+// first word and its values run past its end, the two words are one
+// header (systemctl's "VENDOR PRESET" over "enabled").
+func joinWords(hdr string, w1, w2 word, prevE int, last bool, rows [][]token) bool {
 	lexical := hasUpper(hdr[w1.bs:w1.be]) && allLower(hdr[w2.bs:w2.be])
 	if len(rows) == 0 {
 		return lexical
 	}
-	cross, weak, a1, a2, edge2 := 0, 0, 0, 0, 0
+	cross, weak, a1, a2, edge2, spill, right := 0, 0, 0, 0, 0, 0, 0
 	for _, r := range rows {
+		for _, t := range r {
+			if t.cs >= w1.e {
+				right++
+			}
+			if t.cs >= w1.s && t.cs < w1.e && t.ce > w1.e {
+				spill++
+			}
+		}
 		c, wk, f1, f2, e2 := false, false, false, false, false
 		for _, t := range r {
 			if t.cs >= w2.e {
@@ -151,7 +176,7 @@ func joinWords(hdr string, w1, w2 word, rows [][]token) bool {
 			}
 			// A value across the space from the first word's start (a
 			// value merely shifted from its column is not across).
-			if t.cs <= w1.s && t.ce > w2.s {
+			if t.cs <= w1.s && t.cs > prevE && t.ce > w2.s {
 				c = true
 			}
 			if t.ce > w1.s && t.ce <= w2.s {
@@ -192,8 +217,21 @@ func joinWords(hdr string, w1, w2 word, rows [][]token) bool {
 		// The first word has no data, the values under the second run
 		// into it or do not line up with it: ss "Peer Address:Port".
 		return true
+	case last && right == 0 && spill > 0:
+		return true // "VENDOR PRESET" over "enabled", nothing right of it
+	case a1 == 0 && (a2 > 0 || weak > 0) && innerColon(hdr[w2.bs:w2.be]):
+		// The first word has no data and the second names the parts
+		// of a value: ss "Peer Address:Port".
+		return true
 	}
 	return lexical // "Mounted on"
+}
+
+// innerColon reports whether a word joins two names with a colon
+// ("Address:Port"), as a header naming the parts of one value does.
+func innerColon(s string) bool {
+	i := strings.IndexByte(s, ':')
+	return i > 0 && i < len(s)-1 && !isDigit(s[i-1]) && !isDigit(s[i+1])
 }
 
 func hasUpper(s string) bool {
@@ -346,4 +384,60 @@ func mode(m map[int]int) (key, n int) {
 		}
 	}
 	return key, n
+}
+
+// nameColumns gives each column its name: its header text; for a column
+// with none (or a time of day as its header), the group above it (vmstat -d's "disk-" names the disk
+// column "disk"), else "#N", its position. A name that repeats an
+// earlier one is qualified by its group ("reads total", "writes total")
+// or, with no group to tell them apart, numbered ("total 2"), so that no
+// column is lost to another of the same name.
+func nameColumns(cols []column, group string) []string {
+	var gtoks []token
+	if group != "" {
+		gtoks = tokenize(group, nil)
+	}
+	groupOf := func(c column) string {
+		for _, g := range gtoks {
+			if g.cs < max(c.e, c.s+1) && c.s < g.ce {
+				return strings.Trim(group[g.bs:g.be], "-=")
+			}
+		}
+		return ""
+	}
+	names := make([]string, len(cols))
+	count := make(map[string]int, len(cols))
+	for i, c := range cols {
+		names[i] = c.name
+		if isClock(strings.Fields(c.name + " x")[0]) {
+			// sar and mpstat print the time of the report where a name
+			// would be ("09:09:31", "12:00:01 AM"): it names nothing
+			// that lasts.
+			names[i] = ""
+		}
+		if names[i] == "" {
+			if g := groupOf(c); g != "" {
+				names[i] = g
+			} else {
+				names[i] = "#" + strconv.Itoa(i+1)
+			}
+		}
+		count[names[i]]++
+	}
+	seen := make(map[string]int, len(cols))
+	for i, c := range cols {
+		if count[names[i]] < 2 {
+			continue
+		}
+		if g := groupOf(c); g != "" && c.name != "" {
+			names[i] = g + " " + names[i]
+		}
+	}
+	for i := range names {
+		seen[names[i]]++
+		if n := seen[names[i]]; n > 1 {
+			names[i] += " " + strconv.Itoa(n)
+		}
+	}
+	return names
 }

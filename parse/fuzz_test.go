@@ -104,10 +104,32 @@ func FuzzParseTable(f *testing.F) {
 	f.Add("├─a\t1\n└─│ b\n", false, uint8(0), uint8(0), "")
 	f.Fuzz(func(t *testing.T, text string, noHeader bool, headerLine, skip uint8, header string) {
 		opt := Options{NoHeader: noHeader, HeaderLine: int(headerLine % 8), SkipLines: int(skip % 8), Header: header}
-		tab, err := parseTable(text, opt)
+		// The high bits of skip choose whether the output says it has a
+		// header.
+		switch skip / 8 % 3 {
+		case 1:
+			opt.HasHeader = new(true)
+		case 2:
+			opt.HasHeader = new(false)
+		}
+		tabs, err := parseTables(text, opt)
 		if err != nil {
 			return
 		}
+		if len(tabs) == 0 {
+			t.Fatal("no table and no error")
+		}
+		for _, tab := range tabs {
+			checkFuzzTable(t, text, tab)
+		}
+		if _, err := pickTable(tabs, strconv.Itoa(int(headerLine%4))); err != nil && int(headerLine%4) >= 1 && int(headerLine%4) <= len(tabs) {
+			t.Fatalf("table %d of %d: %v", headerLine%4, len(tabs), err)
+		}
+	})
+}
+
+func checkFuzzTable(t *testing.T, text string, tab *Table) {
+	{
 		nlines := len(splitLines(text))
 		last := 0
 		for _, r := range tab.Rows {
@@ -128,8 +150,8 @@ func FuzzParseTable(f *testing.F) {
 			}
 		}
 		for i, h := range tab.Header {
-			if c, ok := tab.Column(h); !ok || (c != i && tab.Header[c] != h) {
-				t.Fatalf("Column(%q) = %d, %v", h, c, ok)
+			if c, ok := tab.Column(h); !ok || c != i {
+				t.Fatalf("Column(%q) = %d, %v: names must be unique (%q)", h, c, ok, tab.Header)
 			}
 		}
 		if _, err := json.Marshal(tab.JSON(TypeAuto)); err != nil {
@@ -140,7 +162,7 @@ func FuzzParseTable(f *testing.F) {
 				tab.Values(c, typ)
 			}
 		}
-	})
+	}
 }
 
 // A JSON path compiles or fails; a compiled one looks up any text without

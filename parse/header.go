@@ -1,6 +1,9 @@
 package parse
 
-import "slices"
+import (
+	"slices"
+	"strings"
+)
 
 // Finding the header line when Options.HeaderLine is 0.
 //
@@ -29,11 +32,25 @@ const (
 	maxColumns    = 128 // a line with more words is not a header
 )
 
-// findHeader returns the index in lines of the header line, searching from
-// index first. ok is false when no line looks like a header.
-func findHeader(lines []string, first int) (h int, ok bool) {
-	fallback := -1
-	var hbuf []token
+// tableSpec is one table found in the output.
+type tableSpec struct {
+	anchor float64 // anchorScore of the header with its rows
+	hdr    int     // index of the header line
+	group  string  // the group line above the header ("---reads--- ---writes---"), or ""
+	rows   []int   // indexes of the row lines
+}
+
+// findTables finds the tables of the output from index first on. Each
+// block of non-blank lines holds at most one header among its first lines
+// (the best candidate, see bestHeader); its rows run to the end of the
+// block, or to a line where another table starts inside the block (a
+// title or header of labels after rows, as netstat prints its UNIX
+// sockets under its TCP ones). A table whose header repeats an earlier
+// one's adds its rows to it (iostat's intervals). A header with no rows
+// is a table only when no header has rows (`w` with nobody logged in).
+func findTables(lines []string, first int) []tableSpec {
+	var specs []tableSpec
+	var empty []tableSpec
 	for b0 := first; b0 < len(lines); {
 		if isBlank(lines[b0]) {
 			b0++
@@ -43,41 +60,253 @@ func findHeader(lines []string, first int) (h int, ok bool) {
 		for b1 < len(lines) && !isBlank(lines[b1]) {
 			b1++
 		}
-		best := candidate{line: -1}
-		for c := b0; c < b1 && c < b0+maxTitleLines; c++ {
-			hbuf = tokenize(lines[c], hbuf[:0])
-			if !headerLike(lines[c], hbuf) {
-				continue
+		for s := b0; s < b1; {
+			best := bestHeader(lines, s, b1)
+			if best.line < 0 {
+				break
 			}
-			// A one-word line fits any table: it is a header only when
-			// no longer line is.
-			if best.line >= 0 && len(hbuf) == 1 && len(best.words) > 1 {
-				continue
+			end := b1
+			var buf []token
+			for i := best.line + 2; i < b1; i++ {
+				if !upperStart(lines[i]) && (i+1 == b1 || !upperStart(lines[i+1])) || manyDigitWords(lines[i]) {
+					// Quick tests: a header of labels starts with a
+					// capital, and no header has many words with digits.
+					continue
+				}
+				if buf = tokenize(lines[i], buf[:0]); startsTable(lines, i, b1, buf, &best) {
+					end = i
+					break
+				}
 			}
-			cand := candidate{line: c, words: append([]token(nil), hbuf...)}
-			cand.rows, cand.texts, _ = tokenizeRows(lines[c+1:b1], nil, scoreSample)
-			cand.anchor = anchorScore(cand.words, cand.rows)
-			cand.count = countScore(cand.words, cand.rows)
+			spec := tableSpec{hdr: best.line, rows: collectRows(lines, s, best.line, end), anchor: best.anchor}
+			if best.line > s && groupLine(lines[best.line-1]) {
+				spec.group = lines[best.line-1]
+			}
+			merged := false
+			for k := range specs {
+				if sameWords(lines[specs[k].hdr], lines[spec.hdr]) {
+					specs[k].rows = append(specs[k].rows, spec.rows...)
+					merged = true
+					break
+				}
+			}
 			switch {
-			case best.line < 0, len(best.words) == 1 && len(cand.words) > 1:
-			case best.dataRow(lines[c], hbuf):
-				continue
-			case !cand.better(&best):
-				continue
+			case merged:
+			case len(spec.rows) > 0:
+				specs = append(specs, spec)
+			default:
+				empty = append(empty, spec)
 			}
-			best = cand
-		}
-		if best.line >= 0 {
-			if best.line+1 < b1 {
-				return best.line, true
-			}
-			if fallback < 0 {
-				fallback = best.line
-			}
+			s = end
 		}
 		b0 = b1
 	}
-	return fallback, fallback >= 0
+	if len(specs) == 0 {
+		if len(empty) > 0 {
+			return empty[:1]
+		}
+		return nil
+	}
+	// Of several tables, one whose rows hardly line up with its header
+	// is prose (systemctl's legend "LOAD   = Reflects whether ...").
+	kept := specs[:0]
+	for _, s := range specs {
+		if s.anchor >= 0.5 || len(specs) == 1 {
+			kept = append(kept, s)
+		}
+	}
+	if len(kept) == 0 {
+		return specs[:1]
+	}
+	return kept
+}
+
+// sameShape reports whether a header candidate that is not a line of
+// labels has the shape of nine rows in ten under it: as
+// many words, none a number. Such a line is data of a
+// headerless output (mount's "sysfs on /sys type sysfs (rw)").
+func sameShape(line string, words []token, rows [][]token, texts []string) bool {
+	if len(rows) == 0 {
+		return false
+	}
+	same := 0
+	for r, row := range rows {
+		if len(row) != len(words) {
+			continue
+		}
+		ok := true
+		for _, t := range row {
+			if numeric(texts[r][t.bs:t.be]) {
+				ok = false
+				break
+			}
+		}
+		if ok {
+			same++
+		}
+	}
+	return 10*same >= 9*len(rows)
+}
+
+// bestHeader returns the best header candidate among the first lines of
+// the block [b0, b1); line is -1 when no line looks like a header.
+func bestHeader(lines []string, b0, b1 int) candidate {
+	var hbuf []token
+	best := candidate{line: -1}
+	dataShape := -1 // the word count of a line found to be data
+	for c := b0; c < b1 && c < b0+maxTitleLines; c++ {
+		hbuf = tokenize(lines[c], hbuf[:0])
+		if !headerLike(lines[c], hbuf) {
+			continue
+		}
+		// A one-word line fits any table: it is a header only when
+		// no longer line is.
+		if best.line >= 0 && len(hbuf) == 1 && len(best.words) > 1 {
+			continue
+		}
+		cand := candidate{line: c, words: append([]token(nil), hbuf...), label: labelShare(lines[c], hbuf)}
+		cand.rows, cand.texts, _ = tokenizeRows(lines[c+1:b1], nil, scoreSample)
+		cand.anchor = anchorScore(cand.words, cand.rows)
+		cand.count = countScore(cand.words, cand.rows)
+		if cand.label < labelMin && (len(hbuf) == dataShape || sameShape(lines[c], cand.words, cand.rows, cand.texts)) {
+			dataShape = len(hbuf)
+			continue // a line of data like the rows under it (mount)
+		}
+		switch {
+		case best.line < 0, len(best.words) == 1 && len(cand.words) > 1:
+		case best.label < labelMin && cand.label >= labelMin && cand.anchor >= best.anchor-anchorMargin:
+			// A line of labels under a line of lower-case words: the
+			// first line was a data row (or a title) after all.
+		case cand.label < labelMin && best.label >= labelMin:
+			continue // data under a header of labels
+		case best.dataRow(lines[c], hbuf):
+			continue
+		case !cand.better(&best):
+			continue
+		}
+		best = cand
+	}
+	return best
+}
+
+// startsTable reports whether line i of a table's block starts another
+// table: it looks like a header, is not a data row of the current header
+// h, and it or the next line is a line of labels that does not repeat h.
+func startsTable(lines []string, i, b1 int, toks []token, h *candidate) bool {
+	if !headerLike(lines[i], toks) || sameWords(lines[i], lines[h.line]) || h.dataRow(lines[i], toks) {
+		return false
+	}
+	for j := i; j < min(i+2, b1); j++ {
+		tj := toks
+		if j != i {
+			tj = tokenize(lines[j], nil)
+			if !headerLike(lines[j], tj) {
+				return false
+			}
+		}
+		if len(tj) > 2 && labelShare(lines[j], tj) >= labelMin && !sameWords(lines[j], lines[h.line]) {
+			return true
+		}
+	}
+	return false
+}
+
+// upperStart reports whether the first non-space byte of s is an
+// upper-case letter.
+func upperStart(s string) bool {
+	for i := 0; i < len(s); i++ {
+		if s[i] != ' ' {
+			return isUpper(s[i])
+		}
+	}
+	return false
+}
+
+// manyDigitWords reports, in one pass over the bytes, whether more than a
+// quarter of a line's words hold a digit, which no header line has.
+func manyDigitWords(s string) bool {
+	words, withDigits := 0, 0
+	in, dig := false, false
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		if c == ' ' {
+			if in && dig {
+				withDigits++
+			}
+			in, dig = false, false
+			continue
+		}
+		if !in {
+			words++
+			in = true
+		}
+		dig = dig || isDigit(c)
+	}
+	if in && dig {
+		withDigits++
+	}
+	return 4*withDigits > words
+}
+
+// labelMin is the share of label words that makes a line of labels.
+const labelMin = 0.75
+
+// labelShare is the share of a line's words that read as labels: they
+// start with an upper-case letter or a symbol that headers use ("%CPU",
+// "#", "-") and hold no digit, or are a size unit's block header
+// ("1K-blocks").
+func labelShare(line string, toks []token) float64 {
+	if len(toks) == 0 {
+		return 0
+	}
+	n := 0
+	for _, t := range toks {
+		if labelWord(line[t.bs:t.be]) {
+			n++
+		}
+	}
+	return float64(n) / float64(len(toks))
+}
+
+func labelWord(w string) bool {
+	if w == "" {
+		return false
+	}
+	if digits(w) > 0 {
+		return strings.HasSuffix(w, "-blocks")
+	}
+	c := w[0]
+	if isUpper(c) {
+		return true
+	}
+	return c == '%' || c == '#'
+}
+
+func digits(s string) int {
+	n := 0
+	for i := 0; i < len(s); i++ {
+		if isDigit(s[i]) {
+			n++
+		}
+	}
+	return n
+}
+
+// groupLine reports whether a line names groups of columns with rules
+// around the names ("procs ---memory--- ---swap--", "disk- ---reads---").
+func groupLine(line string) bool {
+	toks := tokenize(line, nil)
+	if len(toks) < 2 {
+		return false
+	}
+	ruled := 0
+	for _, t := range toks {
+		w := line[t.bs:t.be]
+		if strings.HasPrefix(w, "--") || strings.HasSuffix(w, "--") || strings.HasSuffix(w, "-") {
+			ruled++
+		}
+	}
+	return 2*ruled >= len(toks)
 }
 
 // tokenizeRows tokenizes up to max lines, leaving out rules ("-----"),
@@ -124,6 +353,24 @@ func tokenizeRows(lines []string, buf []token, max int) ([][]token, []string, []
 func headerLike(line string, toks []token) bool {
 	if len(toks) == 0 || len(toks) > maxColumns || isRuleLine(line, toks) {
 		return false
+	}
+	// Words with digits are data ("ttyS0", a checksum, a date), but for
+	// a unit ("1K-blocks") and a leading time (sar and mpstat print the
+	// time in the header): at most a quarter of the words.
+	withDigits := 0
+	for _, t := range toks {
+		if s := line[t.bs:t.be]; digits(s) > 0 && !strings.HasSuffix(s, "-blocks") {
+			withDigits++
+		}
+	}
+	if 4*withDigits > len(toks) {
+		return false
+	}
+	// "KEY = meaning" lines (a legend) are not headers.
+	for _, t := range toks {
+		if line[t.bs:t.be] == "=" {
+			return false
+		}
 	}
 	for _, t := range toks {
 		s := line[t.bs:t.be]
@@ -224,6 +471,7 @@ type candidate struct {
 
 	anchor float64 // anchorScore
 	count  float64 // countScore
+	label  float64 // labelShare
 }
 
 const (

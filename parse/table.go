@@ -3,19 +3,37 @@ package parse
 import (
 	"fmt"
 	"slices"
+	"strconv"
 	"strings"
 )
 
-// ParseTable reads a command's output into a Table.
+// ParseTable reads a command's output into a Table: the one Options.Table
+// names, else the first with rows (see ParseTables).
+//
+// It never panics: an internal failure is returned as an error.
+func ParseTable(text string, opt Options) (t *Table, err error) {
+	tabs, err := ParseTables(text, opt)
+	if err != nil {
+		return nil, err
+	}
+	return pickTable(tabs, opt.Table)
+}
+
+// ParseTables reads every table of a command's output.
 //
 // The header line is Options.HeaderLine, else Options.Header (given text,
-// for output that prints none), else the line findHeader guesses (see
-// header.go). The rows are the non-blank lines under the header up to the
-// first blank line; lines equal to the header or to the title lines above
-// it (vmstat and iostat repeat them) are left out, and after a blank line
-// the rows resume only where the header is repeated, so legends, footers
-// ("334 loaded units listed.") and other tables are not rows. Rule lines
-// ("-----") are left out too.
+// for output that prints none), else each table's header is guessed (see
+// header.go and findTables). The rows of a table are the non-blank lines
+// under its header up to a blank line or the title and header of another
+// table; lines equal to the header or to the title lines above it (vmstat
+// and iostat repeat them) are left out, a later block under the same
+// header adds rows to the same table (iostat's intervals), and blocks with
+// no header (legends, footers such as "334 loaded units listed.") are
+// not rows. Rule lines ("-----") are left out too.
+//
+// Output with no header line reads as positional columns "#1".."#N"
+// (positional.go); a single line of output is one value (column "value")
+// unless Options.HasHeader says it is a header.
 //
 // Columns come from the header words and the data alignment (columns.go),
 // cells from a per-row fit (assign.go): values may hold spaces, the last
@@ -23,27 +41,58 @@ import (
 // (busybox df's long device names) is joined back.
 //
 // It never panics: an internal failure is returned as an error.
-func ParseTable(text string, opt Options) (t *Table, err error) {
+func ParseTables(text string, opt Options) (ts []*Table, err error) {
 	defer func() {
 		if r := recover(); r != nil {
-			t, err = nil, fmt.Errorf("internal error parsing table: %v", r)
+			ts, err = nil, fmt.Errorf("internal error parsing table: %v", r)
 		}
 	}()
-	return parseTable(text, opt)
+	return parseTables(text, opt)
 }
 
-func parseTable(text string, opt Options) (*Table, error) {
+// pickTable returns the table that name selects (see Options.Table).
+func pickTable(tabs []*Table, name string) (*Table, error) {
+	if name == "" {
+		for _, t := range tabs {
+			if len(t.Rows) > 0 {
+				return t, nil
+			}
+		}
+		return tabs[0], nil
+	}
+	if n, err := strconv.Atoi(name); err == nil {
+		if n >= 1 && n <= len(tabs) {
+			return tabs[n-1], nil
+		}
+		return nil, fmt.Errorf("table %d: the output has %d table(s)", n, len(tabs))
+	}
+	want := strings.TrimSuffix(strings.TrimSpace(name), ":")
+	names := make([]string, len(tabs))
+	for i, t := range tabs {
+		if t.Name == want {
+			return t, nil
+		}
+		names[i] = strconv.Quote(t.Name)
+	}
+	return nil, fmt.Errorf("no table %q: the tables are %s (or 1..%d)", name, strings.Join(names, ", "), len(tabs))
+}
+
+func parseTables(text string, opt Options) ([]*Table, error) {
 	if opt.SkipLines < 0 {
 		return nil, fmt.Errorf("skip-lines must not be negative, got %d", opt.SkipLines)
 	}
 	if opt.HeaderLine < 0 {
 		return nil, fmt.Errorf("header-line must not be negative, got %d", opt.HeaderLine)
 	}
+	if opt.SizeBase != 0 && opt.SizeBase != 1000 && opt.SizeBase != 1024 {
+		return nil, fmt.Errorf("size base must be 1000 or 1024, got %d", opt.SizeBase)
+	}
 	lines := splitLines(text)
 	first := min(opt.SkipLines, len(lines))
 	if opt.NoHeader {
-		return valueTable(lines, first), nil
+		return []*Table{valueTable(lines, first, opt)}, nil
 	}
+	tabbed := tabSeparated(lines, first)
 	for i := first; i < len(lines); i++ {
 		lines[i] = expandTabs(lines[i])
 	}
@@ -60,7 +109,7 @@ func parseTable(text string, opt Options) (*Table, error) {
 			return nil, fmt.Errorf("header-line %d is blank", opt.HeaderLine)
 		}
 		hdr = lines[h]
-		rowIdx = collectRows(lines, first, h)
+		rowIdx = collectRows(lines, first, h, len(lines))
 	case opt.Header != "":
 		hdr = expandTabs(strings.TrimRight(opt.Header, "\r\n"))
 		if isBlank(hdr) {
@@ -72,26 +121,47 @@ func parseTable(text string, opt Options) (*Table, error) {
 			}
 		}
 	default:
-		h, ok := findHeader(lines, first)
-		if !ok {
-			if len(lines) == first {
-				return nil, fmt.Errorf("no header line: the output is empty")
+		nonBlank := 0
+		for i := first; i < len(lines) && nonBlank < 2; i++ {
+			if !isBlank(lines[i]) {
+				nonBlank++
 			}
-			return nil, fmt.Errorf("no header line found (every line holds numbers); set header-line, or no-header for single values")
 		}
-		hdr = lines[h]
-		rowIdx = collectRows(lines, first, h)
+		headed := opt.HasHeader == nil || *opt.HasHeader
+		switch {
+		case nonBlank == 0:
+			return nil, fmt.Errorf("no table: the output is empty")
+		case nonBlank == 1 && opt.HasHeader == nil:
+			return []*Table{valueTable(lines, first, opt)}, nil
+		case !headed:
+			return []*Table{positionalTable(lines, first, tabbed, opt)}, nil
+		}
+		specs := findTables(lines, first)
+		if len(specs) == 0 {
+			if opt.HasHeader != nil {
+				return nil, fmt.Errorf("no header line found (every line holds numbers); set header-line, or header: false for positional columns #1..#N")
+			}
+			return []*Table{positionalTable(lines, first, tabbed, opt)}, nil
+		}
+		tabs := make([]*Table, len(specs))
+		for i, s := range specs {
+			if n := countWords(lines[s.hdr]); n > maxColumns {
+				return nil, fmt.Errorf("the header has %d words; at most %d columns are read", n, maxColumns)
+			}
+			tabs[i] = buildTable(lines, lines[s.hdr], s.group, s.rows, opt)
+		}
+		return tabs, nil
 	}
 	if n := countWords(hdr); n > maxColumns {
 		return nil, fmt.Errorf("the header has %d words; at most %d columns are read", n, maxColumns)
 	}
-	return buildTable(lines, hdr, rowIdx), nil
+	return []*Table{buildTable(lines, hdr, "", rowIdx, opt)}, nil
 }
 
 // valueTable is the no-header table: one column "value", one row per
 // non-blank line (trimmed, tabs and control characters made spaces).
-func valueTable(lines []string, first int) *Table {
-	t := &Table{Header: []string{"value"}, cache: &tableCache{}}
+func valueTable(lines []string, first int, opt Options) *Table {
+	t := &Table{Header: []string{"value"}, cache: &tableCache{}, sizeBase: opt.SizeBase}
 	for n := first; n < len(lines); n++ {
 		if s := strings.TrimSpace(expandTabs(lines[n])); s != "" {
 			t.Rows = append(t.Rows, Row{Line: n + 1, Cells: []string{s}})
@@ -100,8 +170,9 @@ func valueTable(lines []string, first int) *Table {
 	return t
 }
 
-// collectRows lists the indexes of the row lines of header line h.
-func collectRows(lines []string, first, h int) []int {
+// collectRows lists the indexes of the row lines of header line h, up to
+// line end.
+func collectRows(lines []string, first, h, end int) []int {
 	// The lines above the header in its block (titles, group lines) are
 	// left out when repeated, as is the header itself.
 	skip := []string{lines[h]}
@@ -110,7 +181,7 @@ func collectRows(lines []string, first, h int) []int {
 	}
 	var rows []int
 	in := true
-	for i := h + 1; i < len(lines); i++ {
+	for i := h + 1; i < end; i++ {
 		l := lines[i]
 		if isBlank(l) {
 			in = false
@@ -132,7 +203,7 @@ func collectRows(lines []string, first, h int) []int {
 }
 
 // buildTable lays out the columns and fills the rows.
-func buildTable(lines []string, hdr string, rowIdx []int) *Table {
+func buildTable(lines []string, hdr, group string, rowIdx []int, opt Options) *Table {
 	htoks := tokenize(hdr, nil)
 	ntok := 0
 	for _, i := range rowIdx {
@@ -151,13 +222,17 @@ func buildTable(lines []string, hdr string, rowIdx []int) *Table {
 	}
 
 	cols := buildColumns(hdr, htoks, rows)
-	t := &Table{Header: make([]string, len(cols)), cache: &tableCache{}}
-	for i, c := range cols {
-		t.Header[i] = c.name
-		if c.name == "" {
-			t.Header[i] = fmt.Sprintf("#%d", i+1)
-		}
+	names := nameColumns(cols, group)
+	t := fillTable(lines, rowIdx, rows, cols, names, opt)
+	if len(htoks) > 0 {
+		t.Name = strings.TrimSuffix(hdr[htoks[0].bs:htoks[0].be], ":")
 	}
+	return t
+}
+
+// fillTable fits each row's tokens to the columns.
+func fillTable(lines []string, rowIdx []int, rows [][]token, cols []column, names []string, opt Options) *Table {
+	t := &Table{Header: names, cache: &tableCache{}, sizeBase: opt.SizeBase}
 	if len(cols) == 0 {
 		return t
 	}

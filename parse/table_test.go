@@ -103,9 +103,16 @@ func TestParseTableShapes(t *testing.T) {
 			short:  []bool{false, true},
 		},
 		{
-			name:   "header only",
+			name:   "header only, as the command says",
 			text:   lines("USER     TTY      FROM             LOGIN@   IDLE WHAT"),
+			opt:    Options{HasHeader: new(true)},
 			header: []string{"USER", "TTY", "FROM", "LOGIN@", "IDLE", "WHAT"},
+		},
+		{
+			name:   "one line is one value",
+			text:   lines(" 07:01:56 up 7 min,  0 user,  load average: 0.50, 0.80, 0.40"),
+			header: []string{"value"},
+			rows:   [][]string{{"07:01:56 up 7 min,  0 user,  load average: 0.50, 0.80, 0.40"}},
 		},
 		{
 			name:   "no header: one value per line",
@@ -188,8 +195,11 @@ func TestParseTableErrors(t *testing.T) {
 		want string
 	}{
 		{"empty", "", Options{}, "empty"},
-		{"blank", "\n  \n", Options{}, "no header"},
-		{"numbers only", "1 2 3\n4 5 6\n", Options{}, "no header"},
+		{"blank", "\n  \n", Options{}, "empty"},
+		{"numbers only, with a header said", "1 2 3\n4 5 6\n", Options{HasHeader: new(true)}, "no header"},
+		{"no such table", "A B\n1 2\n", Options{Table: "3"}, "1 table"},
+		{"no table of that name", "A B\n1 2\n", Options{Table: "Device"}, `no table "Device"`},
+		{"bad size base", "A B\n1 2\n", Options{SizeBase: 10}, "size base"},
 		{"header line past the end", "A B\n1 2\n", Options{HeaderLine: 5}, "past the end"},
 		{"blank header line", "A B\n\n1 2\n", Options{HeaderLine: 2}, "blank"},
 		{"negative skip", "A B\n", Options{SkipLines: -1}, "negative"},
@@ -313,9 +323,9 @@ func TestTableJSON(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	want := `{"header":["NAME","TIME","USE%","TIME"],"rows":[` +
-		`{"#4":{"raw":"x","value":"x"},"NAME":{"raw":"a","value":"a"},"TIME":{"raw":"0:03","value":3},"USE%":{"raw":"93%","value":"93%"}},` +
-		`{"#4":{"raw":"y","value":"y"},"NAME":{"raw":"b","value":"b"},"TIME":{"raw":"-","value":null},"USE%":{"raw":"9x%","value":"9x%"}}]}`
+	want := `{"header":["NAME","TIME","USE%","TIME 2"],"rows":[` +
+		`{"NAME":{"raw":"a","value":"a"},"TIME":{"raw":"0:03","value":3},"TIME 2":{"raw":"x","value":"x"},"USE%":{"raw":"93%","value":"93%"}},` +
+		`{"NAME":{"raw":"b","value":"b"},"TIME":{"raw":"-","value":null},"TIME 2":{"raw":"y","value":"y"},"USE%":{"raw":"9x%","value":"9x%"}}]}`
 	if string(b) != want {
 		t.Errorf("JSON\n%s\nwant\n%s", b, want)
 	}

@@ -185,6 +185,7 @@ func readOutput(cmd *config.Command, h *hostReport) {
 	default:
 		h.Table, h.ParseErr = parse.ParseTable(string(r.Stdout), parse.Options{
 			NoHeader: cmd.NoHeader, HeaderLine: cmd.HeaderLine, SkipLines: cmd.SkipLines,
+			HasHeader: cmd.HasHeader, Table: cmd.Table,
 		})
 	}
 }

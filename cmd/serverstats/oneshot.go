@@ -275,14 +275,14 @@ func columnTypes(cmd *config.Command) map[string]parse.Type {
 // jsonTable is the table as `serverstats parse --json` shows it.
 func jsonTable(t *parse.Table, types map[string]parse.Type) ([]string, []map[string]jsonCell) {
 	rows := make([]map[string]jsonCell, 0, len(t.Rows))
-	for _, r := range t.Rows {
+	for ri, r := range t.Rows {
 		m := make(map[string]jsonCell, len(t.Header))
 		for i, h := range t.Header {
 			raw := ""
 			if i < len(r.Cells) {
 				raw = r.Cells[i]
 			}
-			v, err := parse.ParseValue(raw, types[h])
+			v, err := t.Value(ri, i, types[h]) // typed in its column, as rules read it
 			c := jsonCell{Raw: raw, Value: v.JSON()}
 			if err != nil {
 				c.Value, c.Error = nil, err.Error()

@@ -28,51 +28,74 @@ func (a *app) parse(_ context.Context, o *opts) int {
 		fmt.Fprintf(a.stderr, "serverstats: read stdin: %v\n", err)
 		return exitUnknown
 	}
-	t, err := parse.ParseTable(string(in), parse.Options{
+	popt := parse.Options{
 		NoHeader: o.parseOpt.noHeader, HeaderLine: o.parseOpt.headerLine, SkipLines: o.parseOpt.skipLines,
-	})
+	}
+	tabs, err := parse.ParseTables(string(in), popt)
 	if err != nil {
 		fmt.Fprintf(a.stderr, "serverstats: %v\n", err)
 		return exitUnknown
 	}
 	if o.parseOpt.column != "" {
+		t, _ := parse.ParseTable(string(in), popt)
 		i, ok := t.Column(o.parseOpt.column)
 		if !ok {
 			fmt.Fprintf(a.stderr, "serverstats: no column %q; the columns are %q (or #1..#%d)\n", o.parseOpt.column, t.Header, len(t.Header))
 			return exitUsage
 		}
-		t = project(t, i)
-	}
-	types := map[string]parse.Type{}
-	if typ != parse.TypeAuto {
-		for _, h := range t.Header {
-			types[h] = typ
-		}
+		tabs = []*parse.Table{project(t, i)}
 	}
 	if o.json {
-		header, rows := jsonTable(t, types)
+		type jsonTab struct {
+			Table  string                `json:"table,omitempty"`
+			Header []string              `json:"header"`
+			Rows   []map[string]jsonCell `json:"rows"`
+		}
+		out := make([]jsonTab, len(tabs))
+		for i, t := range tabs {
+			types := map[string]parse.Type{}
+			for _, h := range t.Header {
+				types[h] = typ
+			}
+			out[i].Header, out[i].Rows = jsonTable(t, types)
+			if len(tabs) > 1 {
+				out[i].Table = t.Name
+			}
+		}
 		enc := json.NewEncoder(a.stdout)
 		enc.SetIndent("", "  ")
 		enc.SetEscapeHTML(false)
-		_ = enc.Encode(struct {
-			Header []string              `json:"header"`
-			Rows   []map[string]jsonCell `json:"rows"`
-		}{header, rows})
+		if len(out) == 1 {
+			_ = enc.Encode(out[0])
+		} else {
+			_ = enc.Encode(out) // several tables: an array, each with its name
+		}
 		return exitOK
 	}
-	// One table row per cell: where it is, its text, and how it is read.
-	tb := newTable(a.stdout, []string{"line", "column", "raw", "type", "value"})
-	for _, r := range t.Rows {
-		for i, h := range t.Header {
-			v, err := parse.ParseValue(r.Cells[i], types[h])
-			shown := v.String()
-			switch {
-			case err != nil:
-				shown = "ERROR: " + err.Error()
-			case v.Null:
-				shown = "(null)"
+	// One table row per cell: where it is, its text, and how its column
+	// reads it; with several tables, which table it is in (N: name).
+	cols := []string{"line", "column", "raw", "type", "value"}
+	if len(tabs) > 1 {
+		cols = append([]string{"table"}, cols...)
+	}
+	tb := newTable(a.stdout, cols)
+	for n, t := range tabs {
+		for r, row := range t.Rows {
+			for i, h := range t.Header {
+				v, err := t.Value(r, i, typ)
+				shown := v.String()
+				switch {
+				case err != nil:
+					shown = "ERROR: " + err.Error()
+				case v.Null:
+					shown = "(null)"
+				}
+				cells := []string{fmt.Sprint(row.Line), h, row.Cells[i], string(v.Type), shown}
+				if len(tabs) > 1 {
+					cells = append([]string{fmt.Sprintf("%d: %s", n+1, t.Name)}, cells...)
+				}
+				tb.row(cells...)
 			}
-			tb.row(fmt.Sprint(r.Line), h, r.Cells[i], string(v.Type), shown)
 		}
 	}
 	tb.render()

@@ -2,6 +2,10 @@ package parse
 
 import "strconv"
 
+// Table.JSON is a test helper: the golden files and the fuzz target write
+// tables in the form of `serverstats parse --json` (which cmd/serverstats
+// builds itself).
+
 // JSON returns the table in the form of `serverstats parse --json`:
 //
 //	{"header": ["Filesystem", ...],
@@ -10,7 +14,8 @@ import "strconv"
 // Each cell is read as typ (TypeAuto: each column's inferred type, see
 // Value). A cell that does not parse as its type has "value": null and an
 // "error" string. A header that repeats an earlier one is keyed "#N" (its
-// 1-based position) in the rows. The result holds only slices, maps,
+// 1-based position) in the rows (ParseTable makes names unique; a
+// hand-built Table may repeat them). The result holds only slices, maps,
 // strings, numbers, bools and nils, ready for encoding/json.
 func (t *Table) JSON(typ Type) map[string]any {
 	if t == nil {
