@@ -57,6 +57,16 @@ func buildColumns(hdr string, htoks []token, rows [][]token) []column {
 	for _, t := range htoks {
 		words = append(words, splitGlued(hdr, word{t.bs, t.be, t.cs, t.ce}, rows)...)
 	}
+	// When every row has exactly one token per header word, the words are
+	// the columns: joining two would leave a row with more values than
+	// columns (awk output under "Filesystem Use% Mounted").
+	exact := len(rows) > 0 && len(words) > 1
+	for _, r := range rows {
+		if len(r) != len(words) {
+			exact = false
+			break
+		}
+	}
 	cols := make([]column, 0, len(words)+1)
 	if len(words) > 0 && leadingColumn(words[0].s, rows) {
 		cols = append(cols, column{s: 0, e: words[0].s - 1})
@@ -67,7 +77,7 @@ func buildColumns(hdr string, htoks []token, rows [][]token) []column {
 		if i > 0 {
 			prevE = words[i-1].e
 		}
-		for j < len(words) && words[j].s-words[j-1].e == 1 && joinWords(hdr, words[j-1], words[j], prevE, j == len(words)-1, rows) {
+		for !exact && j < len(words) && words[j].s-words[j-1].e == 1 && joinWords(hdr, words[j-1], words[j], prevE, j == len(words)-1, rows) {
 			j++
 		}
 		cols = append(cols, column{

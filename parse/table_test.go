@@ -21,6 +21,12 @@ func TestParseTableShapes(t *testing.T) {
 		short  []bool
 	}{
 		{
+			name:   "unaligned: one token per header word in every row makes each word a column",
+			text:   lines("Filesystem Use% Mounted", "overlay 99% /var/a", "overlay 98% /var/lib/docker/b"),
+			header: []string{"Filesystem", "Use%", "Mounted"},
+			rows:   [][]string{{"overlay", "99%", "/var/a"}, {"overlay", "98%", "/var/lib/docker/b"}},
+		},
+		{
 			name: "right-aligned numbers and multi-word last header",
 			text: lines(
 				"Filesystem     1K-blocks    Used Available Use% Mounted on",
