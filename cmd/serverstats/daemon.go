@@ -73,10 +73,7 @@ func (d *daemon) stateFailed(op string, err error) {
 	d.stateMu.Lock()
 	defer d.stateMu.Unlock()
 	d.failedLocked(op, err)
-	if d.st != nil {
-		d.st.Close()
-		d.st = nil
-	}
+	d.closeLocked()
 }
 
 func (d *daemon) failedLocked(op string, err error) {
@@ -103,6 +100,10 @@ func (d *daemon) stateHealth() (failing bool, why string) {
 func (d *daemon) closeState() {
 	d.stateMu.Lock()
 	defer d.stateMu.Unlock()
+	d.closeLocked()
+}
+
+func (d *daemon) closeLocked() {
 	if d.st != nil {
 		d.st.Close()
 		d.st = nil
@@ -114,10 +115,11 @@ type generation struct {
 	cfg     *config.Config
 	sched   *scheduler
 	remote  collectors.Collector
-	closer  io.Closer          // the remote's connections, closed when the generation ends
-	stop    context.CancelFunc // stops scheduling (runs in flight go on)
-	stopped chan struct{}      // closed when the loop has returned and its runs have ended
-	last    map[string]runInfo // per command
+	closer  io.Closer            // the remote's connections, closed when the generation ends
+	disp    *handlers.Dispatcher // its handlers, built once; Queue is set per flush (the state file may be reopened)
+	stop    context.CancelFunc   // stops scheduling (runs in flight go on)
+	stopped chan struct{}        // closed when the loop has returned and its runs have ended
+	last    map[string]runInfo   // per command
 	lastMu  sync.Mutex
 }
 
@@ -262,6 +264,8 @@ func (d *daemon) start(runCtx context.Context, cfg *config.Config) {
 	g := &generation{cfg: cfg, stopped: make(chan struct{}), last: map[string]runInfo{}}
 	remote, closer := newRemote(cfg, d.log)
 	g.remote, g.closer = remote, closer
+	g.disp = d.app.dispatcher(cfg, nil, d.app.stdout, d.log)
+	g.disp.Observe = func(h, outcome string) { d.metrics.notifications.WithLabelValues(h, outcome).Inc() }
 	var jobs []job
 	for _, c := range cfg.Commands {
 		if c.Schedule == "" {
@@ -383,11 +387,11 @@ func (d *daemon) updateFiring(ctx context.Context) {
 	}
 }
 
-// dispatcher is the generation's dispatcher over st, counting outcomes.
+// dispatcher is the generation's dispatcher (handlers built once) over q.
 func (d *daemon) dispatcher(g *generation, q handlers.Queue) *handlers.Dispatcher {
-	disp := d.app.dispatcher(g.cfg, q, d.app.stdout, d.log)
-	disp.Observe = func(h, outcome string) { d.metrics.notifications.WithLabelValues(h, outcome).Inc() }
-	return disp
+	disp := *g.disp
+	disp.Queue = q
+	return &disp
 }
 
 // observeOutcome counts deliveries made outside a dispatcher with Observe
