@@ -227,6 +227,27 @@ func (g *grouper) add(handlers []string, n Notification, km KeyMute) {
 	}
 }
 
+// Addressed is a notification and the handlers it is for.
+type Addressed struct {
+	Handlers     []string
+	Notification Notification
+}
+
+// Group puts notifications into one envelope per handler, in the order the
+// handlers are first named: the grouping Decide does for a run, for
+// notifications made outside it (failed remediations).
+func Group(ns []Addressed) []Envelope {
+	g := grouper{byHandler: map[string]*Envelope{}}
+	for _, a := range ns {
+		g.add(a.Handlers, a.Notification, KeyMute{})
+	}
+	out := g.envelopes()
+	for i := range out {
+		out[i].Keys = nil // no alert state stands behind them
+	}
+	return out
+}
+
 func (g *grouper) envelopes() []Envelope {
 	out := make([]Envelope, 0, len(g.order))
 	for _, h := range g.order {

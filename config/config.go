@@ -12,9 +12,11 @@ import (
 	"strings"
 	"time"
 
+	"github.com/robfig/cron/v3"
 	"go.yaml.in/yaml/v3"
 
 	"serverstats/alerts"
+	"serverstats/collectors"
 	"serverstats/parse"
 )
 
@@ -112,12 +114,17 @@ type Command struct {
 	// none (and of its implicit ones: a plugin's state, process-count min/max).
 	Handlers []string
 
-	Key      string   // column naming a row in messages and state
-	Servers  []string // as written: group names or host names
-	Hosts    []string // resolved, de-duplicated, in config order
-	Local    bool     // run on this machine, no SSH
+	Key     string   // column naming a row in messages and state
+	Servers []string // as written: group names or host names
+	Hosts   []string // resolved, de-duplicated, in config order
+	// Targets are Hosts parsed, in the same order; Local is set for a
+	// command that runs here.
+	Targets  []collectors.Target
+	Local    bool // run on this machine, no SSH
 	Schedule string
-	Timeout  time.Duration // command timeout for this command; 0 means ssh.command-timeout
+	// Cron is Schedule parsed (nil without one).
+	Cron    cron.Schedule
+	Timeout time.Duration // command timeout for this command; 0 means ssh.command-timeout
 
 	NoHeader   bool   // whole output is values, one per line (column "value")
 	HasHeader  *bool  // header: true / false (positional columns #1..#N); nil guesses

@@ -107,6 +107,9 @@ func (c *Config) resolve(d *decoder) {
 			d.errs = append(d.errs, &Error{File: c.File, Line: line, Key: "commands." + cmd.Name + ".servers", Value: s, Msg: "undefined group", Fix: fix})
 		}
 	}
+	for _, cmd := range c.Commands {
+		cmd.Targets = targets(cmd)
+	}
 	if len(c.Commands) == 0 && len(d.errs) == 0 {
 		d.errs = append(d.errs, &Error{File: c.File, Line: 1, Key: "commands", Msg: "no commands defined", Fix: "add commands: with at least one named command"})
 	}
@@ -117,6 +120,24 @@ func (c *Config) resolve(d *decoder) {
 // error rather than an unreachable host.
 func looksLikeHost(s string) bool {
 	return s == "localhost" || strings.ContainsAny(s, ".@:[")
+}
+
+// targets are cmd's hosts as collectors' targets, in config order. A
+// command that runs here (local: true, or a probe without servers) has
+// local targets, even when named after what it probes.
+func targets(cmd *Command) []collectors.Target {
+	out := make([]collectors.Target, 0, len(cmd.Hosts))
+	for _, h := range cmd.Hosts {
+		t, err := collectors.ParseTarget(h)
+		if err != nil {
+			t = collectors.Target{Name: h, Host: h} // already reported as a config error
+		}
+		if cmd.Local {
+			t.Local = true
+		}
+		out = append(out, t)
+	}
+	return out
 }
 
 // checkHost validates host, user@host, host:port, user@host:port, [v6]:port.

@@ -176,6 +176,8 @@ func (c *Config) decodeCommands(d *decoder, path string, n *yaml.Node) {
 					`write 5 cron fields ("*/5 * * * *"), 6 with seconds first ("*/30 * * * * *"), or a descriptor ("@every 30s", "@hourly"); prefix CRON_TZ=Area/City for a time zone`)
 			} else if sched.Next(time.Now()).IsZero() {
 				d.fail(k, p+".schedule", cmd.Schedule, "this schedule never fires (a date that does not exist, such as April 31)", "check the day-of-month and month fields")
+			} else {
+				cmd.Cron = sched
 			}
 		}
 		switch header {

@@ -9,51 +9,43 @@ import (
 	"sync"
 	"time"
 
-	"serverstats/alerts"
-	"serverstats/collectors"
+	"serverstats/alerts/store"
+	"serverstats/cmd/serverstats/internal/check"
 	"serverstats/config"
-	"serverstats/parse"
 )
 
 // oneShot runs one command over its servers, prints the result and, with
 // --alerts, records the run in the state store and sends what is due. It
 // returns the exit code.
 func (a *app) oneShot(ctx context.Context, cfg *config.Config, cmd *config.Command, o *opts) int {
-	var remote collectors.Collector
-	if needsSSH(cmd) {
-		s, err := newSSH(cfg, cfg.Timeout(cmd))
-		if err != nil {
-			remote = failing{err} // every SSH host UNKNOWN with the reason, and told as such
-		} else {
-			remote = s
-		}
+	// Print handlers must not interleave with the JSON document.
+	var out io.Writer = &blankLineFirst{w: a.stdout}
+	if o.json {
+		out = a.stderr
+	}
+	env := check.Env{Stdout: out, Stderr: a.stderr, Getenv: a.getenv, Log: a.logger()}
+	if check.NeedsSSH(cmd) {
+		env.Remote = check.OneShotRemote(cfg, nil)
 	}
 	prog := a.progress(len(cmd.Hosts))
-	sw := collect(ctx, cfg, cmd, remote, o.alerts, prog.update)
-	prog.finish()
-	code := sw.exitCode()
-	if !o.json {
-		a.printTables(sw, o.raw, a.colour(o))
-	}
-	var res settled
+	rep := check.New(cfg, env).Run(ctx, cmd, check.Options{
+		Alerts: o.alerts, Flush: true, Progress: prog.update,
+		State: func(ctx context.Context) (*store.Store, error) { return a.openStore(ctx, cfg, o) },
+		Collected: func(rep *check.Report) {
+			prog.finish()
+			if !o.json {
+				a.printTables(rep, o.raw, a.colour(o))
+			}
+		},
+	})
+	code := int(rep.Status())
 	if o.alerts {
-		// Print handlers must not interleave with the JSON document.
-		var out io.Writer = &blankLineFirst{w: a.stdout}
-		if o.json {
-			out = a.stderr
-		}
-		log := a.logger()
-		st, err := a.openStore(ctx, cfg, o)
-		if st != nil {
-			defer st.Close()
-		}
-		res = a.settle(ctx, cfg, sw, st, err, remote, out, log, true)
-		a.reportDelivery(res)
-		if res.StateErr != nil {
+		a.reportDelivery(rep)
+		if rep.StateErr != nil {
 			code = exitStateUnavailable
 		}
 		if !o.json {
-			for _, h := range sw.Hosts {
+			for _, h := range rep.Hosts {
 				for _, r := range h.Actions {
 					fmt.Fprintf(out, "%s: %s\n", h.Target.Name, r)
 				}
@@ -61,7 +53,10 @@ func (a *app) oneShot(ctx context.Context, cfg *config.Config, cmd *config.Comma
 		}
 	}
 	if o.json {
-		a.printJSON(sw, code, o.alerts, res)
+		enc := json.NewEncoder(a.stdout)
+		enc.SetIndent("", "  ")
+		enc.SetEscapeHTML(false)
+		_ = enc.Encode(rep.JSON(code, statusNames[code], o.alerts))
 	}
 	return code
 }
@@ -94,14 +89,14 @@ const (
 
 // printTables prints one block per host in config order: the upper-cased
 // host name, then its table, raw output, or failure.
-func (a *app) printTables(sw *sweep, raw, colour bool) {
+func (a *app) printTables(rep *check.Report, raw, colour bool) {
 	paint := func(code, s string) string {
 		if !colour {
 			return s
 		}
 		return code + s + reset
 	}
-	for i, h := range sw.Hosts {
+	for i, h := range rep.Hosts {
 		if i > 0 {
 			fmt.Fprintln(a.stdout)
 		}
@@ -117,13 +112,16 @@ func (a *app) printTables(sw *sweep, raw, colour bool) {
 		if h.Note != "" {
 			fmt.Fprintln(a.stdout, "note: "+h.Note)
 		}
-		if fail := h.failureText(); fail != "" {
+		for _, u := range h.Unknown {
+			fmt.Fprintln(a.stdout, paint(red, "UNKNOWN: "+u))
+		}
+		if fail := h.FailureText(); fail != "" {
 			fmt.Fprintln(a.stdout, paint(red, fail))
 			if s := strings.TrimRight(string(h.Result.Stderr), "\n"); s != "" {
 				fmt.Fprintln(a.stdout, s)
 			}
 			noTable := raw || h.Table == nil || len(h.Table.Rows) == 0
-			if h.State == hostFailed || h.ParseErr != nil || (h.Problem != "" && noTable) {
+			if h.State == check.HostFailed || h.ParseErr != nil || (h.Problem != "" && noTable) {
 				a.stdout.Write(h.Result.Stdout)
 			}
 			if h.Problem == "" || noTable {
@@ -139,7 +137,7 @@ func (a *app) printTables(sw *sweep, raw, colour bool) {
 		}
 		t := newTable(a.stdout, h.Table.Header)
 		for _, r := range h.Table.Rows {
-			if sw.Command.IsProbe() {
+			if rep.Command.IsProbe() {
 				r.Cells = clipCells(r.Cells, 60) // a whole HTML page in one cell helps nobody
 			}
 			t.row(r.Cells...)
@@ -161,138 +159,7 @@ func clipCells(cells []string, n int) []string {
 	return out
 }
 
-// jsonCell is one cell in JSON output: the text and its typed value.
-type jsonCell struct {
-	Raw   string `json:"raw"`
-	Value any    `json:"value"`
-	Error string `json:"error,omitempty"`
-}
-
-type jsonHost struct {
-	Name       string                `json:"name"`
-	Status     hostState             `json:"status"`
-	ExitStatus int                   `json:"exit_status"`
-	DurationMS int64                 `json:"duration_ms"`
-	Error      string                `json:"error,omitempty"`
-	Stderr     string                `json:"stderr,omitempty"`
-	Stdout     string                `json:"stdout,omitempty"` // only when the output was not parsed
-	Header     []string              `json:"header"`
-	Rows       []map[string]jsonCell `json:"rows"`
-	Plugin     *jsonPlugin           `json:"plugin,omitempty"`  // a Nagios plugin's state
-	Note       string                `json:"note,omitempty"`    // e.g. malformed perfdata items, left out
-	Actions    []actionResult        `json:"actions,omitempty"` // remediations run this run
-}
-
-// jsonPlugin is a Nagios plugin's verdict.
-type jsonPlugin struct {
-	State   string `json:"state"`
-	Exit    int    `json:"exit"`
-	Summary string `json:"summary"`
-}
-
-type jsonDelivery struct {
-	Sent          int      `json:"sent"`
-	Retrying      int      `json:"retrying"`
-	Rerouted      int      `json:"rerouted"`
-	Undeliverable int      `json:"undeliverable"`
-	Errors        []string `json:"errors"`
-}
-
-type jsonReport struct {
-	Command    string       `json:"command"`
-	Status     string       `json:"status"`
-	ExitCode   int          `json:"exit_code"`
-	Alerts     bool         `json:"alerts_evaluated"`
-	DurationMS int64        `json:"duration_ms"`
-	Hosts      []jsonHost   `json:"hosts"`
-	Queued     []jsonQueued `json:"queued"`
-	Delivery   jsonDelivery `json:"delivery"`
-	// StateError is set when the state file could not be used: the alerts
-	// were delivered directly (exit code 4).
-	StateError string `json:"state_error,omitempty"`
-}
-
-// jsonQueued is one message queued this run.
-type jsonQueued struct {
-	Handler       string                `json:"handler"`
-	Notifications []alerts.Notification `json:"notifications"`
-}
-
 var statusNames = map[int]string{exitOK: "OK", exitWarning: "WARNING", exitCritical: "CRITICAL", exitUnknown: "UNKNOWN", exitStateUnavailable: "STATE UNAVAILABLE"}
-
-func (a *app) printJSON(sw *sweep, code int, evaluated bool, set settled) {
-	res := set.Outcome
-	rep := jsonReport{
-		Command: sw.Command.Name, Status: statusNames[code], ExitCode: code, Alerts: evaluated,
-		DurationMS: sw.Duration.Milliseconds(), Hosts: []jsonHost{}, Queued: []jsonQueued{},
-		Delivery: jsonDelivery{Sent: res.Sent, Retrying: res.Retrying, Rerouted: res.Rerouted, Undeliverable: res.Undeliverable, Errors: append([]string{}, res.Errors...)},
-	}
-	types := columnTypes(sw.Command)
-	for _, h := range sw.Hosts {
-		jh := jsonHost{
-			Name: h.Target.Name, Status: h.State, ExitStatus: h.Result.ExitStatus,
-			DurationMS: h.Result.Duration.Milliseconds(), Stderr: string(h.Result.Stderr),
-			Header: []string{}, Rows: []map[string]jsonCell{},
-		}
-		if fail := h.failureText(); fail != "" {
-			jh.Error = fail
-			jh.Stdout = string(h.Result.Stdout)
-		}
-		if h.Table != nil {
-			jh.Header, jh.Rows = jsonTable(h.Table, types)
-		}
-		if h.Plugin != nil {
-			c := h.Plugin.Rows[0].Cells
-			jh.Plugin = &jsonPlugin{State: c[0], Exit: h.Result.ExitStatus, Summary: c[2]}
-		}
-		jh.Note, jh.Actions = h.Note, h.Actions
-		rep.Hosts = append(rep.Hosts, jh)
-	}
-	if set.StateErr != nil {
-		rep.StateError = set.StateErr.Error()
-	}
-	for _, e := range set.Queued {
-		rep.Queued = append(rep.Queued, jsonQueued{Handler: e.Handler, Notifications: e.Notifications})
-	}
-	enc := json.NewEncoder(a.stdout)
-	enc.SetIndent("", "  ")
-	enc.SetEscapeHTML(false)
-	_ = enc.Encode(rep)
-}
-
-// columnTypes is the value type of each column a rule names, so JSON shows
-// cells as the rules read them; other columns are guessed.
-func columnTypes(cmd *config.Command) map[string]parse.Type {
-	m := map[string]parse.Type{}
-	for _, r := range cmd.Alerts {
-		if r.Type != parse.TypeAuto {
-			m[r.Column] = r.Type
-		}
-	}
-	return m
-}
-
-// jsonTable is the table as `serverstats parse --json` shows it.
-func jsonTable(t *parse.Table, types map[string]parse.Type) ([]string, []map[string]jsonCell) {
-	rows := make([]map[string]jsonCell, 0, len(t.Rows))
-	for ri, r := range t.Rows {
-		m := make(map[string]jsonCell, len(t.Header))
-		for i, h := range t.Header {
-			raw := ""
-			if i < len(r.Cells) {
-				raw = r.Cells[i]
-			}
-			v, err := t.Value(ri, i, types[h]) // typed in its column, as rules read it
-			c := jsonCell{Raw: raw, Value: v.JSON()}
-			if err != nil {
-				c.Value, c.Error = nil, err.Error()
-			}
-			m[h] = c
-		}
-		rows = append(rows, m)
-	}
-	return append([]string{}, t.Header...), rows
-}
 
 // progressBar shows "hosts done/total" on a terminal's stderr once a sweep
 // has taken over a second, refreshed as hosts finish and every 250 ms.

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 
+	"serverstats/cmd/serverstats/internal/check"
 	"serverstats/parse"
 )
 
@@ -47,9 +48,9 @@ func (a *app) parse(_ context.Context, o *opts) int {
 	}
 	if o.json {
 		type jsonTab struct {
-			Table  string                `json:"table,omitempty"`
-			Header []string              `json:"header"`
-			Rows   []map[string]jsonCell `json:"rows"`
+			Table  string                      `json:"table,omitempty"`
+			Header []string                    `json:"header"`
+			Rows   []map[string]check.JSONCell `json:"rows"`
 		}
 		out := make([]jsonTab, len(tabs))
 		for i, t := range tabs {
@@ -57,7 +58,7 @@ func (a *app) parse(_ context.Context, o *opts) int {
 			for _, h := range t.Header {
 				types[h] = typ
 			}
-			out[i].Header, out[i].Rows = jsonTable(t, types)
+			out[i].Header, out[i].Rows = check.JSONTable(t, types)
 			if len(tabs) > 1 {
 				out[i].Table = t.Name
 			}

@@ -11,6 +11,7 @@ import (
 
 	"golang.org/x/term"
 
+	"serverstats/cmd/serverstats/internal/check"
 	"serverstats/config"
 	"serverstats/handlers"
 )
@@ -145,7 +146,7 @@ func (a *app) secretWarnings(cfg *config.Config) []string {
 		if c.HTTP == nil {
 			continue
 		}
-		secretHeaders(c.HTTP, a.getenv, func(key, name, _ string, err error) {
+		check.SecretHeaders(c.HTTP, a.getenv, func(key, name, _ string, err error) {
 			if err != nil {
 				out = append(out, fmt.Sprintf("commands.%s.%s.%s: %v here (the probe would be UNKNOWN)", c.Name, key, name, err))
 			}

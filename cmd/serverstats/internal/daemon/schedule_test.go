@@ -1,10 +1,12 @@
-package main
+package daemon
 
 import (
 	"context"
 	"sync"
 	"testing"
 	"time"
+
+	"serverstats/config"
 )
 
 // fakeClock moves only when the test says so.
@@ -91,7 +93,7 @@ type recorder struct {
 }
 
 func (r *recorder) job(t *testing.T, name, spec string, c *fakeClock, hold <-chan struct{}) job {
-	sched, err := parseSchedule(spec)
+	sched, err := config.CronParser.Parse(spec)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -183,18 +185,5 @@ func TestSchedulerSkipsOverlaps(t *testing.T) {
 	st := s.snapshot()["slow"]
 	if st.Started != 1 || st.Skipped != 2 || len(skipped) != 2 {
 		t.Errorf("started %d, skipped %d (%v); want 1 and 2", st.Started, st.Skipped, skipped)
-	}
-}
-
-func TestParseSchedule(t *testing.T) {
-	for _, good := range []string{"*/5 * * * *", "0 */5 * * * *", "@every 30s", "@hourly", "CRON_TZ=Europe/Paris 0 9 * * 1-5"} {
-		if _, err := parseSchedule(good); err != nil {
-			t.Errorf("%q: %v", good, err)
-		}
-	}
-	for _, bad := range []string{"", "* * *", "61 * * * *", "@every", "@fortnightly"} {
-		if _, err := parseSchedule(bad); err == nil {
-			t.Errorf("%q accepted", bad)
-		}
 	}
 }

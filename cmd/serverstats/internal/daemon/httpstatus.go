@@ -1,4 +1,4 @@
-package main
+package daemon
 
 import (
 	"encoding/json"
@@ -36,7 +36,7 @@ func (d *daemon) healthz(w http.ResponseWriter, _ *http.Request) {
 		fmt.Fprintf(w, "Status FAILED - state file unavailable (alerts are delivered directly, without debounce, mutes or reminders): %s\n", why)
 		return
 	}
-	fmt.Fprintf(w, "Status OK - serverstats %s: %d commands scheduled, up %s\n", version, len(g.sched.jobs), now.Sub(d.started).Round(time.Second))
+	fmt.Fprintf(w, "Status OK - serverstats %s: %d commands scheduled, up %s\n", d.opts.Version, len(g.sched.jobs), now.Sub(d.started).Round(time.Second))
 }
 
 type apiCommand struct {
@@ -66,7 +66,7 @@ func (d *daemon) apiStatus(w http.ResponseWriter, r *http.Request) {
 			Failed    int    `json:"failed"`
 			LastError string `json:"last_error,omitempty"`
 		} `json:"reloads"`
-	}{Version: version, Config: g.cfg.File, Started: d.started, Commands: []apiCommand{}}
+	}{Version: d.opts.Version, Config: g.cfg.File, Started: d.started, Commands: []apiCommand{}}
 	failing, _ := d.stateHealth()
 	doc.Healthy = g.sched.alive(now) && !failing
 	g.lastMu.Lock()

@@ -1,14 +1,11 @@
-package main
+package daemon
 
 import (
 	"context"
-	"fmt"
 	"sync"
 	"time"
 
 	"github.com/robfig/cron/v3"
-
-	"serverstats/config"
 )
 
 // clock is the scheduler's view of time, injectable for tests.
@@ -56,15 +53,6 @@ func newScheduler(c clock, jobs []job) *scheduler {
 		s.stats[j.name] = &schedulerStats{}
 	}
 	return s
-}
-
-// parseSchedule reads a command's schedule.
-func parseSchedule(spec string) (cron.Schedule, error) {
-	sched, err := config.CronParser.Parse(spec)
-	if err != nil {
-		return nil, fmt.Errorf("schedule %q: %w", spec, err)
-	}
-	return sched, nil
 }
 
 // runDeadline is the deadline of a run starting at start whose next run is

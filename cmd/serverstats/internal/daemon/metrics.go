@@ -1,9 +1,10 @@
-package main
+package daemon
 
 import (
 	"github.com/prometheus/client_golang/prometheus"
 	promcollectors "github.com/prometheus/client_golang/prometheus/collectors"
 
+	"serverstats/cmd/serverstats/internal/check"
 	"serverstats/collectors"
 )
 
@@ -64,19 +65,6 @@ func newMetrics() *metrics {
 	return m
 }
 
-// actions counts the remediations run after sw.
-func (m *metrics) actions(sw *sweep) {
-	for _, h := range sw.Hosts {
-		for _, a := range h.Actions {
-			result := "ok"
-			if !a.OK {
-				result = "failed"
-			}
-			m.actionRuns.WithLabelValues(sw.Command.Name, result).Inc()
-		}
-	}
-}
-
 // registerPool exports the SSH pool's state, read at scrape time. Counters
 // restart from zero when a reload builds a new pool.
 func (m *metrics) registerPool(stats func() collectors.PoolStats) {
@@ -92,14 +80,22 @@ func (m *metrics) registerPool(stats func() collectors.PoolStats) {
 	)
 }
 
-// observeSweep records one run's per-host results.
-func (m *metrics) observeSweep(sw *sweep) {
-	for _, h := range sw.Hosts {
-		cmd, host := sw.Command.Name, h.Target.Name
-		m.lastRun.WithLabelValues(cmd, host).Set(float64(sw.Started.Add(sw.Duration).Unix()))
+// observeRun records one run's per-host results and the remediations run
+// after it.
+func (m *metrics) observeRun(rep *check.Report) {
+	for _, h := range rep.Hosts {
+		cmd, host := rep.Command.Name, h.Target.Name
+		for _, a := range h.Actions {
+			result := "ok"
+			if !a.OK {
+				result = "failed"
+			}
+			m.actionRuns.WithLabelValues(cmd, result).Inc()
+		}
+		m.lastRun.WithLabelValues(cmd, host).Set(float64(rep.Started.Add(rep.Duration).Unix()))
 		m.duration.WithLabelValues(cmd, host).Set(h.Result.Duration.Seconds())
 		ok, unknown := 0.0, 0.0
-		if label, _ := h.failure(); label == "" {
+		if label, _ := h.Failure(); label == "" {
 			ok = 1
 		} else {
 			unknown = 1

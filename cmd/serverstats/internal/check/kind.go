@@ -1,0 +1,118 @@
+package check
+
+import (
+	"context"
+	"fmt"
+	"net"
+	"time"
+
+	"serverstats/alerts"
+	"serverstats/collectors"
+	"serverstats/config"
+)
+
+// kind is what a command runs. Each kind lives in a file of its own
+// (kind_shell.go, kind_nagios.go, ...) and is registered in kinds; adding one
+// touches that file, its test and config's table of the keys each kind
+// accepts (config/kinds.go), which is where the YAML is read.
+type kind interface {
+	// collector builds the collector of one target of cmd, once per
+	// Checker (that is, per loaded config).
+	collector(c *Checker, cmd *config.Command, t collectors.Target) collectors.Collector
+	// accepts reports whether an exit status is a result to read rather
+	// than a failure of the host.
+	accepts(cmd *config.Command, status int) bool
+	// read turns a good result into h's tables (h.Table, and h.Plugin for
+	// a Nagios plugin), setting h.ParseErr, h.Problem or h.Note.
+	read(cmd *config.Command, h *Host)
+	// observe judges h's tables under cmd's rules.
+	observe(cmd *config.Command, h *Host) []alerts.Observation
+}
+
+// kinds is every kind of command, by the key that names it in the config
+// (a Nagios plugin is a cmd: with nagios: true).
+var kinds = map[string]kind{
+	string(config.KindShell):   shellKind{},
+	kindNagios:                 nagiosKind{},
+	string(config.KindBuiltin): builtinKind{},
+	string(config.KindURL):     urlKind{},
+	string(config.KindTCP):     tcpKind{},
+}
+
+const kindNagios = "nagios"
+
+// kindOf is cmd's kind.
+func kindOf(cmd *config.Command) kind {
+	if cmd.Nagios {
+		return kinds[kindNagios]
+	}
+	if k, ok := kinds[string(cmd.Kind)]; ok {
+		return k
+	}
+	return kinds[string(config.KindShell)]
+}
+
+// observeTable is the observation of every kind but a Nagios plugin: the
+// rules on the one table.
+func observeTable(cmd *config.Command, h *Host) []alerts.Observation {
+	return alerts.Observe(cmd.Name, h.Target.Name, cmd.Key, cmd.Alerts, h.Table)
+}
+
+// shellCollector runs a shell line on a target: here for a local target,
+// else over Env.Remote.
+func (c *Checker) shellCollector(t collectors.Target, keepBackground bool) collectors.Collector {
+	if t.Local {
+		return &collectors.Local{KeepBackground: keepBackground}
+	}
+	if c.env.Remote == nil {
+		return Failing{fmt.Errorf("%w: no SSH collector", collectors.ErrConnect)}
+	}
+	return c.env.Remote
+}
+
+// dialer is a remote collector that can open connections from its hosts
+// (collectors.SSH and collectors.Pool), for probes with via: ssh.
+type dialer interface {
+	Dial(ctx context.Context, t collectors.Target, network, addr string) (net.Conn, error)
+}
+
+// probeDial is how a probe of cmd connects: from here (nil), or with via:
+// ssh from the target through the remote collector. A remote that cannot
+// dial (it failed to build) is returned as the collector to use instead.
+func (c *Checker) probeDial(cmd *config.Command) (collectors.DialFunc, collectors.Collector) {
+	if cmd.Via != "ssh" {
+		return nil, nil
+	}
+	if d, ok := c.env.Remote.(dialer); ok {
+		return d.Dial, nil
+	}
+	if c.env.Remote == nil {
+		return nil, Failing{fmt.Errorf("%w: no SSH collector", collectors.ErrConnect)}
+	}
+	return nil, c.env.Remote // it failed to build: every target UNKNOWN, with the reason
+}
+
+// probeTimeout is a probe's timeout: its own, else the probes' default.
+func probeTimeout(cmd *config.Command) time.Duration {
+	if cmd.Timeout > 0 {
+		return cmd.Timeout
+	}
+	return collectors.DefaultProbeTimeout
+}
+
+// hostOf is the host name {host} stands for in a probe of t.
+func hostOf(t collectors.Target) string {
+	if t.Host != "" {
+		return t.Host
+	}
+	return t.Name
+}
+
+// Failing is a collector that could not be built (SSH keys unreadable, a
+// probe's secret header missing): every run is UNKNOWN with the reason.
+type Failing struct{ Err error }
+
+// Run fails.
+func (f Failing) Run(_ context.Context, t collectors.Target, _ string) collectors.Result {
+	return collectors.Result{Target: t, Err: f.Err}
+}
