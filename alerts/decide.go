@@ -2,6 +2,7 @@ package alerts
 
 import (
 	"fmt"
+	"strings"
 	"time"
 )
 
@@ -92,7 +93,19 @@ func Decide(run Run, states map[Key]State, mutes []Mute, now time.Time) Transiti
 		holds := map[string]int{}   // findings per rule on this host
 		for _, o := range h.Observations {
 			if o.ColumnMissing {
+				// The rule cannot be judged on this host: its keys are left
+				// as they are, and the rule is UNKNOWN, a key of its own told
+				// once to on-command-failure (as a host failure is) and
+				// resolved when the column is back.
 				frozen[o.Key.Rule] = true
+				mk := MissingColumnKey(run.Command, h.Host, o.Key.Rule)
+				s, due := Step(states[mk], Observation{Key: mk, Holds: true}, Policy{For: 1}, isMuted(mk), now)
+				save(s)
+				if due == StatusFiring {
+					f := o.Finding
+					g.add(run.FailureHandlers, Notification{Status: StatusUnknown, Command: run.Command, Rule: o.Key.Rule, Host: h.Host,
+						Severity: SeverityCritical, Column: f.Column, Trigger: f.Trigger, Error: fmt.Sprintf("rule %q cannot be judged: %s", o.Key.Rule, f.Message), Time: now}, KeyMute{Key: mk})
+				}
 				continue
 			}
 			r := rules[o.Key.Rule]
@@ -113,9 +126,24 @@ func Decide(run Run, states map[Key]State, mutes []Mute, now time.Time) Transiti
 					run.Command, h.Host, n, rule, MaxFindingsPerHost))
 			}
 		}
-		// Rows gone from the output resolve; rules gone from the config are forgotten.
+		// Rows gone from the output resolve; rules gone from the config are
+		// forgotten; a rule whose column is back is judged again.
 		for k, st := range states {
-			if k.Command != run.Command || k.Host != h.Host || k.Rule == "" || seen[k] || frozen[k.Rule] {
+			if k.Command != run.Command || k.Host != h.Host || seen[k] {
+				continue
+			}
+			if k.Rule == "" {
+				if rule, ok := missingColumnRule(k); ok && !frozen[rule] {
+					s, due := Step(st, Observation{Key: k, Clears: true}, Policy{For: 1}, isMuted(k), now)
+					save(s)
+					if due == StatusResolved {
+						g.add(run.FailureHandlers, Notification{Status: StatusResolved, Command: run.Command, Rule: rule, Host: h.Host,
+							Severity: SeverityCritical, Message: "the rule's column is in the output again", Time: now}, KeyMute{Key: k})
+					}
+				}
+				continue
+			}
+			if frozen[k.Rule] {
 				continue
 			}
 			r := rules[k.Rule]
@@ -225,6 +253,25 @@ func (g *grouper) add(handlers []string, n Notification, km KeyMute) {
 		e.Notifications = append(e.Notifications, n)
 		e.Keys = append(e.Keys, km)
 	}
+}
+
+// missingColumnRow marks the key of a rule that could not be judged on a
+// host because its column is missing from the output.
+const missingColumnRow = "column missing: "
+
+// MissingColumnKey is the key under which a rule whose column is missing
+// on a host is UNKNOWN: a key of the command and host (no rule, so that
+// it survives the rule's keys being frozen) whose row names the rule.
+func MissingColumnKey(command, host, rule string) Key {
+	return Key{Command: command, Host: host, Row: missingColumnRow + rule}
+}
+
+// missingColumnRule is the rule of a MissingColumnKey.
+func missingColumnRule(k Key) (string, bool) {
+	if k.Rule != "" {
+		return "", false
+	}
+	return strings.CutPrefix(k.Row, missingColumnRow)
 }
 
 // Addressed is a notification and the handlers it is for.

@@ -1,6 +1,7 @@
 package alerts
 
 import (
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -136,19 +137,47 @@ func TestDecideRowsSharingAKey(t *testing.T) {
 }
 
 // A rule whose column vanished from the output (an error message on stdout,
-// a changed df) cannot judge its rows: they stay firing, not resolved.
-func TestDecideMissingColumnFreezes(t *testing.T) {
-	rule := mustRule(t, "Use%", parse.TypePercent, "> 90", "", SeverityCritical)
-	rule.Handlers = []string{"email"}
+// a changed df, a plugin omitting one perfdata label) cannot judge its
+// rows: they stay firing, not resolved; the rule is UNKNOWN on that host,
+// told once to on-command-failure and resolved when the column is back;
+// the host's other rules are still judged.
+func TestDecideMissingColumnIsUnknownPerRule(t *testing.T) {
+	use := mustRule(t, "Use%", parse.TypePercent, "> 90", "", SeverityCritical)
+	use.Handlers = []string{"email"}
+	inodes := mustRule(t, "IUse%", parse.TypePercent, "> 80", "", SeverityCritical)
+	inodes.Handlers = []string{"email"}
+	rules := []*Rule{use, inodes}
 	states := map[Key]State{}
 	now := time.Date(2026, 11, 23, 3, 0, 0, 0, time.UTC)
-	runDecide(t, oneHost(t, []*Rule{rule}, "Mounted on", "Filesystem  Use% Mounted on\n/dev/a       95% /\n"), states, now)
-	got := runDecide(t, oneHost(t, []*Rule{rule}, "Mounted on", "df: cannot read table of mounted file systems\n"), states, now.Add(time.Minute))
-	if len(got) != 0 {
-		t.Errorf("got %q, want nothing", got)
+	both := "Filesystem  Use% IUse% Mounted on\n/dev/a       95%   10% /\n"
+	noUse := "Filesystem  IUse% Mounted on\n/dev/a        85% /\n"
+	steps := []struct {
+		out  string
+		want []string
+	}{
+		{both, []string{"email: web1 /: Use% 95% > 90"}},
+		{noUse, []string{ // Use% is UNKNOWN (told once); IUse% still judged and fires
+			"email: web1 /: IUse% 85% > 80",
+			`ops: web1: UNKNOWN disk: rule "Use% > 90" cannot be judged: column "Use%" is not in the output (columns: Filesystem, IUse%, Mounted on)`}},
+		{noUse, nil}, // told already
+		{both, []string{ // the column is back: the UNKNOWN resolves, IUse% resolves too
+			"email: web1 /: RESOLVED IUse% 10% (was > 80)",
+			"ops: web1: RESOLVED disk Use% > 90 — the rule's column is in the output again"}},
 	}
-	if s := states[Key{"disk", rule.Name, "web1", "/"}]; s.Phase != PhaseFiring {
-		t.Errorf("state after the garbled run: %+v", s)
+	for i, st := range steps {
+		got := runDecide(t, oneHost(t, rules, "Mounted on", st.out), states, now.Add(time.Duration(i)*time.Minute))
+		slices.Sort(got)
+		if strings.Join(got, "\n") != strings.Join(st.want, "\n") {
+			t.Errorf("run %d:\ngot  %q\nwant %q", i+1, got, st.want)
+		}
+		if s := states[Key{"disk", use.Name, "web1", "/"}]; s.Phase != PhaseFiring {
+			t.Errorf("run %d: Use%% on / is %+v, want still firing (frozen, not resolved)", i+1, s)
+		}
+	}
+	if _, ok := states[MissingColumnKey("disk", "web1", use.Name)]; ok {
+		if s := states[MissingColumnKey("disk", "web1", use.Name)]; s.Phase == PhaseFiring {
+			t.Errorf("missing-column key still firing after the column came back: %+v", s)
+		}
 	}
 }
 

@@ -259,7 +259,8 @@ func builtinParamsFix(name string) string {
 }
 
 // implicitAlerts adds the alerts a command implies: a Nagios plugin's
-// WARNING and CRITICAL states, process-count's min and max. An alert the
+// WARNING and CRITICAL states, process-count's min and max, and for a
+// url: or tcp: probe written without alerts, that it answers. An alert the
 // user wrote with the same name replaces the implicit one.
 func (c *Config) implicitAlerts(d *decoder, p string, at *yaml.Node, cmd *Command) {
 	type implicit struct{ name, column, trigger, msg string }
@@ -270,6 +271,13 @@ func (c *Config) implicitAlerts(d *decoder, p string, at *yaml.Node, cmd *Comman
 			{"plugin warning", "state", "== WARNING", `{{.Row.Get "summary"}}`},
 			{"plugin critical", "state", "== CRITICAL", `{{.Row.Get "summary"}}`},
 		}
+	case cmd.Kind == KindTCP && len(cmd.Alerts) == 0:
+		// A probe without rules still means "tell me when it is down", as
+		// Nagios check_tcp and monit "if failed port" do.
+		add = []implicit{{"port not answering", "connected", "== false", `{{.Row.Get "error"}}`}}
+	case cmd.Kind == KindURL && len(cmd.Alerts) == 0:
+		// No answer (status 0), or 4xx/5xx: outside 100-399.
+		add = []implicit{{"url failing", "status", "100:399", `{{with .Row.Get "error"}}{{.}}{{else}}HTTP status {{.Value}}{{end}}`}}
 	case cmd.Kind == KindBuiltin && cmd.Builtin != nil && cmd.Builtin.Name == "process-count":
 		// The pattern goes into the template as a string constant, so that
 		// "{{" in a regular expression is text, not template syntax.
