@@ -1,19 +1,17 @@
-package main
+// Package scaffold writes what runs the daemon as a service: a systemd unit
+// and a monit check of its /healthz.
+package scaffold
 
 import (
-	"context"
-	"fmt"
 	"net"
 	"os"
 	"path/filepath"
 	"strings"
 	"text/template"
+
+	"serverstats/config"
 )
 
-// scaffoldOpts are the switches of `serverstats scaffold`.
-type scaffoldOpts struct {
-	user, out string
-}
 
 var unitTemplate = template.Must(template.New("unit").Parse(`# serverstats daemon: systemd unit written by "serverstats scaffold".
 # Install: cp serverstats.service /etc/systemd/system/ && systemctl daemon-reload
@@ -91,18 +89,13 @@ check host serverstats with address {{.Host}}
     if 3 restarts within 5 cycles then unmonitor
 `))
 
-// scaffold writes a systemd unit and a monit check for the daemon.
-func (a *app) scaffold(_ context.Context, o *opts) int {
-	cfg, err := a.loadConfig(o.config)
-	if err != nil {
-		fmt.Fprintf(a.stderr, "serverstats: %v\n", err)
-		return exitUsage
+// Write writes serverstats.service and serverstats.monitrc into dir
+// (default ".") for the daemon running as user (default serverstats) with
+// cfg, and returns the paths written.
+func Write(cfg *config.Config, dir, user string) ([]string, error) {
+	if dir == "" {
+		dir = "."
 	}
-	out := o.scaffold.out
-	if out == "" {
-		out = "."
-	}
-	user := o.scaffold.user
 	if user == "" {
 		user = "serverstats"
 	}
@@ -128,26 +121,24 @@ func (a *app) scaffold(_ context.Context, o *opts) int {
 		{"serverstats.monitrc", monitTemplate, map[string]string{"Host": host, "Port": port,
 			"Start": "/bin/systemctl start serverstats", "Stop": "/bin/systemctl stop serverstats"}},
 	}
-	if err := os.MkdirAll(out, 0o755); err != nil {
-		fmt.Fprintf(a.stderr, "serverstats: %v\n", err)
-		return 1
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		return nil, err
 	}
+	var wrote []string
 	for _, f := range files {
 		var b strings.Builder
 		if err := f.tmpl.Execute(&b, f.data); err != nil {
-			fmt.Fprintf(a.stderr, "serverstats: %v\n", err)
-			return 1
+			return wrote, err
 		}
 		mode := os.FileMode(0o644)
 		if strings.HasSuffix(f.name, ".monitrc") {
 			mode = 0o600 // monit refuses control files others can read
 		}
-		p := filepath.Join(out, f.name)
+		p := filepath.Join(dir, f.name)
 		if err := os.WriteFile(p, []byte(b.String()), mode); err != nil {
-			fmt.Fprintf(a.stderr, "serverstats: %v\n", err)
-			return 1
+			return wrote, err
 		}
-		fmt.Fprintf(a.stdout, "wrote %s\n", p)
+		wrote = append(wrote, p)
 	}
-	return exitOK
+	return wrote, nil
 }
