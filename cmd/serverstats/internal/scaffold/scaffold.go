@@ -12,7 +12,6 @@ import (
 	"serverstats/config"
 )
 
-
 var unitTemplate = template.Must(template.New("unit").Parse(`# serverstats daemon: systemd unit written by "serverstats scaffold".
 # Install: cp serverstats.service /etc/systemd/system/ && systemctl daemon-reload
 #          systemctl enable --now serverstats
