@@ -9,6 +9,7 @@ import (
 	"serverstats/alerts"
 	"serverstats/collectors"
 	"serverstats/config"
+	"serverstats/parse"
 )
 
 // kind is what a command runs. Each kind lives in a file of its own
@@ -56,6 +57,27 @@ func kindOf(cmd *config.Command) kind {
 // rules on the one table.
 func observeTable(cmd *config.Command, h *Host) []alerts.Observation {
 	return alerts.Observe(cmd.Name, h.Target.Name, cmd.Key, cmd.Alerts, h.Table)
+}
+
+// probeKind is what the url: and tcp: probes share: any exit status is a
+// result (a probe has none), and the probe's fields are a one-row table.
+type probeKind struct{}
+
+func (probeKind) accepts(*config.Command, int) bool { return true }
+
+func (probeKind) read(_ *config.Command, h *Host) {
+	t := &parse.Table{}
+	row := parse.Row{Line: 1}
+	for _, f := range h.Result.Fields {
+		t.Header = append(t.Header, f.Name)
+		row.Cells = append(row.Cells, f.Value)
+	}
+	t.Rows = []parse.Row{row}
+	h.Table = t
+}
+
+func (probeKind) observe(cmd *config.Command, h *Host) []alerts.Observation {
+	return observeTable(cmd, h)
 }
 
 // shellCollector runs a shell line on a target: here for a local target,

@@ -5,7 +5,6 @@ import (
 	"strings"
 
 	"serverstats/alerts"
-	"serverstats/collectors"
 	"serverstats/config"
 	"serverstats/parse"
 )
@@ -14,11 +13,7 @@ import (
 // its state, its output a summary and perfdata. Its rows are the perfdata
 // items, keyed by label; its state columns (parse.PluginStateHeader) are
 // read by the implicit "plugin warning" and "plugin critical" rules.
-type nagiosKind struct{}
-
-func (nagiosKind) collector(c *Checker, _ *config.Command, t collectors.Target) collectors.Collector {
-	return c.shellCollector(t, false)
-}
+type nagiosKind struct{ shellKind } // runs like a shell line
 
 // accepts 0-3; 3 (UNKNOWN) is judged from the output.
 func (nagiosKind) accepts(_ *config.Command, status int) bool { return status >= 0 && status <= 3 }

@@ -3,7 +3,6 @@ package check
 import (
 	"strings"
 
-	"serverstats/alerts"
 	"serverstats/collectors"
 	"serverstats/config"
 )
@@ -12,7 +11,7 @@ import (
 // via: ssh, from each server. Its one row has collectors.TCPFields; without
 // rules it fires when the port does not accept (config adds the implicit
 // rule), as Nagios check_tcp and monit "if failed port" do.
-type tcpKind struct{}
+type tcpKind struct{ probeKind }
 
 func (tcpKind) collector(c *Checker, cmd *config.Command, t collectors.Target) collectors.Collector {
 	dial, failed := c.probeDial(cmd)
@@ -22,13 +21,4 @@ func (tcpKind) collector(c *Checker, cmd *config.Command, t collectors.Target) c
 	p := cmd.TCP
 	addr := strings.ReplaceAll(p.Addr, config.HostPlaceholder, hostOf(t))
 	return &collectors.TCPProbe{Addr: addr, Send: p.Send, Expect: p.Expect, Timeout: probeTimeout(cmd), Dial: dial}
-}
-
-// accepts any status: a probe has none.
-func (tcpKind) accepts(*config.Command, int) bool { return true }
-
-func (tcpKind) read(_ *config.Command, h *Host) { h.Table = fieldsTable(h.Result.Fields) }
-
-func (tcpKind) observe(cmd *config.Command, h *Host) []alerts.Observation {
-	return observeTable(cmd, h)
 }

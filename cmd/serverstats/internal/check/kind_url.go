@@ -6,18 +6,16 @@ import (
 	"maps"
 	"strings"
 
-	"serverstats/alerts"
 	"serverstats/collectors"
 	"serverstats/config"
 	"serverstats/handlers"
-	"serverstats/parse"
 )
 
 // urlKind is an HTTP(S) probe (url:), made from here or, with via: ssh,
 // from each server. Its one row has collectors.HTTPFields; without rules it
 // fires when the URL does not answer or answers 4xx/5xx (config adds the
 // implicit rule).
-type urlKind struct{}
+type urlKind struct{ probeKind }
 
 func (urlKind) collector(c *Checker, cmd *config.Command, t collectors.Target) collectors.Collector {
 	dial, failed := c.probeDial(cmd)
@@ -37,27 +35,6 @@ func (urlKind) collector(c *Checker, cmd *config.Command, t collectors.Target) c
 		return p
 	}
 	return redacting{p, handlers.NewRedactor(secrets...)}
-}
-
-// accepts any status: a probe has none.
-func (urlKind) accepts(*config.Command, int) bool { return true }
-
-func (urlKind) read(_ *config.Command, h *Host) { h.Table = fieldsTable(h.Result.Fields) }
-
-func (urlKind) observe(cmd *config.Command, h *Host) []alerts.Observation {
-	return observeTable(cmd, h)
-}
-
-// fieldsTable is a probe's fields as a one-row table.
-func fieldsTable(fields []collectors.Field) *parse.Table {
-	t := &parse.Table{}
-	row := parse.Row{Line: 1}
-	for _, f := range fields {
-		t.Header = append(t.Header, f.Name)
-		row.Cells = append(row.Cells, f.Value)
-	}
-	t.Rows = []parse.Row{row}
-	return t
 }
 
 // ProbeHeaders are a url: probe's headers, with the secret ones read from
