@@ -379,3 +379,27 @@ commands:
 		t.Errorf("with the secrets set: exit %d, stderr %q", code, errs)
 	}
 }
+
+// Text from a server never drives the terminal: escape sequences and other
+// control characters in cells, raw output and stderr are shown escaped.
+func TestOutputEscapesControlCharacters(t *testing.T) {
+	for _, c := range []struct{ in, keep, want string }{
+		{"plain /mnt", "", "plain /mnt"},
+		{"\x1b]0;pwned\x07/mnt", "", `\x1b]0;pwned\x07/mnt`},
+		{"a\tb\nc\r", "\n\t", "a\tb\nc\\x0d"},
+		{"bad \xff utf8", "", "bad \uFFFD utf8"},
+		{"c1 \u009b31m", "", `c1 \x9b31m`},
+		{"del\x7f", "", `del\x7f`},
+	} {
+		if got := visible(c.in, c.keep); got != c.want {
+			t.Errorf("visible(%q) = %q, want %q", c.in, got, c.want)
+		}
+	}
+	var out bytes.Buffer
+	tb := newTable(&out, []string{"name\x1b[2J"})
+	tb.row("x\x1b[31mred")
+	tb.render()
+	if strings.ContainsRune(out.String(), 0x1b) {
+		t.Errorf("table output carries an escape character:\n%q", out.String())
+	}
+}

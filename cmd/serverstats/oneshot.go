@@ -103,32 +103,32 @@ func (a *app) printTables(rep *check.Report, raw, colour bool) {
 		fmt.Fprintln(a.stdout, paint(bold, strings.ToUpper(h.Target.Name)))
 		if h.Plugin != nil && h.Problem == "" {
 			state := h.Plugin.Rows[0].Cells
-			line := state[0] + ": " + state[2]
+			line := visible(state[0]+": "+state[2], "")
 			if state[0] != "OK" {
 				line = paint(red, line)
 			}
 			fmt.Fprintln(a.stdout, line)
 		}
 		if h.Note != "" {
-			fmt.Fprintln(a.stdout, "note: "+h.Note)
+			fmt.Fprintln(a.stdout, "note: "+visible(h.Note, ""))
 		}
 		for _, u := range h.Unknown {
-			fmt.Fprintln(a.stdout, paint(red, "UNKNOWN: "+u))
+			fmt.Fprintln(a.stdout, paint(red, "UNKNOWN: "+visible(u, "")))
 		}
 		if fail := h.FailureText(); fail != "" {
-			fmt.Fprintln(a.stdout, paint(red, fail))
+			fmt.Fprintln(a.stdout, paint(red, visible(fail, "")))
 			if s := strings.TrimRight(string(h.Result.Stderr), "\n"); s != "" {
-				fmt.Fprintln(a.stdout, s)
+				fmt.Fprintln(a.stdout, visible(s, "\n\t"))
 			}
 			noTable := raw || h.Table == nil || len(h.Table.Rows) == 0
 			if h.State == check.HostFailed || h.ParseErr != nil || (h.Problem != "" && noTable) {
-				a.stdout.Write(h.Result.Stdout)
+				io.WriteString(a.stdout, visible(string(h.Result.Stdout), "\n\t"))
 			}
 			if h.Problem == "" || noTable {
 				continue
 			}
 		} else if raw {
-			a.stdout.Write(h.Result.Stdout)
+			io.WriteString(a.stdout, visible(string(h.Result.Stdout), "\n\t"))
 			continue
 		}
 		if len(h.Table.Rows) == 0 {

@@ -1,9 +1,11 @@
 package main
 
 import (
+	"fmt"
 	"io"
 	"slices"
 	"strings"
+	"unicode/utf8"
 
 	"github.com/olekukonko/tablewriter"
 	"github.com/olekukonko/tablewriter/renderer"
@@ -45,14 +47,44 @@ func (t *table) row(cells ...string) {
 
 func (t *table) render() { _ = t.t.Render() }
 
-// cellText keeps a cell on one line and visible when empty.
+// cellText keeps a cell on one line, visible when empty, and harmless to
+// the terminal (see visible).
 func cellText(s string) string {
-	s = strings.ReplaceAll(s, "\n", " ")
+	s = visible(strings.ReplaceAll(s, "\n", " "), "")
 	if s == "" {
 		return " "
 	}
 	return s
 }
+
+// visible makes text from a server safe to print on a terminal: control
+// characters other than those in keep (an escape sequence could retitle
+// the window, move the cursor or hide lines) are shown escaped, e.g.
+// "\x1b", and invalid UTF-8 as U+FFFD.
+func visible(s, keep string) string {
+	clean := true
+	for _, r := range s {
+		if isControl(r) && !strings.ContainsRune(keep, r) || r == utf8.RuneError {
+			clean = false
+			break
+		}
+	}
+	if clean {
+		return s
+	}
+	var b strings.Builder
+	for _, r := range strings.ToValidUTF8(s, "\uFFFD") {
+		if isControl(r) && !strings.ContainsRune(keep, r) {
+			fmt.Fprintf(&b, "\\x%02x", r)
+			continue
+		}
+		b.WriteRune(r)
+	}
+	return b.String()
+}
+
+// isControl reports C0 and C1 control characters and DEL.
+func isControl(r rune) bool { return r < 0x20 || r == 0x7f || (r >= 0x80 && r < 0xa0) }
 
 func sortedCommands(cfg *config.Config) []*config.Command {
 	cmds := slices.Clone(cfg.Commands)

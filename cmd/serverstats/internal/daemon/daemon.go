@@ -184,7 +184,14 @@ func Run(ctx context.Context, o Options) error {
 	if !isLoopback(ln.Addr()) {
 		log.Warn("the status endpoint listens beyond this machine; /metrics and /api/status show hosts and alerts", "listen", ln.Addr().String())
 	}
-	srv := &http.Server{Handler: d.routes(), ReadHeaderTimeout: 5 * time.Second}
+	srv := &http.Server{
+		Handler:           d.routes(isLoopback(ln.Addr())),
+		ReadHeaderTimeout: 5 * time.Second,
+		ReadTimeout:       10 * time.Second,
+		WriteTimeout:      30 * time.Second,
+		IdleTimeout:       60 * time.Second,
+		MaxHeaderBytes:    16 << 10,
+	}
 	go func() {
 		if err := srv.Serve(ln); err != nil && !errors.Is(err, http.ErrServerClosed) {
 			log.Error("status endpoint stopped", "error", err)

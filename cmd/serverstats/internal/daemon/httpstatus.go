@@ -3,7 +3,9 @@ package daemon
 import (
 	"encoding/json"
 	"fmt"
+	"net"
 	"net/http"
+	"strings"
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus/promhttp"
@@ -11,13 +13,53 @@ import (
 
 // routes serves the status endpoint: /healthz for monit, systemd and load
 // balancers, /metrics for Prometheus, /api/status as JSON; 404 otherwise.
-func (d *daemon) routes() http.Handler {
+// On a loopback address it answers only requests for a loopback host (see
+// loopbackOnly).
+func (d *daemon) routes(loopback bool) http.Handler {
 	mux := http.NewServeMux()
 	mux.HandleFunc("GET /healthz", d.healthz)
 	mux.Handle("GET /metrics", promhttp.HandlerFor(d.metrics.reg, promhttp.HandlerOpts{}))
 	mux.HandleFunc("GET /api/status", d.apiStatus)
 	mux.HandleFunc("/", http.NotFound)
-	return mux
+	var h http.Handler = mux
+	if loopback {
+		h = loopbackOnly(h)
+	}
+	return limitBody(h)
+}
+
+// loopbackOnly refuses requests whose Host is not a loopback name or
+// address (localhost, 127.0.0.0/8, ::1), with 421. A web page the on-call
+// person has open could otherwise point a DNS name of its own at 127.0.0.1
+// and read /api/status from the browser (DNS rebinding).
+func loopbackOnly(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		host := r.Host
+		if h, _, err := net.SplitHostPort(host); err == nil {
+			host = h
+		}
+		host = strings.TrimSuffix(strings.Trim(host, "[]"), ".")
+		ip := net.ParseIP(host)
+		if !strings.EqualFold(host, "localhost") && (ip == nil || !ip.IsLoopback()) {
+			http.Error(w, "serverstats answers only requests for localhost or a loopback address", http.StatusMisdirectedRequest)
+			return
+		}
+		next.ServeHTTP(w, r)
+	})
+}
+
+// maxRequestBody bounds what a request may carry: the endpoints read none.
+const maxRequestBody = 4 << 10
+
+func limitBody(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.ContentLength > maxRequestBody {
+			http.Error(w, "request body too large", http.StatusRequestEntityTooLarge)
+			return
+		}
+		r.Body = http.MaxBytesReader(w, r.Body, maxRequestBody)
+		next.ServeHTTP(w, r)
+	})
 }
 
 // healthz answers 200 "Status OK - ..." while the scheduler loop is alive,

@@ -1,0 +1,41 @@
+package daemon
+
+import (
+	"net/http"
+	"net/http/httptest"
+	"strings"
+	"testing"
+)
+
+// On loopback, the status endpoint answers only requests for a loopback
+// host: a rebinding DNS name pointed at 127.0.0.1 gets 421.
+func TestLoopbackOnly(t *testing.T) {
+	ok := http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) { w.WriteHeader(http.StatusOK) })
+	h := limitBody(loopbackOnly(ok))
+	for host, want := range map[string]int{
+		"127.0.0.1:9100":             http.StatusOK,
+		"127.0.0.2":                  http.StatusOK,
+		"localhost:9100":             http.StatusOK,
+		"LOCALHOST.":                 http.StatusOK,
+		"[::1]:9100":                 http.StatusOK,
+		"attacker.example:80":        http.StatusMisdirectedRequest,
+		"10.0.0.5:9100":              http.StatusMisdirectedRequest,
+		"":                           http.StatusMisdirectedRequest,
+		"localhost.attacker.example": http.StatusMisdirectedRequest,
+	} {
+		r := httptest.NewRequest("GET", "/healthz", nil)
+		r.Host = host
+		w := httptest.NewRecorder()
+		h.ServeHTTP(w, r)
+		if w.Code != want {
+			t.Errorf("Host %q: %d, want %d", host, w.Code, want)
+		}
+	}
+	r := httptest.NewRequest("POST", "/healthz", strings.NewReader(strings.Repeat("x", maxRequestBody+1)))
+	r.Host = "127.0.0.1"
+	w := httptest.NewRecorder()
+	h.ServeHTTP(w, r)
+	if w.Code != http.StatusRequestEntityTooLarge {
+		t.Errorf("large body: %d, want 413", w.Code)
+	}
+}
