@@ -125,6 +125,9 @@ func (a *app) checkConfig(_ context.Context, o *opts) int {
 		}
 	}
 	fmt.Fprintf(a.stdout, "config OK: %s (%d commands, %d hosts, %d handlers)\n", cfg.File, len(cfg.Commands), len(hosts), len(cfg.Handlers))
+	if w := check.InsecureWarning(cfg); w != "" {
+		fmt.Fprintln(a.stderr, "warning: "+w)
+	}
 	for _, w := range a.secretWarnings(cfg) {
 		fmt.Fprintln(a.stderr, "warning: "+w)
 	}

@@ -117,6 +117,9 @@ func (c *Checker) Run(ctx context.Context, cmd *config.Command, o Options) *Repo
 	if timeout <= 0 {
 		timeout = c.cfg.Timeout(cmd)
 	}
+	if w := InsecureWarning(c.cfg); w != "" && NeedsSSH(cmd) {
+		c.env.Log.Warn(w, "command", cmd.Name)
+	}
 	rctx := collectors.WithCommandTimeout(ctx, timeout)
 	rep := &Report{Command: cmd, Started: c.env.Now()}
 	results := collectors.RunAll(rctx, c.pick(cmd), cmd.Targets, cmd.Cmd, c.cfg.SSH.Parallel, o.Progress)

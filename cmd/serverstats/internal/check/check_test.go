@@ -5,6 +5,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"log/slog"
 	"path/filepath"
 	"strings"
 	"sync"
@@ -377,5 +378,23 @@ func TestEveryKindRegistered(t *testing.T) {
 	}
 	if kindOf(&config.Command{Kind: config.KindShell, Nagios: true}) != kinds[kindNagios] {
 		t.Error("a Nagios plugin is not the nagios kind")
+	}
+}
+
+// Host keys not checked: every run over SSH says so, in every mode.
+func TestInsecureHostKeysWarnEveryRun(t *testing.T) {
+	cfg := parseConfig(t, diskConfig+`
+ssh:
+  host-key-policy: insecure-ignore
+`)
+	var logs bytes.Buffer
+	env := testEnv(&fakeRemote{}, &bytes.Buffer{})
+	env.Log = slog.New(slog.NewTextHandler(&logs, nil))
+	c := New(cfg, env)
+	for range 2 {
+		c.Run(context.Background(), cfg.Command("disk"), Options{})
+	}
+	if n := strings.Count(logs.String(), "insecure-ignore"); n != 2 {
+		t.Errorf("%d warnings in two runs:\n%s", n, logs.String())
 	}
 }

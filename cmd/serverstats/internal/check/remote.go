@@ -50,6 +50,15 @@ func DaemonRemote(cfg *config.Config, log *slog.Logger) (collectors.Collector, i
 	return p, p
 }
 
+// InsecureWarning is the warning every run over SSH gives while host keys
+// are not checked (ssh.host-key-policy: insecure-ignore); "" otherwise.
+func InsecureWarning(cfg *config.Config) string {
+	if cfg.SSH.HostKeyPolicy != collectors.PolicyInsecureIgnore {
+		return ""
+	}
+	return "ssh.host-key-policy is insecure-ignore: host keys are not checked, so anyone on the path can impersonate a server; use accept-new or strict"
+}
+
 // NeedsSSH reports whether cmd reaches any host over SSH: to run its line,
 // to probe through (via: ssh), or to run a remediation.
 func NeedsSSH(cmd *config.Command) bool {
