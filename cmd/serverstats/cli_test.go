@@ -301,40 +301,6 @@ func waitForUpTo(t *testing.T, limit time.Duration, what string, cond func() boo
 	}
 }
 
-// On a terminal, a sweep over a second long shows hosts done/total on
-// stderr, and clears it at the end; a quick one shows nothing.
-func TestProgressOnTTY(t *testing.T) {
-	errb := &syncBuffer{}
-	a := &app{stderr: errb, isTTY: func(io.Writer) bool { return true }}
-	p := a.progress(3)
-	p.update(1, 3)
-	start := time.Now()
-	waitFor(t, "1/3", func() bool { return strings.Contains(errb.String(), "\r1/3 hosts done") })
-	if d := time.Since(start); d < 900*time.Millisecond {
-		t.Errorf("progress shown after %v, want after about a second", d)
-	}
-	p.update(2, 3)
-	waitFor(t, "2/3", func() bool { return strings.Contains(errb.String(), "\r2/3 hosts done") })
-	p.finish()
-	if got := errb.String(); !strings.HasSuffix(got, "\r\x1b[K") {
-		t.Errorf("line not cleared: %q", got)
-	}
-
-	quick := &syncBuffer{}
-	a = &app{stderr: quick, isTTY: func(io.Writer) bool { return true }}
-	p = a.progress(3)
-	p.update(3, 3)
-	p.finish()
-	if quick.String() != "" {
-		t.Errorf("a sweep under a second showed progress: %q", quick.String())
-	}
-	// Not on a terminal: nothing, however long.
-	a.isTTY = func(io.Writer) bool { return false }
-	if p := a.progress(3); p.stop != nil {
-		t.Error("progress started on a non-terminal")
-	}
-}
-
 // A handler template that names a field messages do not have is refused
 // when the config loads, with file:line and the key.
 func TestHandlerTemplateCheckedAtLoad(t *testing.T) {
@@ -377,29 +343,5 @@ commands:
 	code, _, errs = runApp(t, "", map[string]string{"MAIL_PW": "pw-value-1", "API_AUTH": "Bearer tok-value-2"}, "-c", cfg, "check-config")
 	if code != 0 || errs != "" {
 		t.Errorf("with the secrets set: exit %d, stderr %q", code, errs)
-	}
-}
-
-// Text from a server never drives the terminal: escape sequences and other
-// control characters in cells, raw output and stderr are shown escaped.
-func TestOutputEscapesControlCharacters(t *testing.T) {
-	for _, c := range []struct{ in, keep, want string }{
-		{"plain /mnt", "", "plain /mnt"},
-		{"\x1b]0;pwned\x07/mnt", "", `\x1b]0;pwned\x07/mnt`},
-		{"a\tb\nc\r", "\n\t", "a\tb\nc\\x0d"},
-		{"bad \xff utf8", "", "bad \uFFFD utf8"},
-		{"c1 \u009b31m", "", `c1 \x9b31m`},
-		{"del\x7f", "", `del\x7f`},
-	} {
-		if got := visible(c.in, c.keep); got != c.want {
-			t.Errorf("visible(%q) = %q, want %q", c.in, got, c.want)
-		}
-	}
-	var out bytes.Buffer
-	tb := newTable(&out, []string{"name\x1b[2J"})
-	tb.row("x\x1b[31mred")
-	tb.render()
-	if strings.ContainsRune(out.String(), 0x1b) {
-		t.Errorf("table output carries an escape character:\n%q", out.String())
 	}
 }

@@ -6,11 +6,10 @@ import (
 	"fmt"
 	"io"
 	"strings"
-	"sync"
-	"time"
 
 	"serverstats/alerts/store"
 	"serverstats/cmd/serverstats/internal/check"
+	"serverstats/cmd/serverstats/internal/textout"
 	"serverstats/config"
 )
 
@@ -27,12 +26,12 @@ func (a *app) oneShot(ctx context.Context, cfg *config.Config, cmd *config.Comma
 	if check.NeedsSSH(cmd) {
 		env.Remote = check.OneShotRemote(cfg, nil)
 	}
-	prog := a.progress(len(cmd.Hosts))
+	prog := textout.NewProgress(a.stderr, len(cmd.Hosts), a.isTTY(a.stderr))
 	rep := check.New(cfg, env).Run(ctx, cmd, check.Options{
-		Alerts: o.alerts, Flush: true, Progress: prog.update,
+		Alerts: o.alerts, Flush: true, Progress: prog.Update,
 		State: func(ctx context.Context) (*store.Store, error) { return a.openStore(ctx, cfg, o) },
 		Collected: func(rep *check.Report) {
-			prog.finish()
+			prog.Finish()
 			if !o.json {
 				a.printTables(rep, o.raw, a.colour(o))
 			}
@@ -103,46 +102,46 @@ func (a *app) printTables(rep *check.Report, raw, colour bool) {
 		fmt.Fprintln(a.stdout, paint(bold, strings.ToUpper(h.Target.Name)))
 		if h.Plugin != nil && h.Problem == "" {
 			state := h.Plugin.Rows[0].Cells
-			line := visible(state[0]+": "+state[2], "")
+			line := textout.Visible(state[0]+": "+state[2], "")
 			if state[0] != "OK" {
 				line = paint(red, line)
 			}
 			fmt.Fprintln(a.stdout, line)
 		}
 		if h.Note != "" {
-			fmt.Fprintln(a.stdout, "note: "+visible(h.Note, ""))
+			fmt.Fprintln(a.stdout, "note: "+textout.Visible(h.Note, ""))
 		}
 		for _, u := range h.Unknown {
-			fmt.Fprintln(a.stdout, paint(red, "UNKNOWN: "+visible(u, "")))
+			fmt.Fprintln(a.stdout, paint(red, "UNKNOWN: "+textout.Visible(u, "")))
 		}
 		if fail := h.FailureText(); fail != "" {
-			fmt.Fprintln(a.stdout, paint(red, visible(fail, "")))
+			fmt.Fprintln(a.stdout, paint(red, textout.Visible(fail, "")))
 			if s := strings.TrimRight(string(h.Result.Stderr), "\n"); s != "" {
-				fmt.Fprintln(a.stdout, visible(s, "\n\t"))
+				fmt.Fprintln(a.stdout, textout.Visible(s, "\n\t"))
 			}
 			noTable := raw || h.Table == nil || len(h.Table.Rows) == 0
 			if h.State == check.HostFailed || h.ParseErr != nil || (h.Problem != "" && noTable) {
-				io.WriteString(a.stdout, visible(string(h.Result.Stdout), "\n\t"))
+				io.WriteString(a.stdout, textout.Visible(string(h.Result.Stdout), "\n\t"))
 			}
 			if h.Problem == "" || noTable {
 				continue
 			}
 		} else if raw {
-			io.WriteString(a.stdout, visible(string(h.Result.Stdout), "\n\t"))
+			io.WriteString(a.stdout, textout.Visible(string(h.Result.Stdout), "\n\t"))
 			continue
 		}
 		if len(h.Table.Rows) == 0 {
 			fmt.Fprintln(a.stdout, "(no rows)")
 			continue
 		}
-		t := newTable(a.stdout, h.Table.Header)
+		t := textout.NewTable(a.stdout, h.Table.Header)
 		for _, r := range h.Table.Rows {
 			if rep.Command.IsProbe() {
 				r.Cells = clipCells(r.Cells, 60) // a whole HTML page in one cell helps nobody
 			}
-			t.row(r.Cells...)
+			t.Row(r.Cells...)
 		}
-		t.render()
+		t.Render()
 	}
 }
 
@@ -160,66 +159,3 @@ func clipCells(cells []string, n int) []string {
 }
 
 var statusNames = map[int]string{exitOK: "OK", exitWarning: "WARNING", exitCritical: "CRITICAL", exitUnknown: "UNKNOWN", exitStateUnavailable: "STATE UNAVAILABLE"}
-
-// progressBar shows "hosts done/total" on a terminal's stderr once a sweep
-// has taken over a second, refreshed as hosts finish and every 250 ms.
-type progressBar struct {
-	mu          sync.Mutex
-	w           io.Writer
-	done, total int
-	shown       bool
-	stop        chan struct{}
-	stopped     chan struct{}
-}
-
-func (a *app) progress(total int) *progressBar {
-	p := &progressBar{w: a.stderr, total: total}
-	if !a.isTTY(a.stderr) || total < 2 {
-		return p
-	}
-	p.stop, p.stopped = make(chan struct{}), make(chan struct{})
-	go func() {
-		defer close(p.stopped)
-		select {
-		case <-p.stop:
-			return
-		case <-time.After(time.Second):
-		}
-		t := time.NewTicker(250 * time.Millisecond)
-		defer t.Stop()
-		for {
-			p.draw()
-			select {
-			case <-p.stop:
-				return
-			case <-t.C:
-			}
-		}
-	}()
-	return p
-}
-
-func (p *progressBar) update(done, total int) {
-	p.mu.Lock()
-	p.done, p.total = done, total
-	p.mu.Unlock()
-}
-
-func (p *progressBar) draw() {
-	p.mu.Lock()
-	defer p.mu.Unlock()
-	p.shown = true
-	fmt.Fprintf(p.w, "\r%d/%d hosts done", p.done, p.total)
-}
-
-// finish stops the display and clears its line.
-func (p *progressBar) finish() {
-	if p.stop == nil {
-		return
-	}
-	close(p.stop)
-	<-p.stopped
-	if p.shown {
-		fmt.Fprint(p.w, "\r\x1b[K")
-	}
-}

@@ -7,6 +7,7 @@ import (
 	"io"
 
 	"serverstats/cmd/serverstats/internal/check"
+	"serverstats/cmd/serverstats/internal/textout"
 	"serverstats/parse"
 )
 
@@ -79,7 +80,7 @@ func (a *app) parse(_ context.Context, o *opts) int {
 	if len(tabs) > 1 {
 		cols = append([]string{"table"}, cols...)
 	}
-	tb := newTable(a.stdout, cols)
+	tb := textout.NewTable(a.stdout, cols)
 	for n, t := range tabs {
 		for r, row := range t.Rows {
 			for i, h := range t.Header {
@@ -95,11 +96,11 @@ func (a *app) parse(_ context.Context, o *opts) int {
 				if len(tabs) > 1 {
 					cells = append([]string{fmt.Sprintf("%d: %s", n+1, t.Name)}, cells...)
 				}
-				tb.row(cells...)
+				tb.Row(cells...)
 			}
 		}
 	}
-	tb.render()
+	tb.Render()
 	return exitOK
 }
 

@@ -12,6 +12,7 @@ import (
 	"golang.org/x/term"
 
 	"serverstats/cmd/serverstats/internal/check"
+	"serverstats/cmd/serverstats/internal/textout"
 	"serverstats/config"
 	"serverstats/handlers"
 )
@@ -170,31 +171,31 @@ func (a *app) usageWith(w io.Writer, cfg *config.Config, cfgErr error) {
 	fmt.Fprintln(w, "Usage: serverstats [switches] COMMAND [switches]")
 	fmt.Fprintln(w)
 	fmt.Fprintln(w, "Switches:")
-	t := newTable(w, []string{"switch", "argument", "meaning"})
+	t := textout.NewTable(w, []string{"switch", "argument", "meaning"})
 	for _, s := range switches {
 		name := s.long
 		if s.short != "" {
 			name = s.short + ", " + s.long
 		}
-		t.row(name, s.arg, s.doc)
+		t.Row(name, s.arg, s.doc)
 	}
-	t.render()
+	t.Render()
 	fmt.Fprintln(w)
 	fmt.Fprintln(w, "Built-in commands:")
-	t = newTable(w, []string{"command", "doc"})
+	t = textout.NewTable(w, []string{"command", "doc"})
 	for _, b := range builtins {
-		t.row(b.name, b.doc)
+		t.Row(b.name, b.doc)
 	}
-	t.render()
+	t.Render()
 	fmt.Fprintln(w)
 	switch {
 	case cfg != nil:
 		fmt.Fprintf(w, "Valid commands are (from %s):\n", cfg.File)
-		t = newTable(w, []string{"command", "doc"})
+		t = textout.NewTable(w, []string{"command", "doc"})
 		for _, c := range sortedCommands(cfg) {
-			t.row(c.Name, truncate(c.Describe(), 90))
+			t.Row(c.Name, truncate(c.Describe(), 90))
 		}
-		t.render()
+		t.Render()
 	case cfgErr != nil:
 		fmt.Fprintf(w, "Valid commands are listed from the config, which could not be loaded:\n  %s\n", strings.ReplaceAll(cfgErr.Error(), "\n", "\n  "))
 	}

@@ -12,6 +12,7 @@ import (
 
 	"serverstats/alerts"
 	"serverstats/alerts/store"
+	"serverstats/cmd/serverstats/internal/textout"
 	"serverstats/config"
 	"serverstats/handlers"
 )
@@ -81,35 +82,35 @@ func (a *app) status(ctx context.Context, o *opts) int {
 		info.Retention, when(info.LastPrune, now), info.PrunedTotal)
 	fmt.Fprintf(a.stdout, "\nAlerts (%d not OK):\n", len(list))
 	if len(list) > 0 {
-		t := newTable(a.stdout, []string{"command", "rule", "host", "row", "phase", "since", "value", "last notified", "muted until"})
+		t := textout.NewTable(a.stdout, []string{"command", "rule", "host", "row", "phase", "since", "value", "last notified", "muted until"})
 		for _, s := range list {
 			phase := string(s.Phase)
 			if s.GaveUp {
 				phase += " (stopped acting)"
 			}
-			t.row(s.Command, s.Rule, s.Host, s.Row, phase, when(s.Since, now), s.LastValue, when(s.LastNotified, now), when(s.MuteUntil, now))
+			t.Row(s.Command, s.Rule, s.Host, s.Row, phase, when(s.Since, now), s.LastValue, when(s.LastNotified, now), when(s.MuteUntil, now))
 		}
-		t.render()
+		t.Render()
 	}
 	fmt.Fprintf(a.stdout, "\nMutes (%d in force):\n", len(mutes))
 	if len(mutes) > 0 {
-		t := newTable(a.stdout, []string{"id", "host", "command", "rule", "until", "reason"})
+		t := textout.NewTable(a.stdout, []string{"id", "host", "command", "rule", "until", "reason"})
 		for _, m := range mutes {
-			t.row(fmt.Sprint(m.ID), orAny(m.Host), orAny(m.Command), orAny(m.Rule), when(m.Until, now), m.Reason)
+			t.Row(fmt.Sprint(m.ID), orAny(m.Host), orAny(m.Command), orAny(m.Rule), when(m.Until, now), m.Reason)
 		}
-		t.render()
+		t.Render()
 	}
 	fmt.Fprintf(a.stdout, "\nOutbox (%d undelivered):\n", len(outbox))
 	if len(outbox) > 0 {
-		t := newTable(a.stdout, []string{"id", "handler", "notifications", "queued", "attempts", "next attempt", "last error"})
+		t := textout.NewTable(a.stdout, []string{"id", "handler", "notifications", "queued", "attempts", "next attempt", "last error"})
 		for _, e := range outbox {
 			next := when(e.NextAttempt, now)
 			if e.Dead {
 				next = "never (undeliverable)"
 			}
-			t.row(fmt.Sprint(e.ID), e.Handler, fmt.Sprint(len(e.Notifications)), when(e.Created, now), fmt.Sprint(e.Attempts), next, e.LastError)
+			t.Row(fmt.Sprint(e.ID), e.Handler, fmt.Sprint(len(e.Notifications)), when(e.Created, now), fmt.Sprint(e.Attempts), next, e.LastError)
 		}
-		t.render()
+		t.Render()
 	}
 	return exitOK
 }

@@ -1,90 +1,11 @@
 package main
 
 import (
-	"fmt"
-	"io"
 	"slices"
 	"strings"
-	"unicode/utf8"
-
-	"github.com/olekukonko/tablewriter"
-	"github.com/olekukonko/tablewriter/renderer"
-	"github.com/olekukonko/tablewriter/tw"
 
 	"serverstats/config"
 )
-
-// table is a tablewriter table in serverstats' style: ASCII borders, headers
-// as written (tablewriter would upper-case "Use%" into "USE %").
-type table struct {
-	t *tablewriter.Table
-}
-
-func newTable(w io.Writer, header []string) *table {
-	t := tablewriter.NewTable(w,
-		tablewriter.WithRenderer(renderer.NewBlueprint(tw.Rendition{Symbols: tw.NewSymbols(tw.StyleASCII)})),
-		tablewriter.WithHeaderAutoFormat(tw.Off),
-		tablewriter.WithHeaderAlignment(tw.AlignLeft),
-		tablewriter.WithRowAlignment(tw.AlignLeft),
-		tablewriter.WithRowAutoWrap(tw.WrapNone),
-		tablewriter.WithHeaderAutoWrap(tw.WrapNone),
-	)
-	h := make([]string, len(header))
-	for i, s := range header {
-		h[i] = cellText(s)
-	}
-	t.Header(h)
-	return &table{t: t}
-}
-
-func (t *table) row(cells ...string) {
-	r := make([]string, len(cells))
-	for i, c := range cells {
-		r[i] = cellText(c)
-	}
-	_ = t.t.Append(r)
-}
-
-func (t *table) render() { _ = t.t.Render() }
-
-// cellText keeps a cell on one line, visible when empty, and harmless to
-// the terminal (see visible).
-func cellText(s string) string {
-	s = visible(strings.ReplaceAll(s, "\n", " "), "")
-	if s == "" {
-		return " "
-	}
-	return s
-}
-
-// visible makes text from a server safe to print on a terminal: control
-// characters other than those in keep (an escape sequence could retitle
-// the window, move the cursor or hide lines) are shown escaped, e.g.
-// "\x1b", and invalid UTF-8 as U+FFFD.
-func visible(s, keep string) string {
-	clean := true
-	for _, r := range s {
-		if isControl(r) && !strings.ContainsRune(keep, r) || r == utf8.RuneError {
-			clean = false
-			break
-		}
-	}
-	if clean {
-		return s
-	}
-	var b strings.Builder
-	for _, r := range strings.ToValidUTF8(s, "\uFFFD") {
-		if isControl(r) && !strings.ContainsRune(keep, r) {
-			fmt.Fprintf(&b, "\\x%02x", r)
-			continue
-		}
-		b.WriteRune(r)
-	}
-	return b.String()
-}
-
-// isControl reports C0 and C1 control characters and DEL.
-func isControl(r rune) bool { return r < 0x20 || r == 0x7f || (r >= 0x80 && r < 0xa0) }
 
 func sortedCommands(cfg *config.Config) []*config.Command {
 	cmds := slices.Clone(cfg.Commands)
