@@ -25,8 +25,8 @@ func TestThresholdInColumnBase(t *testing.T) {
 		{"SI > auto", dfH, "> 10G", parse.TypeAuto, true},
 		{"SI range", dfH, "~:10G", parse.TypeBytes, true}, // outside ~:10×10⁹
 		{"SI <", dfH, "< 10.6G", parse.TypeBytes, true},
-		{"binary >", dfh, "> 10G", parse.TypeBytes, true},  // 10.5 GiB > 10 GiB
-		{"binary <", dfh, "< 11G", parse.TypeBytes, true},  // 10.5 GiB < 11 GiB
+		{"binary >", dfh, "> 10G", parse.TypeBytes, true}, // 10.5 GiB > 10 GiB
+		{"binary <", dfh, "< 11G", parse.TypeBytes, true}, // 10.5 GiB < 11 GiB
 		{"binary ==", dfh, "== 10.5G", parse.TypeBytes, true},
 		{"SI ==", dfH, "== 10.5G", parse.TypeBytes, true},
 		{"SI not over", dfH, "> 10.6G", parse.TypeBytes, false},
