@@ -1,6 +1,7 @@
 package alerts
 
 import (
+	"errors"
 	"fmt"
 	"strings"
 
@@ -72,6 +73,9 @@ func Observe(command, host, keyColumn string, rules []*Rule, t *parse.Table) []O
 			out = append(out, Observation{Key: Key{command, r.Name, host, ""}, Unknown: true, ColumnMissing: true, Finding: f})
 			continue
 		}
+		// Thresholds with a unit are read in the column's size base, as
+		// its cells are ("< 10G" on `df -H` output is 10×10⁹).
+		trig, clear := r.Trigger.inColumn(t, col), r.Clear.inColumn(t, col)
 		for i, row := range t.Rows {
 			key := keys[i]
 			f := Finding{
@@ -98,8 +102,21 @@ func Observe(command, host, keyColumn string, rules []*Rule, t *parse.Table) []O
 					}
 				}
 			}
-			if err == nil {
-				v, err = t.ValueOf(raw, col, r.Type) // typed in its column (size base, inferred type)
+			switch {
+			case err != nil:
+			case r.JSON != nil:
+				v, err = t.ValueOf(raw, col, r.Type) // a field of the cell, read as its column reads
+			default:
+				// The one typing path of cells, as `--json` and
+				// `serverstats parse` show them.
+				v, err = t.Value(i, col, r.Type)
+				var ce *parse.CellError
+				if errors.As(err, &ce) {
+					err = ce.Err // the message says the line and column itself
+				}
+				if err == nil && r.Type == parse.TypeAuto && !v.Null && v.Type == parse.TypeString && trig.ordered() {
+					err = fmt.Errorf("the column reads as text, not numbers (%q), so %s cannot judge it; set value-type (number, percent, bytes, duration)", v.Raw, trig.String())
+				}
 			}
 			f.Value = v
 			o.Value = v.String()
@@ -108,14 +125,14 @@ func Observe(command, host, keyColumn string, rules []*Rule, t *parse.Table) []O
 				f.Status = StatusUnknown
 				f.Message = fmt.Sprintf("line %d, column %q: %v", row.Line, r.Column, err)
 				o.Unknown = true
-			case r.Trigger.Match(v):
+			case trig.Match(v):
 				f.Status = StatusFiring
 				if f.Message = render(r, f, t.Header, row.Cells); f.Message == "" {
 					f.Message = jsonNote // why the field is empty
 				}
 				o.Holds = true
-			case r.Clear != nil:
-				o.Clears = r.Clear.Match(v)
+			case clear != nil:
+				o.Clears = clear.Match(v)
 			case v.Null && !r.Trigger.textual():
 				o.Unknown = true // a placeholder cell ("-") neither fires nor resolves a numeric rule
 			default:

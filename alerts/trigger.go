@@ -49,6 +49,11 @@ type Trigger struct {
 	// Nagios range [lo, hi]; alert outside it, or inside when inside is set.
 	lo, hi float64
 	inside bool
+
+	// The threshold texts, read again in the base of the column the
+	// trigger judges (inColumn): arg of an operator, loText and hiText of
+	// a range.
+	arg, loText, hiText string
 }
 
 var errEmptyTrigger = errors.New("empty trigger")
@@ -96,6 +101,7 @@ func (tr *Trigger) setThreshold(arg string) error {
 		tr.re = re
 		return nil
 	}
+	tr.arg = arg
 	switch tr.Type {
 	case parse.TypeString:
 		if tr.Op != OpEQ && tr.Op != OpNE {
@@ -115,7 +121,7 @@ func (tr *Trigger) setThreshold(arg string) error {
 		return nil
 	case parse.TypeAuto:
 		tr.str = unquote(arg)
-		if f, ok := autoNumber(arg); ok {
+		if f, ok := readNumber(arg, tr.Type, parse.ParseValue); ok {
 			tr.num = f
 		} else if tr.Op != OpEQ && tr.Op != OpNE {
 			return fmt.Errorf("threshold %q is not a number", arg)
@@ -124,26 +130,63 @@ func (tr *Trigger) setThreshold(arg string) error {
 		}
 		return nil
 	}
-	v, err := parse.ParseValue(arg, tr.Type)
-	f, ok := v.Float()
-	if err != nil || !ok {
+	f, ok := readNumber(arg, tr.Type, parse.ParseValue)
+	if !ok {
 		return fmt.Errorf("threshold %q is not a %s", arg, tr.Type)
 	}
 	tr.num = f
 	return nil
 }
 
-// autoNumber reads a threshold whose type is not declared: any number,
-// percent, byte size or duration.
-func autoNumber(s string) (float64, bool) {
-	if f, err := strconv.ParseFloat(s, 64); err == nil {
-		return f, true
+// reader types a threshold text: parse.ParseValue (sizes in base 1024) when
+// the trigger is parsed, or Table.ValueOf in the column the trigger judges.
+type reader func(text string, t parse.Type) (parse.Value, error)
+
+// readNumber reads a numeric threshold of type t with read; TypeAuto takes
+// any number, percent, byte size or duration.
+func readNumber(s string, t parse.Type, read reader) (float64, bool) {
+	if t == parse.TypeAuto {
+		if f, err := strconv.ParseFloat(s, 64); err == nil {
+			return f, true
+		}
 	}
-	v, err := parse.ParseValue(s, parse.TypeAuto)
+	v, err := read(s, t)
 	if err != nil {
 		return 0, false
 	}
 	return v.Float()
+}
+
+// inColumn returns the trigger with its size thresholds read as column c
+// of t reads its cells (Table.ValueOf): "< 10G" on a column of `df -H`
+// output is 10×10⁹, on `df -h` 10×2³⁰. It returns tr itself when nothing
+// changes (the column's base is 1024, in which ParseTrigger read them).
+func (tr *Trigger) inColumn(t *parse.Table, c int) *Trigger {
+	if tr == nil || t.SizeBase(c) == 1024 {
+		return tr
+	}
+	read := func(s string, typ parse.Type) (parse.Value, error) { return t.ValueOf(s, c, typ) }
+	out := *tr
+	switch {
+	case tr.Op == OpRange:
+		if tr.loText != "" && tr.loText != "~" {
+			if f, ok := readNumber(tr.loText, parse.TypeAuto, read); ok {
+				out.lo = f
+			}
+		}
+		if tr.hiText != "" {
+			if f, ok := readNumber(tr.hiText, parse.TypeAuto, read); ok {
+				out.hi = f
+			}
+		}
+	case tr.re != nil, tr.Type == parse.TypeString, tr.Type == parse.TypeBool:
+	case tr.Type == parse.TypeAuto && math.IsNaN(tr.num):
+	default:
+		if f, ok := readNumber(tr.arg, tr.Type, read); ok {
+			out.num = f
+		}
+	}
+	return &out
 }
 
 // setRange reads a Nagios plugin range: "10" means 0:10, "10:" means
@@ -166,6 +209,7 @@ func (tr *Trigger) setRange(s string) error {
 	if !found {
 		lo, hi = "0", r
 	}
+	tr.loText, tr.hiText = lo, hi
 	var err error
 	if tr.lo, err = rangeBound(lo, math.Inf(-1)); err != nil {
 		return bad()
@@ -195,7 +239,7 @@ func rangeBound(s string, inf float64) (float64, error) {
 		}
 		return inf, nil
 	}
-	if f, ok := autoNumber(s); ok {
+	if f, ok := readNumber(s, parse.TypeAuto, parse.ParseValue); ok {
 		return f, nil
 	}
 	return 0, fmt.Errorf("bad bound %q", s)
@@ -214,6 +258,16 @@ func unquote(s string) string {
 func (tr *Trigger) textual() bool {
 	return tr.Op == OpMatch || tr.Op == OpNotMatch || tr.Type == parse.TypeString ||
 		tr.Type == parse.TypeAuto && (tr.Op == OpEQ || tr.Op == OpNE) && math.IsNaN(tr.num)
+}
+
+// ordered reports whether the trigger orders numbers (>, >=, <, <=, a
+// range), which text cannot satisfy.
+func (tr *Trigger) ordered() bool {
+	switch tr.Op {
+	case OpGT, OpGE, OpLT, OpLE, OpRange:
+		return true
+	}
+	return false
 }
 
 // Match reports whether the observed value v satisfies the trigger. A null

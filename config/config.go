@@ -131,6 +131,11 @@ type Command struct {
 	Table      string // table: which table of several (N, or the table's first header word)
 	HeaderLine int
 	SkipLines  int
+	// SizeBase is the base of one-letter size suffixes (K, M, G) in the
+	// output, from size-base: si (1000) or binary (1024), for outputs
+	// that do not show it (free --si -h); 0 (auto) decides per column from
+	// the output (parse.Table.SizeBase). Pass it as parse.Options.SizeBase.
+	SizeBase int
 
 	OKExitCodes []int // exit statuses that count as success; default [0]
 	Alerts      []*alerts.Rule

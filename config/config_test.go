@@ -137,6 +137,7 @@ func TestLoadBad(t *testing.T) {
 		"bad-empty-servers.yaml":     `bad-empty-servers.yaml:3: commands.disk.servers: servers: is empty: the command would run nowhere; fix: list groups or hosts`,
 		"bad-url-password.yaml":      `bad-url-password.yaml:3: commands.a.url: a credential written in the URL (got "http://admin:xxxxx@127.0.0.1:1/ping"); fix: keep it out of the file`,
 		"bad-action-no-servers.yaml": `bad-action-no-servers.yaml:2: commands.b.servers: an alert has an action, but the probe has no servers: the action would run on this machine, not where the service is; fix: add servers: [HOST]`,
+		"bad-size-base.yaml":         `bad-size-base.yaml:5: commands.mem.size-base: unknown size base (got "decimal"); fix: use si (one-letter K M G T are powers of 1000: df -H, free --si -h), binary`,
 		"bad-nagios-header.yaml":     `bad-nagios-header.yaml:7: commands.root-disk.header: header: does not apply to a Nagios plugin; fix: remove it: the exit status gives the state`,
 	}
 	for file, want := range cases {
@@ -232,6 +233,35 @@ func TestPositionalColumnsAndTable(t *testing.T) {
 		var es Errors
 		if !errors.As(err, &es) || !strings.Contains(es[0].Error(), bad.want) {
 			t.Errorf("%s: error %v, want %q", bad.yaml, err, bad.want)
+		}
+	}
+}
+
+// size-base: si or binary fixes the base of one-letter size suffixes for
+// outputs that do not show it; auto (the default) leaves it to the parse.
+func TestSizeBase(t *testing.T) {
+	c, err := Parse("s.yaml", []byte(`commands:
+  si:
+    cmd: free --si -h
+    local: true
+    size-base: si
+    alerts: [{column: available, value-type: bytes, trigger: "< 1G"}]
+  bin:
+    cmd: df -h
+    local: true
+    size-base: binary
+    alerts: [{column: Avail, value-type: bytes, trigger: "< 1G"}]
+  auto:
+    cmd: df -H
+    local: true
+    alerts: [{column: Avail, value-type: bytes, trigger: "< 1G"}]
+`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for name, want := range map[string]int{"si": 1000, "bin": 1024, "auto": 0} {
+		if got := c.Command(name).SizeBase; got != want {
+			t.Errorf("%s: SizeBase %d, want %d", name, got, want)
 		}
 	}
 }

@@ -27,7 +27,7 @@ type kindFields struct {
 
 // kindKeys are the keys that only make sense for some kinds of command.
 var kindKeys = map[string][]Kind{
-	"nagios": {KindShell}, "header": {KindShell}, "header-line": {KindShell}, "skip-lines": {KindShell}, "table": {KindShell},
+	"nagios": {KindShell}, "header": {KindShell}, "header-line": {KindShell}, "skip-lines": {KindShell}, "table": {KindShell}, "size-base": {KindShell},
 	"ok-exit-codes": {KindShell}, "key": {KindShell, KindBuiltin},
 	"method": {KindURL}, "headers": {KindURL}, "header-env": {KindURL}, "header-file": {KindURL}, "body": {KindURL},
 	"ca-file": {KindURL}, "insecure-skip-verify": {KindURL}, "follow-redirects": {KindURL},
@@ -58,7 +58,7 @@ func (c *Config) decodeKind(d *decoder, p string, at *yaml.Node, cmd *Command, k
 	cmd.Kind = Kind(set[0])
 	if cmd.Kind == KindShell && cmd.Nagios {
 		// A plugin's output is its state and perfdata: table options make no sense.
-		for _, key := range []string{"header", "header-line", "skip-lines", "table", "ok-exit-codes", "key"} {
+		for _, key := range []string{"header", "header-line", "skip-lines", "table", "size-base", "ok-exit-codes", "key"} {
 			if seen[key] != nil {
 				d.fail(seen[key], p+"."+key, "", key+": does not apply to a Nagios plugin",
 					"remove it: the exit status gives the state (0 OK, 1 WARNING, 2 CRITICAL, 3 UNKNOWN) and perfdata the rows, keyed by label")

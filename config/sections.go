@@ -122,7 +122,7 @@ func (c *Config) decodeCommands(d *decoder, path string, n *yaml.Node) {
 		case slices.Contains(Reserved, cmd.Name):
 			d.fail(e[0], p, cmd.Name, "command name is reserved for a built-in subcommand", "rename it, e.g. "+cmd.Name+"-check")
 		}
-		var header string
+		var header, sizeBase string
 		var okCodes []string
 		var okLines []int
 		var alertNodes *yaml.Node
@@ -155,6 +155,7 @@ func (c *Config) decodeCommands(d *decoder, path string, n *yaml.Node) {
 			{"table", d.str(&cmd.Table)},
 			{"header-line", d.integer(&cmd.HeaderLine, 1, "2")},
 			{"skip-lines", d.integer(&cmd.SkipLines, 0, "1")},
+			{"size-base", d.str(&sizeBase)},
 			{"ok-exit-codes", d.list(&okCodes, &okLines)},
 			{"handlers", d.list(&cmd.Handlers, &cmd.defaultHandlerLines)},
 			{"alerts", func(_ string, v *yaml.Node) { alertNodes = v }},
@@ -191,6 +192,16 @@ func (c *Config) decodeCommands(d *decoder, path string, n *yaml.Node) {
 		default:
 			d.fail(seen["header"], p+".header", header, "unknown header mode",
 				"use auto (find the header row), true (the first line is a header, even alone), false (no header: columns #1..#N) or none (one value per line, column \"value\")")
+		}
+		switch sizeBase {
+		case "", "auto":
+		case "si":
+			cmd.SizeBase = 1000
+		case "binary":
+			cmd.SizeBase = 1024
+		default:
+			d.fail(seen["size-base"], p+".size-base", sizeBase, "unknown size base",
+				`use si (one-letter K M G T are powers of 1000: df -H, free --si -h), binary (powers of 1024: df -h, du -h) or auto (decide from the output)`)
 		}
 		if k := seen["table"]; k != nil && strings.TrimSpace(cmd.Table) == "" {
 			d.fail(k, p+".table", cmd.Table, "table: is empty", `name the table by its number (table: 2) or its first header word (table: Device)`)

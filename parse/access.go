@@ -4,12 +4,14 @@ import (
 	"fmt"
 	"strconv"
 	"strings"
-	"sync"
 )
 
 // Column finds a column by its exact header text, else by its 1-based
-// position written "#N". ok is false when there is no such column. With
-// two columns of the same name, the first is found.
+// position written "#N". ok is false when there is no such column. A
+// parsed table's names are unique: a header that repeats a name ("Use Use")
+// has its later columns numbered ("Use", "Use 2"), so "Use" is the first
+// (see uniqueNames); in a hand-built Table that repeats a name, the first
+// is found too.
 func (t *Table) Column(name string) (int, bool) {
 	if t == nil {
 		return 0, false
@@ -37,17 +39,17 @@ func (t *Table) Cell(r, c int) string {
 }
 
 // Value reads the cell of row r (0-based index in Rows) and column c
-// (0-based) as type typ, in the context of its column:
+// (0-based) as type typ, in the context of its column. It is the one
+// typing path of cells: rules (alerts.Observe), `serverstats CMD --json`
+// and `serverstats parse` all call it.
 //
-//   - bytes: the one-letter suffixes (K, M, G) are powers of 1000 in a
-//     column that writes a size with an SI-only suffix ("4.1k", "12MB"),
-//     or in a table that does and writes none with a binary-only one
-//     ("1.9Gi", top's "125.1m") (df -H); else of 1024;
-//   - TypeAuto: the column's type is the first of number, percent, bytes,
+//   - sizes: one-letter suffixes (K, M, G) are read in the column's base,
+//     Table.SizeBase (base.go): 1000 for `df -H`, 1024 for `df -h`;
+//   - TypeAuto: the column's type, the first of number, percent, bytes,
 //     duration, bool that reads every non-null cell of the column (as
 //     ParseValue guesses them: bool words only, no time of day as a
 //     duration), else string; so a ps START column of "Oct25" or "10:25"
-//     is string.
+//     is string, and so is a USER column holding "4242".
 //
 // Errors are positioned:
 // `line 3, column "Use%": cannot parse "9x%" as percent`.
@@ -55,139 +57,70 @@ func (t *Table) Value(r, c int, typ Type) (Value, error) {
 	if t == nil || r < 0 || r >= len(t.Rows) || c < 0 || c >= len(t.Header) {
 		return Value{Type: typ}, fmt.Errorf("no cell at row %d, column %d", r+1, c+1)
 	}
-	row := t.Rows[r]
-	v, err := t.columnValue(t.Cell(r, c), c, typ)
+	base := t.SizeBase(c)
+	if typ == TypeAuto {
+		typ = t.columnType(c, base)
+	}
+	v, err := parseValue(t.Cell(r, c), typ, base)
 	if err != nil {
-		return v, &CellError{Line: row.Line, Column: t.Header[c], Err: err}
+		return v, &CellError{Line: t.Rows[r].Line, Column: t.Header[c], Err: err}
 	}
 	return v, nil
 }
 
-// Values reads a whole column as Value does. The errors are those of the
-// cells that did not parse, in row order.
-func (t *Table) Values(c int, typ Type) ([]Value, []error) {
-	if t == nil || c < 0 || c >= len(t.Header) {
-		return nil, []error{fmt.Errorf("no column %d", c+1)}
-	}
-	si := t.columnSI(c)
-	if typ == TypeAuto {
-		typ = t.columnType(c, si)
-	}
-	vals := make([]Value, len(t.Rows))
-	var errs []error
-	for r, row := range t.Rows {
-		v, err := parseValue(t.Cell(r, c), typ, si)
-		if err != nil {
-			errs = append(errs, &CellError{Line: row.Line, Column: t.Header[c], Err: err})
-		}
-		vals[r] = v
-	}
-	return vals, errs
-}
-
-// ValueOf reads a text as type typ in the context of column c: sizes in
-// the column's base, as Value reads them; TypeAuto guesses the type of
-// this text alone (as ParseValue), so that a rule's "> 90" still judges
-// the numbers of a column that also holds words ("rt"). The error is not
-// positioned. Rules read their cells, or a field taken out of a cell (a
-// JSON path), this way.
+// ValueOf reads a text that is not a cell as column c reads its cells: a
+// field taken out of a cell (a rule's JSON path), or a rule's threshold
+// ("< 10G" on an SI column is 10×10⁹). Sizes are read in the column's base
+// (Table.SizeBase); TypeAuto is the column's inferred type when that is
+// not string and reads the text, else the text's own guess (ParseValue),
+// so that a number inside a JSON body is a number. The error is not
+// positioned. Out of range, the text is read as ParseValue reads it.
 func (t *Table) ValueOf(raw string, c int, typ Type) (Value, error) {
 	if t == nil || c < 0 || c >= len(t.Header) {
-		return parseValue(raw, typ, false)
+		return parseValue(raw, typ, 1024)
 	}
-	return parseValue(raw, typ, t.columnSI(c))
-}
-
-func (t *Table) columnValue(raw string, c int, typ Type) (Value, error) {
-	si := t.columnSI(c)
+	base := t.SizeBase(c)
 	if typ == TypeAuto {
-		typ = t.columnType(c, si)
-	}
-	return parseValue(raw, typ, si)
-}
-
-// tableCache keeps what Value learns about a table's columns.
-type tableCache struct {
-	mu    sync.Mutex
-	base  []int8 // per column: 1 SI, -1 binary; nil when not known yet
-	types []Type // inferred column types, "" when not known yet
-}
-
-// Size marks found in a table or a column.
-const (
-	markSI     = 1 << iota // an SI-only suffix: "4.1k", "12MB"
-	markBinary             // a binary-only suffix: "1.9Gi", "125.1m" (top)
-)
-
-// sizeMarks reports the base marks of one cell.
-func sizeMarks(s string) int {
-	_, p, base, ok := sizeSuffix(s)
-	if !ok || p == 0 {
-		return 0
-	}
-	switch {
-	case base == baseSI:
-		return markSI
-	case base == baseBinary:
-		return markBinary
-	}
-	// A lower-case one-letter suffix other than k ("125.1m", "1.2g") is
-	// top's binary style; SI prints upper case M, G, T.
-	if c := s[len(s)-1]; c >= 'a' && c <= 'z' {
-		return markBinary
-	}
-	return 0
-}
-
-// columnSI reports whether the one-letter suffixes of column c are powers
-// of 1000: the column writes a size with an SI-only suffix, or the table
-// does and writes none with a binary-only one (df -H prints "4.1k" in
-// Size but only "375G" in Avail; top prints "13k" counts and "125.1m"
-// sizes).
-func (t *Table) columnSI(c int) bool {
-	if tc := t.cache; tc != nil {
-		tc.mu.Lock()
-		defer tc.mu.Unlock()
-		if len(tc.base) != len(t.Header) {
-			tc.base = t.scanSI()
-		}
-		return tc.base[c] > 0
-	}
-	return t.scanSI()[c] > 0
-}
-
-// scanSI finds the base of every column in one pass over the table: 1
-// for SI, -1 for binary.
-func (t *Table) scanSI() []int8 {
-	cols := make([]int, len(t.Header))
-	table := 0
-	for _, row := range t.Rows {
-		for i, cell := range row.Cells {
-			m := sizeMarks(strings.TrimSpace(cell))
-			table |= m
-			if i < len(cols) {
-				cols[i] |= m
+		if ct := t.columnType(c, base); ct != TypeString {
+			if v, err := parseValue(raw, ct, base); err == nil {
+				return v, nil
 			}
 		}
 	}
-	base := make([]int8, len(cols))
-	for i, m := range cols {
-		base[i] = -1
-		switch {
-		case t.sizeBase == 1000:
-			base[i] = 1
-		case t.sizeBase == 1024:
-		case m&markSI != 0 || table == markSI:
-			base[i] = 1
+	return parseValue(raw, typ, base)
+}
+
+// Select returns a table of the columns cols (0-based) of t, which reads
+// them as t does: same size base and inferred type, though the other
+// columns are gone (`serverstats parse --column Used` of `df -H`).
+func (t *Table) Select(cols ...int) *Table {
+	out := &Table{Name: t.Name, cache: &tableCache{}}
+	for _, c := range cols {
+		if c < 0 || c >= len(t.Header) {
+			continue
 		}
+		out.Header = append(out.Header, t.Header[c])
+		out.cache.base = append(out.cache.base, t.SizeBase(c))
+		out.cache.types = append(out.cache.types, t.columnType(c, t.SizeBase(c)))
 	}
-	return base
+	for r, row := range t.Rows {
+		cells := make([]string, len(out.Header))
+		i := 0
+		for _, c := range cols {
+			if c >= 0 && c < len(t.Header) {
+				cells[i] = t.Cell(r, c)
+				i++
+			}
+		}
+		out.Rows = append(out.Rows, Row{Line: row.Line, Cells: cells, Short: row.Short})
+	}
+	return out
 }
 
 // columnType infers the type of column c from its non-null cells: the
 // first of number, percent, bytes, duration, bool that reads them all,
 // else string.
-func (t *Table) columnType(c int, si bool) Type {
+func (t *Table) columnType(c int, base int) Type {
 	if tc := t.cache; tc != nil {
 		tc.mu.Lock()
 		defer tc.mu.Unlock()
@@ -195,14 +128,14 @@ func (t *Table) columnType(c int, si bool) Type {
 			tc.types = make([]Type, len(t.Header))
 		}
 		if tc.types[c] == TypeAuto {
-			tc.types[c] = t.inferColumn(c, si)
+			tc.types[c] = t.inferColumn(c, base)
 		}
 		return tc.types[c]
 	}
-	return t.inferColumn(c, si)
+	return t.inferColumn(c, base)
 }
 
-func (t *Table) inferColumn(c int, si bool) Type {
+func (t *Table) inferColumn(c int, base int) Type {
 	for _, typ := range []Type{TypeNumber, TypePercent, TypeBytes, TypeDuration, TypeBool} {
 		ok, seen := true, false
 		for r := range t.Rows {
@@ -211,7 +144,7 @@ func (t *Table) inferColumn(c int, si bool) Type {
 				continue
 			}
 			seen = true
-			if !guessable(s, typ, si) {
+			if !guessable(s, typ, base) {
 				ok = false
 				break
 			}
@@ -225,7 +158,7 @@ func (t *Table) inferColumn(c int, si bool) Type {
 
 // guessable reports whether a cell reads as typ when types are guessed:
 // only bool words are bools, and a time of day is not a duration.
-func guessable(s string, typ Type, si bool) bool {
+func guessable(s string, typ Type, base int) bool {
 	switch typ {
 	case TypeBool:
 		_, ok := parseBoolWord(s)
@@ -235,6 +168,6 @@ func guessable(s string, typ Type, si bool) bool {
 			return false
 		}
 	}
-	_, err := parseValue(s, typ, si)
+	_, err := parseValue(s, typ, base)
 	return err == nil
 }

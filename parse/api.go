@@ -10,8 +10,9 @@
 // positional columns #1..#N (positional.go). ParseTable picks one table.
 // ParseValue reads a cell as a Type (value.go, number.go, bytes.go,
 // duration.go); Table.Value and Table.ValueOf do it in the context of the
-// column (access.go), with positioned errors (errors.go): the one typing
-// path of rules and `serverstats parse`.
+// column (access.go): its inferred type and its size base (base.go,
+// Table.SizeBase), with positioned errors (errors.go). They are the one
+// typing path of rules, `--json` and `serverstats parse`.
 //
 // This file is the contract the rest of serverstats codes against
 // (config/, alerts/, cmd/). Keep these names and signatures stable.
@@ -83,8 +84,9 @@ type Options struct {
 	// (its first header word without ":", as "Device" or "avg-cpu").
 	Table string `json:",omitempty"`
 	// SizeBase is the base of one-letter size suffixes (K, M, G) when the
-	// caller knows it (1000 for `df -H`, 1024 for `df -h`); 0 decides per
-	// column from the cells (see Table.Value).
+	// caller knows it (1000 for `df -H` or `free --si -h`, 1024 for `df -h`),
+	// from a command's `size-base:` (config.Command.SizeBase); 0 decides
+	// per column from the output (see Table.SizeBase).
 	SizeBase int `json:",omitempty"`
 }
 

@@ -22,11 +22,7 @@ import (
 //   - a scaled size is truncated to whole bytes: "1.9G" = 2040109465.
 //
 // A single cell cannot tell `df -H`'s "12G" (SI) from `df -h`'s "12G"
-// (binary); a table can. Table.Value and Table.Values read the one-letter
-// suffixes in base 1000 when the column writes a size with an SI-only
-// suffix ("4.1k", "12MB"), or the table does and writes no size with a
-// binary-only suffix ("Gi", or top's lower-case "m"): a command prints its
-// sizes in one base.
+// (binary); its column can, and base.go says how (Table.SizeBase).
 
 // unitBase says which base a size's suffix implies.
 type unitBase uint8
@@ -111,10 +107,10 @@ func unitPower(c byte) int {
 	return 0
 }
 
-// parseBytes reads a size in bytes. si makes the one-letter suffixes
-// (K, M, G ...) powers of 1000 instead of 1024.
-func parseBytes(s string, si bool) (f float64, i int64, isInt bool, ok bool) {
-	num, power, base, ok := sizeSuffix(s)
+// parseBytes reads a size in bytes. base (1000 or 1024) is the base of the
+// one-letter suffixes (K, M, G ...); the others name their own.
+func parseBytes(s string, base int) (f float64, i int64, isInt bool, ok bool) {
+	num, power, unit, ok := sizeSuffix(s)
 	if !ok || !isDecimal(num) || num[0] == '-' {
 		return 0, 0, false, false
 	}
@@ -127,7 +123,7 @@ func parseBytes(s string, si bool) (f float64, i int64, isInt bool, ok bool) {
 	mult := uint64(1)
 	if power > 0 {
 		b := uint64(1024)
-		if base == baseSI || (base == baseGuess && si) {
+		if unit == baseSI || (unit == baseGuess && base == 1000) {
 			b = 1000
 		}
 		for range power {
@@ -194,13 +190,6 @@ func scaleDecimal(num string, mult uint64) (float64, int64, bool, bool) {
 		return 0, 0, false, false
 	}
 	return f, 0, false, true
-}
-
-// siOnly reports whether a size is written with a suffix that only SI uses
-// ("4.1k", "12MB"), which tells its column's base.
-func siOnly(s string) bool {
-	_, _, base, ok := sizeSuffix(s)
-	return ok && base == baseSI
 }
 
 // formatBytes gives a short human form of a byte count, 1024-based with

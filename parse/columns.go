@@ -434,7 +434,6 @@ func nameColumns(cols []column, group string) []string {
 		}
 		count[names[i]]++
 	}
-	seen := make(map[string]int, len(cols))
 	for i, c := range cols {
 		if count[names[i]] < 2 {
 			continue
@@ -443,11 +442,34 @@ func nameColumns(cols []column, group string) []string {
 			names[i] = g + " " + names[i]
 		}
 	}
-	for i := range names {
-		seen[names[i]]++
-		if n := seen[names[i]]; n > 1 {
-			names[i] += " " + strconv.Itoa(n)
+	return uniqueNames(names)
+}
+
+// uniqueNames numbers the names that repeat an earlier one, in place: the
+// first keeps its name, the second of "Use" is "Use 2", the third "Use 3",
+// skipping a number the header already uses ("Use Use Use 2" gives "Use",
+// "Use 3", "Use 2"). Every name of a table is unique, so a column is never
+// lost to another of the same name (in JSON rows keyed by name, or to a
+// rule): a rule naming "Use" reads the first, "Use 2" the second.
+func uniqueNames(names []string) []string {
+	taken := make(map[string]bool, len(names))
+	for _, n := range names {
+		taken[n] = true
+	}
+	seen := make(map[string]bool, len(names))
+	next := make(map[string]int, len(names))
+	for i, n := range names {
+		if !seen[n] {
+			seen[n] = true
+			continue
 		}
+		k := max(next[n], 2)
+		for taken[n+" "+strconv.Itoa(k)] {
+			k++
+		}
+		next[n] = k + 1
+		names[i] = n + " " + strconv.Itoa(k)
+		taken[names[i]], seen[names[i]] = true, true
 	}
 	return names
 }

@@ -39,8 +39,3 @@ func (e *CellError) Error() string {
 
 // Unwrap returns the wrapped error, for errors.As and errors.Is.
 func (e *CellError) Unwrap() error { return e.Err }
-
-// CellErrorf builds a positioned error from a format, as CellError does.
-func CellErrorf(line int, column, format string, args ...any) error {
-	return &CellError{Line: line, Column: column, Err: fmt.Errorf(format, args...)}
-}

@@ -159,7 +159,9 @@ func checkFuzzTable(t *testing.T, text string, tab *Table) {
 		}
 		for _, typ := range Types {
 			for c := range tab.Header {
-				tab.Values(c, typ)
+				for r := range tab.Rows {
+					tab.Value(r, c, typ)
+				}
 			}
 		}
 	}

@@ -381,7 +381,7 @@ func headerLike(line string, toks []token) bool {
 			return false
 		}
 		if _, _, base, ok := sizeSuffix(s); ok && base != baseNone {
-			if _, _, _, ok := parseBytes(s, false); ok {
+			if _, _, _, ok := parseBytes(s, 1024); ok {
 				return false
 			}
 		}
@@ -551,7 +551,7 @@ func numeric(s string) bool {
 	if _, _, _, ok := parsePercent(s); ok {
 		return true
 	}
-	if _, _, _, ok := parseBytes(s, false); ok {
+	if _, _, _, ok := parseBytes(s, 1024); ok {
 		return true
 	}
 	_, ok := parseDuration(s)

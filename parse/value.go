@@ -18,8 +18,8 @@ import (
 // Sizes (bytes.go): a plain number is bytes; K, M, G, T, P, E are powers
 // of 1024 as `df -h` prints them, Ki/KiB... too; "k" and kB, MB... are
 // powers of 1000; a scaled size is truncated to whole bytes ("1.9G" =
-// 2040109465). Table.Value reads the one-letter suffixes of an SI table
-// (df -H) in base 1000. Durations (duration.go) are in seconds: "1:08" is
+// 2040109465). Table.Value reads the one-letter suffixes in the base of
+// their column (base.go): 1000 in `df -H` output. Durations (duration.go) are in seconds: "1:08" is
 // m:ss as ps TIME prints it, "3 days, 2:03" and "up 1:08" are uptime's
 // h:mm, "01:02:03" h:mm:ss, "1h30m", "90s".
 //
@@ -27,12 +27,13 @@ import (
 // `cannot parse "9x%" as percent` (a *ValueError); the value then has Invalid
 // set and no payload: Float reports false, never a silent zero.
 func ParseValue(raw string, t Type) (Value, error) {
-	return parseValue(raw, t, false)
+	return parseValue(raw, t, 1024)
 }
 
 // parseValue is ParseValue with the base of one-letter size suffixes
-// chosen by the caller (si: powers of 1000).
-func parseValue(raw string, t Type, si bool) (Value, error) {
+// (1000 or 1024) chosen by the caller. Every typed value of the package
+// comes from it: ParseValue, Table.Value, Table.ValueOf.
+func parseValue(raw string, t Type, base int) (Value, error) {
 	s := strings.TrimSpace(raw)
 	v := Value{Type: t, Raw: s}
 	if isPlaceholder(s) {
@@ -41,7 +42,7 @@ func parseValue(raw string, t Type, si bool) (Value, error) {
 	}
 	switch t {
 	case TypeAuto:
-		return inferValue(s, si), nil
+		return inferValue(s, base), nil
 	case TypeString:
 		v.Str = s
 		return v, nil
@@ -56,7 +57,7 @@ func parseValue(raw string, t Type, si bool) (Value, error) {
 			return v, nil
 		}
 	case TypeBytes:
-		if f, i, isInt, ok := parseBytes(s, si); ok {
+		if f, i, isInt, ok := parseBytes(s, base); ok {
 			v.Num, v.Int, v.IsInt = f, i, isInt
 			return v, nil
 		}
@@ -77,7 +78,7 @@ func parseValue(raw string, t Type, si bool) (Value, error) {
 }
 
 // inferValue guesses the type of a non-placeholder text.
-func inferValue(s string, si bool) Value {
+func inferValue(s string, base int) Value {
 	v := Value{Raw: s}
 	if f, i, isInt, ok := parseNumber(s); ok {
 		v.Type, v.Num, v.Int, v.IsInt = TypeNumber, f, i, isInt
@@ -93,7 +94,7 @@ func inferValue(s string, si bool) Value {
 		v.Type, v.Bool = TypeBool, b
 		return v
 	}
-	if f, i, isInt, ok := parseBytes(s, si); ok {
+	if f, i, isInt, ok := parseBytes(s, base); ok {
 		v.Type, v.Num, v.Int, v.IsInt = TypeBytes, f, i, isInt
 		return v
 	}

@@ -181,11 +181,11 @@ func TestParseValueBytes(t *testing.T) {
 }
 
 func TestParseBytesSI(t *testing.T) {
-	f, _, _, ok := parseBytes("12G", true)
+	f, _, _, ok := parseBytes("12G", 1000)
 	if !ok || f != 12e9 {
 		t.Errorf("parseBytes(12G, si) = %v, %v; want 12e9", f, ok)
 	}
-	f, _, _, ok = parseBytes("12Gi", true)
+	f, _, _, ok = parseBytes("12Gi", 1000)
 	if !ok || f != 12*(1<<30) {
 		t.Errorf("parseBytes(12Gi, si) = %v, %v; want 12 GiB: Gi is always binary", f, ok)
 	}

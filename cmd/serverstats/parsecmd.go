@@ -45,7 +45,7 @@ func (a *app) parse(_ context.Context, o *opts) int {
 			fmt.Fprintf(a.stderr, "serverstats: no column %q; the columns are %q (or #1..#%d)\n", o.parseOpt.column, t.Header, len(t.Header))
 			return exitUsage
 		}
-		tabs = []*parse.Table{project(t, i)}
+		tabs = []*parse.Table{t.Select(i)} // read as in the whole table: same size base and type
 	}
 	if o.json {
 		type jsonTab struct {
@@ -102,13 +102,4 @@ func (a *app) parse(_ context.Context, o *opts) int {
 	}
 	tb.Render()
 	return exitOK
-}
-
-// project keeps only column i of t.
-func project(t *parse.Table, i int) *parse.Table {
-	out := &parse.Table{Header: []string{t.Header[i]}}
-	for _, r := range t.Rows {
-		out.Rows = append(out.Rows, parse.Row{Line: r.Line, Cells: []string{r.Cells[i]}, Short: r.Short})
-	}
-	return out
 }
