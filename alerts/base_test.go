@@ -36,7 +36,7 @@ func TestThresholdInColumnBase(t *testing.T) {
 			t.Fatal(err)
 		}
 		r := mustRule(t, "Size", tt.typ, tt.trigger, "", SeverityCritical)
-		fs := Evaluate("disk", "h", "Mounted on", []*Rule{r}, tab)
+		fs := Findings(Observe("disk", "h", "Mounted on", []*Rule{r}, tab))
 		fired := len(fs) > 0 && fs[0].Key == "/a" && fs[0].Status == StatusFiring
 		if fired != tt.fires {
 			t.Errorf("%s: Size 10.5G %s fired %v, want %v (%+v)", tt.name, tt.trigger, fired, tt.fires, fs)

@@ -36,13 +36,6 @@ type Finding struct {
 	Line     int // input line of the row, 0 when not about a row
 }
 
-// Evaluate applies rules to one target's parsed output and returns what
-// fired or could not be judged, in rule order then row order. keyColumn names
-// the column whose cell identifies a row ("" for none). It is a pure function.
-func Evaluate(command, host, keyColumn string, rules []*Rule, t *parse.Table) []Finding {
-	return Findings(Observe(command, host, keyColumn, rules, t))
-}
-
 // Findings keeps the findings of observations that fired or could not be
 // read (not placeholder cells, not rows that are fine).
 func Findings(obs []Observation) []Finding {

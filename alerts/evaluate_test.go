@@ -38,7 +38,7 @@ func TestEvaluateDF(t *testing.T) {
 		mustRule(t, "Avail", parse.TypeBytes, "< 2G", "", SeverityWarning),
 		mustRule(t, "Inodes", parse.TypeNumber, "> 1", "", SeverityCritical),
 	}
-	got := Evaluate("disk", "web1", "Mounted on", rules, tbl)
+	got := Findings(Observe("disk", "web1", "Mounted on", rules, tbl))
 	var lines []string
 	for _, f := range got {
 		lines = append(lines, string(f.Status)+"|"+f.Key+"|"+f.Column+"|"+f.Value.Raw+"|"+string(f.Severity)+"|"+f.Message)
@@ -81,7 +81,7 @@ func TestEvaluateJSONField(t *testing.T) {
 	gone.Name = "gone"
 	gone.JSON, _ = parse.CompileJSONPath(".missing")
 	var lines []string
-	for _, f := range Evaluate("api", "web1", "", []*Rule{state, lag, gone}, tbl) {
+	for _, f := range Findings(Observe("api", "web1", "", []*Rule{state, lag, gone}, tbl)) {
 		lines = append(lines, string(f.Status)+"|"+f.Column+"|"+f.Value.Raw+"|"+f.Message)
 	}
 	want := []string{
@@ -96,7 +96,7 @@ func TestEvaluateJSONField(t *testing.T) {
 	// Not JSON at all (an HTML error page, no answer): a text trigger sees
 	// an empty value and fires, saying why; a numeric one cannot judge it.
 	tbl.Rows[0].Cells[1] = "<html>502 Bad Gateway</html>"
-	fs := Evaluate("api", "web1", "", []*Rule{state, lag}, tbl)
+	fs := Findings(Observe("api", "web1", "", []*Rule{state, lag}, tbl))
 	if len(fs) != 2 || fs[0].Status != StatusFiring || !strings.Contains(fs[0].Message, "not JSON") || fs[1].Status != StatusUnknown {
 		t.Errorf("non-JSON body: %+v", fs)
 	}

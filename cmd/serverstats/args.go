@@ -36,6 +36,7 @@ type parseOpts struct {
 	noHeader   bool
 	headerLine int
 	skipLines  int
+	sizeBase   int
 }
 
 // switchDoc is one row of the usage page's switch table.
@@ -57,6 +58,7 @@ var switches = []switchDoc{
 	{"", "--no-header", "", "parse: the output has no header; one value per line", false},
 	{"", "--header-line", "N", "parse: the header is line N", true},
 	{"", "--skip-lines", "N", "parse: drop the first N lines", true},
+	{"", "--size-base", "B", "parse: read K, M, G as si (1000) or binary (1024); default: from the output, else binary", true},
 	{"", "--host", "H", "mute: only alerts of host H (as written in the config)", true},
 	{"", "--command", "C", "mute: only alerts of command C", true},
 	{"", "--rule", "R", "mute: only alerts of rule R (its name, e.g. \"Use% > 90\")", true},
@@ -179,6 +181,15 @@ func (o *opts) set(long, val string) error {
 		o.parseOpt.headerLine, err = num()
 	case "--skip-lines":
 		o.parseOpt.skipLines, err = num()
+	case "--size-base":
+		switch val {
+		case "si", "1000":
+			o.parseOpt.sizeBase = 1000
+		case "binary", "1024":
+			o.parseOpt.sizeBase = 1024
+		default:
+			err = &usageError{fmt.Sprintf("switch --size-base takes si or binary, got %q", val)}
+		}
 	}
 	return err
 }

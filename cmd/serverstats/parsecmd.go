@@ -32,6 +32,7 @@ func (a *app) parse(_ context.Context, o *opts) int {
 	}
 	popt := parse.Options{
 		NoHeader: o.parseOpt.noHeader, HeaderLine: o.parseOpt.headerLine, SkipLines: o.parseOpt.skipLines,
+		SizeBase: o.parseOpt.sizeBase,
 	}
 	tabs, err := parse.ParseTables(string(in), popt)
 	if err != nil {

@@ -398,3 +398,25 @@ ssh:
 		t.Errorf("%d warnings in two runs:\n%s", n, logs.String())
 	}
 }
+
+// size-base reaches the parser: 14G is 14000M in SI (df -H), 14336M in
+// binary (df -h), and a threshold is read in the column's base.
+func TestSizeBaseReachesRules(t *testing.T) {
+	out := []byte("Filesystem      Size  Used Avail Use% Mounted on\n/dev/vda1        14G   13G  1.0G  93% /\n")
+	for base, fires := range map[string]bool{"si": false, "binary": true} {
+		cfg := parseConfig(t, `
+commands:
+  disk:
+    cmd: df -H
+    servers: [localhost]
+    size-base: `+base+`
+    alerts:
+      - {column: Size, trigger: "> 14000M"}
+`)
+		cmd := cfg.Command("disk")
+		h := Judge(cmd, collectors.Result{Target: cmd.Targets[0], Stdout: out}, true)
+		if got := len(h.Findings) == 1 && h.Findings[0].Status == alerts.StatusFiring; got != fires {
+			t.Errorf("size-base %s: findings %+v, want firing %v", base, h.Findings, fires)
+		}
+	}
+}

@@ -34,6 +34,6 @@ func (shellKind) observe(cmd *config.Command, h *Host) []alerts.Observation {
 func tableOptions(cmd *config.Command) parse.Options {
 	return parse.Options{
 		NoHeader: cmd.NoHeader, HeaderLine: cmd.HeaderLine, SkipLines: cmd.SkipLines,
-		HasHeader: cmd.HasHeader, Table: cmd.Table,
+		HasHeader: cmd.HasHeader, Table: cmd.Table, SizeBase: cmd.SizeBase,
 	}
 }
