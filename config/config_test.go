@@ -113,7 +113,7 @@ func TestLoadBad(t *testing.T) {
 		"bad-undefined-handler.yaml": `bad-undefined-handler.yaml:10: commands.disk.alerts[0].handlers: undefined handler (got "emial"); fix: did you mean "email"? define it under handlers: or use one of: email, print`,
 		"bad-trigger.yaml":           `bad-trigger.yaml:8: commands.disk.alerts[0].trigger: invalid trigger: threshold "ninety" is not a percent (got "> ninety"); fix: ` + "write an operator",
 		"bad-duration.yaml":          `bad-duration.yaml:8: commands.disk.alerts[0].mute-for: not a duration (got "30 minutes"); fix: write a duration with a unit, e.g. "30s", "5m", "4h", or whole milliseconds as ServerStats did (300000)`,
-		"bad-yaml-syntax.yaml":       `bad-yaml-syntax.yaml:3: YAML syntax error: did not find expected ',' or ']'`,
+		"bad-yaml-syntax.yaml":       `bad-yaml-syntax.yaml:3: YAML syntax error: the '[' opened on this line is never closed (got "servers: [localhost"); fix: close the list on the same line, e.g. servers: [web1, web2], or write one '- item' per line`,
 		"bad-missing-cmd.yaml":       `bad-missing-cmd.yaml:2: commands.disk.cmd: missing cmd: what to run; fix: add cmd: "df -hP" (a shell line), url: http://host/ping, tcp: host:port or builtin: disk`,
 		"bad-value-type.yaml":        `bad-value-type.yaml:7: commands.disk.alerts[0].value-type: unknown value type (got "percentage"); fix: use one of string, number, percent, bytes, bool, duration`,
 		"bad-timeout.yaml":           `bad-timeout.yaml:2: ssh.connect-timeout: not a duration (got "10"); fix: write a duration with a unit, e.g. "30s", "5m", "4h"`,
