@@ -223,6 +223,7 @@ func Parse(name string, data []byte) (*Config, error) {
 		d.fail(&root, "", "", "the config is empty", "define at least one command under commands:")
 		return nil, d.errs
 	}
+	d.localTags(&root, "")
 	c.decode(d, root.Content[0])
 	c.resolve(d)
 	if len(d.errs) > 0 {
