@@ -79,6 +79,7 @@ func (c *Config) decodeGroups(d *decoder, path string, n *yaml.Node) {
 		}
 		if e[1].Kind != yaml.SequenceNode {
 			d.fail(e[1], p, short(e[1]), "a group is a list of hosts", "write "+g.Name+": [web1.example.com, deploy@web2:2222]")
+			c.Groups = append(c.Groups, g) // defined, if wrongly: commands naming it are not "undefined" too
 			continue
 		}
 		d.list(&g.Hosts, nil)(p, e[1])

@@ -311,9 +311,12 @@ func locateYAMLError(src []byte, reported int, msg string) (line int, what, fix 
 	s := scanSyntax(src)
 	lower := max(reported, 1)
 	switch {
-	case strings.Contains(msg, "expected ',' or ']'") || strings.Contains(msg, "expected ',' or '}'") ||
-		strings.Contains(msg, "flow") || strings.Contains(msg, "end of stream") || strings.Contains(msg, "quoted scalar"):
-		if s.unclosed > 0 {
+	case s.unclosed > 0:
+		// Whatever yaml says then ("did not find expected ',' or ']'", "end
+		// of stream", "expected comment or line break" after the quote
+		// closed on a later line), a bracket or quote left open is the
+		// mistake.
+		{
 			switch s.opener {
 			case "[":
 				return s.unclosed, "the '[' opened on this line is never closed",
