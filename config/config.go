@@ -219,7 +219,7 @@ func Load(path string) (*Config, error) {
 func Parse(name string, data []byte) (*Config, error) {
 	var root yaml.Node
 	if err := yaml.Unmarshal(data, &root); err != nil {
-		return nil, yamlError(name, err)
+		return nil, yamlError(name, data, err)
 	}
 	c := Default()
 	c.File = name
@@ -228,6 +228,7 @@ func Parse(name string, data []byte) (*Config, error) {
 		d.fail(&root, "", "", "the config is empty", "define at least one command under commands:")
 		return nil, d.errs
 	}
+	d.localTags(&root, "")
 	c.decode(d, root.Content[0])
 	c.resolve(d)
 	if len(d.errs) > 0 {
@@ -236,30 +237,20 @@ func Parse(name string, data []byte) (*Config, error) {
 	return c, nil
 }
 
-// yamlError turns a YAML syntax error into an Error with the file name.
-func yamlError(name string, err error) error {
+// yamlError turns a YAML syntax error into an Error with the file name, at
+// the line of the mistake (see locateYAMLError).
+func yamlError(name string, data []byte, err error) error {
 	var te *yaml.TypeError
 	if errors.As(err, &te) && len(te.Errors) > 0 {
 		err = errors.New(te.Errors[0])
 	}
-	line, msg := 0, err.Error()
-	var n int
-	var rest string
-	if k, _ := fmt.Sscanf(msg, "yaml: line %d:", &n); k == 1 {
-		line = n
-		// yaml.v3 reports parser errors at the 0-based line of their context
-		// (the "[" that was never closed): make it 1-based like the rest.
-		if strings.Contains(msg, "did not find expected") {
-			line++
-		}
-		if i := len(fmt.Sprintf("yaml: line %d: ", n)); i <= len(msg) {
-			rest = msg[i:]
-		}
-	} else {
-		rest = msg
+	msg := strings.TrimPrefix(err.Error(), "yaml: ")
+	reported := 0
+	if k, _ := fmt.Sscanf(msg, "line %d:", &reported); k == 1 {
+		msg = strings.TrimPrefix(msg, fmt.Sprintf("line %d: ", reported))
 	}
-	return Errors{{File: name, Line: line, Msg: "YAML syntax error: " + rest,
-		Fix: "check the indentation (spaces, not tabs) and quote values containing ': ' or '#'"}}
+	line, what, fix := locateYAMLError(data, reported, msg)
+	return Errors{{File: name, Line: line, Value: syntaxValue(data, line), Msg: "YAML syntax error: " + what, Fix: fix}}
 }
 
 // Find returns the config file to use: explicit (-c) if set, else

@@ -113,7 +113,7 @@ func TestLoadBad(t *testing.T) {
 		"bad-undefined-handler.yaml": `bad-undefined-handler.yaml:10: commands.disk.alerts[0].handlers: undefined handler (got "emial"); fix: did you mean "email"? define it under handlers: or use one of: email, print`,
 		"bad-trigger.yaml":           `bad-trigger.yaml:8: commands.disk.alerts[0].trigger: invalid trigger: threshold "ninety" is not a percent (got "> ninety"); fix: ` + "write an operator",
 		"bad-duration.yaml":          `bad-duration.yaml:8: commands.disk.alerts[0].mute-for: not a duration (got "30 minutes"); fix: write a duration with a unit, e.g. "30s", "5m", "4h", or whole milliseconds as ServerStats did (300000)`,
-		"bad-yaml-syntax.yaml":       `bad-yaml-syntax.yaml:3: YAML syntax error: did not find expected ',' or ']'`,
+		"bad-yaml-syntax.yaml":       `bad-yaml-syntax.yaml:3: YAML syntax error: the '[' opened on this line is never closed (got "servers: [localhost"); fix: close the list on the same line, e.g. servers: [web1, web2], or write one '- item' per line`,
 		"bad-missing-cmd.yaml":       `bad-missing-cmd.yaml:2: commands.disk.cmd: missing cmd: what to run; fix: add cmd: "df -hP" (a shell line), url: http://host/ping, tcp: host:port or builtin: disk`,
 		"bad-value-type.yaml":        `bad-value-type.yaml:7: commands.disk.alerts[0].value-type: unknown value type (got "percentage"); fix: use one of string, number, percent, bytes, bool, duration`,
 		"bad-timeout.yaml":           `bad-timeout.yaml:2: ssh.connect-timeout: not a duration (got "10"); fix: write a duration with a unit, e.g. "30s", "5m", "4h"`,
@@ -139,6 +139,63 @@ func TestLoadBad(t *testing.T) {
 		"bad-action-no-servers.yaml": `bad-action-no-servers.yaml:2: commands.b.servers: an alert has an action, but the probe has no servers: the action would run on this machine, not where the service is; fix: add servers: [HOST]`,
 		"bad-size-base.yaml":         `bad-size-base.yaml:5: commands.mem.size-base: unknown size base (got "decimal"); fix: use si (one-letter K M G T are powers of 1000: df -H, free --si -h), binary`,
 		"bad-nagios-header.yaml":     `bad-nagios-header.yaml:7: commands.root-disk.header: header: does not apply to a Nagios plugin; fix: remove it: the exit status gives the state`,
+	}
+	// The exact first error, and how many there are: one mistake is one
+	// error, not one followed by misleading others.
+	exact := map[string]struct {
+		n    int
+		want string
+	}{
+		"bad-trigger-tag.yaml":        {1, `bad-trigger-tag.yaml:7: commands.disk.alerts[0].trigger: YAML read "!~" as a tag, so the value became "9[0-9]%" (got "!~ 9[0-9]%"); fix: quote the value: trigger: "!~ 9[0-9]%"`},
+		"bad-params-line.yaml":        {1, `bad-params-line.yaml:7: commands.nginx-procs.params.min: not a process count (got "one"); fix: write a whole number, e.g. min: 1`},
+		"bad-mute-overflow.yaml":      {1, `bad-mute-overflow.yaml:8: commands.disk.alerts[0].mute-for: duration too large (got "99999999999999999"); fix: write at most 8760h (365 days), or 31536000000 milliseconds`},
+		"bad-repeat-too-large.yaml":   {1, `bad-repeat-too-large.yaml:8: commands.disk.alerts[0].repeat: duration too large (got "1000000h"); fix: write at most 8760h (365 days), or 31536000000 milliseconds`},
+		"bad-negative-duration.yaml":  {1, `bad-negative-duration.yaml:8: commands.disk.alerts[0].mute-for: the duration must be zero or more (got "-5m"); fix: remove the '-', e.g. mute-for: 5m`},
+		"bad-header-none-column.yaml": {1, `bad-header-none-column.yaml:7: commands.artifactory.alerts[0].column: header: none reads one value per line: the only column is "value" (got "state"); fix: write column: value, or remove header: none to read a table by its header row`},
+		"bad-header-false-key.yaml":   {1, `bad-header-false-key.yaml:6: commands.du.key: header: false numbers the columns: there is no column of this name (got "path"); fix: write key: "#1" for the first field of each line, "#2" for the second, ...; or header: true if the first line names the columns`},
+		"bad-handler-type-used.yaml":  {1, `bad-handler-type-used.yaml:3: handlers.pager.type: unknown handler type (got "pagerduty"); fix: use one of print, email, sms, exec, webhook`},
+		"bad-tab-indent.yaml":         {1, `bad-tab-indent.yaml:4: YAML syntax error: a tab in the indentation (got "servers: [localhost]"); fix: indent with spaces only: YAML does not allow tabs`},
+		"bad-list-indent.yaml":        {1, `bad-list-indent.yaml:8: YAML syntax error: the indentation of this line matches no key above it (got "- column: Avail"); fix: indent it with exactly as many spaces as the other keys of the same block`},
+		"bad-dash-missing.yaml":       {1, `bad-dash-missing.yaml:7: YAML syntax error: a key where a list item was expected (got "trigger: \"> 90\""); fix: start the line with '- ' for a new item, or indent it under the item above`},
+		"bad-unclosed-quote.yaml":     {1, `bad-unclosed-quote.yaml:4: YAML syntax error: the quote " opened on this line is never closed (got "cmd: \"df -hP"); fix: end the value with " on the same line`},
+		"bad-severity.yaml":           {1, `bad-severity.yaml:8: commands.disk.alerts[0].severity: unknown severity (got "critical!"); fix: use warning or critical`},
+		"bad-for.yaml":                {1, `bad-for.yaml:8: commands.disk.alerts[0].for: expected a whole number ≥ 1 (got "-1"); fix: write e.g. for: 2`},
+		"bad-no-trigger.yaml":         {1, `bad-no-trigger.yaml:6: commands.disk.alerts[0].trigger: missing trigger: the condition that fires the alert; fix: write an operator and a threshold, e.g. "> 90", "<= 10G", "== false", "=~ ^err", a Nagios range "10:20" (alert outside), "@10:20" (alert inside), "~:10", "10:", or ServerStats' "(> 90)"`},
+		"bad-duplicate-command.yaml":  {1, `bad-duplicate-command.yaml:5: commands.disk: duplicate name "disk" (first on line 2); fix: rename or merge one of them`},
+		"bad-schedule-fields.yaml":    {1, `bad-schedule-fields.yaml:5: commands.disk.schedule: invalid schedule: expected 5 to 6 fields, found 7: [0 */5 * * * * 2024] (got "0 */5 * * * * 2024"); fix: write 5 cron fields ("*/5 * * * *"), 6 with seconds first ("*/30 * * * * *"), or a descriptor ("@every 30s", "@hourly"); prefix CRON_TZ=Area/City for a time zone`},
+		"bad-exit-code.yaml":          {1, `bad-exit-code.yaml:7: commands.grep-errors.ok-exit-codes[1]: not an exit status (got "256"); fix: list whole numbers 0-255, e.g. [0, 1]`},
+		"bad-email-no-to.yaml":        {1, `bad-email-no-to.yaml:2: handlers.mail.to: missing to; fix: add to: [oncall@example.com]`},
+		"bad-sms-number.yaml":         {1, `bad-sms-number.yaml:9: handlers.sms.to[1]: not a phone number in E.164 form (got "555-1234"); fix: write it as "+15552223333" (quoted, with the country code)`},
+		"bad-port-letter.yaml":        {1, `bad-port-letter.yaml:2: groups.web[0]: parse target "web1.example.com:22a": invalid port "22a": want a number from 1 to 65535 (got "web1.example.com:22a"); fix: write host, user@host or user@host:port`},
+		"bad-group-not-list.yaml":     {1, `bad-group-not-list.yaml:2: groups.web-servers: a group is a list of hosts (got "web1.example.com"); fix: write web-servers: [web1.example.com, deploy@web2:2222]`},
+		"bad-negative-timeout.yaml":   {1, `bad-negative-timeout.yaml:5: commands.disk.timeout: the duration must be zero or more (got "-30s"); fix: remove the '-', e.g. timeout: 30s`},
+		"bad-secret-header-line.yaml": {1, `bad-secret-header-line.yaml:6: commands.api.headers.Authorization: a credential written in the config; fix: keep it out of the file: header-env: {Authorization: APP_AUTH} reads it from the environment, header-file: {Authorization: /etc/serverstats/app-auth} from a file`},
+		"bad-colon-value.yaml":        {1, `bad-colon-value.yaml:5: YAML syntax error: a value containing ': ' must be quoted (got "doc: disk: usage of every mount"); fix: quote the whole value, e.g. msg: "disk: full"`},
+	}
+	for file, c := range exact {
+		t.Run(file, func(t *testing.T) {
+			_, err := Load(filepath.Join("../testdata/config", file))
+			var es Errors
+			if !errors.As(err, &es) {
+				t.Fatalf("error %T is not config.Errors: %v", err, err)
+			}
+			if got := strings.TrimPrefix(es[0].Error(), "../testdata/config/"); got != c.want {
+				t.Errorf("error:\n got  %s\n want %s", got, c.want)
+			}
+			if len(es) != c.n {
+				t.Errorf("%d errors, want %d:\n%v", len(es), c.n, es)
+			}
+			if strings.Contains(es.Error(), "abc123") {
+				t.Errorf("the error repeats the secret: %s", es)
+			}
+		})
+		if _, dup := cases[file]; dup {
+			t.Errorf("%s is in both tables", file)
+		}
+	}
+	files, _ := filepath.Glob("../testdata/config/bad-*.yaml")
+	if len(files) != len(cases)+len(exact) || len(files) < 40 {
+		t.Errorf("%d bad-*.yaml files, %d cases: every file needs its case (and at least 40)", len(files), len(cases)+len(exact))
 	}
 	for file, want := range cases {
 		t.Run(file, func(t *testing.T) {

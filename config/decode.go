@@ -15,6 +15,35 @@ import (
 type decoder struct {
 	file string
 	errs Errors
+	// nodes maps the path of each entry of a user-named mapping (params:,
+	// headers:) and each list item to its node, so that a check made
+	// later reports the entry's own line, not its parent's.
+	nodes map[string]*yaml.Node
+	// brokenHandlers are handlers defined with an error of their own:
+	// names of them are not also "undefined".
+	brokenHandlers map[string]bool
+}
+
+// at returns the node recorded for path, or fallback.
+func (d *decoder) at(path string, fallback *yaml.Node) *yaml.Node {
+	if n := d.nodes[path]; n != nil {
+		return n
+	}
+	return fallback
+}
+
+func (d *decoder) brokenHandler(name string) {
+	if d.brokenHandlers == nil {
+		d.brokenHandlers = map[string]bool{}
+	}
+	d.brokenHandlers[name] = true
+}
+
+func (d *decoder) record(path string, n *yaml.Node) {
+	if d.nodes == nil {
+		d.nodes = map[string]*yaml.Node{}
+	}
+	d.nodes[path] = n
 }
 
 func (d *decoder) fail(n *yaml.Node, key, value, msg, fix string) {
@@ -125,6 +154,7 @@ func (d *decoder) list(dst *[]string, lines *[]int) func(string, *yaml.Node) {
 			if n.Kind == yaml.SequenceNode {
 				p = fmt.Sprintf("%s[%d]", path, i)
 			}
+			d.record(p, it)
 			if s, ok := d.scalar(it, p); ok && s != "" {
 				*dst = append(*dst, s)
 				if lines != nil {
@@ -165,31 +195,85 @@ func (d *decoder) boolean(dst *bool) func(string, *yaml.Node) {
 	}
 }
 
+// MaxDuration is the longest duration a config may hold: longer is a typo
+// (or, in milliseconds, would overflow time.Duration and wrap negative).
+const MaxDuration = 365 * 24 * time.Hour
+
 // duration reads a Go duration ("30s", "4h"). With millis, a bare integer is
-// milliseconds, as ServerStats' mute-for was.
+// milliseconds, as ServerStats' mute-for was. A negative value "must be
+// positive" where zero is refused too (see zeroDurationAllowed), else "must
+// be zero or more"; one above MaxDuration is "too large".
 func (d *decoder) duration(dst *time.Duration, millis bool) func(string, *yaml.Node) {
 	return func(path string, n *yaml.Node) {
 		s, ok := d.scalar(n, path)
 		if !ok {
 			return
 		}
-		if millis {
-			if ms, err := strconv.ParseInt(s, 10, 64); err == nil && ms >= 0 {
-				*dst = time.Duration(ms) * time.Millisecond
-				return
+		v, err := parseDuration(s, millis)
+		switch {
+		case err == errTooLarge || err == nil && v > MaxDuration:
+			max := "8760h (365 days)"
+			if millis {
+				max += fmt.Sprintf(", or %d milliseconds", MaxDuration.Milliseconds())
 			}
-		}
-		v, err := time.ParseDuration(s)
-		if err != nil || v < 0 {
+			d.fail(n, path, s, "duration too large", "write at most "+max)
+		case err == nil && v < 0 && zeroDurationAllowed(path):
+			d.fail(n, path, s, "the duration must be zero or more", "remove the '-', e.g. "+lastKey(path)+": "+strings.TrimPrefix(s, "-"))
+		case err == nil && v < 0:
+			d.fail(n, path, s, "the duration must be positive", "remove the '-', e.g. "+lastKey(path)+": "+strings.TrimPrefix(s, "-"))
+		case err != nil:
 			fix := `write a duration with a unit, e.g. "30s", "5m", "4h"`
 			if millis {
 				fix += ", or whole milliseconds as ServerStats did (300000)"
 			}
 			d.fail(n, path, s, "not a duration", fix)
-			return
+		default:
+			*dst = v
 		}
-		*dst = v
 	}
+}
+
+var errTooLarge = fmt.Errorf("duration too large")
+
+// parseDuration reads s as a Go duration or, with millis, whole
+// milliseconds; a number too large for time.Duration is errTooLarge, not a
+// wrapped value.
+func parseDuration(s string, millis bool) (time.Duration, error) {
+	if millis {
+		if ms, err := strconv.ParseInt(s, 10, 64); err == nil {
+			if ms > int64(MaxDuration/time.Millisecond) || ms < -int64(MaxDuration/time.Millisecond) {
+				return 0, errTooLarge
+			}
+			return time.Duration(ms) * time.Millisecond, nil
+		} else if ne, ok := err.(*strconv.NumError); ok && ne.Err == strconv.ErrRange {
+			return 0, errTooLarge
+		}
+	}
+	v, err := time.ParseDuration(s)
+	if err != nil {
+		// time.ParseDuration refuses an overflow as "invalid duration":
+		// tell it from a typo by reading the number and unit by hand.
+		num := strings.TrimLeft(strings.TrimLeft(s, "+-"), "0123456789.")
+		if num != s && num != "" && strings.Trim(s, "+-0123456789.") == num {
+			if _, uerr := time.ParseDuration("1" + num); uerr == nil {
+				return 0, errTooLarge
+			}
+		}
+	}
+	return v, err
+}
+
+// zeroDurationAllowed says whether the duration at path may be zero (mute
+// for nothing, no repeat, no grace, the default timeout); timeouts and
+// retry waits may not.
+func zeroDurationAllowed(path string) bool {
+	switch lastKey(path) {
+	case "connect-timeout", "command-timeout", "retry-initial", "retry-max", "max-age":
+		return false
+	case "timeout":
+		return !strings.HasPrefix(path, "handlers.")
+	}
+	return true
 }
 
 func join(path, key string) string {
@@ -231,9 +315,53 @@ func (d *decoder) stringMap(dst *map[string]string) func(string, *yaml.Node) {
 		}
 		*dst = map[string]string{}
 		for i := 0; i+1 < len(n.Content); i += 2 {
+			d.record(join(path, n.Content[i].Value), n.Content[i])
 			if s, ok := d.scalar(n.Content[i+1], join(path, n.Content[i].Value)); ok {
 				(*dst)[n.Content[i].Value] = s
 			}
+		}
+	}
+}
+
+// localTags reports every node YAML read with a local tag: an unquoted
+// value starting with '!' (trigger: !~ x, trigger: != 3) is a tag in YAML,
+// and the value loses it. The node is given back the text as written, so
+// the rest of the file is checked for what the user meant.
+func (d *decoder) localTags(n *yaml.Node, path string) {
+	if n == nil {
+		return
+	}
+	if strings.HasPrefix(n.Tag, "!") && !strings.HasPrefix(n.Tag, "!!") && n.Tag != "!" {
+		written := n.Tag
+		if n.Kind == yaml.ScalarNode && n.Value != "" {
+			written += " " + n.Value
+		}
+		fix := "quote the value"
+		if n.Kind == yaml.ScalarNode {
+			fix += ": " + lastKey(path) + ": " + strconv.Quote(written)
+		}
+		d.fail(n, path, written, fmt.Sprintf("YAML read %q as a tag, so the value became %q", n.Tag, n.Value), fix)
+		if n.Kind == yaml.ScalarNode {
+			n.Value, n.Style = written, yaml.DoubleQuotedStyle
+		}
+		n.Tag = "!!str"
+		if n.Kind != yaml.ScalarNode {
+			n.Tag = ""
+		}
+	}
+	switch n.Kind {
+	case yaml.DocumentNode:
+		for _, c := range n.Content {
+			d.localTags(c, path)
+		}
+	case yaml.SequenceNode:
+		for i, c := range n.Content {
+			d.localTags(c, fmt.Sprintf("%s[%d]", path, i))
+		}
+	case yaml.MappingNode:
+		for i := 0; i+1 < len(n.Content); i += 2 {
+			d.localTags(n.Content[i], path)
+			d.localTags(n.Content[i+1], join(path, n.Content[i].Value))
 		}
 	}
 }

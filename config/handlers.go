@@ -75,6 +75,18 @@ func (c *Config) decodeHandlers(d *decoder, path string, n *yaml.Node) {
 			d.fail(e[0], p, h.Name, "bad handler name", "use letters, digits, '.', '_' and '-'")
 		}
 		h.Type = mappingValue(e[1], "type")
+		if e[1].Kind == yaml.MappingNode && !slices.Contains(HandlerTypes, h.Type) {
+			// Which keys belong depends on the type: without a known one,
+			// report the type alone. The handler is still defined, so the
+			// alerts naming it are not "undefined" as well.
+			d.brokenHandler(h.Name)
+			if t := entryAt(e[1], "type", nil); t == nil {
+				d.fail(e[0], p+".type", "", "missing handler type", "add type: one of "+strings.Join(HandlerTypes, ", "))
+			} else {
+				d.fail(t, p+".type", short(mappingNode(e[1], "type")), "unknown handler type", "use one of "+strings.Join(HandlerTypes, ", "))
+			}
+			continue
+		}
 		var sendResolved *bool
 		fields := []field{
 			{"type", d.str(&h.Type)},
@@ -189,7 +201,7 @@ func (h *Handler) validate(d *decoder, p string, at *yaml.Node, seen map[string]
 		}
 		for i, n := range h.To {
 			if !e164(n) {
-				d.fail(seen["to"], fmt.Sprintf("%s.to[%d]", p, i), n, "not a phone number in E.164 form", `write it as "+15552223333" (quoted, with the country code)`)
+				d.fail(d.at(fmt.Sprintf("%s.to[%d]", p, i), seen["to"]), fmt.Sprintf("%s.to[%d]", p, i), n, "not a phone number in E.164 form", `write it as "+15552223333" (quoted, with the country code)`)
 			}
 		}
 		if h.From != "" && !e164(h.From) {
@@ -243,4 +255,14 @@ func mappingValue(n *yaml.Node, key string) string {
 		}
 	}
 	return ""
+}
+
+// mappingNode returns the value node of key in mapping n, or nil.
+func mappingNode(n *yaml.Node, key string) *yaml.Node {
+	for i := 0; n != nil && n.Kind == yaml.MappingNode && i+1 < len(n.Content); i += 2 {
+		if n.Content[i].Value == key {
+			return n.Content[i+1]
+		}
+	}
+	return nil
 }

@@ -21,6 +21,7 @@ import (
 // are checked against each other.
 type kindFields struct {
 	builtin string
+	params  *yaml.Node // the params: mapping, for the line of each entry
 	http    HTTPProbe
 	tcp     TCPProbe
 }
@@ -149,19 +150,19 @@ func (c *Config) checkURL(d *decoder, p string, cmd *Command, seen map[string]*y
 	}
 	for name, v := range h.Headers {
 		if strings.ContainsAny(name+v, "\r\n") || name == "" || strings.ContainsAny(name, " :\t") {
-			d.fail(seen["headers"], p+".headers."+name, v, "bad HTTP header", "write headers: {Host: app.example.com, X-Request-Source: serverstats}")
+			d.fail(d.at(p+".headers."+name, seen["headers"]), p+".headers."+name, v, "bad HTTP header", "write headers: {Host: app.example.com, X-Request-Source: serverstats}")
 		}
 		if strings.EqualFold(name, "Authorization") || strings.EqualFold(name, "Proxy-Authorization") {
-			d.fail(seen["headers"], p+".headers."+name, "", "a credential written in the config", "keep it out of the file: header-env: {"+name+": APP_AUTH} reads it from the environment, header-file: {"+name+": /etc/serverstats/app-auth} from a file")
+			d.fail(d.at(p+".headers."+name, seen["headers"]), p+".headers."+name, "", "a credential written in the config", "keep it out of the file: header-env: {"+name+": APP_AUTH} reads it from the environment, header-file: {"+name+": /etc/serverstats/app-auth} from a file")
 		}
 	}
 	for key, m := range map[string]map[string]string{"header-env": h.HeaderEnv, "header-file": h.HeaderFile} {
 		for name, v := range m {
 			if name == "" || strings.ContainsAny(name, " :\t\r\n") || strings.TrimSpace(v) == "" {
-				d.fail(seen[key], p+"."+key+"."+name, v, "bad secret header", "write "+key+": {Authorization: "+map[string]string{"header-env": "APP_AUTH", "header-file": "/etc/serverstats/app-auth"}[key]+"}")
+				d.fail(d.at(p+"."+key+"."+name, seen[key]), p+"."+key+"."+name, v, "bad secret header", "write "+key+": {Authorization: "+map[string]string{"header-env": "APP_AUTH", "header-file": "/etc/serverstats/app-auth"}[key]+"}")
 			}
 			if _, dup := h.Headers[name]; dup {
-				d.fail(seen[key], p+"."+key+"."+name, v, "the header "+name+" is also under headers:", "keep one")
+				d.fail(d.at(p+"."+key+"."+name, seen[key]), p+"."+key+"."+name, v, "the header "+name+" is also under headers:", "keep one")
 			}
 		}
 	}
@@ -228,7 +229,7 @@ func (c *Config) checkBuiltin(d *decoder, p string, cmd *Command, k *kindFields,
 			}
 			delete(params, name)
 			if n, err := strconv.Atoi(v); err != nil || n < 0 {
-				d.fail(seen["params"], p+".params."+name, v, "not a process count", "write a whole number, e.g. "+name+": 1")
+				d.fail(entryAt(k.params, name, seen["params"]), p+".params."+name, v, "not a process count", "write a whole number, e.g. "+name+": 1")
 				continue
 			}
 			*dst = v
@@ -236,13 +237,13 @@ func (c *Config) checkBuiltin(d *decoder, p string, cmd *Command, k *kindFields,
 		if cmd.procMin != "" && cmd.procMax != "" {
 			lo, _ := strconv.Atoi(cmd.procMin)
 			if hi, _ := strconv.Atoi(cmd.procMax); hi < lo {
-				d.fail(seen["params"], p+".params.max", cmd.procMax, "max is below min: every count would alert", "swap them")
+				d.fail(entryAt(k.params, "max", seen["params"]), p+".params.max", cmd.procMax, "max is below min: every count would alert", "swap them")
 			}
 		}
 	}
 	line, err := b.Command(params)
 	if err != nil {
-		d.fail(orAt(seen["params"], seen["builtin"]), p+".params", "", err.Error(), builtinParamsFix(b.Name))
+		d.fail(orAt(paramInError(k.params, err), orAt(seen["params"], seen["builtin"])), p+".params", "", err.Error(), builtinParamsFix(b.Name))
 		return
 	}
 	cmd.Cmd = line
@@ -413,4 +414,31 @@ func (c *Command) Describe() string {
 		return "nagios: " + c.Cmd
 	}
 	return c.Cmd
+}
+
+// entryAt returns the key node of name in mapping n (so that an error about
+// one entry is reported on its own line), or at when it is not there.
+func entryAt(n *yaml.Node, name string, at *yaml.Node) *yaml.Node {
+	if n != nil && n.Kind == yaml.MappingNode {
+		for i := 0; i+1 < len(n.Content); i += 2 {
+			if n.Content[i].Value == name {
+				return n.Content[i]
+			}
+		}
+	}
+	return at
+}
+
+// paramInError returns the entry of the params: mapping n whose name the
+// error quotes (the built-ins quote the param they refuse), or nil.
+func paramInError(n *yaml.Node, err error) *yaml.Node {
+	if n == nil || n.Kind != yaml.MappingNode {
+		return nil
+	}
+	for i := 0; i+1 < len(n.Content); i += 2 {
+		if strings.Contains(err.Error(), strconv.Quote(n.Content[i].Value)) {
+			return n.Content[i]
+		}
+	}
+	return nil
 }

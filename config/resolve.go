@@ -18,7 +18,7 @@ func (c *Config) resolve(d *decoder) {
 		handlerNames[i] = h.Name
 	}
 	checkHandler := func(name, key string, line int) {
-		if c.Handler(name) != nil {
+		if c.Handler(name) != nil || d.brokenHandlers[name] {
 			return
 		}
 		fix := "define it under handlers: or use one of: " + strings.Join(handlerNames, ", ")

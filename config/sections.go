@@ -79,6 +79,7 @@ func (c *Config) decodeGroups(d *decoder, path string, n *yaml.Node) {
 		}
 		if e[1].Kind != yaml.SequenceNode {
 			d.fail(e[1], p, short(e[1]), "a group is a list of hosts", "write "+g.Name+": [web1.example.com, deploy@web2:2222]")
+			c.Groups = append(c.Groups, g) // defined, if wrongly: commands naming it are not "undefined" too
 			continue
 		}
 		d.list(&g.Hosts, nil)(p, e[1])
@@ -133,7 +134,7 @@ func (c *Config) decodeCommands(d *decoder, path string, n *yaml.Node) {
 			{"url", d.str(&k.http.URL)},
 			{"tcp", d.str(&k.tcp.Addr)},
 			{"builtin", d.str(&k.builtin)},
-			{"params", d.stringMap(&cmd.Params)},
+			{"params", func(pp string, v *yaml.Node) { k.params = v; d.stringMap(&cmd.Params)(pp, v) }},
 			{"nagios", d.boolean(&cmd.Nagios)},
 			{"via", d.str(&cmd.Via)},
 			{"method", d.str(&k.http.Method)},
@@ -209,14 +210,16 @@ func (c *Config) decodeCommands(d *decoder, path string, n *yaml.Node) {
 		for i, s := range okCodes {
 			var v int
 			if _, err := fmt.Sscanf(s, "%d", &v); err != nil || v < 0 || v > 255 || fmt.Sprint(v) != s {
-				d.fail(seen["ok-exit-codes"], fmt.Sprintf("%s.ok-exit-codes[%d]", p, i), s, "not an exit status", "list whole numbers 0-255, e.g. [0, 1]")
+				d.fail(&yaml.Node{Line: okLines[i]}, fmt.Sprintf("%s.ok-exit-codes[%d]", p, i), s, "not an exit status", "list whole numbers 0-255, e.g. [0, 1]")
 				continue
 			}
 			cmd.OKExitCodes = append(cmd.OKExitCodes, v)
 		}
-		_ = okLines
 		if len(cmd.OKExitCodes) == 0 {
 			cmd.OKExitCodes = []int{0}
+		}
+		if seen["key"] != nil && cmd.Key != "" && cmd.Kind == KindShell {
+			cmd.checkHeaderless(d, seen["key"], p+".key", cmd.Key)
 		}
 		if alertNodes != nil {
 			c.decodeAlerts(d, p+".alerts", alertNodes, cmd, header == "")
@@ -268,6 +271,9 @@ func (c *Config) decodeAlerts(d *decoder, path string, n *yaml.Node, cmd *Comman
 				fix = fmt.Sprintf("did you mean %q? %s", s, fix)
 			}
 			d.fail(seen["column"], p+".column", column, "not a column of this "+string(cmd.Kind)+": command's output", fix)
+		}
+		if column != "" {
+			cmd.checkHeaderless(d, seen["column"], p+".column", column)
 		}
 		if column == "" {
 			without++
@@ -370,3 +376,25 @@ func templateErr(err error) string {
 type discard struct{}
 
 func (discard) Write(p []byte) (int, error) { return len(p), nil }
+
+// positional matches the columns of output read without a header: "#1",
+// "#2", ...
+var positional = regexp.MustCompile(`^#[1-9][0-9]*$`)
+
+// checkHeaderless refuses a column name that cannot exist in output read
+// without a header: header: none has the one column "value" (also "#1"),
+// header: false the columns "#1".."#N". Such a rule would be UNKNOWN on
+// every run.
+func (cmd *Command) checkHeaderless(d *decoder, at *yaml.Node, path, column string) {
+	if cmd.Kind != KindShell || cmd.Nagios {
+		return
+	}
+	switch {
+	case cmd.NoHeader && column != alerts.ValueColumn && column != "#1":
+		d.fail(at, path, column, `header: none reads one value per line: the only column is "value"`,
+			`write `+lastKey(path)+`: value, or remove header: none to read a table by its header row`)
+	case cmd.HasHeader != nil && !*cmd.HasHeader && !positional.MatchString(column):
+		d.fail(at, path, column, `header: false numbers the columns: there is no column of this name`,
+			`write `+lastKey(path)+`: "#1" for the first field of each line, "#2" for the second, ...; or header: true if the first line names the columns`)
+	}
+}
