@@ -118,8 +118,10 @@ func TestE2EStateTwentyThousandRows(t *testing.T) {
 	code, out, stderr = r.run(t, "other", "--alerts")
 	otherTook := time.Since(start)
 	wg.Wait()
-	if code != exitCritical || !strings.Contains(out, "load high") {
-		t.Errorf("other command beside a big run: exit %d\n%s\n%s", code, out, stderr)
+	// Both processes work the one outbox: the other command's message is
+	// printed by whichever claims it first, exactly once.
+	if told := strings.Count(out, "load high") + strings.Count(bigOut, "load high"); code != exitCritical || told != 1 {
+		t.Errorf("other command beside a big run: exit %d, told %d times\n%s\n%s", code, told, out, stderr)
 	}
 	if bigCode != exitCritical || strings.Contains(bigOut, "overlay full") {
 		t.Errorf("second big run: exit %d, told again: %v\n%s", bigCode, strings.Contains(bigOut, "overlay full"), bigErr)
