@@ -71,7 +71,7 @@ func (l *Local) Run(ctx context.Context, t Target, cmd string) (res Result) {
 	fillOutput(&res, stdout, stderr)
 
 	if cctx.Err() != nil {
-		res.Err = timeoutErr(ctx, limit)
+		res.Err = timeoutErr(ctx, limit, false)
 		return res
 	}
 	var exitErr *exec.ExitError
