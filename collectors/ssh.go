@@ -34,6 +34,10 @@ const (
 	DefaultSSHConfig  = "~/.ssh/config"
 )
 
+// DefaultSSHPort is the port dialed when neither the target nor ssh_config
+// names one; known_hosts writes hosts on it without a port.
+const DefaultSSHPort = 22
+
 // defaultIdentityFiles are the keys offered when neither SSHOptions nor
 // ~/.ssh/config name any (as OpenSSH does); missing ones are skipped quietly.
 func defaultIdentityFiles() []string {
@@ -302,7 +306,7 @@ func (s *SSH) resolve(t Target, jump string) (hostConfig, error) {
 		hc.hashKnownHosts = strings.EqualFold(get("HashKnownHosts"), "yes")
 	}
 	if hc.port == 0 {
-		hc.port = 22
+		hc.port = DefaultSSHPort
 	}
 	if hc.user == "" {
 		hc.user = s.opts.User
