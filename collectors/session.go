@@ -166,6 +166,10 @@ func killSession(sess *ssh.Session, execDone <-chan struct{}, done chan error) b
 		done <- v
 		return true
 	case <-t.C:
+		// No answer to the exec request: there is no process to signal
+		// yet, and no time left to wait for one.
+		_ = sess.Signal(ssh.SIGKILL)
+		return false
 	}
 	_ = sess.Signal(ssh.SIGKILL)
 	select {
