@@ -18,21 +18,36 @@ const (
 type TimeoutError struct {
 	After    time.Duration // the command timeout that expired
 	Canceled bool          // the caller's context ended first, not the timeout
+	// KillUnconfirmed is set when the command was killed over SSH but the
+	// server did not confirm it: the command may still be running on the
+	// host (see runSession).
+	KillUnconfirmed bool
 }
 
-// Error reports the timeout as shown to users, e.g. "TIMED OUT after 5s".
+// unconfirmedNote is appended to a TimeoutError's text when the server did
+// not confirm the kill.
+const unconfirmedNote = "; the server did not confirm the kill: the command may still be running on the host"
+
+// Error reports the timeout as shown to users, e.g. "TIMED OUT after 5s", or
+// "TIMED OUT after 5s; the server did not confirm the kill: the command may
+// still be running on the host".
 func (e *TimeoutError) Error() string {
+	msg := fmt.Sprintf("TIMED OUT after %s", e.After)
 	if e.Canceled {
-		return "canceled before the command finished"
+		msg = "canceled before the command finished"
 	}
-	return fmt.Sprintf("TIMED OUT after %s", e.After)
+	if e.KillUnconfirmed {
+		msg += unconfirmedNote
+	}
+	return msg
 }
 
 // Unwrap returns ErrTimeout.
 func (e *TimeoutError) Unwrap() error { return ErrTimeout }
 
 // timeoutErr builds the Result.Err for a command stopped at limit or because
-// parent (the caller's context) ended.
-func timeoutErr(parent context.Context, limit time.Duration) error {
-	return &TimeoutError{After: limit, Canceled: parent.Err() != nil}
+// parent (the caller's context) ended; unconfirmed is TimeoutError's
+// KillUnconfirmed.
+func timeoutErr(parent context.Context, limit time.Duration, unconfirmed bool) error {
+	return &TimeoutError{After: limit, Canceled: parent.Err() != nil, KillUnconfirmed: unconfirmed}
 }

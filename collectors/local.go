@@ -7,6 +7,8 @@ import (
 	"os/exec"
 	"syscall"
 	"time"
+
+	"serverstats/internal/procgroup"
 )
 
 // localWaitDelay bounds how long Local waits for the command's output pipes
@@ -53,7 +55,7 @@ func (l *Local) Run(ctx context.Context, t Target, cmd string) (res Result) {
 	c := exec.CommandContext(cctx, shell, "-c", cmd)
 	c.Stdout, c.Stderr = stdout, stderr // not *os.File: exec copies and WaitDelay bounds it
 	c.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
-	c.Cancel = func() error { return killGroup(c.Process.Pid) }
+	c.Cancel = func() error { return procgroup.Kill(c.Process.Pid) }
 	c.WaitDelay = localWaitDelay
 
 	if err := c.Start(); err != nil {
@@ -66,12 +68,12 @@ func (l *Local) Run(ctx context.Context, t Target, cmd string) (res Result) {
 	// id cannot be reused while any member is alive, and pids are handed out
 	// in sequence, so this reaches only what the command started.
 	if !l.KeepBackground || cctx.Err() != nil {
-		_ = killGroup(pgid)
+		_ = procgroup.Kill(pgid)
 	}
 	fillOutput(&res, stdout, stderr)
 
 	if cctx.Err() != nil {
-		res.Err = timeoutErr(ctx, limit)
+		res.Err = timeoutErr(ctx, limit, false)
 		return res
 	}
 	var exitErr *exec.ExitError
@@ -93,16 +95,4 @@ func exitStatus(e *exec.ExitError) int {
 		return 128 + int(ws.Signal())
 	}
 	return e.ExitCode()
-}
-
-// killGroup sends SIGKILL to every process in process group pgid.
-func killGroup(pgid int) error {
-	if pgid <= 1 {
-		return fmt.Errorf("kill process group %d: refusing", pgid)
-	}
-	err := syscall.Kill(-pgid, syscall.SIGKILL)
-	if errors.Is(err, syscall.ESRCH) {
-		return nil
-	}
-	return err
 }

@@ -2,8 +2,6 @@ package collectors
 
 import (
 	"context"
-	"crypto/rand"
-	"encoding/hex"
 	"errors"
 	"fmt"
 	"log/slog"
@@ -26,18 +24,15 @@ const (
 	DefaultReconnectMax      = time.Minute
 )
 
-// RunEnv is the environment variable a Pool exports to every command it runs,
-// set to a value unique to that run (see Pool).
-const RunEnv = "SERVERSTATS_RUN"
-
 // PoolOptions configures a Pool. The zero value of each field selects its
 // default.
 type PoolOptions struct {
 	// MaxSessions bounds the sessions (commands) running at once on one
 	// connection; more concurrent Runs for the host wait for a free one,
 	// within their command timeout. Keep it below the server's MaxSessions
-	// (OpenSSH: 10): a timed-out command needs one more session to be
-	// stopped. Default DefaultMaxSessions.
+	// (OpenSSH: 10): a timed-out command whose kill the server does not
+	// confirm needs one more session for the fallback (see Pool). Default
+	// DefaultMaxSessions.
 	MaxSessions int
 	// IdleTimeout closes a connection no session has used for that long.
 	// Default DefaultIdleTimeout.
@@ -96,17 +91,26 @@ type PoolStats struct {
 //     sentinel of the last failure (ErrConnect for a refused or silent host,
 //     ErrHostKeyChanged for a changed key, ...) and saying when the next
 //     attempt is.
-//   - A timed-out command is stopped without disturbing the connection's
-//     other sessions: the pool sends SIGKILL over the session and then, in a
-//     second session, kills the process group of that session only. To find
-//     it, each command runs as "export SERVERSTATS_RUN=<unique>; CMD" (a
-//     POSIX-style login shell is assumed) and the group whose leader carries
-//     that value is killed (Linux /proc; elsewhere only the signal is sent,
-//     which OpenSSH refuses for root logins). Run waits up to a second for
-//     that; the session keeps its slot until it is done. Should it fail, or
-//     not finish within ConnectTimeout plus a second, the connection is
-//     retired: new Runs get a new one and it is closed once its other
-//     sessions end.
+//   - The command is sent exactly as given, as SSH.Run sends it, so any
+//     login shell (sh, bash, csh, tcsh, fish, ...) gets the same command
+//     line from both, and a timed-out command is stopped the same way, by
+//     the same code (runSession): SIGKILL over the session, which OpenSSH
+//     delivers to the session's process group only, so the connection's
+//     other sessions are not disturbed. A kill the server confirms (the
+//     session ends within a second) keeps the connection. A kill it does
+//     not confirm (sshd refuses signals for root logins and ForceCommand
+//     sessions; a process that left the group keeps the output open; a
+//     server that ignores the request) retires the connection: new Runs get
+//     a new one, and it is closed once its other Runs end. If no other Run
+//     holds the connection at that moment, every other session on it is an
+//     abandoned command and the pool tries reapScript on it at once, as
+//     SSH.Run does, and waits up to another second for the session to end;
+//     otherwise it tries reapScript when the last Run releases the
+//     connection, just before closing it. That script needs /bin/sh and
+//     pgrep or ps on the host and is only a best effort: the pool assumes
+//     neither a POSIX login shell nor /proc on the host. A kill still not
+//     confirmed when Run returns is reported in the error: the command may
+//     still be running on the host.
 //
 // Close closes every connection and ends every goroutine the pool started.
 type Pool struct {
@@ -155,7 +159,6 @@ type poolConn struct {
 	host   *poolHost
 	sc     *sshConn
 	sem    chan struct{} // one token per session in use
-	reap   chan struct{} // one token: one reaper session at a time
 	closed chan struct{} // closed when the connection is closed
 	once   sync.Once
 
@@ -164,6 +167,9 @@ type poolConn struct {
 	retired  bool // no new Runs; closed when refs reaches 0
 	gone     bool // closed or being closed
 	lastUsed time.Time
+	// reapOnClose: a timed-out command's kill was not confirmed while other
+	// Runs held c; run reapScript when the last one releases it (abandon).
+	reapOnClose bool
 }
 
 func (c *poolConn) close() {
@@ -238,8 +244,9 @@ func NewPool(opts SSHOptions, p PoolOptions) (*Pool, error) {
 
 // Run runs cmd on t over the host's pooled connection, dialing it if needed,
 // and returns what happened, as SSH.Run does. It returns within
-// ConnectTimeout + CommandTimeout + about a second; the wait for a free
-// session counts against the command timeout.
+// ConnectTimeout + CommandTimeout + about two seconds (stopping a timed-out
+// command: see Pool); the wait for a free session counts against the
+// command timeout.
 func (p *Pool) Run(ctx context.Context, t Target, cmd string) (res Result) {
 	start := time.Now()
 	res.Target = t
@@ -376,7 +383,6 @@ func (p *Pool) dial(h *poolHost, d *dialCall) {
 			host:     h,
 			sc:       sc,
 			sem:      make(chan struct{}, p.opts.MaxSessions),
-			reap:     make(chan struct{}, 1),
 			closed:   make(chan struct{}),
 			lastUsed: p.now(),
 		}
@@ -431,12 +437,7 @@ func sentinelOf(err error) error {
 // while the Run waited), so the caller may try once more on a new
 // connection; res.Err is set then too.
 func (p *Pool) runOn(ctx, cctx context.Context, c *poolConn, hc hostConfig, cmd string, res *Result, limit time.Duration) (retry bool) {
-	handedOver := false // the clean-up of a timed-out command releases c
-	defer func() {
-		if !handedOver {
-			p.release(c)
-		}
-	}()
+	defer p.release(c)
 
 	p.mu.Lock()
 	p.stats.Waiting++
@@ -460,181 +461,63 @@ func (p *Pool) runOn(ctx, cctx context.Context, c *poolConn, hc hostConfig, cmd 
 			res.Err = fmt.Errorf("run command on %s: %w: connection closed", hc.addr(), ErrConnect)
 			return true
 		default:
-			res.Err = fmt.Errorf("wait for a free session on %s (%d in use): %w", hc.addr(), p.opts.MaxSessions, timeoutErr(ctx, limit))
+			res.Err = fmt.Errorf("wait for a free session on %s (%d in use): %w", hc.addr(), p.opts.MaxSessions, timeoutErr(ctx, limit, false))
 			return false
 		}
 	}
-	releaseSlot := func() {
+	defer func() {
 		p.mu.Lock()
 		p.stats.SessionsInUse--
 		p.mu.Unlock()
 		<-c.sem
-	}
-	defer func() {
-		if !handedOver {
-			releaseSlot()
-		}
 	}()
 
-	token := RunEnv + "=" + newToken()
-	stdout, stderr := newCapBuffer(MaxOutput), newCapBuffer(MaxOutput)
-	var (
-		mu      sync.Mutex
-		stopped bool // the Run gave up: do not start the command any more
-		started *ssh.Session
-	)
-	done := make(chan error, 1)
-	execDone := make(chan struct{}) // the exec request was answered (or failed)
-	p.wg.Add(1)
-	go func() {
-		defer p.wg.Done()
-		sess, err := c.sc.client.NewSession()
-		if err != nil {
-			done <- &openError{err}
-			return
+	deadline, _ := cctx.Deadline()
+	end, openErr := runSession(ctx, c.sc.client, hc, cmd, limit, res, sessionOpts{
+		deadline: deadline,
+		spawn:    p.spawn,
+		log:      p.log,
+		fallback: func(deadline time.Time) {
+			p.abandon(c, hc, deadline)
+		},
+	})
+	switch end {
+	case sessionOpenFailed:
+		var refused *ssh.OpenChannelError
+		if errors.As(openErr, &refused) {
+			return false // the server said no (its MaxSessions?); the connection is fine
 		}
-		sess.Stdout, sess.Stderr = stdout, stderr
-		mu.Lock()
-		if stopped {
-			mu.Unlock()
-			_ = sess.Close()
-			done <- errors.New("abandoned")
-			return
-		}
-		started = sess
-		mu.Unlock()
-		err = sess.Start("export " + token + "; " + cmd)
-		close(execDone)
-		if err == nil {
-			err = sess.Wait()
-		}
-		done <- err
-	}()
-
-	select {
-	case err := <-done:
-		var oe *openError
-		if errors.As(err, &oe) {
-			res.Err = fmt.Errorf("open session on %s: %w: %w", hc.addr(), ErrConnect, oe.err)
-			var refused *ssh.OpenChannelError
-			if errors.As(oe.err, &refused) {
-				return false // the server said no (its MaxSessions?); the connection is fine
-			}
-			p.drop(c, dropBroken)
-			return true
-		}
-		fillOutput(res, stdout, stderr)
-		setExit(res, hc, err)
-		return false
-	case <-cctx.Done():
-	}
-
-	mu.Lock()
-	stopped = true
-	sess := started
-	mu.Unlock()
-	if sess == nil {
-		// The server has not opened the session within the command timeout.
+		p.drop(c, dropBroken)
+		return true
+	case sessionNotOpened:
 		p.retire(c, "session not opened within the command timeout")
-	} else {
-		// The session keeps its slot until the command is stopped; Run waits
-		// for that up to killGrace.
-		handedOver = true
-		finished := p.stopRemote(c, sess, execDone, hc, token, func() {
-			releaseSlot()
-			p.release(c)
-		})
-		t := time.NewTimer(killGrace)
-		select {
-		case <-finished:
-		case <-t.C:
-			p.log.Debug("timed-out command not stopped yet; returning", "host", hc.addr(), "conn", c.id)
-		}
-		t.Stop()
 	}
-	waitOrTimeout(done, 100*time.Millisecond)
-	fillOutput(res, stdout, stderr)
-	res.Err = timeoutErr(ctx, limit)
-	p.log.Debug("command timed out", "target", res.Target.Name, "after", limit, "conn", c.id)
 	return false
 }
 
-// openError is a failure to open a session.
-type openError struct{ err error }
-
-func (e *openError) Error() string { return "open session: " + e.err.Error() }
-
-// reapSessionScript kills the process group of the one session of this
-// connection (a child of $PPID, the sshd process serving it, and a process
-// group leader) whose command line or environment holds token: the shell
-// running "export TOKEN; CMD", or the command it exec'd. Other sessions on
-// the connection are left alone.
-func reapSessionScript(token string) string {
-	return "t='" + token + "'; " +
-		`for p in $(pgrep -P "$PPID" 2>/dev/null || ps -o pid= --ppid "$PPID" 2>/dev/null); do ` +
-		`[ "$p" = "$$" ] && continue; ` +
-		`if grep -qF -e "$t" "/proc/$p/cmdline" "/proc/$p/environ" 2>/dev/null; then kill -KILL -- "-$p" "$p" 2>/dev/null; fi; ` +
-		`done; true`
+// spawn runs f in a goroutine that Close waits for.
+func (p *Pool) spawn(f func()) {
+	p.wg.Add(1)
+	go func() {
+		defer p.wg.Done()
+		f()
+	}()
 }
 
-// stopRemote stops the timed-out command in sess in the background, once
-// its exec request has been answered (execDone): SIGKILL over the session,
-// then reapSessionScript in a second session (one at a time per
-// connection), then the session is closed. If that fails or does not finish
-// within ConnectTimeout plus killGrace, c is retired. Then release is
-// called and the returned channel is closed.
-func (p *Pool) stopRemote(c *poolConn, sess *ssh.Session, execDone <-chan struct{}, hc hostConfig, token string, release func()) <-chan struct{} {
-	ok := make(chan bool, 1)
-	p.wg.Add(2)
-	go func() {
-		defer p.wg.Done()
-		defer sess.Close()
-		select {
-		case <-execDone:
-		case <-c.closed:
-			ok <- false
-			return
-		}
-		_ = sess.Signal(ssh.SIGKILL)
-		select {
-		case c.reap <- struct{}{}:
-		case <-c.closed:
-			ok <- false
-			return
-		}
-		defer func() { <-c.reap }()
-		reaper, err := c.sc.client.NewSession()
-		if err != nil {
-			p.log.Debug("could not open a session to kill the timed-out command", "host", hc.addr(), "conn", c.id, "err", err)
-			ok <- false
-			return
-		}
-		defer reaper.Close()
-		if err := reaper.Run(reapSessionScript(token)); err != nil {
-			p.log.Debug("could not kill the timed-out command's processes", "host", hc.addr(), "conn", c.id, "err", err)
-			ok <- false
-			return
-		}
-		ok <- true
-	}()
-	finished := make(chan struct{})
-	go func() {
-		defer p.wg.Done()
-		defer close(finished)
-		t := time.NewTimer(p.ssh.opts.ConnectTimeout + killGrace)
-		defer t.Stop()
-		stopped := false
-		select {
-		case stopped = <-ok:
-		case <-t.C:
-			p.log.Debug("gave up killing the timed-out command's processes", "host", hc.addr(), "conn", c.id)
-		}
-		if !stopped {
-			p.retire(c, "could not stop a timed-out command")
-		}
-		release()
-	}()
-	return finished
+// abandon is the fallback for a timed-out command on c whose kill the
+// server did not confirm. It retires c, so that no new Run uses it. If this
+// Run is then the only one holding c, every other session on c is an
+// abandoned command, and reapScript runs at once (by deadline); otherwise it
+// runs when the last Run holding c releases it, just before c is closed.
+func (p *Pool) abandon(c *poolConn, hc hostConfig, deadline time.Time) {
+	p.retire(c, "the server did not confirm the kill of a timed-out command")
+	p.mu.Lock()
+	alone := c.refs == 1 && !c.gone
+	c.reapOnClose = !alone // else done now
+	p.mu.Unlock()
+	if alone {
+		reapSessions(c.sc.client, deadline, p.spawn, p.log, hc)
+	}
 }
 
 // release gives back a reference taken by conn.
@@ -643,8 +526,15 @@ func (p *Pool) release(c *poolConn) {
 	c.refs--
 	c.lastUsed = p.now()
 	closeIt := c.retired && c.refs == 0 && p.markGone(c, dropRetired)
+	reap := closeIt && c.reapOnClose
 	p.mu.Unlock()
-	if closeIt {
+	switch {
+	case reap:
+		p.spawn(func() {
+			reapSessions(c.sc.client, time.Now().Add(p.ssh.opts.ConnectTimeout+killGrace), p.spawn, p.log, c.host.hc)
+			c.close()
+		})
+	case closeIt:
 		c.close()
 	}
 }
@@ -841,11 +731,4 @@ func errPoolClosed(hc hostConfig) error {
 func poolKey(hc hostConfig) string {
 	parts := append([]string{hc.user, hc.host, strconv.Itoa(hc.port), hc.proxyJump, hc.hostKeyAlias, strconv.FormatBool(hc.hashKnownHosts)}, hc.identityFiles...)
 	return strings.Join(parts, "\x00")
-}
-
-// newToken returns a random value to tag one run's processes.
-func newToken() string {
-	var b [12]byte
-	_, _ = rand.Read(b[:])
-	return hex.EncodeToString(b[:])
 }

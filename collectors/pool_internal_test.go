@@ -188,10 +188,17 @@ func TestSentinelOf(t *testing.T) {
 	}
 }
 
-func TestReapSessionScriptQuotesToken(t *testing.T) {
-	s := reapSessionScript(RunEnv + "=0123abcd")
-	if !strings.HasPrefix(s, "t='"+RunEnv+"=0123abcd'; ") || !strings.Contains(s, `[ "$p" = "$$" ] && continue`) {
-		t.Errorf("script = %q", s)
+// reapScript is one single-quoted argument of "exec /bin/sh -c", which sh,
+// csh, tcsh and fish all read literally only if it holds no quote, no
+// backslash and no "!" (csh history) and no newline.
+func TestReapScriptQuotingIsPortable(t *testing.T) {
+	inner, ok := strings.CutPrefix(reapScript, "exec /bin/sh -c '")
+	if !ok || !strings.HasSuffix(inner, "'") {
+		t.Fatalf("reapScript = %q, want exec /bin/sh -c '...'", reapScript)
+	}
+	inner = strings.TrimSuffix(inner, "'")
+	if i := strings.IndexAny(inner, "'\\!\n"); i >= 0 {
+		t.Errorf("reapScript holds %q at %d, which some login shell reads specially", inner[i], i)
 	}
 }
 

@@ -34,6 +34,10 @@ const (
 	DefaultSSHConfig  = "~/.ssh/config"
 )
 
+// DefaultSSHPort is the port dialed when neither the target nor ssh_config
+// names one; known_hosts writes hosts on it without a port.
+const DefaultSSHPort = 22
+
 // defaultIdentityFiles are the keys offered when neither SSHOptions nor
 // ~/.ssh/config name any (as OpenSSH does); missing ones are skipped quietly.
 func defaultIdentityFiles() []string {
@@ -43,9 +47,6 @@ func defaultIdentityFiles() []string {
 const (
 	// maxJumps bounds ProxyJump chains (and loops in ~/.ssh/config).
 	maxJumps = 8
-	// killGrace is how long Run waits, after giving up on a command, for the
-	// session goroutine to notice the closed connection.
-	killGrace = time.Second
 )
 
 // SSHOptions configures an SSH collector. The zero value of each field
@@ -88,6 +89,21 @@ type SSHOptions struct {
 
 // SSH is a Collector that runs commands over SSH, one connection per Run.
 // It is safe for concurrent use.
+//
+// The command is sent exactly as given: the user's login shell on the host
+// runs it with "-c", whichever shell that is (sh, bash, csh, tcsh, fish).
+// At the command timeout, Run sends SIGKILL over the session (runSession),
+// which OpenSSH's sshd delivers to the session's whole process group, so
+// what the command started in the background goes too, and waits up to a
+// second for the session to end: that confirms the kill. sshd refuses the
+// signal for root logins ("session signalling requires privilege
+// separation") and for ForceCommand sessions; and a process that left the
+// group (setsid) keeps the session open. Then, since the connection is this
+// Run's alone, Run tries reapScript in a second session (it needs /bin/sh
+// and pgrep or ps on the host; failing is harmless) and waits up to another
+// second. A kill still not confirmed is reported in the error ("the server
+// did not confirm the kill: the command may still be running on the
+// host"), and the connection is closed. Pool.Run behaves the same.
 type SSH struct {
 	opts       SSHOptions // with defaults filled in and paths expanded
 	log        *slog.Logger
@@ -179,8 +195,8 @@ func NewSSH(opts SSHOptions) (*SSH, error) {
 
 // Run connects to t, runs cmd and returns what happened. Result.Target is t
 // with Host, Port and User resolved (ssh_config, options, defaults). Run
-// returns within ConnectTimeout + CommandTimeout + about a second, whatever
-// the server does.
+// returns within ConnectTimeout + CommandTimeout + about two seconds
+// (stopping a timed-out command: see SSH), whatever the server does.
 func (s *SSH) Run(ctx context.Context, t Target, cmd string) (res Result) {
 	start := time.Now()
 	res.Target = t
@@ -205,47 +221,19 @@ func (s *SSH) Run(ctx context.Context, t Target, cmd string) (res Result) {
 	return res
 }
 
-// runCommand runs cmd in a new session of client, bounded by CommandTimeout
-// and ctx. On timeout it stops the remote command (see stopRemote), closes
-// the connection and returns, whatever the server does, within killGrace
-// plus a little.
+// runCommand runs cmd on client (this Run's own connection) with
+// runSession. When the server does not confirm the kill of a timed-out
+// command, the fallback runs reapScript on the connection: no other session
+// of it belongs to anyone else.
 func (s *SSH) runCommand(ctx context.Context, client *ssh.Client, hc hostConfig, cmd string, res *Result) {
 	limit := commandTimeout(ctx, s.opts.CommandTimeout)
-	cctx, cancel := context.WithTimeout(ctx, limit)
-	defer cancel()
-
-	stdout, stderr := newCapBuffer(MaxOutput), newCapBuffer(MaxOutput)
-	sessCh := make(chan *ssh.Session, 1)
-	done := make(chan error, 1)
-	go func() {
-		sess, err := client.NewSession()
-		if err != nil {
-			done <- fmt.Errorf("open session on %s: %w: %w", hc.addr(), ErrConnect, err)
-			return
-		}
-		sess.Stdout, sess.Stderr = stdout, stderr
-		sessCh <- sess
-		done <- sess.Run(cmd)
-	}()
-
-	var err error
-	select {
-	case err = <-done:
-	case <-cctx.Done():
-		select {
-		case sess := <-sessCh:
-			s.stopRemote(client, sess, hc, time.Now().Add(killGrace))
-		default:
-		}
-		_ = client.Close()
-		waitOrTimeout(done, 100*time.Millisecond)
-		fillOutput(res, stdout, stderr)
-		res.Err = timeoutErr(ctx, limit)
-		s.log.Debug("command timed out", "target", res.Target.Name, "after", limit)
-		return
-	}
-	fillOutput(res, stdout, stderr)
-	setExit(res, hc, err)
+	spawn := func(f func()) { go f() }
+	runSession(ctx, client, hc, cmd, limit, res, sessionOpts{
+		log: s.log,
+		fallback: func(deadline time.Time) {
+			reapSessions(client, deadline, spawn, s.log, hc)
+		},
+	})
 }
 
 // setExit records how a session ended: its exit status (a non-zero exit or a
@@ -264,57 +252,6 @@ func setExit(res *Result, hc hostConfig, err error) {
 		res.Err = err
 	default:
 		res.Err = fmt.Errorf("run command on %s: %w: %w", hc.addr(), ErrConnect, err)
-	}
-}
-
-// reapScript runs in a second session on the connection of a timed-out
-// command. Its parent ($PPID) is the sshd process serving this connection,
-// whose other children are the shells of the connection's sessions, each
-// the leader of its own process group (sshd calls setsid): killing those
-// groups kills the timed-out command with everything it started in the
-// background. It needs a POSIX shell and pgrep or ps on the server; where
-// it fails, only the signal below was sent.
-const reapScript = `for p in $(pgrep -P "$PPID" 2>/dev/null || ps -o pid= --ppid "$PPID" 2>/dev/null); do ` +
-	`[ "$p" = "$$" ] || kill -KILL -- "-$p" "$p" 2>/dev/null; done; true`
-
-// stopRemote stops a timed-out remote command, giving up at deadline. It
-// sends SIGKILL over the session, which OpenSSH delivers to the command's
-// process, except for root logins (no privilege separation after login, so
-// sshd refuses signals) and only to that process, not to its children; then
-// it runs reapScript in a second session to kill the command's whole
-// process group.
-func (s *SSH) stopRemote(client *ssh.Client, sess *ssh.Session, hc hostConfig, deadline time.Time) {
-	finished := make(chan struct{})
-	go func() {
-		defer close(finished)
-		_ = sess.Signal(ssh.SIGKILL)
-		reaper, err := client.NewSession()
-		if err != nil {
-			return
-		}
-		defer reaper.Close()
-		if err := reaper.Run(reapScript); err != nil {
-			s.log.Debug("could not kill the timed-out command's processes", "host", hc.addr(), "err", err)
-		}
-	}()
-	t := time.NewTimer(time.Until(deadline))
-	defer t.Stop()
-	select {
-	case <-finished:
-	case <-t.C:
-		s.log.Debug("gave up killing the timed-out command's processes", "host", hc.addr())
-	}
-}
-
-// waitOrTimeout waits for a value on ch, or d, whichever comes first. A value
-// received is put back so later waits see it too.
-func waitOrTimeout(ch chan error, d time.Duration) {
-	t := time.NewTimer(d)
-	defer t.Stop()
-	select {
-	case v := <-ch:
-		ch <- v
-	case <-t.C:
 	}
 }
 
@@ -369,7 +306,7 @@ func (s *SSH) resolve(t Target, jump string) (hostConfig, error) {
 		hc.hashKnownHosts = strings.EqualFold(get("HashKnownHosts"), "yes")
 	}
 	if hc.port == 0 {
-		hc.port = 22
+		hc.port = DefaultSSHPort
 	}
 	if hc.user == "" {
 		hc.user = s.opts.User

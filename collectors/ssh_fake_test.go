@@ -13,6 +13,7 @@ import (
 	"path/filepath"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -28,6 +29,9 @@ type fakeServer struct {
 	addr       string
 	knownHosts string // a known_hosts file listing its key
 	keyPath    string // a user key it accepts (it accepts any key)
+
+	// silentExec: leave exec requests unanswered (handle is not called).
+	silentExec atomic.Bool
 
 	mu    sync.Mutex
 	conns []net.Conn
@@ -109,6 +113,9 @@ func startFakeServer(t *testing.T, handle func(ch ssh.Channel, reqs <-chan *ssh.
 					go func() {
 						defer wg.Done()
 						for r := range creqs {
+							if r.Type == "exec" && fs.silentExec.Load() {
+								continue
+							}
 							if r.Type == "exec" {
 								r.Reply(true, nil)
 								handle(ch, creqs)
@@ -140,7 +147,7 @@ func (fs *fakeServer) collector(t *testing.T, commandTimeout time.Duration) *col
 }
 
 // A server that ignores signals and never ends the command: Run still
-// returns soon after the command timeout.
+// returns soon after the command timeout, saying the kill is not confirmed.
 func TestSSHUncooperativeServerTimesOut(t *testing.T) {
 	t.Parallel()
 	fs := startFakeServer(t, func(ch ssh.Channel, reqs <-chan *ssh.Request) {
@@ -159,13 +166,53 @@ func TestSSHUncooperativeServerTimesOut(t *testing.T) {
 	if !errors.Is(r.Err, collectors.ErrTimeout) {
 		t.Fatalf("err = %v, want ErrTimeout", r.Err)
 	}
-	if el < limit || el > limit+1500*time.Millisecond {
-		t.Errorf("Run returned after %v, want within [%v, %v]", el, limit, limit+1500*time.Millisecond)
+	// killGrace for the signal, killGrace for the fallback (whose second
+	// session this server never opens).
+	if el < limit || el > limit+2500*time.Millisecond {
+		t.Errorf("Run returned after %v, want within [%v, %v]", el, limit, limit+2500*time.Millisecond)
+	}
+	var te *collectors.TimeoutError
+	if !errors.As(r.Err, &te) || !te.KillUnconfirmed {
+		t.Errorf("err = %v, want a timeout whose kill is not confirmed", r.Err)
 	}
 	if string(r.Stdout) != "partial output\n" {
 		t.Errorf("stdout = %q, want the partial output", r.Stdout)
 	}
 	t.Logf("uncooperative server, timeout %v: Run returned after %v", limit, el)
+}
+
+// A server that never answers the exec request: both transports still
+// return soon after the command timeout, saying the kill is not confirmed.
+func TestExecNeverAnsweredTimesOut(t *testing.T) {
+	t.Parallel()
+	fs := startFakeServer(t, func(ch ssh.Channel, reqs <-chan *ssh.Request) {})
+	fs.silentExec.Store(true)
+	const limit = time.Second
+	c := fs.collector(t, limit)
+	p, err := collectors.NewPool(collectors.SSHOptions{
+		User:           "tester",
+		KnownHosts:     fs.knownHosts,
+		IdentityFiles:  []string{fs.keyPath},
+		ConnectTimeout: 2 * time.Second,
+		CommandTimeout: limit,
+	}, collectors.PoolOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { p.Close() })
+	tg := collectors.Target{Name: fs.addr, Host: "127.0.0.1", Port: portOf(t, fs.addr)}
+	for name, coll := range map[string]collectors.Collector{"SSH.Run": c, "Pool.Run": p} {
+		start := time.Now()
+		r := coll.Run(context.Background(), tg, "sleep 600")
+		el := time.Since(start)
+		var te *collectors.TimeoutError
+		if !errors.As(r.Err, &te) || !te.KillUnconfirmed {
+			t.Errorf("%s: err = %v, want a timeout whose kill is not confirmed", name, r.Err)
+		}
+		if el < limit || el > limit+3*time.Second {
+			t.Errorf("%s: Run returned after %v, want within [%v, %v]", name, el, limit, limit+3*time.Second)
+		}
+	}
 }
 
 // A server that closes the session without an exit status: a transport

@@ -55,7 +55,7 @@ func (h *hostKeyCheck) result() (verdict error, passed bool) {
 func (s *SSH) hostKeyCheck(hc hostConfig) (*hostKeyCheck, error) {
 	checkAddr := hc.addr()
 	if hc.hostKeyAlias != "" {
-		checkAddr = net.JoinHostPort(hc.hostKeyAlias, "22")
+		checkAddr = net.JoinHostPort(hc.hostKeyAlias, strconv.Itoa(DefaultSSHPort))
 	}
 	h := &hostKeyCheck{lookup: knownhosts.Normalize(checkAddr)}
 
@@ -133,7 +133,7 @@ func (s *SSH) unknownKeyErr(hc hostConfig, lookup string, key ssh.PublicKey) err
 		where += " (which does not exist)"
 	}
 	scan := "ssh-keyscan "
-	if hc.port != 22 {
+	if hc.port != DefaultSSHPort {
 		scan += "-p " + strconv.Itoa(hc.port) + " "
 	}
 	scan += hc.host

@@ -20,14 +20,15 @@ import (
 	"serverstats/parse"
 )
 
-// Defaults applied before the file is read.
+// Defaults applied before the file is read. The SSH ones are the
+// collectors' own, so the config and the collectors cannot disagree.
 const (
-	DefaultConnectTimeout = 10 * time.Second
-	DefaultCommandTimeout = 60 * time.Second
-	DefaultParallel       = 64
-	DefaultKnownHosts     = "~/.ssh/known_hosts"
-	DefaultSSHConfig      = "~/.ssh/config"
-	DefaultHostKeyPolicy  = "strict"
+	DefaultConnectTimeout = collectors.DefaultConnectTimeout
+	DefaultCommandTimeout = collectors.DefaultCommandTimeout
+	DefaultParallel       = collectors.DefaultParallel
+	DefaultKnownHosts     = collectors.DefaultKnownHosts
+	DefaultSSHConfig      = collectors.DefaultSSHConfig
+	DefaultHostKeyPolicy  = collectors.PolicyStrict
 	DefaultRetryInitial   = 30 * time.Second
 	DefaultRetryMax       = 30 * time.Minute
 	DefaultListen         = "127.0.0.1:9920"
@@ -75,7 +76,7 @@ type SSH struct {
 }
 
 // HostKeyPolicies are the accepted values of ssh.host-key-policy.
-var HostKeyPolicies = []string{"strict", "accept-new", "insecure-ignore"}
+var HostKeyPolicies = []string{collectors.PolicyStrict, collectors.PolicyAcceptNew, collectors.PolicyInsecureIgnore}
 
 // Group is a named list of hosts.
 type Group struct {

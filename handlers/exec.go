@@ -14,6 +14,7 @@ import (
 
 	"serverstats/alerts"
 	"serverstats/config"
+	"serverstats/internal/procgroup"
 )
 
 // Exec runs a command for each group: argv from the config, no shell, the
@@ -67,7 +68,7 @@ func (x *Exec) Send(ctx context.Context, ns []alerts.Notification) (bool, error)
 	cmd.Stdin = bytes.NewReader(payload)
 	cmd.Stderr = stderr // not an *os.File: exec copies it, and WaitDelay bounds that
 	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
-	cmd.Cancel = func() error { return killProcessGroup(cmd.Process.Pid) }
+	cmd.Cancel = func() error { return procgroup.Kill(cmd.Process.Pid) }
 	cmd.WaitDelay = execWaitDelay
 
 	start := time.Now()
@@ -78,7 +79,7 @@ func (x *Exec) Send(ctx context.Context, ns []alerts.Notification) (bool, error)
 	err = cmd.Wait()
 	// The group id cannot be reused while a member lives, so this reaches
 	// only what the command started.
-	_ = killProcessGroup(pgid)
+	_ = procgroup.Kill(pgid)
 
 	tail := stderr.tail(stderrShown)
 	withTail := func(err error) error {
@@ -102,18 +103,6 @@ func (x *Exec) Send(ctx context.Context, ns []alerts.Notification) (bool, error)
 		return true, withTail(fmt.Errorf("exec: %s exited with status %d", x.argv[0], exitErr.ExitCode()))
 	}
 	return true, withTail(fmt.Errorf("exec: wait for %s: %w", x.argv[0], err))
-}
-
-// killProcessGroup sends SIGKILL to every process in process group pgid.
-func killProcessGroup(pgid int) error {
-	if pgid <= 1 {
-		return fmt.Errorf("kill process group %d: refusing", pgid)
-	}
-	err := syscall.Kill(-pgid, syscall.SIGKILL)
-	if errors.Is(err, syscall.ESRCH) {
-		return nil
-	}
-	return err
 }
 
 // tailBuffer is an io.Writer keeping the last max bytes written.

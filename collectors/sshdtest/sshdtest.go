@@ -9,6 +9,10 @@
 // home's shell start-up files (root's ~/.bashrc here takes ~0.45 s a
 // command), while the session still starts in the real home directory.
 //
+// The fleet logs in as the current user (root here, for which sshd refuses
+// signals over a session); AddUser adds a non-root user with any login
+// shell, e.g. /usr/bin/csh or /usr/bin/fish.
+//
 // It needs Debian's openssh-server (/usr/sbin/sshd) and root (sshd's
 // privilege separation). Without sshd, Start fails the test with a hint to
 // install it, or skips it when SERVERSTATS_SKIP_SSHD=1. Everything is
@@ -62,8 +66,9 @@ type Fleet struct {
 	AuthorizedKeysPath string
 	KnownHostsPath     string // every server's current host key, written by Start
 
-	t  testing.TB
-	id string // unique per fleet, tags the processes its servers start
+	t     testing.TB
+	id    string   // unique per fleet, tags the processes its servers start
+	users []string // added by AddUser, deleted by cleanup
 }
 
 // Server is one sshd of a Fleet.
@@ -199,6 +204,79 @@ func (f *Fleet) NewUserKey(name string) (string, ssh.PublicKey) {
 	f.t.Helper()
 	p := filepath.Join(f.Dir, name)
 	return p, writeKey(f.t, p, name)
+}
+
+// usersMu serialises this process's useradd and userdel runs (they lock
+// /etc/passwd and fail rather than wait).
+var usersMu sync.Mutex
+
+// AddUser creates a system user (not root) whose login shell is shell, an
+// absolute path, and returns its name; the fleet's user key logs in as it
+// on every server, and t.Cleanup deletes it. Its home directory is an empty
+// directory of the fleet, where its sessions start (HOME is still the
+// fleet's shared home, made writable for it). It makes Dir and its parent
+// searchable by everyone, so files there that are readable by everyone (a
+// shell wrapper script) are usable by the user.
+//
+// It edits the machine's /etc/passwd with useradd (Debian's passwd
+// package); the user's password is "*" (no password login, but not locked,
+// which sshd without PAM would refuse).
+func (f *Fleet) AddUser(shell string) string {
+	f.t.Helper()
+	if _, err := exec.LookPath("useradd"); err != nil {
+		f.t.Fatalf("AddUser needs useradd (apt-get install -y passwd): %v", err)
+	}
+	if st, err := os.Stat(shell); err != nil || st.Mode()&0o111 == 0 {
+		f.t.Fatalf("login shell %s is not an executable file (err %v); install it first (e.g. apt-get install -y csh fish)", shell, err)
+	}
+	var b [4]byte
+	_, _ = rand.Read(b[:])
+	name := "sst" + hex.EncodeToString(b[:])
+	home := filepath.Join(f.Dir, "home-"+name)
+	for _, d := range []string{filepath.Dir(f.Dir), f.Dir} {
+		if err := os.Chmod(d, 0o711); err != nil {
+			f.t.Fatalf("make %s searchable: %v", d, err)
+		}
+	}
+	// sshd reads authorized_keys as the user logging in.
+	if err := os.Chmod(f.AuthorizedKeysPath, 0o644); err != nil {
+		f.t.Fatalf("make %s readable: %v", f.AuthorizedKeysPath, err)
+	}
+	if err := os.Chmod(filepath.Join(f.Dir, "home"), 0o1777); err != nil {
+		f.t.Fatalf("make the fleet's home writable: %v", err)
+	}
+	if err := os.Mkdir(home, 0o755); err != nil {
+		f.t.Fatalf("create home of %s: %v", name, err)
+	}
+	if out, err := userCmd("useradd", "--system", "-M", "-N", "-d", home, "-s", shell, "-p", "*", name); err != nil {
+		f.t.Fatalf("create test user %s: %v: %s", name, err, out)
+	}
+	f.users = append(f.users, name)
+	u, err := user.Lookup(name)
+	if err != nil {
+		f.t.Fatalf("look up test user %s: %v", name, err)
+	}
+	uid, _ := strconv.Atoi(u.Uid)
+	gid, _ := strconv.Atoi(u.Gid)
+	if err := os.Chown(home, uid, gid); err != nil {
+		f.t.Fatalf("chown home of %s: %v", name, err)
+	}
+	return name
+}
+
+// userCmd runs useradd or userdel, trying again for up to 5 s while another
+// process holds the lock on /etc/passwd.
+func userCmd(name string, args ...string) ([]byte, error) {
+	usersMu.Lock()
+	defer usersMu.Unlock()
+	deadline := time.Now().Add(5 * time.Second)
+	for {
+		out, err := exec.Command(name, args...).CombinedOutput()
+		if err == nil || !bytes.Contains(out, []byte("lock")) || time.Now().After(deadline) {
+			return out, err
+		}
+		time.Sleep(50 * time.Millisecond) // bounded by deadline
+	}
 }
 
 // KnownHostsLine is the server's known_hosts line for its current host key.
@@ -421,6 +499,12 @@ func (f *Fleet) cleanup() {
 		}
 		if err := s.stop(); err != nil {
 			f.t.Errorf("stop sshd %s: %v", s.Label, err)
+		}
+	}
+	// After the servers, so that no session of the user is left.
+	for _, name := range f.users {
+		if out, err := userCmd("userdel", "-f", name); err != nil {
+			f.t.Errorf("delete test user %s: %v: %s", name, err, out)
 		}
 	}
 }
