@@ -8,7 +8,7 @@ import (
 	"syscall"
 	"time"
 
-	"serverstats/internal/procgroup"
+	"serverstats/collectors/procgroup"
 )
 
 // localWaitDelay bounds how long Local waits for the command's output pipes

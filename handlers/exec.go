@@ -13,8 +13,8 @@ import (
 	"unicode/utf8"
 
 	"serverstats/alerts"
+	"serverstats/collectors/procgroup"
 	"serverstats/config"
-	"serverstats/internal/procgroup"
 )
 
 // Exec runs a command for each group: argv from the config, no shell, the
