@@ -1,10 +1,15 @@
 package main
 
 import (
+	"fmt"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
+
+	"serverstats/collectors/sshdtest"
 )
 
 // An output that loses one column (a tool upgraded, an option dropped):
@@ -83,5 +88,66 @@ commands:
 	}
 	if resolved != 1 {
 		t.Errorf("column back: queued %+v, want the lag UNKNOWN resolved once to ops", doc.Queued)
+	}
+}
+
+// The one-shot and the daemon send the remote exactly the command line of
+// the config, so any login shell works: a csh user (csh has no `export`)
+// gets the same table from `serverstats CMD` and from `serverstats run`, and
+// a logging login shell sees the same -c argument from both.
+func TestE2ESameCommandLineBothModes(t *testing.T) {
+	csh, err := exec.LookPath("csh")
+	if err != nil {
+		t.Fatal("csh not found: apt-get install -y csh (scripts/test does)")
+	}
+	f := sshdtest.Start(t, 1)
+	logPath := filepath.Join(f.Dir, "shell-args.log")
+	wrapper := f.WriteFile("logging-shell", "#!/bin/sh\n"+`printf '%s\0' "$2" >> `+logPath+"\n"+`exec `+csh+` "$@"`+"\n")
+	if err := os.Chmod(wrapper, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(logPath, nil, 0o666); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.Chmod(logPath, 0o666); err != nil {
+		t.Fatal(err)
+	}
+	const line = `echo "name value"; echo "csh-ok 7"`
+	for _, shell := range []string{csh, wrapper} {
+		user := f.AddUser(shell)
+		cfg := fmt.Sprintf("ssh: {user: %q, known-hosts: %q, identity-files: [%q], agent: false, ssh-config: none, connect-timeout: 3s}\n",
+			user, f.KnownHostsPath, f.UserKeyPath) + fmt.Sprintf(`daemon: {listen: "@ADDR@"}
+commands:
+  probe:
+    servers: [%q]
+    cmd: '%s'
+    schedule: "@every 1s"
+    alerts: [{column: value, trigger: "> 5"}]
+`, f.Servers[0].Name, line)
+		dir := t.TempDir()
+		d := startDaemon(t, dir, cfg)
+		waitFor(t, "a daemon run", func() bool { return d.status(t).runs("probe") >= 2 })
+		st := d.status(t)
+		d.stop(t, 10*time.Second)
+		if c := st.Commands[0]; c.LastRun == nil || c.LastRun.HostsOK != 1 {
+			t.Errorf("%s: daemon's last run %+v, want the host OK", shell, c.LastRun)
+		}
+		doc, stderr := runJSON(t, d.config, filepath.Join(dir, "oneshot.db"), "probe")
+		if doc.Hosts[0].Status != "ok" || doc.cell(0, 0, "value") != "7" || doc.ExitCode != exitCritical {
+			t.Errorf("%s: one-shot host %q, value %q, exit %d: %s", shell, doc.Hosts[0].Status, doc.cell(0, 0, "value"), doc.ExitCode, stderr)
+		}
+	}
+	b, err := os.ReadFile(logPath)
+	if err != nil {
+		t.Fatal(err)
+	}
+	got := strings.Split(strings.TrimSuffix(string(b), "\x00"), "\x00")
+	if len(got) < 2 {
+		t.Fatalf("the logging shell saw %q, want runs from both modes", got)
+	}
+	for _, g := range got {
+		if g != line {
+			t.Errorf("the remote got -c %q, want exactly %q", g, line)
+		}
 	}
 }
