@@ -19,7 +19,6 @@ func SSHOptions(cfg *config.Config, log *slog.Logger) collectors.SSHOptions {
 		SSHConfig:      cfg.SSH.SSHConfig,
 		UseAgent:       cfg.SSH.Agent,
 		ConnectTimeout: cfg.SSH.ConnectTimeout,
-		CommandTimeout: cfg.SSH.CommandTimeout,
 		Logger:         log,
 	}
 	if o.SSHConfig == "none" {
