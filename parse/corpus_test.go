@@ -316,6 +316,15 @@ type corpusTally struct {
 	cells, agree int
 	unmapped     int // jc fields with no column (derived or added by jc): misses
 	known        map[string]int
+	misses       map[string]int // by "key: cause", for the verbose listing
+}
+
+// miss counts one cell that does not agree, by key and cause.
+func (tl *corpusTally) miss(key, cause string) {
+	if tl.misses == nil {
+		tl.misses = map[string]int{}
+	}
+	tl.misses[key+": "+cause]++
 }
 
 // corpusDisagreement is one cell where serverstats and jc differ.
@@ -391,6 +400,25 @@ func TestCorpus(t *testing.T) {
 	if du := tallies["du"]; du != nil {
 		// du's two columns are most of the cells: show the rest alone too.
 		t.Logf("%-10s %7d %7d %7.2f%%", "without du", cells-du.cells, agree-du.agree, pct(agree-du.agree, cells-du.cells))
+	}
+	if testing.Verbose() {
+		t.Logf("misses by command and cause (cells):")
+		for _, c := range cmds {
+			ms := tallies[c].misses
+			keys := make([]string, 0, len(ms))
+			for k := range ms {
+				keys = append(keys, k)
+			}
+			sort.Slice(keys, func(i, j int) bool {
+				if ms[keys[i]] != ms[keys[j]] {
+					return ms[keys[i]] > ms[keys[j]]
+				}
+				return keys[i] < keys[j]
+			})
+			for _, k := range keys {
+				t.Logf("  %-10s %5d  %s", c, ms[k], k)
+			}
+		}
 	}
 	if len(listed) > 0 {
 		byReason := map[string][]corpusDisagreement{}
@@ -533,6 +561,7 @@ func compareCorpusFile(t *testing.T, cc corpusCase, outFile string, tl *corpusTa
 	for r, exp := range exps {
 		if r >= len(tab.Rows) {
 			tl.cells += len(exp)
+			tl.miss("(row)", "row missing")
 			continue
 		}
 		row := tab.Rows[r]
@@ -551,6 +580,7 @@ func compareCorpusFile(t *testing.T, cc corpusCase, outFile string, tl *corpusTa
 				tl.agree++
 				continue
 			}
+			tl.miss(h, "disagrees")
 			ds = append(ds, disagreement(name, h, h, got, row.Line, want))
 		}
 		for key, want := range exp {
@@ -560,6 +590,7 @@ func compareCorpusFile(t *testing.T, cc corpusCase, outFile string, tl *corpusTa
 					// it counts, as a miss.
 					tl.cells++
 					tl.unmapped++
+					tl.miss(key, "unmapped ("+why+")")
 				}
 				noteNotCompared(notCompared, name, key, why)
 				continue
@@ -572,9 +603,11 @@ func compareCorpusFile(t *testing.T, cc corpusCase, outFile string, tl *corpusTa
 				tl.cells++
 				if want == nil {
 					tl.unmapped++
+					tl.miss(key, "unmapped (null in jc, no column)")
 					noteNotCompared(notCompared, name, key, "jc lists the field as null; the output has no such column")
 					continue
 				}
+				tl.miss(key, "no column")
 				ds = append(ds, disagreement(name, key, "", "<no column>", row.Line, want))
 				continue
 			}
@@ -584,6 +617,7 @@ func compareCorpusFile(t *testing.T, cc corpusCase, outFile string, tl *corpusTa
 				tl.agree++
 				continue
 			}
+			tl.miss(key, "disagrees")
 			ds = append(ds, disagreement(name, key, tab.Header[c], cell, row.Line, want))
 		}
 	}
