@@ -217,8 +217,11 @@ func buildTable(lines []string, hdr, group string, rowIdx []int, opt Options) *T
 	}
 	offs = append(offs, len(all))
 	rows := make([][]token, len(rowIdx))
-	for r := range rowIdx {
-		rows[r] = all[offs[r]:offs[r+1]:offs[r+1]]
+	for r, i := range rowIdx {
+		// A date and time printed as one value ("2026-12-02 07:54" under
+		// who's TIME) is one token, so that a blank column after it in a
+		// sparse row does not take its time.
+		rows[r] = headedDateUnits(lines[i], all[offs[r]:offs[r+1]:offs[r+1]], htoks)
 	}
 
 	cols := buildColumns(hdr, htoks, rows)
