@@ -283,6 +283,8 @@ func leadingColumn(first int, rows [][]token) bool {
 // unaligned (align 0) when less than a third of the rows with data under
 // the header line up either way. calibrate then refines the columns from a first fit of the rows.
 func alignAll(cols []column, rows [][]token) {
+	var strict [2]int // columns whose rows line up left, right (not both)
+	var lost []int    // columns with data under them and no alignment
 	for i := range cols {
 		c := &cols[i]
 		c.ax = c.s
@@ -316,8 +318,25 @@ func alignAll(cols []column, rows [][]token) {
 		switch {
 		case right > left && right >= need:
 			c.align, c.ax = 'R', c.e
-		case left >= right && left >= need:
+			strict[1]++
+		case left > right && left >= need:
 			c.align, c.ax = 'L', c.s
+			strict[0]++
+		case left == right && left >= need:
+			c.align, c.ax = 'L', c.s
+		case under > 0:
+			lost = append(lost, i)
+		}
+	}
+	// In a table of right-aligned columns (two or more whose rows end at
+	// the header's right edge, none whose rows only start at its left
+	// edge), a column where no row lines up is right-aligned too: its
+	// values overflow the header's span and shift the rest of the row
+	// (vmstat -a's 8-digit free), which the fit pays once per row. Left-
+	// aligned text columns are anchored where their cells are (calibrate).
+	if strict[0] == 0 && strict[1] >= 2 {
+		for _, i := range lost {
+			cols[i].align, cols[i].ax = 'R', cols[i].e
 		}
 	}
 }

@@ -49,6 +49,15 @@ type corpusCase struct {
 	unitScaled map[string]bool
 	// translate maps a cell text to jc's value, by jc key (top S -> status).
 	translate map[string]map[string]string
+	// valueOf maps a jc key that holds the typed value of a column's cell
+	// (lsblk size_bytes: the bytes of SIZE) to that column's header; the
+	// comparison is with serverstats' typed value of the cell (the types
+	// entry of the key, else the column's), to the whole unit.
+	valueOf map[string]string
+	// lists maps a jc key that holds a cell's list split into an array
+	// (top SUPGRPS "wheel,kbrazil" -> ["wheel", "kbrazil"]) to the
+	// separator; the comparison is with the cell text.
+	lists map[string]string
 	// ignore lists jc keys that are not cells of this table, with why.
 	ignore map[string]string
 }
@@ -76,6 +85,7 @@ var knownDisagreements = []knownDisagreement{
 	{"top-b-n1-gib-allfields-w", "priority", []string{"rt"}, "top prints \"rt\" for real-time priority; jc turns it into null, serverstats reports it as not a number (an error, never a zero)"},
 	{"top-b-n1-gib-allfields-w", "sleeping_in_function", []string{"?"}, "jc keeps top's \"?\" WCHAN as text (it nulls ps's \"?\"); serverstats reads \"?\" as a placeholder (null) in every table"},
 	{"top-b-n1-gib-allfields-w", "tty", []string{"?"}, "jc keeps top's \"?\" TTY as text (it nulls ps's); serverstats reads \"?\" as a placeholder (null) in every table"},
+	{"top-b-n1-gib-allfields-w", "environment_variables", []string{"XDG_SESSION_ID=2 HOSTNAME=localhost S+", "HOME=/home/kbrazil USER=kbrazil SHELL+", "LANG=en_US.UTF-8 USER=kbrazil LOGNAME+"}, "top cuts ENVIRON to the field's width and marks the cut with \"+\"; jc drops the cut last item (\"S+\") from its list, serverstats keeps the cell text as printed"},
 	{"top-b-n1-gib-allfields-w", "minor_page_fault_count", []string{"13k", "53k"}, "top abbreviates counts (\"13k\"); jc strips the suffix (13), serverstats reports \"13k\" as not a number"},
 }
 
@@ -241,11 +251,9 @@ var corpusCases = []corpusCase{
 	{glob: "iostat/*", opt: Options{Table: "Device"}, keep: isType("device"), percent: "prefix",
 		ignore: map[string]string{"type": "added by jc (cpu or device)"}},
 	{glob: "lsblk/*",
-		types: map[string]Type{"rm": TypeBool, "ro": TypeBool, "rota": TypeBool, "rand": TypeBool, "disc_zero": TypeBool},
-		ignore: map[string]string{
-			"size_bytes": "derived by jc from size", "disc_gran_bytes": "derived by jc",
-			"disc_max_bytes": "derived by jc", "wsame_bytes": "derived by jc",
-		}},
+		types: map[string]Type{"rm": TypeBool, "ro": TypeBool, "rota": TypeBool, "rand": TypeBool, "disc_zero": TypeBool,
+			"size_bytes": TypeBytes, "disc_gran_bytes": TypeBytes, "disc_max_bytes": TypeBytes, "wsame_bytes": TypeBytes},
+		valueOf: map[string]string{"size_bytes": "SIZE", "disc_gran_bytes": "DISC-GRAN", "disc_max_bytes": "DISC-MAX", "wsame_bytes": "WSAME"}},
 	{glob: "du/*", rename: map[string]string{"#1": "size", "#2": "name"}},
 	{glob: "netstat/*",
 		rename: map[string]string{"Flags": "route_flags", "Ref": "route_refs", "Name": "iface"},
@@ -283,11 +291,7 @@ var corpusCases = []corpusCase{
 			"R": "running", "S": "sleeping", "I": "idle", "D": "uninterruptible sleep",
 			"T": "stopped", "t": "stopped by debugger", "Z": "zombie",
 		}},
-		ignore: map[string]string{
-			"supplementary_gids":    "jc splits the SUPGIDS list into an array",
-			"supplementary_groups":  "jc splits the SUPGRPS list into an array",
-			"environment_variables": "jc splits the ENVIRON list into an array",
-		}},
+		lists: map[string]string{"supplementary_gids": ",", "supplementary_groups": ",", "environment_variables": " "}},
 }
 
 // jcKey names a header the way jc does (see the corpus README).
@@ -316,6 +320,15 @@ type corpusTally struct {
 	cells, agree int
 	unmapped     int // jc fields with no column (derived or added by jc): misses
 	known        map[string]int
+	misses       map[string]int // by "key: cause", for the verbose listing
+}
+
+// miss counts one cell that does not agree, by key and cause.
+func (tl *corpusTally) miss(key, cause string) {
+	if tl.misses == nil {
+		tl.misses = map[string]int{}
+	}
+	tl.misses[key+": "+cause]++
 }
 
 // corpusDisagreement is one cell where serverstats and jc differ.
@@ -391,6 +404,25 @@ func TestCorpus(t *testing.T) {
 	if du := tallies["du"]; du != nil {
 		// du's two columns are most of the cells: show the rest alone too.
 		t.Logf("%-10s %7d %7d %7.2f%%", "without du", cells-du.cells, agree-du.agree, pct(agree-du.agree, cells-du.cells))
+	}
+	if testing.Verbose() {
+		t.Logf("misses by command and cause (cells):")
+		for _, c := range cmds {
+			ms := tallies[c].misses
+			keys := make([]string, 0, len(ms))
+			for k := range ms {
+				keys = append(keys, k)
+			}
+			sort.Slice(keys, func(i, j int) bool {
+				if ms[keys[i]] != ms[keys[j]] {
+					return ms[keys[i]] > ms[keys[j]]
+				}
+				return keys[i] < keys[j]
+			})
+			for _, k := range keys {
+				t.Logf("  %-10s %5d  %s", c, ms[k], k)
+			}
+		}
 	}
 	if len(listed) > 0 {
 		byReason := map[string][]corpusDisagreement{}
@@ -533,6 +565,7 @@ func compareCorpusFile(t *testing.T, cc corpusCase, outFile string, tl *corpusTa
 	for r, exp := range exps {
 		if r >= len(tab.Rows) {
 			tl.cells += len(exp)
+			tl.miss("(row)", "row missing")
 			continue
 		}
 		row := tab.Rows[r]
@@ -551,15 +584,28 @@ func compareCorpusFile(t *testing.T, cc corpusCase, outFile string, tl *corpusTa
 				tl.agree++
 				continue
 			}
+			tl.miss(h, "disagrees")
 			ds = append(ds, disagreement(name, h, h, got, row.Line, want))
 		}
 		for key, want := range exp {
+			if h, ok := cc.valueOf[key]; ok {
+				tl.cells++
+				c, ok := tab.Column(h)
+				if ok && agreeTyped(tab, r, c, cc.types[key], want) {
+					tl.agree++
+					continue
+				}
+				tl.miss(key, "disagrees")
+				ds = append(ds, disagreement(name, key, h, tab.Cell(r, c), row.Line, want))
+				continue
+			}
 			if why, ok := cc.ignore[key]; ok {
 				if !partOfColumn(why) {
 					// A field jc derives or adds is no cell of ours:
 					// it counts, as a miss.
 					tl.cells++
 					tl.unmapped++
+					tl.miss(key, "unmapped ("+why+")")
 				}
 				noteNotCompared(notCompared, name, key, why)
 				continue
@@ -572,9 +618,11 @@ func compareCorpusFile(t *testing.T, cc corpusCase, outFile string, tl *corpusTa
 				tl.cells++
 				if want == nil {
 					tl.unmapped++
+					tl.miss(key, "unmapped (null in jc, no column)")
 					noteNotCompared(notCompared, name, key, "jc lists the field as null; the output has no such column")
 					continue
 				}
+				tl.miss(key, "no column")
 				ds = append(ds, disagreement(name, key, "", "<no column>", row.Line, want))
 				continue
 			}
@@ -584,6 +632,7 @@ func compareCorpusFile(t *testing.T, cc corpusCase, outFile string, tl *corpusTa
 				tl.agree++
 				continue
 			}
+			tl.miss(key, "disagrees")
 			ds = append(ds, disagreement(name, key, tab.Header[c], cell, row.Line, want))
 		}
 	}
@@ -627,6 +676,15 @@ func disagreement(file, key, header, raw string, line int, want any) corpusDisag
 // (the typed value, exactly for integers), bool.
 func agreeCell(tab *Table, r, c int, cell, key string, want any, cc corpusCase) bool {
 	typ := cc.types[key]
+	if sep, ok := cc.lists[key]; ok {
+		if list, ok := want.([]any); ok {
+			parts := make([]string, len(list))
+			for i, x := range list {
+				parts[i] = fmt.Sprint(x)
+			}
+			want = strings.Join(parts, sep)
+		}
+	}
 	if tr, ok := cc.translate[key]; ok {
 		if s, ok := tr[cell]; ok {
 			cell = s
@@ -681,4 +739,23 @@ func unitOf(s string) float64 {
 		b = 1000
 	}
 	return math.Pow(b, float64(power))
+}
+
+// agreeTyped compares the typed value of a cell with jc's number derived
+// from it, to the whole unit (jc truncates 1.4M to 1468006 bytes).
+func agreeTyped(tab *Table, r, c int, typ Type, want any) bool {
+	v, err := tab.Value(r, c, typ)
+	if err != nil {
+		return false
+	}
+	if want == nil {
+		return v.Null
+	}
+	w, ok := want.(json.Number)
+	if !ok {
+		return false
+	}
+	wf, err := w.Float64()
+	f, ok := v.Float()
+	return err == nil && ok && math.Abs(f-wf) < 1
 }

@@ -73,6 +73,7 @@ type token struct {
 // part of its text, but the token still starts where they do, so that the
 // column lines up; a token made only of them is dropped.
 func tokenize(s string, buf []token) []token {
+	first := len(buf)
 	col := 0
 	i := 0
 	for i < len(s) {
@@ -105,11 +106,26 @@ func tokenize(s string, buf []token) []token {
 		}
 		if !decor {
 			t.be, t.ce = i, col
+			if n := len(buf); n > first && t.be-t.bs == 2 && t.cs == buf[n-1].ce+1 && meridiem(s[t.bs:t.be]) && isClock(s[buf[n-1].bs:buf[n-1].be]) {
+				// A 12-hour time ("10:16:24 AM") is one value.
+				buf[n-1].be, buf[n-1].ce = t.be, t.ce
+				continue
+			}
 			t.ph = t.be-t.bs <= 3 && isPlaceholder(s[t.bs:t.be])
 			buf = append(buf, t)
 		}
 	}
 	return buf
+}
+
+// meridiem reports whether s is AM or PM (in either case), which follows
+// a 12-hour time.
+func meridiem(s string) bool {
+	switch s {
+	case "AM", "PM", "am", "pm":
+		return true
+	}
+	return false
 }
 
 // isDecoration reports whether r is a box-drawing, block or geometric

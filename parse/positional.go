@@ -242,9 +242,31 @@ func wordCount(units [][]token) (int, bool) {
 // ("2020-02-29 12:13", "Feb  7 23:32", "Mon Nov 23 07:01:56 2026") into
 // one token.
 func dateUnits(line string, toks []token) []token {
-	out := toks[:0]
-	for i := 0; i < len(toks); {
-		j := dateEnd(line, toks, i)
+	return headedDateUnits(line, toks, nil)
+}
+
+// headedDateUnits is dateUnits under a header: a date and time stay two
+// tokens when two header words or more sit over them ("DATE       TIME"
+// names two columns), so only a value under one header word ("TIME",
+// "STARTED") is merged. With no header (hdr nil) every date is merged.
+func headedDateUnits(line string, toks, hdr []token) []token {
+	// Most rows hold no date: find the first token that may start one.
+	i := 0
+	for i < len(toks) && !dateStart(line, toks[i]) {
+		i++
+	}
+	if i == len(toks) {
+		return toks
+	}
+	out := toks[:i]
+	for i < len(toks) {
+		j := i + 1
+		if dateStart(line, toks[i]) {
+			j = dateEnd(line, toks, i)
+		}
+		if j > i+1 && hdr != nil && wordsOver(hdr, toks[i].cs, toks[j-1].ce) > 1 {
+			j = i + 1
+		}
 		t := toks[i]
 		if j > i+1 {
 			t.be, t.ce = toks[j-1].be, toks[j-1].ce
@@ -254,6 +276,30 @@ func dateUnits(line string, toks []token) []token {
 		i = j
 	}
 	return out
+}
+
+// dateStart reports whether token t may start a date: ten bytes with a
+// "-" at the fifth (2026-12-02), or three bytes, the first upper case
+// (Feb, Mon).
+func dateStart(line string, t token) bool {
+	switch t.be - t.bs {
+	case 10:
+		return line[t.bs+4] == '-'
+	case 3:
+		return isUpper(line[t.bs])
+	}
+	return false
+}
+
+// wordsOver counts the header words that overlap display columns [s, e).
+func wordsOver(hdr []token, s, e int) int {
+	n := 0
+	for _, h := range hdr {
+		if h.cs < e && h.ce > s {
+			n++
+		}
+	}
+	return n
 }
 
 // dateEnd returns the end (exclusive) of the date-time value that starts
@@ -300,8 +346,12 @@ func isISODate(s string) bool {
 	return len(s) == 10 && s[4] == '-' && s[7] == '-' && allDigits(s[:4]) && allDigits(s[5:7]) && allDigits(s[8:])
 }
 
-// isClock reads H:MM, HH:MM or HH:MM:SS.
+// isClock reads H:MM, HH:MM or HH:MM:SS, and a 12-hour time with " AM"
+// or " PM" after it.
 func isClock(s string) bool {
+	if len(s) > 3 && s[len(s)-3] == ' ' && meridiem(s[len(s)-2:]) {
+		s = s[:len(s)-3]
+	}
 	h, rest, ok := strings.Cut(s, ":")
 	if !ok || len(h) == 0 || len(h) > 2 || !allDigits(h) {
 		return false

@@ -217,8 +217,11 @@ func buildTable(lines []string, hdr, group string, rowIdx []int, opt Options) *T
 	}
 	offs = append(offs, len(all))
 	rows := make([][]token, len(rowIdx))
-	for r := range rowIdx {
-		rows[r] = all[offs[r]:offs[r+1]:offs[r+1]]
+	for r, i := range rowIdx {
+		// A date and time printed as one value ("2026-12-02 07:54" under
+		// who's TIME) is one token, so that a blank column after it in a
+		// sparse row does not take its time.
+		rows[r] = headedDateUnits(lines[i], all[offs[r]:offs[r+1]:offs[r+1]], htoks)
 	}
 
 	cols := buildColumns(hdr, htoks, rows)
@@ -242,9 +245,14 @@ func fillTable(lines []string, rowIdx []int, rows [][]token, cols []column, name
 	slab := make([]string, len(rows)*k)
 	t.Rows = make([]Row, 0, len(rows))
 	filled := make([][2]int, 0, len(rows)) // first and last non-empty column
+	byCount := oneTokenEach(a, rows, spans)
 	for r, toks := range rows {
 		line := lines[rowIdx[r]]
-		a.assign(toks, spans)
+		if byCount {
+			a.simple(toks, spans)
+		} else {
+			a.assign(toks, spans)
+		}
 		cells := slab[r*k : (r+1)*k : (r+1)*k]
 		lo, hi := -1, -1
 		for i, sp := range spans {
@@ -272,4 +280,45 @@ func fillTable(lines []string, rowIdx []int, rows [][]token, cols []column, name
 		filled = append(filled, [2]int{lo, hi})
 	}
 	return t
+}
+
+// oneTokenEach reports whether the rows are to be read one token per
+// column, whatever the character spans say: every row has exactly one
+// whitespace token per column, separated by gaps of one width (no padding:
+// nothing is aligned), and the fit by spans puts two tokens in one column
+// (so leaves another empty) in some row. That is the shape of unaligned
+// output (awk, printf "%s %s"), whose values are shorter or longer than
+// the header words above them. An aligned table whose cells hold spaces
+// ("Mounted on" paths, lsblk's "VMware Virtual S", netstat's
+// "442/avahi-daemon: r" after a blank State) pads its columns, so its
+// gaps differ.
+func oneTokenEach(a *assigner, rows [][]token, spans []cellSpan) bool {
+	k := len(a.cols)
+	if k < 2 || len(rows) == 0 {
+		return false
+	}
+	for _, toks := range rows {
+		if len(toks) != k || !evenGaps(toks) {
+			return false
+		}
+	}
+	for _, toks := range rows {
+		a.assign(toks, spans)
+		for _, sp := range spans {
+			if sp.b-sp.a != 1 {
+				return true
+			}
+		}
+	}
+	return false
+}
+
+// evenGaps reports whether the tokens are separated by gaps of one width.
+func evenGaps(toks []token) bool {
+	for m := 2; m < len(toks); m++ {
+		if toks[m].cs-toks[m-1].ce != toks[1].cs-toks[0].ce {
+			return false
+		}
+	}
+	return true
 }
