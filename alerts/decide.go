@@ -55,7 +55,7 @@ func Decide(run Run, states map[Key]State, mutes []Mute, now time.Time) Transiti
 		// window, and no remediation history (Remedy keeps Acted to the
 		// guard's window) nor grace period.
 		if s.Phase == PhaseOK && s.Count == 0 && !s.Notified && !s.Suppressed && !now.Before(s.MuteUntil) &&
-			s.Acted.Len() == 0 && !now.Before(s.GraceUntil) {
+			s.Acted.Len() == 0 && !now.Before(s.GraceUntil) && s.Flips.Len() == 0 && !s.Flapping {
 			if _, existed := states[s.Key]; existed {
 				tr.Removed = append(tr.Removed, s.Key)
 			}
@@ -192,6 +192,11 @@ func (g *grouper) step(s State, o Observation, r *Rule, muted bool, now time.Tim
 		return
 	}
 	next, due := Step(s, o, Policy{For: r.For, MuteFor: r.MuteFor, Repeat: r.Repeat}, muted, now)
+	flap := DefaultFlap
+	if r.Flap != nil {
+		flap = *r.Flap
+	}
+	next, due = Flap(s, next, due, flap, !o.Unknown, muted, now)
 	var rd RemedyDue
 	stopStatus := StatusFiring
 	if next.Notified {
@@ -220,6 +225,9 @@ func (g *grouper) step(s State, o Observation, r *Rule, muted bool, now time.Tim
 	n := FromFinding(f, now)
 	if due == StatusResolved {
 		n.Value = o.Value
+	}
+	if due == StatusFlapping {
+		n.Message = flapMessage(flap)
 	}
 	switch rd {
 	case RemedyRun:

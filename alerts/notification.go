@@ -96,6 +96,8 @@ func (n Notification) line() string {
 		fmt.Fprintf(&b, "RESOLVED %s %s (was %s)", n.Column, n.Value, n.Trigger)
 	case n.Status == StatusReminder:
 		fmt.Fprintf(&b, "STILL %s %s %s", n.Column, n.Value, n.Trigger)
+	case n.Status == StatusFlapping:
+		fmt.Fprintf(&b, "FLAPPING %s %s %s", n.Column, n.Value, n.Trigger)
 	case n.Trigger == "== "+n.Value:
 		fmt.Fprintf(&b, "%s %s", n.Column, n.Value) // "state CRITICAL", not "state CRITICAL == CRITICAL"
 	default:

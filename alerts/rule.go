@@ -35,6 +35,7 @@ type Rule struct {
 	Severity Severity
 	JSON     *parse.JSONPath // when set, the rule judges this field of the cell's JSON (".status")
 	Action   *Action         // remediation run on the host while the alert fires; nil for none
+	Flap     *FlapPolicy     // flap detection; nil means DefaultFlap
 }
 
 // Action is a rule's remediation, as in monit's "then restart": a command

@@ -52,6 +52,12 @@ type State struct {
 	Acted      RunSet    // the runs at which an action was requested, within the guard's window
 	GraceUntil time.Time // after an action, the key is not evaluated before this
 	GaveUp     bool      // the guard was reached (and told): no more actions until the key resolves
+
+	// Flap detection (see Flap).
+	Judged    int       // judged runs of the key
+	Flips     RunSet    // the judged runs at which it went into or out of firing, within the window
+	Flapping  bool      // told as flapping; changes are held until it is stable
+	FlapSince time.Time // when it started flapping
 }
 
 // Observation is what one run saw for one key.

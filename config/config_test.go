@@ -108,7 +108,7 @@ func TestLoadProbesBuiltinsNagios(t *testing.T) {
 // Each bad config has its own file and its exact message.
 func TestLoadBad(t *testing.T) {
 	cases := map[string]string{
-		"bad-unknown-key.yaml":       `bad-unknown-key.yaml:8: commands.disk.alerts[0].mute_for: unknown key "mute_for"; fix: did you mean "mute-for"? valid keys here: action, clear, column, for, handlers, json, msg, mute-for, name, repeat, severity, trigger, value-type`,
+		"bad-unknown-key.yaml":       `bad-unknown-key.yaml:8: commands.disk.alerts[0].mute_for: unknown key "mute_for"; fix: did you mean "mute-for"? valid keys here: action, clear, column, flap, for, handlers, json, msg, mute-for, name, repeat, severity, trigger, value-type`,
 		"bad-undefined-group.yaml":   `bad-undefined-group.yaml:5: commands.disk.servers: undefined group (got "web-server"); fix: did you mean "web-servers"? defined groups: web-servers; or define it under groups:, or name a host directly with a dot, user@ or :port (localhost runs here)`,
 		"bad-undefined-handler.yaml": `bad-undefined-handler.yaml:10: commands.disk.alerts[0].handlers: undefined handler (got "emial"); fix: did you mean "email"? define it under handlers: or use one of: email, print`,
 		"bad-trigger.yaml":           `bad-trigger.yaml:8: commands.disk.alerts[0].trigger: invalid trigger: threshold "ninety" is not a percent (got "> ninety"); fix: ` + "write an operator",
@@ -320,5 +320,38 @@ func TestSizeBase(t *testing.T) {
 		if got := c.Command(name).SizeBase; got != want {
 			t.Errorf("%s: SizeBase %d, want %d", name, got, want)
 		}
+	}
+}
+
+// flap: turns flap detection off or sets its thresholds; nonsense is
+// refused at its line.
+func TestFlapKey(t *testing.T) {
+	c, err := Parse("f.yaml", []byte(`commands:
+  d:
+    cmd: df -P
+    servers: [localhost]
+    alerts:
+      - {column: Capacity, trigger: "> 90", flap: {changes: 3, within: 10}}
+      - {column: Capacity, trigger: "> 95", flap: off}
+      - {column: Capacity, trigger: "> 99"}
+`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	rs := c.Command("d").Alerts
+	if *rs[0].Flap != (alerts.FlapPolicy{Changes: 3, Within: 10}) || *rs[1].Flap != (alerts.FlapPolicy{}) || rs[2].Flap != nil {
+		t.Errorf("flap policies %+v %+v %+v", rs[0].Flap, rs[1].Flap, rs[2].Flap)
+	}
+	_, err = Parse("f.yaml", []byte(`commands:
+  d:
+    cmd: df -P
+    servers: [localhost]
+    alerts:
+      - column: Capacity
+        trigger: "> 90"
+        flap: {changes: 8, within: 5}
+`))
+	if err == nil || !strings.Contains(err.Error(), "f.yaml:8: commands.d.alerts[0].flap.within: 8 changes can never happen within 5 runs") {
+		t.Errorf("error %v", err)
 	}
 }

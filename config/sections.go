@@ -258,6 +258,7 @@ func (c *Config) decodeAlerts(d *decoder, path string, n *yaml.Node, cmd *Comman
 			{"severity", d.str(&severity)},
 			{"json", d.str(&jsonPath)},
 			{"action", func(ap string, v *yaml.Node) { r.Action = d.action(ap, v) }},
+			{"flap", func(fp string, v *yaml.Node) { r.Flap = d.flap(fp, v) }},
 		})
 		if an.Kind != yaml.MappingNode {
 			continue

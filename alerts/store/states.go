@@ -11,18 +11,24 @@ import (
 	"serverstats/alerts"
 )
 
-// remedyJSON is the remediation part of a State, stored as JSON in the
-// alerts table's remedy column ("" when all zero).
-type remedyJSON struct {
+// extraJSON is the part of a State kept as JSON in the alerts table's
+// remedy column ("" when all zero): the remediation guard and flap
+// detection, which most keys never use.
+type extraJSON struct {
 	Runs       int           `json:"runs,omitempty"`
 	Acted      alerts.RunSet `json:"acted,omitzero"`
 	GraceUntil int64         `json:"grace_until,omitempty"` // Unix nanoseconds
 	GaveUp     bool          `json:"gave_up,omitempty"`
+	Judged     int           `json:"judged,omitempty"`
+	Flips      alerts.RunSet `json:"flips,omitzero"`
+	Flapping   bool          `json:"flapping,omitempty"`
+	FlapSince  int64         `json:"flap_since,omitempty"`
 }
 
 func encodeRemedy(st alerts.State) (string, error) {
-	r := remedyJSON{Runs: st.Runs, Acted: st.Acted, GraceUntil: ns(st.GraceUntil), GaveUp: st.GaveUp}
-	if r == (remedyJSON{}) {
+	r := extraJSON{Runs: st.Runs, Acted: st.Acted, GraceUntil: ns(st.GraceUntil), GaveUp: st.GaveUp,
+		Judged: st.Judged, Flips: st.Flips, Flapping: st.Flapping, FlapSince: ns(st.FlapSince)}
+	if r == (extraJSON{}) {
 		return "", nil
 	}
 	b, err := json.Marshal(r)
@@ -33,11 +39,12 @@ func decodeRemedy(s string, st *alerts.State) error {
 	if s == "" {
 		return nil
 	}
-	var r remedyJSON
+	var r extraJSON
 	if err := json.Unmarshal([]byte(s), &r); err != nil {
 		return err
 	}
 	st.Runs, st.Acted, st.GraceUntil, st.GaveUp = r.Runs, r.Acted, fromNS(r.GraceUntil), r.GaveUp
+	st.Judged, st.Flips, st.Flapping, st.FlapSince = r.Judged, r.Flips, r.Flapping, fromNS(r.FlapSince)
 	return nil
 }
 
