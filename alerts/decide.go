@@ -2,6 +2,7 @@ package alerts
 
 import (
 	"fmt"
+	"slices"
 	"strings"
 	"time"
 )
@@ -50,6 +51,13 @@ func Decide(run Run, states map[Key]State, mutes []Mute, now time.Time) Transiti
 	save := func(s State) {
 		if s.Phase == "" {
 			return // never seen, and not judged this run
+		}
+		if states[s.Key].Phase == PhaseFiring && s.Phase != PhaseFiring {
+			for _, m := range mutes {
+				if m.UntilResolved && m.Matches(s.Key) && !slices.Contains(tr.EndMutes, m.ID) {
+					tr.EndMutes = append(tr.EndMutes, m.ID)
+				}
+			}
 		}
 		// An OK key is forgotten once nothing is left to remember: no mute-for
 		// window, and no remediation history (Remedy keeps Acted to the
@@ -207,6 +215,9 @@ func (g *grouper) step(s State, o Observation, r *Rule, muted bool, now time.Tim
 	} else {
 		next.Runs, next.Acted, next.GraceUntil, next.GaveUp = 0, RunSet{}, time.Time{}, false
 	}
+	if !o.Unknown {
+		g.escalate(&next, o, r, muted, now)
+	}
 	save(next)
 	if rd == RemedyRun {
 		g.actions = append(g.actions, ActionRequest{Key: o.Key, Cmd: r.Action.Cmd, Handlers: r.Handlers, Severity: r.Severity, Row: o.Key.Row})
@@ -229,13 +240,49 @@ func (g *grouper) step(s State, o Observation, r *Rule, muted bool, now time.Tim
 	if due == StatusFlapping {
 		n.Message = flapMessage(flap)
 	}
+	n.Ack = s.AckText(now)
+	if a := next.AckText(now); a != "" {
+		n.Ack = a
+	}
 	switch rd {
 	case RemedyRun:
 		n.Action = "running: " + r.Action.Cmd
 	case RemedyStop:
 		n.Action = GiveUpMessage(*r.Action, next.Acted.Len())
 	}
-	g.add(r.Handlers, n, KeyMute{Key: o.Key, MuteFor: r.MuteFor})
+	handlers := r.Handlers
+	if due == StatusResolved && s.Escalated > 0 {
+		// Everyone told the firing is told it is over.
+		handlers = slices.Clone(handlers)
+		for _, e := range r.Escalate[:min(s.Escalated, len(r.Escalate))] {
+			for _, h := range e.Handlers {
+				if !slices.Contains(handlers, h) {
+					handlers = append(handlers, h)
+				}
+			}
+		}
+	}
+	g.add(handlers, n, KeyMute{Key: o.Key, MuteFor: r.MuteFor})
+}
+
+// escalate tells the next escalation steps of a firing, told and
+// unacknowledged key whose time has come, and counts them in s.
+func (g *grouper) escalate(s *State, o Observation, r *Rule, muted bool, now time.Time) {
+	if len(r.Escalate) == 0 || s.Phase != PhaseFiring || !s.Notified || s.Acked(now) || muted || s.Flapping {
+		return
+	}
+	for s.Escalated < len(r.Escalate) && !now.Before(s.Since.Add(r.Escalate[s.Escalated].After)) {
+		e := r.Escalate[s.Escalated]
+		f := o.Finding
+		f.Status = StatusFiring
+		n := FromFinding(f, now)
+		n.Message = fmt.Sprintf("escalated: firing since %s without acknowledgement", s.Since.UTC().Format("2006-01-02 15:04 MST"))
+		if f.Message != "" {
+			n.Message = f.Message + " — " + n.Message
+		}
+		g.add(e.Handlers, n, KeyMute{Key: o.Key})
+		s.Escalated++
+	}
 }
 
 // dropped tells handlers that a key told as firing is being forgotten.

@@ -31,6 +31,8 @@ type Notification struct {
 
 	Time time.Time `json:"time"`
 
+	// Ack is the key's acknowledgement, when it has one ("acked ...: why").
+	Ack string `json:"ack,omitempty"`
 	// Warning is told with the notification, e.g. "state unavailable: ..."
 	// when the run could not use its state file and delivered directly.
 	Warning string `json:"warning,omitempty"`
@@ -55,6 +57,9 @@ func (n Notification) Line() string {
 	s := n.line()
 	if n.Action != "" {
 		s += " [action " + n.Action + "]"
+	}
+	if n.Ack != "" {
+		s += " [" + n.Ack + "]"
 	}
 	if n.Warning != "" {
 		s += " [" + n.Warning + "]"

@@ -36,6 +36,15 @@ type Rule struct {
 	JSON     *parse.JSONPath // when set, the rule judges this field of the cell's JSON (".status")
 	Action   *Action         // remediation run on the host while the alert fires; nil for none
 	Flap     *FlapPolicy     // flap detection; nil means DefaultFlap
+	// Escalate are the handlers told, in turn, when the alert has fired
+	// for After without being acknowledged.
+	Escalate []Escalation
+}
+
+// Escalation is one step of a rule's escalation.
+type Escalation struct {
+	After    time.Duration
+	Handlers []string
 }
 
 // Action is a rule's remediation, as in monit's "then restart": a command

@@ -58,6 +58,30 @@ type State struct {
 	Flips     RunSet    // the judged runs at which it went into or out of firing, within the window
 	Flapping  bool      // told as flapping; changes are held until it is stable
 	FlapSince time.Time // when it started flapping
+
+	// Acknowledgement (serverstats ack): no reminders nor escalation while
+	// acked; forgotten when the key resolves.
+	AckedAt   time.Time // zero: not acked
+	AckUntil  time.Time // zero: until it resolves
+	AckReason string
+	Escalated int // escalation levels told in this firing episode
+}
+
+// Acked reports whether the key is acknowledged at now.
+func (s State) Acked(now time.Time) bool {
+	return !s.AckedAt.IsZero() && (s.AckUntil.IsZero() || now.Before(s.AckUntil))
+}
+
+// AckText is the acknowledgement as messages show it, "" when none.
+func (s State) AckText(now time.Time) string {
+	if !s.Acked(now) {
+		return ""
+	}
+	t := "acked " + s.AckedAt.UTC().Format("2006-01-02 15:04 MST") + ": " + s.AckReason
+	if !s.AckUntil.IsZero() {
+		t += " (until " + s.AckUntil.UTC().Format("2006-01-02 15:04 MST") + ")"
+	}
+	return t
 }
 
 // Observation is what one run saw for one key.
@@ -87,7 +111,8 @@ type Policy struct {
 //     neither fires nor resolves its alerts.
 //   - The trigger must hold on p.For consecutive runs before the key fires.
 //   - While firing, the key resolves only when the clear condition holds
-//     (hysteresis); until then it stays firing and reminds every p.Repeat.
+//     (hysteresis); until then it stays firing and reminds every p.Repeat,
+//     unless acknowledged. Resolving ends the acknowledgement.
 //   - A mute-for window (from the last delivery) holds back firings and
 //     reminders; an ad-hoc mute (muted) holds back every notification. A
 //     held-back firing or reminder is sent once when the mute ends if the
@@ -114,7 +139,7 @@ func Step(s State, o Observation, p Policy, muted bool, now time.Time) (State, S
 			if s.Notified {
 				due = StatusReminder
 			}
-		case p.Repeat > 0 && !now.Before(latest(s.LastQueued, s.LastNotified).Add(p.Repeat)):
+		case p.Repeat > 0 && !s.Acked(now) && !now.Before(latest(s.LastQueued, s.LastNotified).Add(p.Repeat)):
 			due = StatusReminder
 		}
 	case o.Holds:
@@ -129,6 +154,10 @@ func Step(s State, o Observation, p Policy, muted bool, now time.Time) (State, S
 		s.Count = 0
 		if s.Phase == PhaseFiring && s.Notified {
 			due = StatusResolved
+		}
+		if s.Phase == PhaseFiring {
+			// The episode is over: its acknowledgement and escalation too.
+			s.AckedAt, s.AckUntil, s.AckReason, s.Escalated = time.Time{}, time.Time{}, "", 0
 		}
 		if s.Phase != PhaseOK {
 			s.Phase, s.Since = PhaseOK, now

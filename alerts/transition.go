@@ -24,6 +24,9 @@ type Transition struct {
 	// Actions are the remediations due, to be run after the transition is
 	// saved (so a crash never runs one twice: it may run one fewer).
 	Actions []ActionRequest
+	// EndMutes are the until-resolved mutes to end: an alert they cover
+	// resolved in this run.
+	EndMutes []int64
 	// Notes are things worth a line in the log, e.g. rows past
 	// MaxFindingsPerHost that were not judged.
 	Notes []string
@@ -49,6 +52,9 @@ type Mute struct {
 	Until   time.Time `json:"until"`
 	Reason  string    `json:"reason"`
 	Created time.Time `json:"created"`
+	// UntilResolved ends the mute, before Until, when an alert it covers
+	// resolves (Sensu's expire_on_resolve).
+	UntilResolved bool `json:"until_resolved,omitempty"`
 }
 
 // Matches reports whether the mute covers key k.

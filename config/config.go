@@ -147,6 +147,14 @@ type Command struct {
 	serverLines         []int
 	defaultHandlerLines []int
 	handlerLines        [][]int // per alert, per handler
+	escalateRefs        []handlerRef
+}
+
+// handlerRef is a handler named at a key and line, checked once every
+// handler is known.
+type handlerRef struct {
+	handler, key string
+	line         int
 }
 
 // Kind is what a command runs.
@@ -188,7 +196,7 @@ const HostPlaceholder = "{host}"
 func (c *Command) IsProbe() bool { return c.Kind == KindURL || c.Kind == KindTCP }
 
 // Reserved are the built-in subcommand names, which a command may not take.
-var Reserved = []string{"check-config", "parse", "help", "version", "run", "status", "mute", "unmute", "test-alert", "scaffold"}
+var Reserved = []string{"check-config", "parse", "help", "version", "run", "status", "mute", "unmute", "ack", "state", "test-alert", "scaffold"}
 
 // Default returns a config with every default set.
 func Default() *Config {

@@ -108,7 +108,7 @@ func TestLoadProbesBuiltinsNagios(t *testing.T) {
 // Each bad config has its own file and its exact message.
 func TestLoadBad(t *testing.T) {
 	cases := map[string]string{
-		"bad-unknown-key.yaml":       `bad-unknown-key.yaml:8: commands.disk.alerts[0].mute_for: unknown key "mute_for"; fix: did you mean "mute-for"? valid keys here: action, clear, column, flap, for, handlers, json, msg, mute-for, name, repeat, severity, trigger, value-type`,
+		"bad-unknown-key.yaml":       `bad-unknown-key.yaml:8: commands.disk.alerts[0].mute_for: unknown key "mute_for"; fix: did you mean "mute-for"? valid keys here: action, clear, column, escalate, flap, for, handlers, json, msg, mute-for, name, repeat, severity, trigger, value-type`,
 		"bad-undefined-group.yaml":   `bad-undefined-group.yaml:5: commands.disk.servers: undefined group (got "web-server"); fix: did you mean "web-servers"? defined groups: web-servers; or define it under groups:, or name a host directly with a dot, user@ or :port (localhost runs here)`,
 		"bad-undefined-handler.yaml": `bad-undefined-handler.yaml:10: commands.disk.alerts[0].handlers: undefined handler (got "emial"); fix: did you mean "email"? define it under handlers: or use one of: email, print`,
 		"bad-trigger.yaml":           `bad-trigger.yaml:8: commands.disk.alerts[0].trigger: invalid trigger: threshold "ninety" is not a percent (got "> ninety"); fix: ` + "write an operator",
@@ -353,5 +353,43 @@ func TestFlapKey(t *testing.T) {
 `))
 	if err == nil || !strings.Contains(err.Error(), "f.yaml:8: commands.d.alerts[0].flap.within: 8 changes can never happen within 5 runs") {
 		t.Errorf("error %v", err)
+	}
+}
+
+// escalate: steps in order, each naming defined handlers.
+func TestEscalateKey(t *testing.T) {
+	c, err := Parse("e.yaml", []byte(`handlers:
+  oncall: {type: print}
+  manager: {type: print}
+commands:
+  d:
+    cmd: df -P
+    servers: [localhost]
+    alerts:
+      - column: Capacity
+        trigger: "> 90"
+        escalate: [{after: 30m, handlers: [oncall]}, {after: 2h, handlers: [manager]}]
+`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	esc := c.Command("d").Alerts[0].Escalate
+	if len(esc) != 2 || esc[0].After != 30*time.Minute || esc[1].Handlers[0] != "manager" {
+		t.Errorf("escalate %+v", esc)
+	}
+	for text, want := range map[string]string{
+		"escalate: [{after: 2h, handlers: [print]}, {after: 30m, handlers: [print]}]": "e.yaml:6: commands.d.alerts[0].escalate[1].after: each step comes after the one before (2h0m0s) (got \"30m0s\")",
+		"escalate: [{after: 30m, handlers: [pager]}]":                                 "e.yaml:6: commands.d.alerts[0].escalate[0].handlers: undefined handler",
+	} {
+		_, err := Parse("e.yaml", []byte(`commands:
+  d:
+    cmd: df -P
+    servers: [localhost]
+    alerts:
+      - {column: Capacity, trigger: "> 90", `+text+`}
+`))
+		if err == nil || !strings.HasPrefix(err.Error(), want) {
+			t.Errorf("%s:\n got  %v\n want %s", text, err, want)
+		}
 	}
 }

@@ -71,6 +71,9 @@ func (c *Config) resolve(d *decoder) {
 		for j, h := range cmd.Handlers {
 			checkHandler(h, fmt.Sprintf("commands.%s.handlers", cmd.Name), cmd.defaultHandlerLines[j])
 		}
+		for _, ref := range cmd.escalateRefs {
+			checkHandler(ref.handler, ref.key, ref.line)
+		}
 		if cmd.Local {
 			cmd.Hosts = []string{cmd.localName()}
 			continue

@@ -259,6 +259,7 @@ func (c *Config) decodeAlerts(d *decoder, path string, n *yaml.Node, cmd *Comman
 			{"json", d.str(&jsonPath)},
 			{"action", func(ap string, v *yaml.Node) { r.Action = d.action(ap, v) }},
 			{"flap", func(fp string, v *yaml.Node) { r.Flap = d.flap(fp, v) }},
+			{"escalate", func(ep string, v *yaml.Node) { r.Escalate = d.escalate(ep, v, cmd) }},
 		})
 		if an.Kind != yaml.MappingNode {
 			continue

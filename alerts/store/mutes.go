@@ -17,8 +17,8 @@ var ErrNoSuchMute = errors.New("no such mute")
 func (s *Store) AddMute(ctx context.Context, m alerts.Mute) (int64, error) {
 	var id int64
 	err := s.writeRetry(ctx, "add mute", func(tx *sql.Tx) error {
-		res, err := tx.ExecContext(ctx, `INSERT INTO mutes (host, command, rule, until, reason, created) VALUES (?,?,?,?,?,?)`,
-			m.Host, m.Command, m.Rule, ns(m.Until), alerts.Clip(m.Reason, alerts.MaxTextLen), ns(m.Created))
+		res, err := tx.ExecContext(ctx, `INSERT INTO mutes (host, command, rule, until, reason, created, until_resolved) VALUES (?,?,?,?,?,?,?)`,
+			m.Host, m.Command, m.Rule, ns(m.Until), alerts.Clip(m.Reason, alerts.MaxTextLen), ns(m.Created), m.UntilResolved)
 		if err != nil {
 			return err
 		}
@@ -59,7 +59,7 @@ func (s *Store) Mutes(ctx context.Context, now time.Time) ([]alerts.Mute, error)
 }
 
 func activeMutes(ctx context.Context, q querier, now time.Time) ([]alerts.Mute, error) {
-	rows, err := q.QueryContext(ctx, `SELECT id, host, command, rule, until, reason, created FROM mutes WHERE until>? ORDER BY id`, ns(now))
+	rows, err := q.QueryContext(ctx, `SELECT id, host, command, rule, until, reason, created, until_resolved FROM mutes WHERE until>? ORDER BY id`, ns(now))
 	if err != nil {
 		return nil, err
 	}
@@ -68,7 +68,7 @@ func activeMutes(ctx context.Context, q querier, now time.Time) ([]alerts.Mute, 
 	for rows.Next() {
 		var m alerts.Mute
 		var until, created int64
-		if err := rows.Scan(&m.ID, &m.Host, &m.Command, &m.Rule, &until, &m.Reason, &created); err != nil {
+		if err := rows.Scan(&m.ID, &m.Host, &m.Command, &m.Rule, &until, &m.Reason, &created, &m.UntilResolved); err != nil {
 			return nil, err
 		}
 		m.Until, m.Created = fromNS(until), fromNS(created)

@@ -6,6 +6,8 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"slices"
+	"strings"
 	"time"
 
 	"serverstats/alerts"
@@ -23,11 +25,16 @@ type extraJSON struct {
 	Flips      alerts.RunSet `json:"flips,omitzero"`
 	Flapping   bool          `json:"flapping,omitempty"`
 	FlapSince  int64         `json:"flap_since,omitempty"`
+	AckedAt    int64         `json:"acked_at,omitempty"`
+	AckUntil   int64         `json:"ack_until,omitempty"`
+	AckReason  string        `json:"ack_reason,omitempty"`
+	Escalated  int           `json:"escalated,omitempty"`
 }
 
 func encodeRemedy(st alerts.State) (string, error) {
 	r := extraJSON{Runs: st.Runs, Acted: st.Acted, GraceUntil: ns(st.GraceUntil), GaveUp: st.GaveUp,
-		Judged: st.Judged, Flips: st.Flips, Flapping: st.Flapping, FlapSince: ns(st.FlapSince)}
+		Judged: st.Judged, Flips: st.Flips, Flapping: st.Flapping, FlapSince: ns(st.FlapSince),
+		AckedAt: ns(st.AckedAt), AckUntil: ns(st.AckUntil), AckReason: st.AckReason, Escalated: st.Escalated}
 	if r == (extraJSON{}) {
 		return "", nil
 	}
@@ -45,6 +52,7 @@ func decodeRemedy(s string, st *alerts.State) error {
 	}
 	st.Runs, st.Acted, st.GraceUntil, st.GaveUp = r.Runs, r.Acted, fromNS(r.GraceUntil), r.GaveUp
 	st.Judged, st.Flips, st.Flapping, st.FlapSince = r.Judged, r.Flips, r.Flapping, fromNS(r.FlapSince)
+	st.AckedAt, st.AckUntil, st.AckReason, st.Escalated = fromNS(r.AckedAt), fromNS(r.AckUntil), r.AckReason, r.Escalated
 	return nil
 }
 
@@ -207,6 +215,11 @@ func (s *Store) update(ctx context.Context, command string, hosts []string, now 
 					}
 				}
 			}
+			for _, id := range tr.EndMutes {
+				if _, err := tx.ExecContext(ctx, `UPDATE mutes SET until=? WHERE id=? AND until>?`, ns(now), id, ns(now)); err != nil {
+					return err
+				}
+			}
 			for _, e := range tr.Out {
 				q, err := enqueue(ctx, tx, e, e.Handler, now)
 				if err != nil {
@@ -229,4 +242,49 @@ func commandVersion(ctx context.Context, q querier, command string) (int64, erro
 		return 0, nil
 	}
 	return v, err
+}
+
+// Ack acknowledges every firing alert that m matches (its Host, Command and
+// Rule; empty matches any) with reason, until it resolves or, when until
+// is not zero, until then: its reminders and escalation stop, its resolve
+// is still told. It returns the keys acknowledged. Each command touched
+// gets a new version, so a run deciding meanwhile decides again.
+func (s *Store) Ack(ctx context.Context, m alerts.Mute, reason string, until, now time.Time) ([]alerts.Key, error) {
+	var acked []alerts.Key
+	err := s.writeRetry(ctx, "ack", func(tx *sql.Tx) error {
+		acked = nil
+		states, err := loadStates(ctx, tx, m.Command)
+		if err != nil {
+			return err
+		}
+		put, err := tx.PrepareContext(ctx, `UPDATE alerts SET remedy=? WHERE command=? AND rule=? AND host=? AND row=?`)
+		if err != nil {
+			return err
+		}
+		defer put.Close()
+		commands := map[string]bool{}
+		for k, st := range states {
+			if st.Phase != alerts.PhaseFiring || k.Rule == "" || !m.Matches(k) {
+				continue
+			}
+			st.AckedAt, st.AckUntil, st.AckReason = now, until, alerts.Clip(reason, alerts.MaxTextLen)
+			extra, err := encodeRemedy(st)
+			if err != nil {
+				return err
+			}
+			if _, err := put.ExecContext(ctx, extra, k.Command, k.Rule, k.Host, k.Row); err != nil {
+				return err
+			}
+			acked = append(acked, k)
+			commands[k.Command] = true
+		}
+		for c := range commands {
+			if _, err := tx.ExecContext(ctx, `INSERT INTO versions (command, version) VALUES (?, 1) ON CONFLICT (command) DO UPDATE SET version=version+1`, c); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+	slices.SortFunc(acked, func(a, b alerts.Key) int { return strings.Compare(a.String(), b.String()) })
+	return acked, err
 }

@@ -272,7 +272,7 @@ func prepareFile(path string, tighten bool) error {
 }
 
 // schemaVersion is the user_version of a file with the current schema.
-const schemaVersion = 2
+const schemaVersion = 3
 
 const schema = `
 CREATE TABLE IF NOT EXISTS alerts (
@@ -286,7 +286,8 @@ CREATE TABLE IF NOT EXISTS alerts (
 CREATE TABLE IF NOT EXISTS mutes (
 	id INTEGER PRIMARY KEY AUTOINCREMENT,
 	host TEXT NOT NULL, command TEXT NOT NULL, rule TEXT NOT NULL,
-	until INTEGER NOT NULL, reason TEXT NOT NULL, created INTEGER NOT NULL
+	until INTEGER NOT NULL, reason TEXT NOT NULL, created INTEGER NOT NULL,
+	until_resolved INTEGER NOT NULL DEFAULT 0
 );
 CREATE TABLE IF NOT EXISTS outbox (
 	id INTEGER PRIMARY KEY AUTOINCREMENT,
@@ -353,6 +354,9 @@ func (s *Store) setup(ctx context.Context) error {
 		if _, err := tx.ExecContext(ctx, schemaV2); err != nil {
 			return err
 		}
+		if err := migrateV2(ctx, tx); err != nil {
+			return err
+		}
 		_, err := tx.ExecContext(ctx, fmt.Sprintf(`PRAGMA user_version=%d`, schemaVersion))
 		return err
 	})
@@ -397,6 +401,16 @@ func migrateV1(ctx context.Context, tx *sql.Tx) error {
 		return err
 	}
 	return moveOutboxKeys(ctx, tx)
+}
+
+// migrateV2 brings a schema 2 file up: mutes that end on resolve.
+func migrateV2(ctx context.Context, tx *sql.Tx) error {
+	has, err := columns(ctx, tx, "mutes")
+	if err != nil || has["until_resolved"] {
+		return err
+	}
+	_, err = tx.ExecContext(ctx, `ALTER TABLE mutes ADD COLUMN until_resolved INTEGER NOT NULL DEFAULT 0`)
+	return err
 }
 
 // columns returns the names of table's columns.

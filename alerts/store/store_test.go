@@ -293,3 +293,40 @@ INSERT INTO alerts VALUES ('disk', 'Use% > 90', 'web1', '/var', 'firing', 3, ?, 
 		t.Errorf("after saving remediation: %+v\nwant %+v", states[k], want)
 	}
 }
+
+// Ack marks the matching firing keys (not OK ones, not another command's),
+// keeps the lifecycle fields across a reopen, and makes a run deciding at
+// the same time decide again.
+func TestStoreAck(t *testing.T) {
+	ctx := context.Background()
+	path := filepath.Join(t.TempDir(), "state.db")
+	s := openTestStore(t, path)
+	now := time.Date(2026, 11, 23, 3, 0, 0, 0, time.UTC)
+	firing := State{Key: key("disk", "Use% > 90", "web1", "/var"), Phase: PhaseFiring, Since: now, Notified: true,
+		Judged: 4, Flips: NewRunSet(1, 3), Escalated: 1}
+	ok := State{Key: key("disk", "Use% > 90", "web1", "/"), Phase: PhasePending, Since: now, Count: 1}
+	other := State{Key: key("load", "load1 > 4", "web1", ""), Phase: PhaseFiring, Since: now, Notified: true}
+	for _, st := range []State{firing, ok, other} {
+		if _, err := s.Update(ctx, st.Command, nil, now, func(map[Key]State, []Mute) (Transition, error) {
+			return Transition{States: []State{st}}, nil
+		}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	until := now.Add(2 * time.Hour)
+	acked, err := s.Ack(ctx, Mute{Command: "disk", Host: "web1"}, "replacing the disk", until, now.Add(time.Minute))
+	if err != nil || len(acked) != 1 || acked[0] != firing.Key {
+		t.Fatalf("acked %v, %v; want only %v", acked, err, firing.Key)
+	}
+	states, err := openTestStore(t, path).States(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	got := states[firing.Key]
+	if !got.Acked(now.Add(time.Hour)) || got.Acked(until) || got.AckReason != "replacing the disk" || got.Flips != firing.Flips || got.Escalated != 1 {
+		t.Errorf("after ack: %+v", got)
+	}
+	if states[ok.Key].Acked(now) || states[other.Key].Acked(now) {
+		t.Error("acked a key it did not match")
+	}
+}

@@ -26,7 +26,8 @@ type opts struct {
 
 // muteOpts are the switches of `serverstats mute`.
 type muteOpts struct {
-	host, command, rule, reason, forText string
+	host, command, rule, reason, forText, until string
+	untilResolved                               bool
 }
 
 // parseOpts are the switches of `serverstats parse`.
@@ -59,11 +60,13 @@ var switches = []switchDoc{
 	{"", "--header-line", "N", "parse: the header is line N", true},
 	{"", "--skip-lines", "N", "parse: drop the first N lines", true},
 	{"", "--size-base", "B", "parse: read K, M, G as si (1000) or binary (1024); default: from the output, else binary", true},
-	{"", "--host", "H", "mute: only alerts of host H (as written in the config)", true},
-	{"", "--command", "C", "mute: only alerts of command C", true},
-	{"", "--rule", "R", "mute: only alerts of rule R (its name, e.g. \"Use% > 90\")", true},
+	{"", "--host", "H", "mute, ack: only alerts of host H (as written in the config)", true},
+	{"", "--command", "C", "mute, ack: only alerts of command C", true},
+	{"", "--rule", "R", "mute, ack: only alerts of rule R (its name, e.g. \"Use% > 90\")", true},
 	{"", "--for", "D", "mute: how long, e.g. 30m, 2h, 3d (required: every mute expires)", true},
-	{"", "--reason", "TEXT", "mute: why, shown in serverstats status", true},
+	{"", "--reason", "TEXT", "mute, ack: why, shown in serverstats status and in messages", true},
+	{"", "--until", "D", "ack: end the acknowledgement after D (e.g. 4h) even if the alert still fires", true},
+	{"", "--until-resolved", "", "mute: end the mute when an alert it covers resolves (at most --for, default 7d)", false},
 	{"", "--user", "U", "scaffold: the user the daemon runs as (default serverstats)", true},
 	{"", "--out", "DIR", "scaffold: where to write the unit and the monit check (default .)", true},
 	{"-h", "--help", "", "print this page and exit 0", false},
@@ -167,6 +170,10 @@ func (o *opts) set(long, val string) error {
 		o.muteOpt.forText = val
 	case "--reason":
 		o.muteOpt.reason = val
+	case "--until":
+		o.muteOpt.until = val
+	case "--until-resolved":
+		o.muteOpt.untilResolved = true
 	case "--user":
 		o.scaffold.user = val
 	case "--out":

@@ -42,7 +42,7 @@ func (a *app) status(ctx context.Context, o *opts) int {
 	}
 	var list []alerts.State
 	for _, s := range states {
-		if s.Phase != alerts.PhaseOK {
+		if s.Phase != alerts.PhaseOK || s.Flapping {
 			list = append(list, s)
 		}
 	}
@@ -58,6 +58,10 @@ func (a *app) status(ctx context.Context, o *opts) int {
 			MuteUntil    *time.Time   `json:"mute_until,omitempty"`
 			Actions      int          `json:"actions,omitempty"`        // remediations within the guard's window
 			ActingStops  bool         `json:"acting_stopped,omitempty"` // the guard tripped; no action until it resolves
+			Flapping     *time.Time   `json:"flapping_since,omitempty"`
+			Ack          string       `json:"ack,omitempty"`
+			AckUntil     *time.Time   `json:"ack_until,omitempty"`
+			Escalated    int          `json:"escalated,omitempty"` // escalation steps told
 		}
 		doc := struct {
 			StateFile string        `json:"state_file"`
@@ -69,7 +73,10 @@ func (a *app) status(ctx context.Context, o *opts) int {
 		for _, s := range list {
 			doc.Alerts = append(doc.Alerts, jsonState{Key: s.Key, Phase: s.Phase, Count: s.Count, Since: s.Since,
 				Value: s.LastValue, LastNotified: timePtr(s.LastNotified), MuteUntil: timePtr(s.MuteUntil),
-				Actions: s.Acted.Len(), ActingStops: s.GaveUp})
+				Actions: s.Acted.Len(), ActingStops: s.GaveUp, Ack: s.AckText(now), AckUntil: timePtr(s.AckUntil), Escalated: s.Escalated})
+			if s.Flapping {
+				doc.Alerts[len(doc.Alerts)-1].Flapping = timePtr(s.FlapSince)
+			}
 		}
 		enc := json.NewEncoder(a.stdout)
 		enc.SetIndent("", "  ")
@@ -88,6 +95,12 @@ func (a *app) status(ctx context.Context, o *opts) int {
 			if s.GaveUp {
 				phase += " (stopped acting)"
 			}
+			if s.Flapping {
+				phase += " (flapping since " + when(s.FlapSince, now) + ")"
+			}
+			if a := s.AckText(now); a != "" {
+				phase += " (" + a + ")"
+			}
 			t.Row(s.Command, s.Rule, s.Host, s.Row, phase, when(s.Since, now), s.LastValue, when(s.LastNotified, now), when(s.MuteUntil, now))
 		}
 		t.Render()
@@ -96,7 +109,11 @@ func (a *app) status(ctx context.Context, o *opts) int {
 	if len(mutes) > 0 {
 		t := textout.NewTable(a.stdout, []string{"id", "host", "command", "rule", "until", "reason"})
 		for _, m := range mutes {
-			t.Row(fmt.Sprint(m.ID), orAny(m.Host), orAny(m.Command), orAny(m.Rule), when(m.Until, now), m.Reason)
+			until := when(m.Until, now)
+			if m.UntilResolved {
+				until += " or on resolve"
+			}
+			t.Row(fmt.Sprint(m.ID), orAny(m.Host), orAny(m.Command), orAny(m.Rule), until, m.Reason)
 		}
 		t.Render()
 	}
@@ -159,8 +176,11 @@ func parseFor(s string) (time.Duration, error) {
 // mute adds an ad-hoc mute. Every mute expires: --for is required.
 func (a *app) mute(ctx context.Context, o *opts) int {
 	m := o.muteOpt
+	if m.forText == "" && m.untilResolved {
+		m.forText = "7d" // it ends on resolve; this bounds it when nothing resolves
+	}
 	if m.forText == "" {
-		fmt.Fprintln(a.stderr, "serverstats: mute needs --for (e.g. --for 2h): every mute expires, so none is forgotten")
+		fmt.Fprintln(a.stderr, "serverstats: mute needs --for (e.g. --for 2h) or --until-resolved: every mute expires, so none is forgotten")
 		return exitUsage
 	}
 	d, err := parseFor(m.forText)
@@ -188,13 +208,69 @@ func (a *app) mute(ctx context.Context, o *opts) int {
 	}
 	defer st.Close()
 	now := time.Now()
-	id, err := st.AddMute(ctx, alerts.Mute{Host: m.host, Command: m.command, Rule: m.rule, Until: now.Add(d), Reason: m.reason, Created: now})
+	id, err := st.AddMute(ctx, alerts.Mute{Host: m.host, Command: m.command, Rule: m.rule, Until: now.Add(d), Reason: m.reason, Created: now, UntilResolved: m.untilResolved})
 	if err != nil {
 		fmt.Fprintf(a.stderr, "serverstats: %v\n", err)
 		return exitUnknown
 	}
-	fmt.Fprintf(a.stdout, "mute %d: host=%s command=%s rule=%s until %s; undo with: serverstats unmute %d\n",
-		id, orAny(m.host), orAny(m.command), orAny(m.rule), now.Add(d).Local().Format("2006-01-02 15:04:05"), id)
+	ends := "until " + now.Add(d).Local().Format("2006-01-02 15:04:05")
+	if m.untilResolved {
+		ends = "until an alert it covers resolves, at the latest " + now.Add(d).Local().Format("2006-01-02 15:04:05")
+	}
+	fmt.Fprintf(a.stdout, "mute %d: host=%s command=%s rule=%s %s; undo with: serverstats unmute %d\n",
+		id, orAny(m.host), orAny(m.command), orAny(m.rule), ends, id)
+	return exitOK
+}
+
+// ack acknowledges the firing alerts of a host and command (and rule): no
+// reminders nor escalation until they resolve, or until --until.
+func (a *app) ack(ctx context.Context, o *opts) int {
+	m := o.muteOpt
+	if m.host == "" || m.command == "" || m.reason == "" {
+		fmt.Fprintln(a.stderr, "serverstats: ack needs --host, --command and --reason (and may take --rule and --until)")
+		return exitUsage
+	}
+	now := time.Now()
+	var until time.Time
+	if m.until != "" {
+		d, err := parseFor(m.until)
+		if err != nil {
+			fmt.Fprintf(a.stderr, "serverstats: --until: %v\n", err)
+			return exitUsage
+		}
+		until = now.Add(d)
+	}
+	cfg, err := a.loadConfig(o.config)
+	if err != nil {
+		fmt.Fprintf(a.stderr, "serverstats: %v\n", err)
+		return exitUsage
+	}
+	if err := checkMuteTarget(cfg, m); err != nil {
+		fmt.Fprintf(a.stderr, "serverstats: %v\n", err)
+		return exitUsage
+	}
+	st, err := a.openStore(ctx, cfg, o)
+	if err != nil {
+		fmt.Fprintf(a.stderr, "serverstats: %v\n", err)
+		return exitUnknown
+	}
+	defer st.Close()
+	keys, err := st.Ack(ctx, alerts.Mute{Host: m.host, Command: m.command, Rule: m.rule}, m.reason, until, now)
+	if err != nil {
+		fmt.Fprintf(a.stderr, "serverstats: %v\n", err)
+		return exitUnknown
+	}
+	if len(keys) == 0 {
+		fmt.Fprintf(a.stderr, "serverstats: nothing firing for host=%s command=%s rule=%s (serverstats status lists the alerts)\n", m.host, m.command, orAny(m.rule))
+		return 1
+	}
+	ends := "until it resolves"
+	if !until.IsZero() {
+		ends = "until it resolves or " + until.Local().Format("2006-01-02 15:04:05")
+	}
+	for _, k := range keys {
+		fmt.Fprintf(a.stdout, "acknowledged %s %s\n", k, ends)
+	}
 	return exitOK
 }
 
