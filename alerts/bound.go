@@ -137,8 +137,9 @@ func Urgency(n Notification) int {
 // without state there is no debounce, no mute-for, no resolve and no
 // remediation guard, so every finding that holds now is told as firing and
 // every host that could not be checked as unknown, each marked with
-// warning (e.g. "state unavailable: ..."). At least once beats never.
-func Direct(run Run, now time.Time, warning string) []Envelope {
+// warning (e.g. "state unavailable: ..."). At least once beats never. The
+// mutes known without the state file (maintenance windows) still hold.
+func Direct(run Run, mutes []Mute, now time.Time, warning string) []Envelope {
 	rules := make([]*Rule, len(run.Rules))
 	for i, r := range run.Rules {
 		c := *r
@@ -147,7 +148,7 @@ func Direct(run Run, now time.Time, warning string) []Envelope {
 	}
 	run.Rules = rules
 	run.SendResolved = func(string) bool { return false }
-	tr := Decide(run, map[Key]State{}, nil, now)
+	tr := Decide(run, map[Key]State{}, mutes, now)
 	for i := range tr.Out {
 		for j := range tr.Out[i].Notifications {
 			tr.Out[i].Notifications[j].Warning = warning

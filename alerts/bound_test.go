@@ -89,7 +89,7 @@ func TestDirect(t *testing.T) {
 			{Host: "web2", Failure: &Notification{Status: StatusUnknown, Command: "disk", Host: "web2", Error: "connection refused"}},
 		},
 	}
-	envs := Direct(run, time.Unix(0, 0), "state unavailable: state file corrupt")
+	envs := Direct(run, nil, time.Unix(0, 0), "state unavailable: state file corrupt")
 	got := map[string][]string{}
 	for _, e := range envs {
 		for _, n := range e.Notifications {

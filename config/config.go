@@ -46,6 +46,7 @@ type Config struct {
 	StateFile        string     // "" means the default path (see alerts.DefaultStatePath)
 	Delivery         Delivery
 	Daemon           Daemon
+	Maintenance      []*Window // maintenance windows, in file order
 }
 
 // Daemon holds the settings of `serverstats run`.

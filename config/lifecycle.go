@@ -2,8 +2,12 @@ package config
 
 import (
 	"fmt"
+	"slices"
 	"strconv"
+	"strings"
+	"time"
 
+	"github.com/robfig/cron/v3"
 	"go.yaml.in/yaml/v3"
 
 	"serverstats/alerts"
@@ -74,4 +78,141 @@ func (d *decoder) escalate(p string, n *yaml.Node, cmd *Command) []alerts.Escala
 		out = append(out, e)
 	}
 	return out
+}
+
+// Window is a maintenance window: from each time Schedule fires, for
+// Duration, nothing of its scope fires or reminds (monitoring and
+// resolution go on; what still fires when it ends is told then).
+type Window struct {
+	Name     string
+	Schedule string        // as written
+	Cron     cron.Schedule // parsed, in Timezone
+	Duration time.Duration
+	Timezone string
+	Groups   []string
+	Hosts    []string // as written, and the hosts of Groups once resolved
+	Commands []string
+	Line     int
+}
+
+// ActiveAt says whether the window is open at now, and until when: the
+// latest start at or before now whose duration has not run out. Starts
+// follow the schedule's time zone, across DST changes.
+func (w *Window) ActiveAt(now time.Time) (until time.Time, ok bool) {
+	start := w.Cron.Next(now.Add(-w.Duration))
+	if start.IsZero() || start.After(now) {
+		return time.Time{}, false
+	}
+	// The latest start before now decides the end, if windows overlap.
+	for next := w.Cron.Next(start); !next.IsZero() && !next.After(now); next = w.Cron.Next(next) {
+		start = next
+	}
+	return start.Add(w.Duration), true
+}
+
+// Mutes are the window's scope as mutes until end: every pairing of its
+// hosts and commands (an empty list matches all).
+func (w *Window) Mutes(end time.Time) []alerts.Mute {
+	hosts, cmds := w.Hosts, w.Commands
+	if len(hosts) == 0 {
+		hosts = []string{""}
+	}
+	if len(cmds) == 0 {
+		cmds = []string{""}
+	}
+	var out []alerts.Mute
+	for _, h := range hosts {
+		for _, c := range cmds {
+			out = append(out, alerts.Mute{Host: h, Command: c, Until: end, Reason: "maintenance " + w.Name})
+		}
+	}
+	return out
+}
+
+// MaintenanceMutes are the mutes of every window open at now.
+func (c *Config) MaintenanceMutes(now time.Time) []alerts.Mute {
+	var out []alerts.Mute
+	for _, w := range c.Maintenance {
+		if end, ok := w.ActiveAt(now); ok {
+			out = append(out, w.Mutes(end)...)
+		}
+	}
+	return out
+}
+
+func (c *Config) decodeMaintenance(d *decoder, p string, n *yaml.Node) {
+	if n.Kind != yaml.SequenceNode {
+		d.fail(n, p, short(n), "maintenance: is a list of windows", `write maintenance: [{name: patching, schedule: "0 2 * * 0", duration: 2h, timezone: Europe/Paris, groups: [web]}]`)
+		return
+	}
+	for i, wn := range n.Content {
+		wp := fmt.Sprintf("%s[%d]", p, i)
+		w := &Window{Line: wn.Line}
+		seen := d.mapping(wn, wp, []field{
+			{"name", d.str(&w.Name)},
+			{"schedule", d.str(&w.Schedule)},
+			{"duration", d.duration(&w.Duration, false)},
+			{"timezone", d.str(&w.Timezone)},
+			{"groups", d.list(&w.Groups, nil)},
+			{"hosts", d.list(&w.Hosts, nil)},
+			{"commands", d.list(&w.Commands, nil)},
+		})
+		if wn.Kind != yaml.MappingNode {
+			continue
+		}
+		if w.Name == "" {
+			w.Name = fmt.Sprintf("#%d", i+1)
+		}
+		if seen["duration"] == nil || w.Duration <= 0 {
+			d.fail(orAt(seen["duration"], wn), wp+".duration", "", "a window needs duration: how long it lasts", "write duration: 2h")
+		}
+		spec := w.Schedule
+		if w.Timezone != "" {
+			if _, err := time.LoadLocation(w.Timezone); err != nil {
+				d.fail(seen["timezone"], wp+".timezone", w.Timezone, "unknown time zone", "write an IANA name such as Europe/Paris or UTC")
+				continue
+			}
+			if strings.HasPrefix(spec, "CRON_TZ=") || strings.HasPrefix(spec, "TZ=") {
+				d.fail(seen["timezone"], wp+".timezone", w.Timezone, "timezone: and a CRON_TZ= prefix in schedule: say the same thing twice", "keep timezone: and remove the prefix")
+				continue
+			}
+			spec = "CRON_TZ=" + w.Timezone + " " + spec
+		}
+		if seen["schedule"] == nil {
+			d.fail(wn, wp+".schedule", "", "a window needs schedule: when it starts, in cron syntax", `write schedule: "0 2 * * 0" (Sundays at 02:00)`)
+			continue
+		}
+		sched, err := CronParser.Parse(spec)
+		if err != nil {
+			d.fail(seen["schedule"], wp+".schedule", w.Schedule, "invalid schedule: "+err.Error(), `write 5 cron fields, e.g. "0 2 * * 0" (Sundays at 02:00)`)
+			continue
+		}
+		w.Cron = sched
+		c.Maintenance = append(c.Maintenance, w)
+	}
+}
+
+// resolveMaintenance checks each window's groups, hosts and commands and
+// adds the hosts of its groups.
+func (c *Config) resolveMaintenance(d *decoder, groups map[string]*Group) {
+	for i, w := range c.Maintenance {
+		p := fmt.Sprintf("maintenance[%d]", i)
+		for _, g := range w.Groups {
+			grp, ok := groups[g]
+			if !ok {
+				d.errs = append(d.errs, &Error{File: c.File, Line: w.Line, Key: p + ".groups", Value: g, Msg: "undefined group", Fix: "name a group of groups:"})
+				continue
+			}
+			for _, h := range grp.Hosts {
+				if !slices.Contains(w.Hosts, h) {
+					w.Hosts = append(w.Hosts, h)
+				}
+			}
+		}
+		for _, name := range w.Commands {
+			if c.Command(name) == nil {
+				d.errs = append(d.errs, &Error{File: c.File, Line: w.Line, Key: p + ".commands", Value: name, Msg: "undefined command", Fix: "name a command of commands:"})
+			}
+		}
+	}
 }

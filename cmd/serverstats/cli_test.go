@@ -13,6 +13,8 @@ import (
 	"sync"
 	"testing"
 	"time"
+
+	"serverstats/config"
 )
 
 var update = flag.Bool("update", false, "rewrite golden files")
@@ -343,5 +345,15 @@ commands:
 	code, _, errs = runApp(t, "", map[string]string{"MAIL_PW": "pw-value-1", "API_AUTH": "Bearer tok-value-2"}, "-c", cfg, "check-config")
 	if code != 0 || errs != "" {
 		t.Errorf("with the secrets set: exit %d, stderr %q", code, errs)
+	}
+}
+
+// Every built-in subcommand is a reserved name in the config, so that no
+// command of the config is shadowed by one.
+func TestBuiltinsAreReserved(t *testing.T) {
+	for _, b := range builtins {
+		if !slices.Contains(config.Reserved, b.name) {
+			t.Errorf("built-in %q is not in config.Reserved", b.name)
+		}
 	}
 }

@@ -68,8 +68,13 @@ func (a *app) status(ctx context.Context, o *opts) int {
 			State     store.Info    `json:"state"`
 			Alerts    []jsonState   `json:"alerts"`
 			Mutes     []alerts.Mute `json:"mutes"`
-			Outbox    []store.Entry `json:"outbox"`
-		}{st.Path, info, []jsonState{}, append([]alerts.Mute{}, mutes...), append([]store.Entry{}, outbox...)}
+			// Maintenance are the mutes of the maintenance windows open now.
+			Maintenance []alerts.Mute `json:"maintenance"`
+			Outbox      []store.Entry `json:"outbox"`
+		}{st.Path, info, []jsonState{}, append([]alerts.Mute{}, mutes...), []alerts.Mute{}, append([]store.Entry{}, outbox...)}
+		if cfg != nil {
+			doc.Maintenance = append(doc.Maintenance, cfg.MaintenanceMutes(now)...)
+		}
 		for _, s := range list {
 			doc.Alerts = append(doc.Alerts, jsonState{Key: s.Key, Phase: s.Phase, Count: s.Count, Since: s.Since,
 				Value: s.LastValue, LastNotified: timePtr(s.LastNotified), MuteUntil: timePtr(s.MuteUntil),
@@ -102,6 +107,18 @@ func (a *app) status(ctx context.Context, o *opts) int {
 				phase += " (" + a + ")"
 			}
 			t.Row(s.Command, s.Rule, s.Host, s.Row, phase, when(s.Since, now), s.LastValue, when(s.LastNotified, now), when(s.MuteUntil, now))
+		}
+		t.Render()
+	}
+	if cfg != nil && len(cfg.Maintenance) > 0 {
+		fmt.Fprintf(a.stdout, "\nMaintenance windows (%d):\n", len(cfg.Maintenance))
+		t := textout.NewTable(a.stdout, []string{"name", "schedule", "duration", "hosts", "commands", "now"})
+		for _, w := range cfg.Maintenance {
+			state := "closed; next opens " + when(w.Cron.Next(now), now)
+			if end, ok := w.ActiveAt(now); ok {
+				state = "OPEN until " + when(end, now)
+			}
+			t.Row(w.Name, strings.TrimSpace(w.Timezone+" "+w.Schedule), w.Duration.String(), orAny(strings.Join(w.Hosts, ", ")), orAny(strings.Join(w.Commands, ", ")), state)
 		}
 		t.Render()
 	}

@@ -420,3 +420,30 @@ commands:
 		}
 	}
 }
+
+// A maintenance window holds a firing alert (and a host that cannot be
+// reached); monitoring goes on; what still fires when it ends is told then.
+func TestMaintenanceWindowHoldsThenTells(t *testing.T) {
+	cfg := parseConfig(t, diskConfig+`
+maintenance:
+  - {name: patching, schedule: "0 2 * * *", duration: 1h, timezone: UTC, groups: [web]}
+`)
+	remote := &fakeRemote{out: map[string]collectors.Result{"web1.example.com": {Stdout: df("/dev/a 95% /")}}}
+	var out bytes.Buffer
+	env := testEnv(remote, &out)
+	now := time.Date(2026, 12, 3, 2, 30, 0, 0, time.UTC)
+	env.Now = func() time.Time { return now }
+	c := New(cfg, env)
+	state := openState(t)
+	rep := c.Run(context.Background(), cfg.Command("disk"), Options{Alerts: true, Flush: true, State: state})
+	if rep.Status() != Critical || len(rep.Queued) != 0 || out.Len() != 0 {
+		t.Fatalf("inside the window: status %s, queued %v, printed %q; want judged but nothing told", rep.Status(), rep.Queued, out.String())
+	}
+	now = now.Add(time.Hour) // 03:30: the window is over
+	c.Run(context.Background(), cfg.Command("disk"), Options{Alerts: true, Flush: true, State: state})
+	for _, want := range []string{"/: Capacity 95% > 90", "web2.example.com"} {
+		if !strings.Contains(out.String(), want) {
+			t.Errorf("after the window, %q not told:\n%s", want, out.String())
+		}
+	}
+}

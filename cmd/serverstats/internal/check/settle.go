@@ -55,7 +55,7 @@ func (c *Checker) settle(ctx context.Context, rep *Report, st *store.Store, open
 		c.direct(ctx, rep, "open", openErr, now)
 		return
 	}
-	tr, err := Record(ctx, st, rep.AlertRun(c.cfg), now)
+	tr, err := Record(ctx, st, rep.AlertRun(c.cfg), c.cfg.MaintenanceMutes(now), now)
 	if err != nil {
 		c.direct(ctx, rep, "update", err, now)
 		return
@@ -93,7 +93,7 @@ func (c *Checker) settle(ctx context.Context, rep *Report, st *store.Store, open
 
 // direct delivers a run's alerts without the state file (see settle).
 func (c *Checker) direct(ctx context.Context, rep *Report, op string, stateErr error, now time.Time) {
-	envs := alerts.Direct(rep.AlertRun(c.cfg), now, "state unavailable: "+stateReason(stateErr))
+	envs := alerts.Direct(rep.AlertRun(c.cfg), c.cfg.MaintenanceMutes(now), now, "state unavailable: "+stateReason(stateErr))
 	rep.Delivery, _ = c.Dispatcher(handlers.NewMemory(envs, now)).Flush(ctx)
 	rep.Queued, rep.StateErr, rep.StateOp = envs, stateErr, op
 }
@@ -109,16 +109,17 @@ func stateReason(err error) string {
 }
 
 // Record advances the alert states of run's command in st and queues what
-// is due, in one transaction (alerts.Decide inside store.Update). It
+// is due, in one transaction (alerts.Decide inside store.Update), with the
+// store's mutes and extra ones (the maintenance windows open now). It
 // returns the transition saved: what was queued and the remediations due.
-func Record(ctx context.Context, st *store.Store, run alerts.Run, now time.Time) (alerts.Transition, error) {
+func Record(ctx context.Context, st *store.Store, run alerts.Run, extra []alerts.Mute, now time.Time) (alerts.Transition, error) {
 	hosts := make([]string, len(run.Hosts))
 	for i, h := range run.Hosts {
 		hosts[i] = h.Host
 	}
 	var saved alerts.Transition
 	queued, err := st.Update(ctx, run.Command, hosts, now, func(states map[alerts.Key]alerts.State, mutes []alerts.Mute) (alerts.Transition, error) {
-		saved = alerts.Decide(run, states, mutes, now)
+		saved = alerts.Decide(run, states, append(mutes, extra...), now)
 		return saved, nil
 	})
 	if err != nil {
