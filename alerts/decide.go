@@ -48,9 +48,24 @@ func Decide(run Run, states map[Key]State, mutes []Mute, now time.Time) Transiti
 	}
 	var tr Transition
 	g := grouper{byHandler: map[string]*Envelope{}, sendResolved: run.SendResolved}
+	heldBy := func(k Key) string {
+		for _, m := range mutes {
+			if m.Matches(k) && now.Before(m.Until) {
+				if m.ID != 0 {
+					return fmt.Sprintf("mute %d: %s", m.ID, m.Reason)
+				}
+				return m.Reason
+			}
+		}
+		return "mute-for window"
+	}
 	save := func(s State) {
 		if s.Phase == "" {
 			return // never seen, and not judged this run
+		}
+		s.HeldBy = ""
+		if s.Suppressed {
+			s.HeldBy = heldBy(s.Key)
 		}
 		if states[s.Key].Phase == PhaseFiring && s.Phase != PhaseFiring {
 			for _, m := range mutes {

@@ -86,6 +86,9 @@ func (n Notification) line() string {
 		if s := strings.TrimSpace(n.Stderr); s != "" {
 			b.WriteString(": " + strings.ReplaceAll(s, "\n", " | "))
 		}
+		if n.Message != "" {
+			b.WriteString(" — " + n.Message)
+		}
 		return b.String()
 	case n.Status == StatusUnknown:
 		fmt.Fprintf(&b, "UNKNOWN %s %s: %s", n.Column, n.Trigger, n.Message)

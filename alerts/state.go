@@ -45,6 +45,7 @@ type State struct {
 	LastNotified time.Time // when one was last delivered (stamped by the outbox)
 	MuteUntil    time.Time // mute-for window: LastNotified + mute-for
 	Suppressed   bool      // a firing or reminder was held back by a mute; sent when the mute ends
+	HeldBy       string    // what holds it back while Suppressed: a mute, a maintenance window, a parent down
 	Notified     bool      // a firing notification of this episode was queued (so a resolve is worth telling)
 
 	// Remediation guard, for rules with an action (all zero otherwise); see Remedy.

@@ -47,6 +47,10 @@ type Config struct {
 	Delivery         Delivery
 	Daemon           Daemon
 	Maintenance      []*Window // maintenance windows, in file order
+	// DependsOn are each host's parents (hosts: {H: {depends-on: [...]}}):
+	// while a parent is down, the host's notifications are held.
+	DependsOn map[string][]string
+	hostLines map[string]int
 }
 
 // Daemon holds the settings of `serverstats run`.

@@ -2,6 +2,7 @@ package config
 
 import (
 	"fmt"
+	"maps"
 	"slices"
 	"strconv"
 	"strings"
@@ -215,4 +216,76 @@ func (c *Config) resolveMaintenance(d *decoder, groups map[string]*Group) {
 			}
 		}
 	}
+}
+
+// decodeHosts reads per-host settings: hosts: {db1: {depends-on: [jump]}}.
+func (c *Config) decodeHosts(d *decoder, p string, n *yaml.Node) {
+	if n.Kind != yaml.MappingNode {
+		d.fail(n, p, short(n), "hosts: maps a host to its settings", "write hosts: {db1.example.com: {depends-on: [jump.example.com]}}")
+		return
+	}
+	c.DependsOn, c.hostLines = map[string][]string{}, map[string]int{}
+	for i := 0; i+1 < len(n.Content); i += 2 {
+		host, hp := n.Content[i].Value, p+"."+n.Content[i].Value
+		var parents []string
+		d.mapping(n.Content[i+1], hp, []field{{"depends-on", d.list(&parents, nil)}})
+		c.DependsOn[host], c.hostLines[host] = parents, n.Content[i].Line
+	}
+}
+
+// resolveHosts checks that every host and parent named under hosts: is a
+// host of some command, and that no host depends on itself, however far.
+func (c *Config) resolveHosts(d *decoder) {
+	known := map[string]bool{}
+	for _, cmd := range c.Commands {
+		for _, h := range cmd.Hosts {
+			known[h] = true
+		}
+	}
+	for _, host := range slices.Sorted(maps.Keys(c.DependsOn)) {
+		line, key := c.hostLines[host], "hosts."+host
+		if !known[host] {
+			d.errs = append(d.errs, &Error{File: c.File, Line: line, Key: key, Value: host, Msg: "no command runs on this host", Fix: "write the host as a command's servers: name it (or remove it)"})
+		}
+		for _, p := range c.DependsOn[host] {
+			if !known[p] {
+				d.errs = append(d.errs, &Error{File: c.File, Line: line, Key: key + ".depends-on", Value: p, Msg: "no command runs on this host, so it is never known to be down", Fix: "name a host that a command checks (a ping or ssh check of the jump host)"})
+			}
+		}
+		seen := map[string]bool{host: true}
+		for queue := slices.Clone(c.DependsOn[host]); len(queue) > 0; queue = queue[1:] {
+			if queue[0] == host {
+				d.errs = append(d.errs, &Error{File: c.File, Line: line, Key: key + ".depends-on", Value: strings.Join(c.DependsOn[host], ", "), Msg: "the host depends on itself through its parents", Fix: "break the loop: a parent must not depend on its child"})
+				break
+			}
+			if !seen[queue[0]] {
+				seen[queue[0]] = true
+				queue = append(queue, c.DependsOn[queue[0]]...)
+			}
+		}
+	}
+}
+
+// Parents are host's parents, transitively.
+func (c *Config) Parents(host string) []string {
+	var out []string
+	for queue := slices.Clone(c.DependsOn[host]); len(queue) > 0; queue = queue[1:] {
+		if p := queue[0]; p != host && !slices.Contains(out, p) {
+			out = append(out, p)
+			queue = append(queue, c.DependsOn[p]...)
+		}
+	}
+	return out
+}
+
+// Children are the hosts that depend on host, directly or not, sorted.
+func (c *Config) Children(host string) []string {
+	var out []string
+	for h := range c.DependsOn {
+		if slices.Contains(c.Parents(h), host) {
+			out = append(out, h)
+		}
+	}
+	slices.Sort(out)
+	return out
 }

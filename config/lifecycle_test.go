@@ -82,3 +82,33 @@ maintenance:
 		}
 	}
 }
+
+func TestDependsOn(t *testing.T) {
+	base := `groups:
+  dc: [jump, db1.example.com, db2.example.com]
+commands:
+  disk:
+    cmd: df -P
+    servers: [dc]
+hosts:
+`
+	c, err := Parse("h.yaml", []byte(base+"  db1.example.com: {depends-on: [db2.example.com]}\n  db2.example.com: {depends-on: [jump]}\n"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if p := c.Parents("db1.example.com"); len(p) != 2 || p[0] != "db2.example.com" || p[1] != "jump" {
+		t.Errorf("parents %v", p)
+	}
+	if k := c.Children("jump"); len(k) != 2 {
+		t.Errorf("children of jump %v", k)
+	}
+	for text, want := range map[string]string{
+		"  db1.example.com: {depends-on: [bastion.example.com]}\n": `h.yaml:8: hosts.db1.example.com.depends-on: no command runs on this host, so it is never known to be down (got "bastion.example.com")`,
+		"  db1.example.com: {depends-on: [db2.example.com]}\n  db2.example.com: {depends-on: [db1.example.com]}\n": `h.yaml:8: hosts.db1.example.com.depends-on: the host depends on itself through its parents`,
+	} {
+		_, err := Parse("h.yaml", []byte(base+text))
+		if err == nil || len(err.Error()) < len(want) || err.Error()[:len(want)] != want {
+			t.Errorf("got  %v\nwant %s", err, want)
+		}
+	}
+}

@@ -114,6 +114,7 @@ func (c *Config) resolve(d *decoder) {
 		cmd.Targets = targets(cmd)
 	}
 	c.resolveMaintenance(d, groups)
+	c.resolveHosts(d)
 	if len(c.Commands) == 0 && len(d.errs) == 0 {
 		d.errs = append(d.errs, &Error{File: c.File, Line: 1, Key: "commands", Msg: "no commands defined", Fix: "add commands: with at least one named command"})
 	}

@@ -34,6 +34,7 @@ func (c *Config) decode(d *decoder, n *yaml.Node) {
 		{"commands", func(p string, v *yaml.Node) { c.decodeCommands(d, p, v) }},
 		{"state-file", d.str(&c.StateFile)},
 		{"maintenance", func(p string, v *yaml.Node) { c.decodeMaintenance(d, p, v) }},
+		{"hosts", func(p string, v *yaml.Node) { c.decodeHosts(d, p, v) }},
 		{"daemon", func(p string, v *yaml.Node) { c.decodeDaemon(d, p, v) }},
 		{"delivery", func(p string, v *yaml.Node) {
 			seen := d.mapping(v, p, []field{

@@ -29,12 +29,13 @@ type extraJSON struct {
 	AckUntil   int64         `json:"ack_until,omitempty"`
 	AckReason  string        `json:"ack_reason,omitempty"`
 	Escalated  int           `json:"escalated,omitempty"`
+	HeldBy     string        `json:"held_by,omitempty"`
 }
 
 func encodeRemedy(st alerts.State) (string, error) {
 	r := extraJSON{Runs: st.Runs, Acted: st.Acted, GraceUntil: ns(st.GraceUntil), GaveUp: st.GaveUp,
 		Judged: st.Judged, Flips: st.Flips, Flapping: st.Flapping, FlapSince: ns(st.FlapSince),
-		AckedAt: ns(st.AckedAt), AckUntil: ns(st.AckUntil), AckReason: st.AckReason, Escalated: st.Escalated}
+		AckedAt: ns(st.AckedAt), AckUntil: ns(st.AckUntil), AckReason: st.AckReason, Escalated: st.Escalated, HeldBy: st.HeldBy}
 	if r == (extraJSON{}) {
 		return "", nil
 	}
@@ -53,6 +54,7 @@ func decodeRemedy(s string, st *alerts.State) error {
 	st.Runs, st.Acted, st.GraceUntil, st.GaveUp = r.Runs, r.Acted, fromNS(r.GraceUntil), r.GaveUp
 	st.Judged, st.Flips, st.Flapping, st.FlapSince = r.Judged, r.Flips, r.Flapping, fromNS(r.FlapSince)
 	st.AckedAt, st.AckUntil, st.AckReason, st.Escalated = fromNS(r.AckedAt), fromNS(r.AckUntil), r.AckReason, r.Escalated
+	st.HeldBy = r.HeldBy
 	return nil
 }
 
@@ -287,4 +289,41 @@ func (s *Store) Ack(ctx context.Context, m alerts.Mute, reason string, until, no
 	})
 	slices.SortFunc(acked, func(a, b alerts.Key) int { return strings.Compare(a.String(), b.String()) })
 	return acked, err
+}
+
+// HostsDown says which of hosts are down as far as the state file knows: a
+// command cannot be checked on it (its failure key fires), or a rule named
+// "alive" fires on it. The values say why, by command: "ping: UNKNOWN",
+// "ping: alive fires".
+func (s *Store) HostsDown(ctx context.Context, hosts []string) (map[string][]string, error) {
+	down := map[string][]string{}
+	if len(hosts) == 0 {
+		return down, nil
+	}
+	err := s.retry(ctx, func(ctx context.Context) error {
+		clear(down)
+		marks := strings.TrimSuffix(strings.Repeat("?,", len(hosts)), ",")
+		args := make([]any, len(hosts))
+		for i, h := range hosts {
+			args[i] = h
+		}
+		rows, err := s.db.QueryContext(ctx, `SELECT host, command, rule FROM alerts WHERE phase='firing' AND ((rule='' AND row='') OR rule='alive') AND host IN (`+marks+`) ORDER BY host, command, rule`, args...)
+		if err != nil {
+			return err
+		}
+		defer rows.Close()
+		for rows.Next() {
+			var host, command, rule string
+			if err := rows.Scan(&host, &command, &rule); err != nil {
+				return err
+			}
+			why := command + ": UNKNOWN"
+			if rule != "" {
+				why = command + ": alive fires"
+			}
+			down[host] = append(down[host], why)
+		}
+		return rows.Err()
+	})
+	return down, s.wrap("read hosts down", err)
 }

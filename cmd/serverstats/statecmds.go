@@ -62,6 +62,7 @@ func (a *app) status(ctx context.Context, o *opts) int {
 			Ack          string       `json:"ack,omitempty"`
 			AckUntil     *time.Time   `json:"ack_until,omitempty"`
 			Escalated    int          `json:"escalated,omitempty"` // escalation steps told
+			HeldBy       string       `json:"held_by,omitempty"`   // what holds its notification back
 		}
 		doc := struct {
 			StateFile string        `json:"state_file"`
@@ -78,7 +79,7 @@ func (a *app) status(ctx context.Context, o *opts) int {
 		for _, s := range list {
 			doc.Alerts = append(doc.Alerts, jsonState{Key: s.Key, Phase: s.Phase, Count: s.Count, Since: s.Since,
 				Value: s.LastValue, LastNotified: timePtr(s.LastNotified), MuteUntil: timePtr(s.MuteUntil),
-				Actions: s.Acted.Len(), ActingStops: s.GaveUp, Ack: s.AckText(now), AckUntil: timePtr(s.AckUntil), Escalated: s.Escalated})
+				Actions: s.Acted.Len(), ActingStops: s.GaveUp, Ack: s.AckText(now), AckUntil: timePtr(s.AckUntil), Escalated: s.Escalated, HeldBy: s.HeldBy})
 			if s.Flapping {
 				doc.Alerts[len(doc.Alerts)-1].Flapping = timePtr(s.FlapSince)
 			}
@@ -105,6 +106,9 @@ func (a *app) status(ctx context.Context, o *opts) int {
 			}
 			if a := s.AckText(now); a != "" {
 				phase += " (" + a + ")"
+			}
+			if s.Suppressed {
+				phase += " (held: " + s.HeldBy + ")"
 			}
 			t.Row(s.Command, s.Rule, s.Host, s.Row, phase, when(s.Since, now), s.LastValue, when(s.LastNotified, now), when(s.MuteUntil, now))
 		}

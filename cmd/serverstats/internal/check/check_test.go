@@ -447,3 +447,58 @@ maintenance:
 		}
 	}
 }
+
+// While a parent host is down, its children's alerts are held (monitoring
+// goes on), the parent's failure says how many are held, and once the
+// parent is back what still fires is told.
+func TestParentDownHoldsChildren(t *testing.T) {
+	cfg := parseConfig(t, `
+groups:
+  dc: [jump.example.com, db1.example.com, db2.example.com]
+hosts:
+  db1.example.com: {depends-on: [jump.example.com]}
+  db2.example.com: {depends-on: [jump.example.com]}
+on-command-failure: {handlers: [print]}
+commands:
+  disk:
+    cmd: df -kP
+    servers: [dc]
+    key: Mounted on
+    alerts: [{column: Capacity, trigger: "> 90"}]
+`)
+	full := collectors.Result{Stdout: df("/dev/a 95% /")}
+	remote := &fakeRemote{out: map[string]collectors.Result{"db1.example.com": full, "db2.example.com": full}} // jump unreachable
+	var out bytes.Buffer
+	c := New(cfg, testEnv(remote, &out))
+	state := openState(t)
+	rep := c.Run(context.Background(), cfg.Command("disk"), Options{Alerts: true, Flush: true, State: state})
+	if rep.Status() != Critical {
+		t.Errorf("status %s: the children are still judged", rep.Status())
+	}
+	text := out.String()
+	if strings.Contains(text, "db1.example.com /") || strings.Contains(text, "db2.example.com /") {
+		t.Errorf("children told while the parent is down:\n%s", text)
+	}
+	if !strings.Contains(text, "2 dependent host(s) held while it is down: db1.example.com, db2.example.com") {
+		t.Errorf("the parent's failure does not say what it holds:\n%s", text)
+	}
+	st, _ := state(context.Background())
+	states, _ := st.States(context.Background())
+	held := 0
+	for k, s := range states {
+		if k.Host == "db1.example.com" && strings.HasPrefix(s.HeldBy, "suppressed: parent jump.example.com down") {
+			held++
+		}
+	}
+	if held != 1 {
+		t.Errorf("db1's alert not shown as held by its parent: %+v", states)
+	}
+	out.Reset()
+	remote.out["jump.example.com"] = collectors.Result{Stdout: df("/dev/j 10% /")}
+	c.Run(context.Background(), cfg.Command("disk"), Options{Alerts: true, Flush: true, State: state})
+	for _, want := range []string{"db1.example.com /: Capacity 95% > 90", "db2.example.com /: Capacity 95% > 90", "RESOLVED disk"} {
+		if !strings.Contains(out.String(), want) {
+			t.Errorf("parent back: %q not told:\n%s", want, out.String())
+		}
+	}
+}

@@ -194,6 +194,9 @@ func (r *Report) AlertRun(cfg *config.Config) alerts.Run {
 			if h.State == HostFailed {
 				hr.Failure.Error, hr.Failure.ExitStatus = "command failed", h.Result.ExitStatus
 			}
+			if kids := cfg.Children(h.Target.Name); len(kids) > 0 {
+				hr.Failure.Message = fmt.Sprintf("%d dependent host(s) held while it is down: %s", len(kids), strings.Join(kids, ", "))
+			}
 		}
 		run.Hosts = append(run.Hosts, hr)
 	}
