@@ -31,7 +31,7 @@ type Handler struct {
 	From         string   // email sender, or SMS sender number
 	To           []string // email addresses, or SMS numbers
 	CAFile       string   // PEM CA bundle to trust instead of the system roots
-	Subject      string   // Go template; see handlers.MessageData
+	Subject      string   // Go template; see message.Data (package handlers/message)
 	Body         string   // Go template of the text body
 
 	// sms (Twilio)
