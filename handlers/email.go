@@ -124,13 +124,11 @@ func newEmail(h *config.Handler, env Env) (Handler, error) {
 		}
 		e.tlsConfig.RootCAs = pool
 	}
-	if e.subject, err = message.ParseTemplate("subject", cmp.Or(h.Subject, config.DefaultEmailSubject)); err != nil {
+	if e.subject, err = parsed(h.SubjectTmpl, "subject", cmp.Or(h.Subject, config.DefaultEmailSubject)); err != nil {
 		return fail(err)
 	}
-	if h.Body != "" {
-		if e.body, err = message.ParseTemplate("body", h.Body); err != nil {
-			return fail(err)
-		}
+	if e.body, err = parsed(h.BodyTmpl, "body", h.Body); err != nil {
+		return fail(err)
 	}
 	return e, nil
 }

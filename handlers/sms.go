@@ -93,10 +93,8 @@ func newSMS(h *config.Handler, env Env) (Handler, error) {
 	if s.api, err = url.Parse(apiURL); err != nil || (s.api.Scheme != "http" && s.api.Scheme != "https") || s.api.Host == "" {
 		return fail(fmt.Errorf("api-url %q: not an http(s) URL", apiURL))
 	}
-	if h.Body != "" {
-		if s.body, err = message.ParseTemplate("body", h.Body); err != nil {
-			return fail(err)
-		}
+	if s.body, err = parsed(h.BodyTmpl, "body", h.Body); err != nil {
+		return fail(err)
 	}
 	return s, nil
 }
