@@ -1,6 +1,8 @@
 package config
 
 import (
+	"cmp"
+	"errors"
 	"fmt"
 	"net/url"
 	"slices"
@@ -9,6 +11,8 @@ import (
 	"time"
 
 	"go.yaml.in/yaml/v3"
+
+	"serverstats/handlers/message"
 )
 
 // Handler is a named delivery target. Which fields apply depends on Type;
@@ -31,8 +35,14 @@ type Handler struct {
 	From         string   // email sender, or SMS sender number
 	To           []string // email addresses, or SMS numbers
 	CAFile       string   // PEM CA bundle to trust instead of the system roots
-	Subject      string   // Go template; see handlers.MessageData
-	Body         string   // Go template of the text body
+	Subject      string   // Go template over a message.Data (package handlers/message)
+	Body         string   // Go template of the text body (email) or of the SMS text (sms)
+
+	// SubjectTmpl and BodyTmpl are Subject and Body parsed by Load (nil
+	// when empty, and in a Handler built by hand), already rendered once on
+	// message.Sample so that they do not fail on the fields of a message.
+	SubjectTmpl *template.Template
+	BodyTmpl    *template.Template
 
 	// sms (Twilio)
 	AccountSIDEnv       string
@@ -146,13 +156,24 @@ func (h *Handler) validate(d *decoder, p string, at *yaml.Node, seen map[string]
 			d.fail(at, p+"."+a, "", fmt.Sprintf("set exactly one of %s and %s", a, b), fix)
 		}
 	}
-	tmpl := func(key, text string) {
+	// tmpl parses the template of key and renders it with render on a
+	// sample message, as the handler will on each message it sends: a
+	// template that parses but names a field a message does not have
+	// ({{.Sumary}}) is refused now, not at 3 a.m. when every send fails.
+	tmpl := func(key, text string, render func(*template.Template, message.Data) (string, error)) *template.Template {
 		if text == "" {
-			return
+			return nil
 		}
-		if _, err := template.New(key).Parse(text); err != nil {
-			d.fail(seen[key], p+"."+key, text, "bad template: "+templateErr(err), "see the README for the fields of a message")
+		t, err := message.ParseTemplate(key, text)
+		if err != nil {
+			d.fail(orAt(seen[key], at), p+"."+key, text, "bad template: "+templateErr(cmp.Or(errors.Unwrap(err), err)), templateFix)
+			return nil
 		}
+		if _, err := render(t, message.New(h.Name, message.Sample(sampleTime))); err != nil {
+			d.fail(orAt(seen[key], at), p+"."+key, text, "template fails on a sample message: "+templateErr(cmp.Or(errors.Unwrap(err), err)), templateFix)
+			return nil
+		}
+		return t
 	}
 	if h.Timeout <= 0 {
 		d.fail(seen["timeout"], p+".timeout", "0s", "a timeout of zero would wait forever", `write e.g. "30s"`)
@@ -190,8 +211,8 @@ func (h *Handler) validate(d *decoder, p string, at *yaml.Node, seen map[string]
 		if h.Subject == "" {
 			h.Subject = DefaultEmailSubject
 		}
-		tmpl("subject", h.Subject)
-		tmpl("body", h.Body)
+		h.SubjectTmpl = tmpl("subject", h.Subject, message.Subject)
+		h.BodyTmpl = tmpl("body", h.Body, message.Text)
 	case "sms":
 		oneOf("account-sid-env", "account-sid-file", "add account-sid-env: TWILIO_ACCOUNT_SID")
 		oneOf("auth-token-env", "auth-token-file", "add auth-token-env: TWILIO_AUTH_TOKEN")
@@ -212,7 +233,7 @@ func (h *Handler) validate(d *decoder, p string, at *yaml.Node, seen map[string]
 		} else if u, err := url.Parse(h.APIURL); err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
 			d.fail(seen["api-url"], p+".api-url", h.APIURL, "not an http(s) URL", "write e.g. https://api.twilio.com")
 		}
-		tmpl("body", h.Body)
+		h.BodyTmpl = tmpl("body", h.Body, message.SMS)
 	case "exec":
 		if len(h.Command) == 0 {
 			d.fail(at, p+".command", "", "missing command", `add command: [/usr/local/bin/notify, --urgent] (the notification JSON arrives on stdin)`)
@@ -223,6 +244,13 @@ func (h *Handler) validate(d *decoder, p string, at *yaml.Node, seen map[string]
 		}
 	}
 }
+
+// templateFix is the fix of a bad subject or body template.
+const templateFix = "see the README for the fields of a message (.Summary, .Count, .Notifications, ...)"
+
+// sampleTime stamps the sample message that templates are checked on: a
+// fixed time, so that whether a config loads does not depend on the clock.
+var sampleTime = time.Date(2026, 1, 2, 3, 4, 5, 0, time.UTC)
 
 func orAt(n, at *yaml.Node) *yaml.Node {
 	if n != nil {

@@ -23,6 +23,7 @@ import (
 
 	"serverstats/alerts"
 	"serverstats/config"
+	"serverstats/handlers/message"
 )
 
 // Email sends each group as one email over SMTP (github.com/wneessen/go-mail):
@@ -123,13 +124,11 @@ func newEmail(h *config.Handler, env Env) (Handler, error) {
 		}
 		e.tlsConfig.RootCAs = pool
 	}
-	if e.subject, err = parseTextTemplate("subject", cmp.Or(h.Subject, config.DefaultEmailSubject)); err != nil {
+	if e.subject, err = parsed(h.SubjectTmpl, "subject", cmp.Or(h.Subject, config.DefaultEmailSubject)); err != nil {
 		return fail(err)
 	}
-	if h.Body != "" {
-		if e.body, err = parseTextTemplate("body", h.Body); err != nil {
-			return fail(err)
-		}
+	if e.body, err = parsed(h.BodyTmpl, "body", h.Body); err != nil {
+		return fail(err)
 	}
 	return e, nil
 }
@@ -147,7 +146,7 @@ func isLoopback(host string) bool {
 // Send implements Handler: one email with the whole group, to every To
 // address, in one SMTP session bounded by the handler's timeout.
 func (e *Email) Send(ctx context.Context, ns []alerts.Notification) (bool, error) {
-	msg, err := e.message(NewMessageData(e.name, ns))
+	msg, err := e.message(message.New(e.name, ns))
 	if err != nil {
 		return false, e.redact.Error(fmt.Errorf("email: %w", err))
 	}
@@ -174,12 +173,12 @@ func (e *Email) Send(ctx context.Context, ns []alerts.Notification) (bool, error
 }
 
 // message builds the email of d.
-func (e *Email) message(d MessageData) (*mail.Msg, error) {
-	subject, err := buildSubject(e.subject, d)
+func (e *Email) message(d message.Data) (*mail.Msg, error) {
+	subject, err := message.Subject(e.subject, d)
 	if err != nil {
 		return nil, err
 	}
-	text, err := buildTextBody(e.body, d)
+	text, err := message.Text(e.body, d)
 	if err != nil {
 		return nil, err
 	}
@@ -198,7 +197,7 @@ func (e *Email) message(d MessageData) (*mail.Msg, error) {
 	m.SetGenHeader(mail.HeaderXAutoResponseSuppress, "All")
 	m.SetBodyString(mail.TypeTextPlain, text)
 	if e.body == nil {
-		html, err := buildHTMLBody(d)
+		html, err := message.HTML(d)
 		if err != nil {
 			return nil, err
 		}

@@ -17,6 +17,7 @@ import (
 	"github.com/wneessen/go-mail/smtp"
 
 	"serverstats/config"
+	"serverstats/handlers/message"
 	"serverstats/handlers/smtptest"
 )
 
@@ -34,6 +35,9 @@ func emailConfig(s *smtptest.Server, tlsMode string) *config.Handler {
 func testEnv(vars map[string]string) Env {
 	return Env{Stdout: io.Discard, Stderr: io.Discard, Getenv: func(k string) string { return vars[k] }}
 }
+
+// sampleTime stamps the sample notifications the tests send.
+var sampleTime = time.Date(2026, 8, 22, 10, 0, 0, 0, time.UTC)
 
 var smtpEnv = testEnv(map[string]string{"SMTP_PASSWORD": smtptest.Password})
 
@@ -103,7 +107,7 @@ func TestEmailSTARTTLS(t *testing.T) {
 	t.Parallel()
 	s := smtptest.Start(t, "starttls", true)
 	e := newEmailT(t, emailConfig(s, "starttls"), smtpEnv)
-	ns := Sample(sampleTime)
+	ns := message.Sample(sampleTime)
 	start := time.Now()
 	retry, err := e.Send(context.Background(), ns)
 	elapsed := time.Since(start)
@@ -116,7 +120,7 @@ func TestEmailSTARTTLS(t *testing.T) {
 		t.Fatalf("server got %d messages, want 1", len(msgs))
 	}
 	m := msgs[0]
-	d := NewMessageData("mail", ns)
+	d := message.New("mail", ns)
 	subject, _ := (&mime.WordDecoder{}).DecodeHeader(m.Header.Get("Subject"))
 	for _, h := range []struct{ name, got, want string }{
 		{"From", m.Header.Get("From"), `"serverstats" <serverstats@example.com>`},
@@ -136,8 +140,8 @@ func TestEmailSTARTTLS(t *testing.T) {
 		t.Errorf("Date: %v", err)
 	}
 	text, html := bodies(t, m)
-	wantText, _ := buildTextBody(nil, d)
-	wantHTML, _ := buildHTMLBody(d)
+	wantText, _ := message.Text(nil, d)
+	wantHTML, _ := message.HTML(d)
 	if crlf(text) != wantText {
 		t.Errorf("text body =\n%s\nwant\n%s", text, wantText)
 	}
@@ -159,7 +163,7 @@ func TestEmailImplicitTLS(t *testing.T) {
 	h.Subject = "{{.Count}} alerts for {{.Handler}}"
 	h.Body = "{{range .Notifications}}{{.Host}}: {{.Status}}\n{{end}}"
 	e := newEmailT(t, h, testEnv(nil))
-	if retry, err := e.Send(context.Background(), Sample(sampleTime)); err != nil || retry {
+	if retry, err := e.Send(context.Background(), message.Sample(sampleTime)); err != nil || retry {
 		t.Fatalf("Send = %v, %v", retry, err)
 	}
 	msgs := s.Messages(t)
@@ -186,7 +190,7 @@ func TestEmailNoTLSToLoopback(t *testing.T) {
 	h := emailConfig(s, "none")
 	h.CAFile = ""
 	e := newEmailT(t, h, smtpEnv)
-	if retry, err := e.Send(context.Background(), Sample(sampleTime)); err != nil || retry {
+	if retry, err := e.Send(context.Background(), message.Sample(sampleTime)); err != nil || retry {
 		t.Fatalf("Send = %v, %v", retry, err)
 	}
 	msgs := s.Messages(t)
@@ -263,7 +267,7 @@ func TestEmailFailures(t *testing.T) {
 			}
 			e := newEmailT(t, h, tc.env)
 			start := time.Now()
-			retry, err := e.Send(context.Background(), Sample(sampleTime))
+			retry, err := e.Send(context.Background(), message.Sample(sampleTime))
 			if elapsed := time.Since(start); elapsed > 5*time.Second {
 				t.Errorf("Send took %s", elapsed)
 			}
@@ -316,7 +320,7 @@ func TestSMTPAuth(t *testing.T) {
 func TestEmailTemplateError(t *testing.T) {
 	h := &config.Handler{Name: "mail", Type: "email", SMTP: closedPort(t), TLS: "starttls", From: "a@example.com", To: []string{"b@example.com"}, Subject: "{{.Nope}}"}
 	e := newEmailT(t, h, testEnv(nil))
-	retry, err := e.Send(context.Background(), Sample(sampleTime))
+	retry, err := e.Send(context.Background(), message.Sample(sampleTime))
 	if retry || err == nil || !strings.Contains(err.Error(), "email: subject template:") {
 		t.Errorf("Send = %v, %v; want a permanent template error", retry, err)
 	}
@@ -382,7 +386,7 @@ func TestEmailIPv6Literal(t *testing.T) {
 		_, _ = io.Copy(io.Discard, c)
 	}()
 	h := &config.Handler{Name: "mail", Type: "email", SMTP: ln.Addr().String(), TLS: "starttls", From: "a@example.com", To: []string{"b@example.com"}, Timeout: 3 * time.Second}
-	retry, err := newEmailT(t, h, testEnv(nil)).Send(context.Background(), Sample(sampleTime))
+	retry, err := newEmailT(t, h, testEnv(nil)).Send(context.Background(), message.Sample(sampleTime))
 	want := "email: send via " + ln.Addr().String() + `: dial failed: 554 "5.3.2 no service here"`
 	if retry || err == nil || err.Error() != want {
 		t.Errorf("Send = %v, %v\nwant  false, %s", retry, err, want)

@@ -15,10 +15,11 @@ import (
 	"serverstats/alerts"
 	"serverstats/collectors/procgroup"
 	"serverstats/config"
+	"serverstats/handlers/message"
 )
 
 // Exec runs a command for each group: argv from the config, no shell, the
-// group as JSON (Payload) on stdin, stdout discarded, the environment of
+// group as JSON (message.Payload) on stdin, stdout discarded, the environment of
 // serverstats. Exit status 0 means delivered.
 //
 // The command runs in its own process group. At the handler's timeout the
@@ -56,7 +57,7 @@ func newExec(h *config.Handler, env Env) (Handler, error) {
 
 // Send implements Handler: one run of the command with the whole group.
 func (x *Exec) Send(ctx context.Context, ns []alerts.Notification) (bool, error) {
-	payload, err := buildPayload(NewMessageData(x.name, ns))
+	payload, err := message.JSON(message.New(x.name, ns))
 	if err != nil {
 		return false, fmt.Errorf("exec: %w", err)
 	}

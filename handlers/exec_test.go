@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"serverstats/config"
+	"serverstats/handlers/message"
 )
 
 func newExecT(t *testing.T, timeout time.Duration, argv ...string) Handler {
@@ -55,12 +56,12 @@ func TestExecDelivers(t *testing.T) {
 	out := filepath.Join(dir, "stdin.json")
 	// No shell between serverstats and the command: the argument arrives as written.
 	x := newExecT(t, 5*time.Second, "/bin/sh", "-c", `cat > "$1" && printf '%s' "$2" > "$1.arg"`, "sh", out, "$HOME; `id` *")
-	ns := Sample(sampleTime)
+	ns := message.Sample(sampleTime)
 	if retry, err := x.Send(context.Background(), ns); err != nil || retry {
 		t.Fatalf("Send = %v, %v", retry, err)
 	}
 	got, _ := os.ReadFile(out)
-	want, _ := buildPayload(NewMessageData("notify", ns))
+	want, _ := message.JSON(message.New("notify", ns))
 	if string(got) != string(want) {
 		t.Errorf("stdin =\n%s\nwant\n%s", got, want)
 	}
@@ -88,7 +89,7 @@ func TestExecFailures(t *testing.T) {
 			"exec: start /nonexistent/notify: fork/exec /nonexistent/notify: no such file or directory"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			retry, err := newExecT(t, 5*time.Second, tc.argv...).Send(context.Background(), Sample(sampleTime))
+			retry, err := newExecT(t, 5*time.Second, tc.argv...).Send(context.Background(), message.Sample(sampleTime))
 			if err == nil || retry != tc.retry || err.Error() != tc.want {
 				t.Errorf("Send = %v, %v\nwant  %v, %s", retry, err, tc.retry, tc.want)
 			}
@@ -101,7 +102,7 @@ func TestExecTimeoutKillsGroup(t *testing.T) {
 	pidFile := filepath.Join(t.TempDir(), "pid")
 	x := newExecT(t, 300*time.Millisecond, "/bin/sh", "-c", `sleep 30 & echo $! > "$1"; echo waiting >&2; wait`, "sh", pidFile)
 	start := time.Now()
-	retry, err := x.Send(context.Background(), Sample(sampleTime))
+	retry, err := x.Send(context.Background(), message.Sample(sampleTime))
 	elapsed := time.Since(start)
 	want := "exec: /bin/sh: timed out after 300ms (process group killed): stderr: waiting"
 	if !retry || err == nil || err.Error() != want {
@@ -121,7 +122,7 @@ func TestExecKillsLeftovers(t *testing.T) {
 	// The child keeps stderr open: Send waits execWaitDelay for it, no more.
 	x := newExecT(t, 10*time.Second, "/bin/sh", "-c", `sleep 30 & echo $! > "$1"`, "sh", pidFile)
 	start := time.Now()
-	if retry, err := x.Send(context.Background(), Sample(sampleTime)); err != nil || retry {
+	if retry, err := x.Send(context.Background(), message.Sample(sampleTime)); err != nil || retry {
 		t.Errorf("Send = %v, %v", retry, err)
 	}
 	if elapsed := time.Since(start); elapsed > execWaitDelay+time.Second {

@@ -24,9 +24,6 @@ func newPrint(h *config.Handler, env Env) (Handler, error) {
 	return &Print{w: env.Stdout}, nil
 }
 
-// NewPrint returns a print handler writing to w.
-func NewPrint(w io.Writer) *Print { return &Print{w: w} }
-
 // Send implements Handler. A write error is not worth retrying.
 func (p *Print) Send(_ context.Context, ns []alerts.Notification) (bool, error) {
 	var b strings.Builder

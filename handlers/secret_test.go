@@ -14,6 +14,7 @@ import (
 	"time"
 
 	"serverstats/config"
+	"serverstats/handlers/message"
 	"serverstats/handlers/smtptest"
 )
 
@@ -103,7 +104,7 @@ func TestNoSecretLeaks(t *testing.T) {
 	logger := slog.New(slog.NewTextHandler(&logs, &slog.HandlerOptions{Level: slog.LevelDebug}))
 	check := func(t *testing.T, name string, h Handler, secrets ...string) {
 		t.Helper()
-		retry, err := h.Send(context.Background(), Sample(sampleTime))
+		retry, err := h.Send(context.Background(), message.Sample(sampleTime))
 		t.Logf("%s: retry=%v err=%v", name, retry, err)
 		if err != nil {
 			assertNoSecret(t, name+" error", err.Error(), secrets...)

@@ -21,6 +21,7 @@ import (
 
 	"serverstats/alerts"
 	"serverstats/config"
+	"serverstats/handlers/message"
 )
 
 // SMS sends each group as one text message of at most 160 GSM-7
@@ -92,10 +93,8 @@ func newSMS(h *config.Handler, env Env) (Handler, error) {
 	if s.api, err = url.Parse(apiURL); err != nil || (s.api.Scheme != "http" && s.api.Scheme != "https") || s.api.Host == "" {
 		return fail(fmt.Errorf("api-url %q: not an http(s) URL", apiURL))
 	}
-	if h.Body != "" {
-		if s.body, err = parseTextTemplate("body", h.Body); err != nil {
-			return fail(err)
-		}
+	if s.body, err = parsed(h.BodyTmpl, "body", h.Body); err != nil {
+		return fail(err)
 	}
 	return s, nil
 }
@@ -103,7 +102,7 @@ func newSMS(h *config.Handler, env Env) (Handler, error) {
 // Send implements Handler: one SMS to each To number, all within the
 // handler's timeout.
 func (s *SMS) Send(ctx context.Context, ns []alerts.Notification) (bool, error) {
-	text, err := buildSMS(s.body, NewMessageData(s.name, ns))
+	text, err := message.SMS(s.body, message.New(s.name, ns))
 	if err != nil {
 		return false, s.redact.Error(fmt.Errorf("sms: %w", err))
 	}

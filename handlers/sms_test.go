@@ -14,6 +14,7 @@ import (
 	"time"
 
 	"serverstats/config"
+	"serverstats/handlers/message"
 )
 
 const (
@@ -162,14 +163,14 @@ func TestSMSDelivers(t *testing.T) {
 	env := twilioEnv
 	env.Logger = slog.New(slog.NewTextHandler(&logs, &slog.HandlerOptions{Level: slog.LevelDebug}))
 	s := newSMST(t, smsConfig(f.URL, numOK, numOK2), env)
-	ns := Sample(sampleTime)
+	ns := message.Sample(sampleTime)
 	start := time.Now()
 	retry, err := s.Send(context.Background(), ns)
 	if err != nil || retry {
 		t.Fatalf("Send = %v, %v", retry, err)
 	}
 	t.Logf("two SMS sent in %s", time.Since(start).Round(time.Millisecond))
-	want, _ := buildSMS(nil, NewMessageData("oncall", ns))
+	want, _ := message.SMS(nil, message.New("oncall", ns))
 	reqs := f.requests()
 	if len(reqs) != 2 {
 		t.Fatalf("%d requests, want 2", len(reqs))
@@ -200,7 +201,7 @@ func TestSMSMessagingServiceAndPrefix(t *testing.T) {
 	h.From, h.MessagingServiceSID = "", "MG0123456789abcdef0123456789abcdef"
 	h.Body = "{{.Firing}} firing: {{range .Notifications}}{{.Host}} {{end}}"
 	s := newSMST(t, h, twilioEnv)
-	if retry, err := s.Send(context.Background(), Sample(sampleTime)); err != nil || retry {
+	if retry, err := s.Send(context.Background(), message.Sample(sampleTime)); err != nil || retry {
 		t.Fatalf("Send = %v, %v", retry, err)
 	}
 	reqs := f.requests()
@@ -257,7 +258,7 @@ func TestSMSFailures(t *testing.T) {
 			}
 			s := newSMST(t, h, tc.env)
 			start := time.Now()
-			retry, err := s.Send(context.Background(), Sample(sampleTime))
+			retry, err := s.Send(context.Background(), message.Sample(sampleTime))
 			if elapsed := time.Since(start); elapsed > 3*time.Second {
 				t.Errorf("Send took %s", elapsed)
 			}

@@ -19,9 +19,10 @@ import (
 
 	"serverstats/alerts"
 	"serverstats/config"
+	"serverstats/handlers/message"
 )
 
-// Webhook POSTs each group as JSON (Payload) to a URL, with the config's
+// Webhook POSTs each group as JSON (message.Payload) to a URL, with the config's
 // extra headers, Content-Type application/json and User-Agent serverstats.
 //
 // Retry: 2xx is delivered; timeouts, network errors, 408, 429 and 5xx are
@@ -86,7 +87,7 @@ func newWebhook(h *config.Handler, env Env) (Handler, error) {
 
 // Send implements Handler: one POST with the whole group.
 func (w *Webhook) Send(ctx context.Context, ns []alerts.Notification) (bool, error) {
-	payload, err := buildPayload(NewMessageData(w.name, ns))
+	payload, err := message.JSON(message.New(w.name, ns))
 	if err != nil {
 		return false, w.redact.Error(fmt.Errorf("webhook: %w", err))
 	}

@@ -14,6 +14,7 @@ import (
 	"time"
 
 	"serverstats/config"
+	"serverstats/handlers/message"
 )
 
 const webhookSecret = "Bearer hook-Secret-31337" // recognisable, to look for in errors
@@ -74,14 +75,14 @@ func TestWebhookDelivers(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	ns := Sample(sampleTime)
+	ns := message.Sample(sampleTime)
 	if retry, err := w.Send(context.Background(), ns); err != nil || retry {
 		t.Fatalf("Send = %v, %v", retry, err)
 	}
 	if len(r.bodies) != 1 {
 		t.Fatalf("%d requests, want 1", len(r.bodies))
 	}
-	want, _ := buildPayload(NewMessageData("hook", ns))
+	want, _ := message.JSON(message.New("hook", ns))
 	if string(r.bodies[0]) != string(want) {
 		t.Errorf("body =\n%s\nwant\n%s", r.bodies[0], want)
 	}
@@ -125,7 +126,7 @@ func TestWebhookFailures(t *testing.T) {
 			t.Fatal(err)
 		}
 		start := time.Now()
-		retry, err := w.Send(context.Background(), Sample(sampleTime))
+		retry, err := w.Send(context.Background(), message.Sample(sampleTime))
 		if elapsed := time.Since(start); elapsed > 3*time.Second {
 			t.Errorf("%s: Send took %s", tc.url, elapsed)
 		}
@@ -143,7 +144,7 @@ func TestWebhookFailures(t *testing.T) {
 }
 
 func mustPayload(t *testing.T) []byte {
-	b, err := buildPayload(NewMessageData("hook", Sample(sampleTime)))
+	b, err := message.JSON(message.New("hook", message.Sample(sampleTime)))
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -93,16 +93,6 @@ func (a *app) loadConfig(explicit string) (*config.Config, error) {
 	if err != nil {
 		return nil, err
 	}
-	var es config.Errors
-	for _, h := range cfg.Handlers {
-		if key, err := handlers.CheckTemplates(h); err != nil {
-			es = append(es, &config.Error{File: cfg.File, Line: h.Line, Key: "handlers." + h.Name + "." + key,
-				Msg: "template fails on a sample message: " + err.Error(), Fix: "see the README for the fields of a message (.Summary, .Count, .Notifications, ...)"})
-		}
-	}
-	if len(es) > 0 {
-		return nil, es
-	}
 	return cfg, nil
 }
 

@@ -15,6 +15,7 @@ import (
 	"serverstats/cmd/serverstats/internal/textout"
 	"serverstats/config"
 	"serverstats/handlers"
+	"serverstats/handlers/message"
 )
 
 // status prints the alert states that are not OK, the mutes in force and
@@ -373,7 +374,7 @@ func (a *app) testAlert(ctx context.Context, o *opts) int {
 	sctx, cancel := context.WithTimeout(ctx, hc.Timeout)
 	defer cancel()
 	start := time.Now()
-	retry, err := h.Send(sctx, handlers.Sample(start))
+	retry, err := h.Send(sctx, message.Sample(start))
 	if err != nil {
 		kind := "permanent: fix the handler's settings"
 		if retry {

@@ -1,4 +1,4 @@
-package handlers
+package message
 
 import (
 	"encoding/json"
@@ -9,14 +9,13 @@ import (
 	"time"
 
 	"serverstats/alerts"
-	"serverstats/config"
 )
 
 var sampleTime = time.Date(2026, 8, 22, 10, 0, 0, 0, time.UTC)
 
 func mustTemplate(t *testing.T, name, text string) *template.Template {
 	t.Helper()
-	tm, err := parseTextTemplate(name, text)
+	tm, err := ParseTemplate(name, text)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -30,12 +29,12 @@ func firing(host, key, value string, sev alerts.Severity) alerts.Notification {
 	}
 }
 
-func TestMessageData(t *testing.T) {
+func TestNew(t *testing.T) {
 	ns := append(Sample(sampleTime),
 		alerts.Notification{Status: alerts.StatusReminder, Host: "web1", Key: "/home", Column: "Use%", Value: "95%", Trigger: "> 90", Severity: alerts.SeverityWarning},
 		alerts.Notification{Status: alerts.StatusUnknown, Host: "web3", Key: "/data", Column: "Use%", Trigger: "> 90", Message: `column "Use%" missing`},
 	)
-	d := NewMessageData("oncall", ns)
+	d := New("oncall", ns)
 	got := fmt.Sprintf("%s %d %d/%d/%d/%d %q", d.Handler, d.Count, d.Firing, d.Resolved, d.Unknown, d.Reminder, d.Hosts)
 	if want := `oncall 5 1/1/2/1 ["web1" "web2" "db1" "web3"]`; got != want {
 		t.Errorf("data = %s, want %s", got, want)
@@ -45,32 +44,32 @@ func TestMessageData(t *testing.T) {
 	if d.Summary != want {
 		t.Errorf("Summary =\n%q, want\n%q", d.Summary, want)
 	}
-	if got, want := NewMessageData("x", nil).Summary, "0 notifications"; got != want {
+	if got, want := New("x", nil).Summary, "0 notifications"; got != want {
 		t.Errorf("empty Summary = %q, want %q", got, want)
 	}
 }
 
-func TestBuildSubject(t *testing.T) {
-	d := NewMessageData("oncall", Sample(sampleTime))
+func TestSubject(t *testing.T) {
+	d := New("oncall", Sample(sampleTime))
 	for _, tc := range []struct{ tmpl, want string }{
-		{config.DefaultEmailSubject, "[serverstats] 1 firing, 1 unknown, 1 resolved: web1 /var Use% 93% > 90; db1 UNKNOWN disk: command failed; web2 / RESOLVED Use% 71%"},
+		{"[serverstats] {{.Summary}}", "[serverstats] 1 firing, 1 unknown, 1 resolved: web1 /var Use% 93% > 90; db1 UNKNOWN disk: command failed; web2 / RESOLVED Use% 71%"},
 		{"{{.Firing}} firing on {{len .Hosts}} hosts\n(handler {{.Handler}})", "1 firing on 3 hosts (handler oncall)"},
 		{strings.Repeat("x", 300), strings.Repeat("x", 247) + "..."},
 	} {
-		got, err := buildSubject(mustTemplate(t, "subject", tc.tmpl), d)
+		got, err := Subject(mustTemplate(t, "subject", tc.tmpl), d)
 		if err != nil || got != tc.want {
 			t.Errorf("subject %q = %q, %v; want %q", tc.tmpl, got, err, tc.want)
 		}
 	}
-	_, err := buildSubject(mustTemplate(t, "subject", "{{.Nope}}"), d)
+	_, err := Subject(mustTemplate(t, "subject", "{{.Nope}}"), d)
 	if err == nil || !strings.Contains(err.Error(), `subject template: template: subject:1:2: executing "subject" at <.Nope>: can't evaluate field Nope`) {
 		t.Errorf("bad field: err = %v", err)
 	}
 }
 
-func TestBuildTextBody(t *testing.T) {
+func TestText(t *testing.T) {
 	ns := Sample(sampleTime)
-	got, err := buildTextBody(nil, NewMessageData("oncall", ns))
+	got, err := Text(nil, New("oncall", ns))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -94,16 +93,16 @@ func TestBuildTextBody(t *testing.T) {
 	}
 
 	custom := mustTemplate(t, "body", "{{.Count}} for {{.Handler}}:\n{{range .Notifications}}- {{.Host}} {{.Status}}\n{{end}}")
-	got, err = buildTextBody(custom, NewMessageData("oncall", ns))
+	got, err = Text(custom, New("oncall", ns))
 	if want := "3 for oncall:\n- web1 firing\n- web2 resolved\n- db1 unknown\n"; err != nil || got != want {
 		t.Errorf("custom body = %q, %v; want %q", got, err, want)
 	}
 }
 
-func TestBuildHTMLBody(t *testing.T) {
+func TestHTML(t *testing.T) {
 	ns := Sample(sampleTime)
 	ns = append(ns, firing("<script>", "/a&b", `9"9%`, alerts.SeverityWarning))
-	got, err := buildHTMLBody(NewMessageData("on<call>", ns))
+	got, err := HTML(New("on<call>", ns))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -129,7 +128,7 @@ df: /mnt/archive: Stale file handle</pre></td></tr>
 	}
 }
 
-func TestBuildSMS(t *testing.T) {
+func TestSMS(t *testing.T) {
 	many := []alerts.Notification{
 		{Status: alerts.StatusResolved, Host: "web2", Key: "/", Column: "Use%", Value: "71%", Trigger: "> 90", Severity: alerts.SeverityCritical},
 		firing("web4", "/srv", "91%", alerts.SeverityWarning),
@@ -150,7 +149,7 @@ func TestBuildSMS(t *testing.T) {
 		{"one too long", []alerts.Notification{long, many[0]}, "", "CRIT " + strings.Repeat("h", 144) + "... +1 more"},
 		{"reminder", []alerts.Notification{{Status: alerts.StatusReminder, Host: "db1", Column: "load", Value: "12.5", Trigger: ">= 8"}}, "", "STILL ALERT db1 load 12.5>=8"},
 		{"gsm7", []alerts.Notification{{Status: alerts.StatusFiring, Host: "café—1", Key: "[x]", Column: "t°", Value: "9…", Trigger: "> 5", Severity: "major"}}, "", "MAJOR caf?-1 (x) tdeg 9...>5"},
-		{"template", Sample(sampleTime), "{{.Summary}}\n{{range .Notifications}}{{.Line}} {{end}}", gsm7(strings.Join(strings.Fields(NewMessageData("x", Sample(sampleTime)).Summary+" "+Sample(sampleTime)[0].Line()), " "))[:157] + "..."},
+		{"template", Sample(sampleTime), "{{.Summary}}\n{{range .Notifications}}{{.Line}} {{end}}", gsm7(strings.Join(strings.Fields(New("x", Sample(sampleTime)).Summary+" "+Sample(sampleTime)[0].Line()), " "))[:157] + "..."},
 		{"empty", nil, "", "serverstats: no notifications"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
@@ -158,7 +157,7 @@ func TestBuildSMS(t *testing.T) {
 			if tc.tmpl != "" {
 				tm = mustTemplate(t, "body", tc.tmpl)
 			}
-			got, err := buildSMS(tm, NewMessageData("sms", tc.ns))
+			got, err := SMS(tm, New("sms", tc.ns))
 			if err != nil || got != tc.want {
 				t.Errorf("sms =\n%q, %v; want\n%q", got, err, tc.want)
 			}
@@ -172,8 +171,8 @@ func TestBuildSMS(t *testing.T) {
 	}
 }
 
-func TestBuildPayload(t *testing.T) {
-	b, err := buildPayload(NewMessageData("hook", Sample(sampleTime)[:1]))
+func TestJSON(t *testing.T) {
+	b, err := JSON(New("hook", Sample(sampleTime)[:1]))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -183,7 +182,7 @@ func TestBuildPayload(t *testing.T) {
 	if string(b) != want {
 		t.Errorf("payload =\n%s\nwant\n%s", b, want)
 	}
-	b, _ = buildPayload(NewMessageData("hook", nil))
+	b, _ = JSON(New("hook", nil))
 	var p Payload
 	if err := json.Unmarshal(b, &p); err != nil || p.Notifications == nil {
 		t.Errorf("empty payload %s: notifications must be [], not null (%v)", b, err)
@@ -206,24 +205,24 @@ func TestSample(t *testing.T) {
 
 // A message cut to alerts.MaxNotifications counts what its summary stands
 // for; a warning (state unavailable) leads the summary and the SMS.
-func TestMessageDataSummaryAndWarning(t *testing.T) {
+func TestNewSummaryAndWarning(t *testing.T) {
 	var ns []alerts.Notification
 	for i := range 500 {
 		ns = append(ns, alerts.Notification{Status: alerts.StatusFiring, Severity: alerts.SeverityCritical, Host: fmt.Sprint("web", i), Column: "Use%", Value: "99%", Trigger: "> 90",
 			Warning: "state unavailable: state file corrupt"})
 	}
-	d := NewMessageData("sms", alerts.Compact(ns))
+	d := New("sms", alerts.Compact(ns))
 	if d.Count != 500 || d.Firing != 500 {
 		t.Errorf("count %d firing %d, want 500", d.Count, d.Firing)
 	}
 	if !strings.HasPrefix(d.Summary, "STATE UNAVAILABLE: 500 firing: web0 ") || !strings.HasSuffix(d.Summary, "(+497 more)") {
 		t.Errorf("summary = %q", d.Summary)
 	}
-	sms, err := buildSMS(nil, d)
+	sms, err := SMS(nil, d)
 	if err != nil || !strings.HasPrefix(sms, "STATE UNAVAILABLE: CRIT web0") || !strings.Contains(sms, " more") || len(sms) > smsMaxLen {
 		t.Errorf("sms = %q %v", sms, err)
 	}
-	text, err := buildTextBody(nil, d)
+	text, err := Text(nil, d)
 	if err != nil || !strings.Contains(text, "[state unavailable: state file corrupt]") || !strings.Contains(text, "not listed: 301 firing") {
 		t.Errorf("text body: %v\n%s", err, text)
 	}
