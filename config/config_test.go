@@ -146,6 +146,7 @@ func TestLoadBad(t *testing.T) {
 		n    int
 		want string
 	}{
+		"bad-handler-body.yaml":       {1, `bad-handler-body.yaml:7: handlers.oncall.body: template fails on a sample message: executing "body" at <.Nope>: can't evaluate field Nope in type message.Data (got "{{.Summary}} on {{.Nope}}"); fix: see the README for the fields of a message (.Summary, .Count, .Notifications, ...)`},
 		"bad-trigger-tag.yaml":        {1, `bad-trigger-tag.yaml:7: commands.disk.alerts[0].trigger: YAML read "!~" as a tag, so the value became "9[0-9]%" (got "!~ 9[0-9]%"); fix: quote the value: trigger: "!~ 9[0-9]%"`},
 		"bad-params-line.yaml":        {1, `bad-params-line.yaml:7: commands.nginx-procs.params.min: not a process count (got "one"); fix: write a whole number, e.g. min: 1`},
 		"bad-mute-overflow.yaml":      {1, `bad-mute-overflow.yaml:8: commands.disk.alerts[0].mute-for: duration too large (got "99999999999999999"); fix: write at most 8760h (365 days), or 31536000000 milliseconds`},

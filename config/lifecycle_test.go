@@ -103,7 +103,7 @@ hosts:
 		t.Errorf("children of jump %v", k)
 	}
 	for text, want := range map[string]string{
-		"  db1.example.com: {depends-on: [bastion.example.com]}\n": `h.yaml:8: hosts.db1.example.com.depends-on: no command runs on this host, so it is never known to be down (got "bastion.example.com")`,
+		"  db1.example.com: {depends-on: [bastion.example.com]}\n":                                                 `h.yaml:8: hosts.db1.example.com.depends-on: no command runs on this host, so it is never known to be down (got "bastion.example.com")`,
 		"  db1.example.com: {depends-on: [db2.example.com]}\n  db2.example.com: {depends-on: [db1.example.com]}\n": `h.yaml:8: hosts.db1.example.com.depends-on: the host depends on itself through its parents`,
 	} {
 		_, err := Parse("h.yaml", []byte(base+text))
