@@ -9,6 +9,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"time"
 
@@ -297,20 +298,18 @@ func SearchPath() []string {
 
 // Command returns the named command, or nil.
 func (c *Config) Command(name string) *Command {
-	for _, cmd := range c.Commands {
-		if cmd.Name == name {
-			return cmd
-		}
-	}
-	return nil
+	return first(c.Commands, func(cmd *Command) bool { return cmd.Name == name })
 }
 
 // Handler returns the named handler, or nil.
 func (c *Config) Handler(name string) *Handler {
-	for _, h := range c.Handlers {
-		if h.Name == name {
-			return h
-		}
+	return first(c.Handlers, func(h *Handler) bool { return h.Name == name })
+}
+
+// first is the first of xs that match, or nil.
+func first[T any](xs []*T, match func(*T) bool) *T {
+	if i := slices.IndexFunc(xs, match); i >= 0 {
+		return xs[i]
 	}
 	return nil
 }

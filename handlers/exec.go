@@ -132,7 +132,7 @@ func (t *tailBuffer) tail(n int) string {
 			b = b[1:]
 		}
 	}
-	s := oneLine(string(bytes.ToValidUTF8(b, []byte("?"))))
+	s := message.OneLine(string(bytes.ToValidUTF8(b, []byte("?"))))
 	if cut {
 		s = "..." + s
 	}

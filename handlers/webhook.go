@@ -200,5 +200,5 @@ func redactURL(u *url.URL) string {
 // snippet is the start of an HTTP response body for an error message: one
 // line of valid UTF-8, at most 300 bytes.
 func snippet(b []byte) string {
-	return truncate(strings.Join(strings.Fields(strings.ToValidUTF8(string(b), "?")), " "), 300, "...")
+	return message.Truncate(strings.Join(strings.Fields(strings.ToValidUTF8(string(b), "?")), " "), 300, "...")
 }

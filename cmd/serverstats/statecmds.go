@@ -214,19 +214,9 @@ func (a *app) mute(ctx context.Context, o *opts) int {
 		fmt.Fprintln(a.stderr, "serverstats: mute needs at least one of --host, --command, --rule (muting everything hides every outage)")
 		return exitUsage
 	}
-	cfg, err := a.loadConfig(o.config)
-	if err != nil {
-		fmt.Fprintf(a.stderr, "serverstats: %v\n", err)
-		return exitUsage
-	}
-	if err := checkMuteTarget(cfg, m); err != nil {
-		fmt.Fprintf(a.stderr, "serverstats: %v\n", err)
-		return exitUsage
-	}
-	st, err := a.openStore(ctx, cfg, o)
-	if err != nil {
-		fmt.Fprintf(a.stderr, "serverstats: %v\n", err)
-		return exitUnknown
+	st, code := a.openFor(ctx, o, m)
+	if st == nil {
+		return code
 	}
 	defer st.Close()
 	now := time.Now()
@@ -262,19 +252,9 @@ func (a *app) ack(ctx context.Context, o *opts) int {
 		}
 		until = now.Add(d)
 	}
-	cfg, err := a.loadConfig(o.config)
-	if err != nil {
-		fmt.Fprintf(a.stderr, "serverstats: %v\n", err)
-		return exitUsage
-	}
-	if err := checkMuteTarget(cfg, m); err != nil {
-		fmt.Fprintf(a.stderr, "serverstats: %v\n", err)
-		return exitUsage
-	}
-	st, err := a.openStore(ctx, cfg, o)
-	if err != nil {
-		fmt.Fprintf(a.stderr, "serverstats: %v\n", err)
-		return exitUnknown
+	st, code := a.openFor(ctx, o, m)
+	if st == nil {
+		return code
 	}
 	defer st.Close()
 	keys, err := st.Ack(ctx, alerts.Mute{Host: m.host, Command: m.command, Rule: m.rule}, m.reason, until, now)
@@ -294,6 +274,25 @@ func (a *app) ack(ctx context.Context, o *opts) int {
 		fmt.Fprintf(a.stdout, "acknowledged %s %s\n", k, ends)
 	}
 	return exitOK
+}
+
+// openFor loads the config, checks that m names a command, rule and host
+// that exist, and opens the state file; st is nil (and code says why) when
+// it could not.
+func (a *app) openFor(ctx context.Context, o *opts, m muteOpts) (st *store.Store, code int) {
+	cfg, err := a.loadConfig(o.config)
+	if err == nil {
+		err = checkMuteTarget(cfg, m)
+	}
+	if err != nil {
+		fmt.Fprintf(a.stderr, "serverstats: %v\n", err)
+		return nil, exitUsage
+	}
+	if st, err = a.openStore(ctx, cfg, o); err != nil {
+		fmt.Fprintf(a.stderr, "serverstats: %v\n", err)
+		return nil, exitUnknown
+	}
+	return st, exitOK
 }
 
 // checkMuteTarget refuses a mute that could never match: an unknown command,

@@ -160,7 +160,7 @@ func words(parts ...string) string {
 func summaryItem(n alerts.Notification) string {
 	switch {
 	case n.Error != "":
-		return words(n.Host, n.Key, "UNKNOWN", n.Command+":", oneLine(n.Error))
+		return words(n.Host, n.Key, "UNKNOWN", n.Command+":", OneLine(n.Error))
 	case n.Status == alerts.StatusUnknown:
 		return words(n.Host, n.Key, "UNKNOWN", n.Column, n.Trigger)
 	case n.Status == alerts.StatusResolved:
@@ -171,8 +171,8 @@ func summaryItem(n alerts.Notification) string {
 	return words(n.Host, n.Key, n.Column, n.Value, n.Trigger)
 }
 
-// oneLine joins the lines of s with " | ".
-func oneLine(s string) string {
+// OneLine joins the lines of s with " | ".
+func OneLine(s string) string {
 	return strings.Join(strings.Fields(strings.ReplaceAll(strings.TrimSpace(s), "\n", " | ")), " ")
 }
 

@@ -40,7 +40,7 @@ func smsItem(n alerts.Notification) string {
 	tag := smsTag(n)
 	switch {
 	case n.Error != "":
-		return words(tag, n.Host, n.Key, n.Command+":", oneLine(n.Error))
+		return words(tag, n.Host, n.Key, n.Command+":", OneLine(n.Error))
 	case n.Status == alerts.StatusUnknown:
 		return words(tag, n.Host, n.Key, n.Column)
 	case n.Status == alerts.StatusResolved:
@@ -60,7 +60,7 @@ func SMS(t *template.Template, d Data) (string, error) {
 		if err != nil {
 			return "", err
 		}
-		return truncate(gsm7(strings.Join(strings.Fields(s), " ")), smsMaxLen, "..."), nil
+		return Truncate(gsm7(strings.Join(strings.Fields(s), " ")), smsMaxLen, "..."), nil
 	}
 	var items []string
 	for _, n := range byUrgency(d.Notifications) {
@@ -88,7 +88,7 @@ func SMS(t *template.Template, d Data) (string, error) {
 	if total > 1 {
 		more = " +" + strconv.Itoa(total-1) + " more"
 	}
-	return truncate(items[0], smsMaxLen-len(more), "...") + more, nil
+	return Truncate(items[0], smsMaxLen-len(more), "...") + more, nil
 }
 
 // gsm7Replacements turn common typography into GSM-7 basic characters.

@@ -39,7 +39,7 @@ func Subject(t *template.Template, d Data) (string, error) {
 	if err != nil {
 		return "", err
 	}
-	return truncate(strings.Join(strings.Fields(s), " "), 250, "..."), nil
+	return Truncate(strings.Join(strings.Fields(s), " "), 250, "..."), nil
 }
 
 // sentLine is the last line of text bodies, e.g.
@@ -154,7 +154,7 @@ func HTML(d Data) (string, error) {
 		}
 		if n.Error != "" {
 			r.Rule = n.Command
-			r.Message = oneLine(n.Error)
+			r.Message = OneLine(n.Error)
 			if n.ExitStatus != 0 {
 				r.Message += fmt.Sprintf(" (exit status %d)", n.ExitStatus)
 			}
@@ -169,9 +169,9 @@ func HTML(d Data) (string, error) {
 	return b.String(), nil
 }
 
-// truncate cuts s to at most max bytes, ending in ellipsis when cut, at a
+// Truncate cuts s to at most max bytes, ending in ellipsis when cut, at a
 // rune boundary.
-func truncate(s string, max int, ellipsis string) string {
+func Truncate(s string, max int, ellipsis string) string {
 	if len(s) <= max {
 		return s
 	}

@@ -98,20 +98,21 @@ type dialer interface {
 	Dial(ctx context.Context, t collectors.Target, network, addr string) (net.Conn, error)
 }
 
-// probeDial is how a probe of cmd connects: from here (nil), or with via:
-// ssh from the target through the remote collector. A remote that cannot
-// dial (it failed to build) is returned as the collector to use instead.
-func (c *Checker) probeDial(cmd *config.Command) (collectors.DialFunc, collectors.Collector) {
+// probe builds a probe of cmd with build, given how it connects: from here
+// (dial nil), or with via: ssh from the target through the remote
+// collector. A remote that cannot dial (it failed to build) is the
+// collector instead: every target UNKNOWN, with the reason.
+func (c *Checker) probe(cmd *config.Command, build func(dial collectors.DialFunc) collectors.Collector) collectors.Collector {
 	if cmd.Via != "ssh" {
-		return nil, nil
+		return build(nil)
 	}
 	if d, ok := c.env.Remote.(dialer); ok {
-		return d.Dial, nil
+		return build(d.Dial)
 	}
 	if c.env.Remote == nil {
-		return nil, Failing{fmt.Errorf("%w: no SSH collector", collectors.ErrConnect)}
+		return Failing{fmt.Errorf("%w: no SSH collector", collectors.ErrConnect)}
 	}
-	return nil, c.env.Remote // it failed to build: every target UNKNOWN, with the reason
+	return c.env.Remote
 }
 
 // probeTimeout is a probe's timeout: its own, else the probes' default.

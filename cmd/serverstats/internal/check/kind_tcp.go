@@ -14,11 +14,8 @@ import (
 type tcpKind struct{ probeKind }
 
 func (tcpKind) collector(c *Checker, cmd *config.Command, t collectors.Target) collectors.Collector {
-	dial, failed := c.probeDial(cmd)
-	if failed != nil {
-		return failed
-	}
-	p := cmd.TCP
-	addr := strings.ReplaceAll(p.Addr, config.HostPlaceholder, hostOf(t))
-	return &collectors.TCPProbe{Addr: addr, Send: p.Send, Expect: p.Expect, Timeout: probeTimeout(cmd), Dial: dial}
+	return c.probe(cmd, func(dial collectors.DialFunc) collectors.Collector {
+		addr := strings.ReplaceAll(cmd.TCP.Addr, config.HostPlaceholder, hostOf(t))
+		return &collectors.TCPProbe{Addr: addr, Send: cmd.TCP.Send, Expect: cmd.TCP.Expect, Timeout: probeTimeout(cmd), Dial: dial}
+	})
 }

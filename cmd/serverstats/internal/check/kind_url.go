@@ -18,23 +18,21 @@ import (
 type urlKind struct{ probeKind }
 
 func (urlKind) collector(c *Checker, cmd *config.Command, t collectors.Target) collectors.Collector {
-	dial, failed := c.probeDial(cmd)
-	if failed != nil {
-		return failed
-	}
-	h := cmd.HTTP
-	headers, secrets, err := ProbeHeaders(h, c.env.Getenv)
-	if err != nil {
-		return Failing{err}
-	}
-	p := &collectors.HTTPProbe{
-		URL: strings.ReplaceAll(h.URL, config.HostPlaceholder, hostOf(t)), Method: h.Method, Headers: headers, Body: h.Body,
-		CAFile: h.CAFile, Insecure: h.Insecure, FollowRedirects: h.FollowRedirects, Timeout: probeTimeout(cmd), Dial: dial,
-	}
-	if len(secrets) == 0 {
-		return p
-	}
-	return redacting{p, handlers.NewRedactor(secrets...)}
+	return c.probe(cmd, func(dial collectors.DialFunc) collectors.Collector {
+		h := cmd.HTTP
+		headers, secrets, err := ProbeHeaders(h, c.env.Getenv)
+		if err != nil {
+			return Failing{err}
+		}
+		p := &collectors.HTTPProbe{
+			URL: strings.ReplaceAll(h.URL, config.HostPlaceholder, hostOf(t)), Method: h.Method, Headers: headers, Body: h.Body,
+			CAFile: h.CAFile, Insecure: h.Insecure, FollowRedirects: h.FollowRedirects, Timeout: probeTimeout(cmd), Dial: dial,
+		}
+		if len(secrets) == 0 {
+			return p
+		}
+		return redacting{p, handlers.NewRedactor(secrets...)}
+	})
 }
 
 // ProbeHeaders are a url: probe's headers, with the secret ones read from
