@@ -5,10 +5,13 @@ import (
 	"fmt"
 	"net"
 	"net/http"
+	"slices"
 	"strings"
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus/promhttp"
+
+	"serverstats/alerts"
 )
 
 // routes serves the status endpoint: /healthz for monit, systemd and load
@@ -101,6 +104,10 @@ func (d *daemon) apiStatus(w http.ResponseWriter, r *http.Request) {
 		Healthy  bool         `json:"healthy"`
 		Commands []apiCommand `json:"commands"`
 		Outbox   int          `json:"outbox"`
+		// Alerts are the keys not OK (or flapping), with what holds them.
+		Alerts []apiAlert `json:"alerts"`
+		// Maintenance are the maintenance windows open now, as mutes.
+		Maintenance []alerts.Mute `json:"maintenance"`
 		// StateError is the last state-file failure, "" once an operation works again.
 		StateError string `json:"state_error,omitempty"`
 		Reloads    struct {
@@ -108,7 +115,8 @@ func (d *daemon) apiStatus(w http.ResponseWriter, r *http.Request) {
 			Failed    int    `json:"failed"`
 			LastError string `json:"last_error,omitempty"`
 		} `json:"reloads"`
-	}{Version: d.opts.Version, Config: g.cfg.File, Started: d.started, Commands: []apiCommand{}}
+	}{Version: d.opts.Version, Config: g.cfg.File, Started: d.started, Commands: []apiCommand{}, Alerts: []apiAlert{},
+		Maintenance: append([]alerts.Mute{}, g.cfg.MaintenanceMutes(now)...)}
 	failing, _ := d.stateHealth()
 	doc.Healthy = g.sched.alive(now) && !failing
 	g.lastMu.Lock()
@@ -127,6 +135,9 @@ func (d *daemon) apiStatus(w http.ResponseWriter, r *http.Request) {
 		if entries, err := st.Outbox(r.Context()); err == nil {
 			doc.Outbox = len(entries)
 		}
+		if states, err := st.States(r.Context()); err == nil {
+			doc.Alerts = apiAlerts(states, now)
+		}
 	}
 	_, doc.StateError = d.stateHealth()
 	d.mu.Lock()
@@ -136,4 +147,36 @@ func (d *daemon) apiStatus(w http.ResponseWriter, r *http.Request) {
 	enc := json.NewEncoder(w)
 	enc.SetIndent("", "  ")
 	_ = enc.Encode(doc)
+}
+
+// apiAlert is one alert key that is not OK, as /api/status shows it.
+type apiAlert struct {
+	alerts.Key
+	Phase         alerts.Phase `json:"phase"`
+	Since         time.Time    `json:"since"`
+	Value         string       `json:"value"`
+	FlappingSince *time.Time   `json:"flapping_since,omitempty"`
+	Ack           string       `json:"ack,omitempty"`
+	Escalated     int          `json:"escalated,omitempty"`
+	HeldBy        string       `json:"held_by,omitempty"` // a mute, a maintenance window, a parent down
+}
+
+// apiAlerts are the keys not OK or flapping, sorted.
+func apiAlerts(states map[alerts.Key]alerts.State, now time.Time) []apiAlert {
+	out := []apiAlert{}
+	for _, s := range states {
+		if s.Phase == alerts.PhaseOK && !s.Flapping {
+			continue
+		}
+		a := apiAlert{Key: s.Key, Phase: s.Phase, Since: s.Since, Value: s.LastValue, Ack: s.AckText(now), Escalated: s.Escalated}
+		if s.Flapping {
+			a.FlappingSince = &s.FlapSince
+		}
+		if s.Suppressed {
+			a.HeldBy = s.HeldBy
+		}
+		out = append(out, a)
+	}
+	slices.SortFunc(out, func(x, y apiAlert) int { return strings.Compare(x.Key.String(), y.Key.String()) })
+	return out
 }
