@@ -275,13 +275,17 @@ var corpusCases = []corpusCase{
 			"Local Address:Port": ssLocal,
 			"Peer Address:Port":  ssPeer,
 		},
+		// jc's port numbers are the typed "Port" parts of the compound
+		// columns (compound.go).
+		types:   map[string]Type{"local_port_num": TypeNumber, "peer_port_num": TypeNumber},
+		valueOf: map[string]string{"local_port_num": "Local Port", "peer_port_num": "Peer Port"},
 		ignore: map[string]string{
 			"local_address": "part of Local Address:Port", "local_port": "part of Local Address:Port",
 			"peer_address": "part of Peer Address:Port", "peer_port": "part of Peer Address:Port",
 			"channel": "part of Local Address:Port", "pid": "part of Local Address:Port",
 			"path": "part of Local Address:Port", "link_layer": "part of Local Address:Port",
-			"interface": "part of Local Address:Port", "local_port_num": "derived by jc",
-			"peer_port_num": "derived by jc", "opts": "jc parses the Process column into an object",
+			"interface": "part of Local Address:Port",
+			"opts": "jc parses the Process column into an object",
 		}},
 	{glob: "systemctl/*"},
 	{glob: "top/*", percent: "prefix", rename: topRename,
