@@ -7,7 +7,9 @@ import (
 )
 
 // Column finds a column by its exact header text, else by its 1-based
-// position written "#N". ok is false when there is no such column. A
+// position written "#N" among the printed columns (the parts of compound
+// columns, which come after them, are found by name only). ok is false
+// when there is no such column. A
 // parsed table's names are unique: a header that repeats a name ("Use Use")
 // has its later columns numbered ("Use", "Use 2"), so "Use" is the first
 // (see uniqueNames); in a hand-built Table that repeats a name, the first
@@ -22,7 +24,7 @@ func (t *Table) Column(name string) (int, bool) {
 		}
 	}
 	if rest, ok := strings.CutPrefix(name, "#"); ok {
-		if n, err := strconv.Atoi(rest); err == nil && n >= 1 && n <= len(t.Header) {
+		if n, err := strconv.Atoi(rest); err == nil && n >= 1 && n <= len(t.Header)-len(t.Parts) {
 			return n - 1, true
 		}
 	}

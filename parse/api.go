@@ -91,14 +91,22 @@ type Options struct {
 }
 
 // Table is a parsed command output. A column is addressed by its header text
-// (exact, e.g. "Mounted on", "Use%") or by its 1-based position "#N". A
-// column with no header text (the first column of `free`) gets the name "#N".
+// (exact, e.g. "Mounted on", "Use%") or by its 1-based position "#N" among
+// the printed columns. A column with no header text (the first column of
+// `free`) gets the name "#N".
+//
+// A compound column ("Local Address:Port") is kept as printed and its two
+// parts follow the printed columns as columns of their own ("Local
+// Address", "Local Port"; see compound.go), listed in Parts.
 type Table struct {
 	// Name is the table's first header word without a trailing ":"
 	// ("Device", "avg-cpu"); "" for positional columns.
 	Name   string
 	Header []string
 	Rows   []Row
+	// Parts describes the last len(Parts) columns of Header: the parts of
+	// compound columns, which "#N" does not count.
+	Parts []Part `json:",omitempty"`
 
 	cache    *tableCache // set by ParseTable; Value works without it
 	sizeBase int         // Options.SizeBase

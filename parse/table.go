@@ -227,6 +227,7 @@ func buildTable(lines []string, hdr, group string, rowIdx []int, opt Options) *T
 	cols := buildColumns(hdr, htoks, rows)
 	names := nameColumns(cols, group)
 	t := fillTable(lines, rowIdx, rows, cols, names, opt)
+	addParts(t)
 	if len(htoks) > 0 {
 		t.Name = strings.TrimSuffix(hdr[htoks[0].bs:htoks[0].be], ":")
 	}
