@@ -1,0 +1,507 @@
+package main
+
+import (
+	"bytes"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"net"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"syscall"
+	"testing"
+	"time"
+
+	"serverstats/collectors/sshdtest"
+)
+
+// The fault suite: one test per fault, each run by the real binary against
+// real sshd hosts, a real webhook receiver, SMTP server or Twilio-shaped
+// API, all on 127.0.0.1. Each test checks the visible state, the exit code,
+// and counts what the receiving server got: nothing lost, nothing twice.
+// The README's "Reliability" table lists them.
+
+// faultRig is one command on one target, with on-command-failure going to
+// a webhook receiver that counts the messages it gets.
+type faultRig struct {
+	fleet  *sshdtest.Fleet
+	hook   *hook
+	config string
+	state  string
+}
+
+// faultOpts is what differs between the rigs' configs.
+type faultOpts struct {
+	user           string // SSH login; default the fleet's
+	key            string // identity file; default the fleet's key
+	knownHosts     string // default the fleet's
+	connectTimeout string // default 1s
+	targets        []string
+	cmd            string
+	timeout        string // command timeout; default 2s
+}
+
+// newFaultRig starts a one-host fleet and a webhook receiver; configure
+// writes the config.
+func newFaultRig(t *testing.T, hosts int) *faultRig {
+	t.Helper()
+	f := sshdtest.Start(t, hosts)
+	return &faultRig{fleet: f, hook: startHook(t), state: filepath.Join(f.Dir, "state.db")}
+}
+
+func (r *faultRig) configure(t *testing.T, o faultOpts) {
+	t.Helper()
+	f := r.fleet
+	user := cmpOr(o.user, f.User)
+	var targets []string
+	for _, tg := range o.targets {
+		targets = append(targets, fmt.Sprintf("%q", tg))
+	}
+	r.config = f.WriteFile("faults.yaml", fmt.Sprintf(`ssh:
+  user: %q
+  known-hosts: %q
+  identity-files: [%q]
+  agent: false
+  ssh-config: none
+  connect-timeout: %s
+delivery: {retry-initial: 1s, retry-max: 2s}
+handlers:
+  hook: {type: webhook, url: %q, timeout: 5s}
+on-command-failure: {handlers: [hook]}
+commands:
+  c:
+    servers: [%s]
+    cmd: %q
+    timeout: %s
+    header: none
+`, user, cmpOr(o.knownHosts, f.KnownHostsPath), cmpOr(o.key, f.UserKeyPath), cmpOr(o.connectTimeout, "1s"),
+		r.hook.url, strings.Join(targets, ", "), o.cmd, cmpOr(o.timeout, "2s")))
+}
+
+func cmpOr(s, def string) string {
+	if s == "" {
+		return def
+	}
+	return s
+}
+
+// faultRun is one run of the binary.
+type faultRun struct {
+	code    int
+	stdout  string
+	stderr  string
+	elapsed time.Duration
+	maxRSS  int64 // peak resident set of the process, in KiB
+}
+
+// faultProc is a started run of the binary.
+type faultProc struct {
+	cmd       *exec.Cmd
+	args      []string
+	out, errb bytes.Buffer
+	start     time.Time
+	done      chan error
+}
+
+// startFault starts `serverstats -c CONFIG --state STATE args...` (prefix,
+// if set, runs it through another program).
+func startFault(t *testing.T, cfg, state string, env []string, prefix []string, args ...string) *faultProc {
+	t.Helper()
+	argv := append(append([]string{}, prefix...), binary, "-c", cfg, "--state", state)
+	argv = append(argv, args...)
+	p := &faultProc{cmd: exec.Command(argv[0], argv[1:]...), args: args, done: make(chan error, 1)}
+	p.cmd.Env = append(append(os.Environ(), "NO_COLOR=1"), env...)
+	p.cmd.Stdout, p.cmd.Stderr = &p.out, &p.errb
+	p.start = time.Now()
+	if err := p.cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	go func() { p.done <- p.cmd.Wait() }()
+	t.Cleanup(func() {
+		if p.cmd.ProcessState == nil {
+			p.cmd.Process.Kill() // by PID: only the process this test started
+		}
+	})
+	return p
+}
+
+// wait waits for the run to end, up to 60 s.
+func (p *faultProc) wait(t *testing.T) faultRun {
+	t.Helper()
+	var err error
+	select {
+	case err = <-p.done:
+	case <-time.After(60 * time.Second):
+		p.cmd.Process.Kill()
+		<-p.done
+		t.Fatalf("%v: still running after 60s; stdout:\n%s\nstderr:\n%s", p.args, p.out.String(), p.errb.String())
+	}
+	res := faultRun{stdout: p.out.String(), stderr: p.errb.String(), elapsed: time.Since(p.start)}
+	var ee *exec.ExitError
+	if errors.As(err, &ee) {
+		res.code = ee.ExitCode()
+	} else if err != nil {
+		t.Fatalf("run %v: %v", p.args, err)
+	}
+	if ru, ok := p.cmd.ProcessState.SysUsage().(*syscall.Rusage); ok {
+		res.maxRSS = ru.Maxrss
+	}
+	return res
+}
+
+// runFault runs the binary and waits for it.
+func runFault(t *testing.T, cfg, state string, env []string, prefix []string, args ...string) faultRun {
+	t.Helper()
+	return startFault(t, cfg, state, env, prefix, args...).wait(t)
+}
+
+func (r *faultRig) run(t *testing.T, args ...string) faultRun {
+	t.Helper()
+	return runFault(t, r.config, r.state, nil, nil, args...)
+}
+
+// told is the on-command-failure messages received so far, with the
+// status of each notification ("unknown", "recovered", ...).
+func (r *faultRig) told() []string {
+	r.hook.mu.Lock()
+	defer r.hook.mu.Unlock()
+	var out []string
+	for _, m := range r.hook.completed {
+		var st []string
+		for _, n := range m.Notifications {
+			var v struct{ Status string }
+			_ = json.Unmarshal(n, &v)
+			st = append(st, v.Status)
+		}
+		out = append(out, strings.Join(st, ","))
+	}
+	return out
+}
+
+// expectFailure checks one failing run: the exit code, the host's block
+// in the table (label and reason), and that the run took at most within.
+func expectFailure(t *testing.T, res faultRun, label, reason string, within time.Duration) {
+	t.Helper()
+	t.Logf("exit %d after %v:\n%s", res.code, res.elapsed.Round(time.Millisecond), res.stdout)
+	if res.code != exitUnknown {
+		t.Errorf("exit %d, want %d (UNKNOWN); stderr:\n%s", res.code, exitUnknown, res.stderr)
+	}
+	if !strings.Contains(res.stdout, "\n"+label) || !strings.Contains(res.stdout, reason) {
+		t.Errorf("output lacks %q with %q:\n%s\nstderr:\n%s", label, reason, res.stdout, res.stderr)
+	}
+	if res.elapsed > within {
+		t.Errorf("the run took %v, want at most %v", res.elapsed, within)
+	}
+}
+
+// expectToldOnce runs the failing command a second time and checks that
+// on-command-failure heard of the outage once, in one message.
+func (r *faultRig) expectToldOnce(t *testing.T, args ...string) {
+	t.Helper()
+	second := r.run(t, args...)
+	if second.code != exitUnknown {
+		t.Errorf("second run: exit %d, want %d", second.code, exitUnknown)
+	}
+	if got := r.told(); len(got) != 1 || got[0] != "unknown" {
+		t.Errorf("on-command-failure got %q, want one message with one unknown notification", got)
+	}
+}
+
+// silentPort is 127.0.0.1:PORT where a socket listens but never accepts:
+// the kernel completes the TCP handshake and then nothing is ever said.
+func silentPort(t *testing.T) string {
+	t.Helper()
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { ln.Close() })
+	return ln.Addr().String()
+}
+
+// Host down: the port takes the connection and never answers. The host is
+// UNKNOWN at the connect timeout (1s), not hung; told once.
+func TestFaultHostDown(t *testing.T) {
+	r := newFaultRig(t, 1)
+	r.configure(t, faultOpts{targets: []string{silentPort(t)}, cmd: "echo ok"})
+	res := r.run(t, "c", "--alerts")
+	expectFailure(t, res, "UNKNOWN: ", "no answer within 1s", 1*time.Second+2*time.Second)
+	r.expectToldOnce(t, "c", "--alerts")
+}
+
+// Auth failure: a key the host does not know. UNKNOWN at once; told once.
+func TestFaultAuthFailure(t *testing.T) {
+	r := newFaultRig(t, 1)
+	wrong, _ := r.fleet.NewUserKey("wrong_key")
+	r.configure(t, faultOpts{targets: []string{r.fleet.Servers[0].Name}, key: wrong, cmd: "echo ok"})
+	res := r.run(t, "c", "--alerts")
+	expectFailure(t, res, "UNKNOWN: ", "authentication failed: the server accepted none of: "+wrong, 3*time.Second)
+	r.expectToldOnce(t, "c", "--alerts")
+}
+
+// Host key changed: the host offers a new key that known_hosts does not
+// list. Refused, with the new key's fingerprint and the fix; told once.
+func TestFaultHostKeyChanged(t *testing.T) {
+	r := newFaultRig(t, 1)
+	s := r.fleet.Servers[0]
+	r.configure(t, faultOpts{targets: []string{s.Name}, cmd: "echo ok"})
+	if res := r.run(t, "c", "--alerts"); res.code != 0 {
+		t.Fatalf("before the change: exit %d\n%s%s", res.code, res.stdout, res.stderr)
+	}
+	s.RotateHostKey()
+	res := r.run(t, "c", "--alerts")
+	expectFailure(t, res, "UNKNOWN: ", "SHA256:", 3*time.Second)
+	if !strings.Contains(res.stdout, "ssh-keyscan") && !strings.Contains(res.stdout, "ssh-keygen") {
+		t.Errorf("the refusal does not say how to fix it:\n%s", res.stdout)
+	}
+	r.expectToldOnce(t, "c", "--alerts")
+}
+
+// startNXDomain answers every DNS query on 127.0.0.1:53/udp with NXDOMAIN,
+// as a real resolver does for a .invalid name. It reports false when the
+// port is taken (another test's resolver): queries then meet a closed port,
+// on loopback still.
+func startNXDomain(t *testing.T) bool {
+	t.Helper()
+	pc, err := net.ListenPacket("udp", "127.0.0.1:53")
+	if err != nil {
+		t.Logf("no NXDOMAIN responder (%v): lookups meet a closed port", err)
+		return false
+	}
+	t.Cleanup(func() { pc.Close() })
+	go func() {
+		buf := make([]byte, 1500)
+		for {
+			n, from, err := pc.ReadFrom(buf)
+			if err != nil {
+				return
+			}
+			if n < 12 {
+				continue
+			}
+			resp := append([]byte(nil), buf[:n]...)
+			resp[2] = 0x80 | resp[2]&0x79 // QR, keep opcode and RD
+			resp[3] = 0x80 | 3             // RA, RCODE NXDOMAIN
+			_, _ = pc.WriteTo(resp, from)
+		}
+	}()
+	return true
+}
+
+// Unresolvable name: a .invalid name (RFC 6761: it never resolves). The
+// binary runs in its own mount namespace whose /etc/resolv.conf names
+// 127.0.0.1, so the lookup never leaves the machine. UNKNOWN at once,
+// naming the lookup; told once.
+func TestFaultUnresolvableName(t *testing.T) {
+	if _, err := exec.LookPath("unshare"); err != nil {
+		t.Fatalf("this test needs unshare (apt-get install -y util-linux): %v", err)
+	}
+	r := newFaultRig(t, 1)
+	startNXDomain(t)
+	resolv := r.fleet.WriteFile("resolv.conf", "nameserver 127.0.0.1\noptions timeout:1 attempts:1\n")
+	r.configure(t, faultOpts{targets: []string{"monitored-host.invalid"}, cmd: "echo ok"})
+	ns := []string{"unshare", "--mount", "--propagation", "private", "sh", "-c", `mount --bind "$0" /etc/resolv.conf && exec "$@"`, resolv}
+	run := func() faultRun { return runFault(t, r.config, r.state, nil, ns, "c", "--alerts") }
+	res := run()
+	expectFailure(t, res, "UNKNOWN: ", "lookup monitored-host.invalid", 3*time.Second)
+	if again := run(); again.code != exitUnknown {
+		t.Errorf("second run: exit %d", again.code)
+	}
+	if got := r.told(); len(got) != 1 || got[0] != "unknown" {
+		t.Errorf("on-command-failure got %q, want one message with one unknown notification", got)
+	}
+}
+
+// waitGone waits (up to 3 s) until server s runs no process with command
+// line cmdline, and fails the test if one is left.
+func waitGone(t *testing.T, s *sshdtest.Server, cmdline string) {
+	t.Helper()
+	deadline := time.Now().Add(3 * time.Second)
+	for len(s.Pids(cmdline)) > 0 && time.Now().Before(deadline) {
+		time.Sleep(50 * time.Millisecond)
+	}
+	if p := s.Pids(cmdline); len(p) > 0 {
+		t.Errorf("%s: %q still running on the host: pids %v", s.Label, cmdline, p)
+	}
+}
+
+// Hung command, non-root login (sshd honours the session's signal):
+// TIMED OUT at the 2s timeout, the remote process is killed, told once.
+func TestFaultHungCommand(t *testing.T) {
+	r := newFaultRig(t, 1)
+	s := r.fleet.Servers[0]
+	r.configure(t, faultOpts{targets: []string{s.Name}, user: r.fleet.AddUser("/bin/sh"), cmd: "sleep 601"})
+	res := r.run(t, "c", "--alerts")
+	expectFailure(t, res, "TIMED OUT after 2s", "TIMED OUT after 2s", 2*time.Second+3*time.Second)
+	if strings.Contains(res.stdout, "not confirmed") {
+		t.Errorf("the kill of a non-root session was not confirmed:\n%s", res.stdout)
+	}
+	waitGone(t, s, "sleep 601")
+	if got := r.told(); len(got) != 1 || got[0] != "unknown" {
+		t.Errorf("on-command-failure got %q, want one message with one unknown notification", got)
+	}
+}
+
+// sshd killed while the command runs: the connection drops mid-command.
+// UNKNOWN at once (not a hang until the 10s timeout); told once.
+func TestFaultSSHDKilledMidCommand(t *testing.T) {
+	r := newFaultRig(t, 1)
+	s := r.fleet.Servers[0]
+	r.configure(t, faultOpts{targets: []string{s.Name}, cmd: "sleep 5", timeout: "10s"})
+	p := startFault(t, r.config, r.state, nil, nil, "c", "--alerts")
+	waitForUpTo(t, 10*time.Second, "the remote sleep 5", func() bool { return len(s.Pids("sleep 5")) > 0 })
+	stopped := time.Now()
+	s.Stop()
+	res := p.wait(t)
+	expectFailure(t, res, "UNKNOWN: ", "connection closed without an exit status", 15*time.Second)
+	if after := time.Since(stopped); after > 2*time.Second {
+		t.Errorf("the run ended %v after sshd died, want within 2s", after)
+	}
+	if got := r.told(); len(got) != 1 || got[0] != "unknown" {
+		t.Errorf("on-command-failure got %q, want one message with one unknown notification", got)
+	}
+}
+
+// delayRelay forwards TCP connections to target, holding every chunk for
+// delay in each direction: a slow network in front of a host. The delay is
+// read when a chunk is due to go out, so raising it also slows what is
+// already in flight.
+type delayRelay struct {
+	ln     net.Listener
+	target string
+	delay  atomic.Int64 // nanoseconds
+	mu     sync.Mutex
+	conns  []net.Conn
+}
+
+func startDelayRelay(t *testing.T, target string, delay time.Duration) *delayRelay {
+	t.Helper()
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	r := &delayRelay{ln: ln, target: target}
+	r.delay.Store(int64(delay))
+	t.Cleanup(func() {
+		ln.Close()
+		r.mu.Lock()
+		for _, c := range r.conns {
+			c.Close()
+		}
+		r.mu.Unlock()
+	})
+	go func() {
+		for {
+			c, err := ln.Accept()
+			if err != nil {
+				return
+			}
+			up, err := net.Dial("tcp", target)
+			if err != nil {
+				c.Close()
+				continue
+			}
+			r.mu.Lock()
+			r.conns = append(r.conns, c, up)
+			r.mu.Unlock()
+			go r.pipe(up, c)
+			go r.pipe(c, up)
+		}
+	}()
+	return r
+}
+
+func (r *delayRelay) addr() string { return r.ln.Addr().String() }
+
+// pipe copies src to dst, each chunk delay after it was read.
+func (r *delayRelay) pipe(dst, src net.Conn) {
+	type chunk struct {
+		read time.Time
+		b    []byte
+	}
+	ch := make(chan chunk, 4096)
+	go func() {
+		defer close(ch)
+		for {
+			b := make([]byte, 32<<10)
+			n, err := src.Read(b)
+			if n > 0 {
+				ch <- chunk{time.Now(), b[:n]}
+			}
+			if err != nil {
+				return
+			}
+		}
+	}()
+	for c := range ch {
+		for {
+			wait := time.Until(c.read.Add(time.Duration(r.delay.Load())))
+			if wait <= 0 {
+				break
+			}
+			time.Sleep(min(wait, 10*time.Millisecond)) // a delay line, not a wait for an event
+		}
+		if _, err := dst.Write(c.b); err != nil {
+			break
+		}
+	}
+	for range ch { // src is closed by the cleanup at the latest
+	}
+	if tc, ok := dst.(*net.TCPConn); ok {
+		tc.CloseWrite()
+	}
+}
+
+// Host slow: 200 ms each way in front of two hosts (an SSH login is about
+// eight round trips: ~3.5 s, within the 10s connect timeout). On the first
+// the command still succeeds within its 2s timeout. On the second the
+// network gets slower (3 s each way) right after login: the command cannot
+// even start within 2s and is TIMED OUT, while the first is unaffected.
+func TestFaultHostSlow(t *testing.T) {
+	r := newFaultRig(t, 2)
+	fast, slow := r.fleet.Servers[0], r.fleet.Servers[1]
+	r1 := startDelayRelay(t, fast.Name, 200*time.Millisecond)
+	r2 := startDelayRelay(t, slow.Name, 200*time.Millisecond)
+	viaRelay := func(s *sshdtest.Server, r *delayRelay) string {
+		_, port, _ := net.SplitHostPort(r.addr())
+		return strings.Replace(s.KnownHostsLine(), fmt.Sprintf("]:%d ", s.Port), "]:"+port+" ", 1) + "\n"
+	}
+	known := r.fleet.WriteFile("known_hosts_relays", viaRelay(fast, r1)+viaRelay(slow, r2))
+	r.configure(t, faultOpts{targets: []string{r1.addr(), r2.addr()}, knownHosts: known, connectTimeout: "10s", cmd: "echo $SERVERSTATS_HOST"})
+	loggedIn, ended := make(chan struct{}), make(chan struct{})
+	go func() {
+		defer close(loggedIn)
+		for deadline := time.Now().Add(20 * time.Second); time.Now().Before(deadline); time.Sleep(5 * time.Millisecond) {
+			select {
+			case <-ended:
+				return
+			default:
+			}
+			if strings.Contains(slow.Log(), "Accepted publickey") {
+				r2.delay.Store(int64(3 * time.Second))
+				return
+			}
+		}
+	}()
+	res := r.run(t, "c", "--alerts")
+	close(ended)
+	<-loggedIn
+	t.Logf("exit %d after %v:\n%s", res.code, res.elapsed.Round(time.Millisecond), res.stdout)
+	if res.code != exitUnknown {
+		t.Errorf("exit %d, want %d (the slow host timed out)", res.code, exitUnknown)
+	}
+	blocks := strings.Split(res.stdout, "\n\n")
+	if len(blocks) != 2 || !strings.Contains(blocks[0], "| host1 ") || !strings.Contains(blocks[1], "\nTIMED OUT after 2s") {
+		t.Errorf("want host1's answer through the 200 ms relay, then TIMED OUT for the slower one:\n%s", res.stdout)
+	}
+	if res.elapsed > 12*time.Second {
+		t.Errorf("the run took %v, want within the connect and command timeouts (12s)", res.elapsed)
+	}
+	if got := r.told(); len(got) != 1 || got[0] != "unknown" {
+		t.Errorf("on-command-failure got %q, want one message with one unknown notification", got)
+	}
+}
