@@ -285,7 +285,7 @@ func startNXDomain(t *testing.T) bool {
 			}
 			resp := append([]byte(nil), buf[:n]...)
 			resp[2] = 0x80 | resp[2]&0x79 // QR, keep opcode and RD
-			resp[3] = 0x80 | 3             // RA, RCODE NXDOMAIN
+			resp[3] = 0x80 | 3            // RA, RCODE NXDOMAIN
 			_, _ = pc.WriteTo(resp, from)
 		}
 	}()
