@@ -505,3 +505,66 @@ func TestFaultHostSlow(t *testing.T) {
 		t.Errorf("on-command-failure got %q, want one message with one unknown notification", got)
 	}
 }
+
+
+// peakRSS runs the binary under GNU time and returns the run and its peak
+// resident set in KiB. (The rusage Go's os/exec reports is no good here: the
+// child is started with CLONE_VM, so its high-water mark includes this test
+// process's.)
+func (r *faultRig) peakRSS(t *testing.T, args ...string) (faultRun, int64) {
+	t.Helper()
+	const gnuTime = "/usr/bin/time"
+	if _, err := os.Stat(gnuTime); err != nil {
+		t.Fatalf("this test needs GNU time (apt-get install -y time): %v", err)
+	}
+	out := filepath.Join(r.fleet.Dir, "maxrss")
+	res := runFault(t, r.config, r.state, nil, []string{gnuTime, "-o", out, "-f", "%M"}, args...)
+	b, err := os.ReadFile(out)
+	var kib int64
+	if _, scanErr := fmt.Sscan(string(b), &kib); err != nil || scanErr != nil {
+		t.Fatalf("read %s: %v %v: %q", out, err, scanErr, b)
+	}
+	return res, kib
+}
+
+// 50 MB of output: the binary keeps the first 4 MiB (the collectors'
+// MaxOutput), shows what it kept with a note saying what it dropped, and
+// its peak memory does not grow with the output: 50 MiB costs what 4 MiB
+// costs, and printed raw it stays under 50 MiB over a run printing "ok".
+func TestFaultHugeOutput(t *testing.T) {
+	r := newFaultRig(t, 1)
+	s := r.fleet.Servers[0]
+	output := func(size int) string {
+		return fmt.Sprintf("yes 'line of fifty bytes of output, again and again.' | head -c %d", size)
+	}
+	measure := func(cmd string, args ...string) (faultRun, int64) {
+		t.Helper()
+		r.configure(t, faultOpts{targets: []string{s.Name}, cmd: cmd, timeout: "20s"})
+		res, kib := r.peakRSS(t, args...)
+		t.Logf("%s %v: exit %d after %v, peak RSS %d KiB", cmd, args, res.code, res.elapsed.Round(time.Millisecond), kib)
+		if res.code != 0 {
+			t.Errorf("exit %d, want 0; stderr:\n%s", res.code, res.stderr)
+		}
+		return res, kib
+	}
+	_, base := measure("echo ok", "c")
+	_, kept := measure(output(4<<20), "c")
+	res, huge := measure(output(50<<20), "c", "--alerts")
+	t.Logf("tail:\n%s", tailLines(res.stdout, 4))
+	if !strings.Contains(res.stdout, "\nnote: stdout truncated: kept 4194304 bytes, dropped 48234496\n") {
+		t.Errorf("the output does not say it was truncated")
+	}
+	if strings.Contains(res.stdout, "| line of fifty by ") {
+		t.Errorf("the line cut at 4 MiB is shown as a row")
+	}
+	if len(res.stdout) > 8<<20 {
+		t.Errorf("printed %d bytes", len(res.stdout))
+	}
+	if huge > kept+kept/4+8<<10 {
+		t.Errorf("peak RSS %d KiB for 50 MiB of output, %d KiB for 4 MiB: it grows with the output", huge, kept)
+	}
+	raw, rawKiB := measure(output(50<<20), "c", "--raw")
+	if rawKiB-base > 50<<10 || !strings.Contains(raw.stdout, "stdout truncated") {
+		t.Errorf("--raw: peak RSS %d KiB, %d KiB over the baseline; want under 50 MiB, and the truncation said", rawKiB, rawKiB-base)
+	}
+}
