@@ -15,6 +15,7 @@ import (
 	"syscall"
 	"testing"
 	"time"
+	"unicode/utf8"
 
 	"serverstats/collectors/sshdtest"
 )
@@ -506,7 +507,6 @@ func TestFaultHostSlow(t *testing.T) {
 	}
 }
 
-
 // peakRSS runs the binary under GNU time and returns the run and its peak
 // resident set in KiB. (The rusage Go's os/exec reports is no good here: the
 // child is started with CLONE_VM, so its high-water mark includes this test
@@ -566,5 +566,38 @@ func TestFaultHugeOutput(t *testing.T) {
 	raw, rawKiB := measure(output(50<<20), "c", "--raw")
 	if rawKiB-base > 50<<10 || !strings.Contains(raw.stdout, "stdout truncated") {
 		t.Errorf("--raw: peak RSS %d KiB, %d KiB over the baseline; want under 50 MiB, and the truncation said", rawKiB, rawKiB-base)
+	}
+}
+
+// Binary output and invalid UTF-8 (bytes 0xff 0xfe, NUL, terminal escapes
+// that would clear the screen or retitle it, then random bytes): no crash,
+// --json is valid JSON, and the table shows them defused (U+FFFD for a bad
+// byte, a space for a control character), never raw.
+func TestFaultBinaryOutput(t *testing.T) {
+	r := newFaultRig(t, 1)
+	r.configure(t, faultOpts{targets: []string{r.fleet.Servers[0].Name},
+		cmd: `printf 'ok\377\376 nul\000 \033[2J\033]0;pwned\007 end\n'; head -c 4096 /dev/urandom`})
+	res := r.run(t, "c")
+	if res.code != 0 {
+		t.Errorf("table: exit %d, want 0; stderr:\n%s", res.code, res.stderr)
+	}
+	if !utf8.ValidString(res.stdout) || strings.ContainsAny(res.stdout, "\x00\x1b\x07") {
+		t.Errorf("the table passes raw bytes to the terminal: %q", tailLines(res.stdout, 3))
+	}
+	// In a table cell an invalid byte is U+FFFD and a control character a
+	// space.
+	if !strings.Contains(res.stdout, "| ok\uFFFD\uFFFD nul   [2J ]0;pwned  end ") {
+		t.Errorf("the first line is not shown escaped:\n%s", strings.Split(res.stdout, "\n")[4][:200])
+	}
+	doc, stderr := runJSON(t, r.config, r.state, "c")
+	if doc.ExitCode != 0 || len(doc.Hosts) != 1 || doc.Hosts[0].Status != "ok" {
+		t.Errorf("--json: %+v\n%s", doc, stderr)
+	}
+	js := runFault(t, r.config, r.state, nil, nil, "c", "--json")
+	if !json.Valid([]byte(js.stdout)) || !utf8.ValidString(js.stdout) {
+		t.Errorf("--json output is not valid UTF-8 JSON")
+	}
+	if got := r.told(); len(got) != 0 {
+		t.Errorf("on-command-failure got %q, want nothing", got)
 	}
 }
