@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"net"
+	"net/http"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -18,6 +19,7 @@ import (
 	"unicode/utf8"
 
 	"serverstats/collectors/sshdtest"
+	"serverstats/handlers/smtptest"
 )
 
 // The fault suite: one test per fault, each run by the real binary against
@@ -600,4 +602,246 @@ func TestFaultBinaryOutput(t *testing.T) {
 	if got := r.told(); len(got) != 0 {
 		t.Errorf("on-command-failure got %q, want nothing", got)
 	}
+}
+
+// deliveryRig is a local command whose one rule fires on every run, told
+// to a handler under test (with the webhook receiver as its fallback).
+type deliveryRig struct {
+	dir, config, state string
+	hook               *hook
+	env                []string
+}
+
+func newDeliveryRig(t *testing.T, handler string, env ...string) *deliveryRig {
+	t.Helper()
+	d := &deliveryRig{dir: t.TempDir(), hook: startHook(t), env: env}
+	d.state = filepath.Join(d.dir, "state.db")
+	d.config = filepath.Join(d.dir, "delivery.yaml")
+	writeFile(t, d.config, fmt.Sprintf(`delivery: {retry-initial: 1s, retry-max: 2s}
+handlers:
+  fallback: {type: webhook, url: %q, timeout: 5s}
+  %s
+commands:
+  c:
+    servers: [localhost]
+    cmd: echo 95
+    header: none
+    alerts:
+      - {value-type: number, trigger: "> 90", msg: "value over 90", handlers: [h]}
+`, d.hook.url, handler), 0o600)
+	return d
+}
+
+// deliveryDoc is the delivery part of a run's --json.
+type deliveryDoc struct {
+	ExitCode int `json:"exit_code"`
+	Queued   []struct{ Handler string }
+	Delivery struct {
+		Sent, Retrying, Rerouted, Undeliverable int
+		Errors                                  []string
+	}
+}
+
+func (d *deliveryRig) run(t *testing.T) (deliveryDoc, faultRun) {
+	t.Helper()
+	res := runFault(t, d.config, d.state, d.env, nil, "c", "--alerts", "--json")
+	var doc deliveryDoc
+	if err := json.Unmarshal([]byte(res.stdout), &doc); err != nil {
+		t.Fatalf("--json: %v\n%s\nstderr: %s", err, res.stdout, res.stderr)
+	}
+	if res.code != exitCritical || doc.ExitCode != exitCritical {
+		t.Errorf("exit %d (JSON %d), want %d: the rule fired whatever the delivery did", res.code, doc.ExitCode, exitCritical)
+	}
+	t.Logf("exit %d after %v: queued %v, delivery %+v", res.code, res.elapsed.Round(time.Millisecond), doc.Queued, doc.Delivery)
+	return doc, res
+}
+
+// outbox is the number of messages `serverstats status` shows waiting.
+func (d *deliveryRig) outbox(t *testing.T) int {
+	t.Helper()
+	res := runFault(t, d.config, d.state, d.env, nil, "status", "--json")
+	var st struct{ Outbox []json.RawMessage }
+	if err := json.Unmarshal([]byte(res.stdout), &st); err != nil {
+		t.Fatalf("status --json: %v\n%s", err, res.stdout)
+	}
+	return len(st.Outbox)
+}
+
+// SMTP refusing (550 at RCPT): a permanent failure. The message goes to
+// the fallback once, is not retried (no new connection on later runs),
+// and nothing is left in the outbox.
+func TestFaultSMTPRefusing(t *testing.T) {
+	smtp := smtptest.Start(t, "plain", false)
+	relay := startRelay(t, smtp.Addr) // counts the connections
+	d := newDeliveryRig(t, fmt.Sprintf(`h: {type: email, smtp: %q, tls: none, from: serverstats@example.com, to: [reject@example.com], timeout: 3s, fallback: fallback}`, relay.addr()))
+	doc, _ := d.run(t)
+	if doc.Delivery.Rerouted != 1 || doc.Delivery.Retrying != 0 || len(doc.Delivery.Errors) == 0 || !strings.Contains(strings.Join(doc.Delivery.Errors, " "), "550") {
+		t.Errorf("delivery %+v, want the message rerouted to the fallback with the 550 said", doc.Delivery)
+	}
+	attempts := relay.accepted.Load()
+	for range 2 {
+		d.run(t)
+	}
+	if n := relay.accepted.Load(); n != attempts || attempts != 1 {
+		t.Errorf("%d connections to the SMTP server after the first run, %d after two more: want 1, then no retry", attempts, n)
+	}
+	if _, done := d.hook.counts(); done != 1 || len(smtp.Messages(t)) != 0 {
+		t.Errorf("fallback got %d messages, SMTP %d; want 1 and 0", done, len(smtp.Messages(t)))
+	}
+	if n := d.outbox(t); n != 0 {
+		t.Errorf("%d messages left in the outbox", n)
+	}
+}
+
+// SMTP timing out (the server takes the connection and never answers):
+// the run ends soon after the handler's 1s timeout with the message
+// queued; once the server answers, a later run delivers it, exactly once.
+func TestFaultSMTPTimeout(t *testing.T) {
+	smtp := smtptest.Start(t, "plain", false)
+	relay := startRelay(t, smtp.Addr)
+	relay.mode.Store(relayHung)
+	d := newDeliveryRig(t, fmt.Sprintf(`h: {type: email, smtp: %q, tls: none, from: serverstats@example.com, to: [oncall@example.com], timeout: 1s, fallback: fallback}`, relay.addr()))
+	doc, res := d.run(t)
+	if doc.Delivery.Retrying != 1 || doc.Delivery.Sent != 0 || res.elapsed > 4*time.Second {
+		t.Errorf("after %v: delivery %+v, want 1 retrying within 1s + 3s", res.elapsed, doc.Delivery)
+	}
+	if n := d.outbox(t); n != 1 {
+		t.Errorf("%d messages in the outbox, want 1 queued", n)
+	}
+	relay.mode.Store(relayUp)
+	sent := 0
+	for i := 0; i < 8 && sent == 0; i++ { // the retry is due 1s after the failure
+		time.Sleep(500 * time.Millisecond)
+		doc, _ = d.run(t)
+		sent = doc.Delivery.Sent
+	}
+	d.run(t)
+	if got := len(smtp.Messages(t)); sent != 1 || got != 1 {
+		t.Errorf("a run sent %d; the SMTP server got %d messages: want exactly 1", sent, got)
+	}
+	if _, done := d.hook.counts(); done != 0 {
+		t.Errorf("the fallback got %d messages: a timeout is not permanent", done)
+	}
+	if n := d.outbox(t); n != 0 {
+		t.Errorf("%d messages left in the outbox", n)
+	}
+}
+
+// Twilio-shaped Messages API (the account and token the tests use).
+const (
+	faultTwilioSID   = "AC0123456789abcdef0123456789abcdef"
+	faultTwilioToken = "tok5ecret9f8e7d6c5b4a"
+)
+
+// fakeSMSAPI answers POST /2010-04-01/Accounts/{sid}/Messages.json with
+// status (201 and the message resource, or Twilio's error body), counting
+// the requests and the messages it accepted.
+type fakeSMSAPI struct {
+	url      string
+	status   atomic.Int32
+	requests atomic.Int32
+	accepted atomic.Int32
+}
+
+func startFakeSMSAPI(t *testing.T, status int) *fakeSMSAPI {
+	t.Helper()
+	f := &fakeSMSAPI{}
+	f.status.Store(int32(status))
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	f.url = "http://" + ln.Addr().String()
+	srv := &http.Server{Handler: http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		user, pass, _ := r.BasicAuth()
+		if r.URL.Path != "/2010-04-01/Accounts/"+faultTwilioSID+"/Messages.json" || user != faultTwilioSID || pass != faultTwilioToken {
+			http.Error(w, "not the request Twilio expects", http.StatusNotFound)
+			return
+		}
+		f.requests.Add(1)
+		w.Header().Set("Content-Type", "application/json")
+		status := int(f.status.Load())
+		w.WriteHeader(status)
+		if status == http.StatusCreated {
+			n := f.accepted.Add(1)
+			fmt.Fprintf(w, `{"sid": "SM%032d", "status": "queued", "to": %q}`, n, r.FormValue("To"))
+			return
+		}
+		fmt.Fprintf(w, `{"code": %d, "message": "fault %d", "more_info": "https://www.twilio.com/docs/errors/%d", "status": %d}`, 20000+status, status, 20000+status, status)
+	})}
+	go srv.Serve(ln)
+	t.Cleanup(func() { srv.Close() })
+	return f
+}
+
+func smsDeliveryRig(t *testing.T, api *fakeSMSAPI) *deliveryRig {
+	return newDeliveryRig(t, fmt.Sprintf(`h: {type: sms, account-sid-env: TWILIO_ACCOUNT_SID, auth-token-env: TWILIO_AUTH_TOKEN, from: "+15550001111", to: ["+15552223333"], api-url: %q, timeout: 2s, fallback: fallback}`, api.url),
+		"TWILIO_ACCOUNT_SID="+faultTwilioSID, "TWILIO_AUTH_TOKEN="+faultTwilioToken)
+}
+
+// Twilio answering 400 (a bad number): permanent. One request, the
+// message goes to the fallback once, and later runs send no more requests.
+func TestFaultTwilio400(t *testing.T) {
+	api := startFakeSMSAPI(t, http.StatusBadRequest)
+	d := smsDeliveryRig(t, api)
+	doc, _ := d.run(t)
+	if doc.Delivery.Rerouted != 1 || doc.Delivery.Retrying != 0 || !strings.Contains(strings.Join(doc.Delivery.Errors, " "), "HTTP 400") {
+		t.Errorf("delivery %+v, want rerouted to the fallback, the 400 said", doc.Delivery)
+	}
+	for range 2 {
+		d.run(t)
+	}
+	if n := api.requests.Load(); n != 1 {
+		t.Errorf("the API got %d requests, want 1: a 400 is not retried", n)
+	}
+	if _, done := d.hook.counts(); done != 1 {
+		t.Errorf("the fallback got %d messages, want 1", done)
+	}
+	if n := d.outbox(t); n != 0 {
+		t.Errorf("%d messages left in the outbox", n)
+	}
+}
+
+// expectRetriedOnce checks a temporary API failure: the first run leaves
+// the message queued, a run after the API recovers sends it, and the API
+// accepted exactly one message, with no request between the retries.
+func expectRetriedOnce(t *testing.T, api *fakeSMSAPI, status int) {
+	t.Helper()
+	d := smsDeliveryRig(t, api)
+	doc, _ := d.run(t)
+	if doc.Delivery.Retrying != 1 || doc.Delivery.Rerouted != 0 || !strings.Contains(strings.Join(doc.Delivery.Errors, " "), fmt.Sprintf("HTTP %d", status)) {
+		t.Errorf("delivery %+v, want 1 retrying, the %d said", doc.Delivery, status)
+	}
+	d.run(t) // before the retry is due (1s): no request
+	if n := api.requests.Load(); n != 1 {
+		t.Errorf("%d requests before the retry was due, want 1", n)
+	}
+	api.status.Store(http.StatusCreated)
+	sent := 0
+	for i := 0; i < 8 && sent == 0; i++ { // the retry is due 1s after the failure
+		time.Sleep(500 * time.Millisecond)
+		doc, _ = d.run(t)
+		sent = doc.Delivery.Sent
+	}
+	d.run(t)
+	if n := api.accepted.Load(); sent != 1 || n != 1 {
+		t.Errorf("a run sent %d; the API accepted %d messages: want exactly 1", sent, n)
+	}
+	if n := api.requests.Load(); n != 2 {
+		t.Errorf("the API got %d requests, want 2 (the failure, the retry)", n)
+	}
+	if _, done := d.hook.counts(); done != 0 {
+		t.Errorf("the fallback got %d messages: a %d is not permanent", done, status)
+	}
+}
+
+// Twilio answering 429 (too many requests): retried with backoff, then
+// delivered exactly once.
+func TestFaultTwilio429(t *testing.T) {
+	expectRetriedOnce(t, startFakeSMSAPI(t, http.StatusTooManyRequests), http.StatusTooManyRequests)
+}
+
+// Twilio answering 500: retried with backoff, then delivered exactly once.
+func TestFaultTwilio500(t *testing.T) {
+	expectRetriedOnce(t, startFakeSMSAPI(t, http.StatusInternalServerError), http.StatusInternalServerError)
 }
