@@ -108,6 +108,7 @@ type faultProc struct {
 	out, errb bytes.Buffer
 	start     time.Time
 	done      chan error
+	waited    bool
 }
 
 // startFault starts `serverstats -c CONFIG --state STATE args...` (prefix,
@@ -125,8 +126,9 @@ func startFault(t *testing.T, cfg, state string, env []string, prefix []string, 
 	}
 	go func() { p.done <- p.cmd.Wait() }()
 	t.Cleanup(func() {
-		if p.cmd.ProcessState == nil {
-			p.cmd.Process.Kill() // by PID: only the process this test started
+		if !p.waited { // the test failed before waiting: kill it, by PID
+			p.cmd.Process.Kill()
+			<-p.done
 		}
 	})
 	return p
@@ -135,6 +137,7 @@ func startFault(t *testing.T, cfg, state string, env []string, prefix []string, 
 // wait waits for the run to end, up to 60 s.
 func (p *faultProc) wait(t *testing.T) faultRun {
 	t.Helper()
+	p.waited = true
 	var err error
 	select {
 	case err = <-p.done:
