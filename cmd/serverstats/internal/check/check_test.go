@@ -159,6 +159,21 @@ func TestJudge(t *testing.T) {
 	}
 }
 
+// Output cut at the collector's limit: the line cut in the middle is not
+// read as a row, and the host's note says what was dropped.
+func TestJudgeTruncatedOutput(t *testing.T) {
+	cmd := parseConfig(t, diskConfig).Command("disk")
+	out := append(df("/dev/a 95% /", "/dev/b 10% /b"), "/dev/c 9"...)
+	h := Judge(cmd, collectors.Result{Target: cmd.Targets[0], Stdout: out, Truncated: true,
+		Stderr: []byte("\n[serverstats: stdout truncated: kept 80 bytes, dropped 1000]\n")}, true)
+	if h.Table == nil || len(h.Table.Rows) != 2 {
+		t.Fatalf("table %+v, want the 2 whole rows", h.Table)
+	}
+	if h.Note != "stdout truncated: kept 80 bytes, dropped 1000" {
+		t.Errorf("note %q", h.Note)
+	}
+}
+
 // Without --alerts the rules are not judged at all.
 func TestJudgeWithoutAlerts(t *testing.T) {
 	cmd := parseConfig(t, diskConfig).Command("disk")

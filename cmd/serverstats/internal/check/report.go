@@ -1,6 +1,7 @@
 package check
 
 import (
+	"bytes"
 	"errors"
 	"fmt"
 	"strings"
@@ -83,7 +84,17 @@ func Judge(cmd *config.Command, r collectors.Result, evaluate bool) *Host {
 		h.State = HostFailed
 		return h
 	}
+	if r.Truncated {
+		// A line cut in the middle is not a row: read up to the last
+		// whole line, and say that the output was cut.
+		if i := bytes.LastIndexByte(r.Stdout, '\n'); i >= 0 {
+			h.Result.Stdout = r.Stdout[:i+1]
+		}
+	}
 	k.read(cmd, h)
+	if r.Truncated {
+		h.Note = strings.TrimPrefix(h.Note+"; "+truncationNote(r.Stderr), "; ")
+	}
 	if h.ParseErr != nil || h.Problem != "" || !evaluate {
 		return h
 	}
@@ -99,6 +110,22 @@ func Judge(cmd *config.Command, r collectors.Result, evaluate bool) *Host {
 	}
 	h.Findings = alerts.Findings(h.Observations)
 	return h
+}
+
+// truncationNote is the collector's notes on output it cut (e.g. "stdout
+// truncated: kept 4194304 bytes, dropped 48234496"), from the lines it
+// appended to stderr.
+func truncationNote(stderr []byte) string {
+	var notes []string
+	for _, l := range strings.Split(string(stderr), "\n") {
+		if s, ok := strings.CutPrefix(l, "[serverstats: "); ok && strings.Contains(s, " truncated: ") {
+			notes = append(notes, strings.TrimSuffix(s, "]"))
+		}
+	}
+	if len(notes) == 0 {
+		return "output truncated"
+	}
+	return strings.Join(notes, "; ")
 }
 
 // Failure says why a host could not be checked: a label for the output
