@@ -43,7 +43,7 @@ func (a *app) parse(_ context.Context, o *opts) int {
 		t, _ := parse.ParseTable(string(in), popt)
 		i, ok := t.Column(o.parseOpt.column)
 		if !ok {
-			fmt.Fprintf(a.stderr, "serverstats: no column %q; the columns are %q (or #1..#%d)\n", o.parseOpt.column, t.Header, len(t.Header))
+			fmt.Fprintf(a.stderr, "serverstats: no column %q; the columns are %q (or #1..#%d)\n", o.parseOpt.column, t.Header, len(t.Header)-len(t.Parts))
 			return exitUsage
 		}
 		tabs = []*parse.Table{t.Select(i)} // read as in the whole table: same size base and type
