@@ -60,6 +60,9 @@ func Flap(prev, s State, due Status, p FlapPolicy, judged, muted bool, now time.
 	case s.Flapping && s.Flips.Len() == 0:
 		s.Flapping = false
 		if muted {
+			// Told when the mute (a maintenance window, say) ends, if it
+			// still fires then.
+			s.Suppressed = s.Phase == PhaseFiring
 			return s, ""
 		}
 		s.LastQueued = now

@@ -110,3 +110,39 @@ func TestFlapEndsFiringAndWindow(t *testing.T) {
 		t.Errorf("an unknown run changed the flap state")
 	}
 }
+
+// A flap that ends inside a maintenance window (a mute): nothing is told
+// in the window; the state it ended in is told when the window is over.
+func TestFlapEndsInsideMaintenance(t *testing.T) {
+	p := FlapPolicy{Changes: 3, Within: 4}
+	k := Key{"disk", "r", "h", "/"}
+	now := time.Date(2026, 11, 23, 3, 0, 0, 0, time.UTC)
+	var s State
+	step := func(holds, muted bool) Status {
+		now = now.Add(time.Minute)
+		prev := s
+		next, due := Step(s, Observation{Key: k, Holds: holds, Clears: !holds}, Policy{For: 1}, muted, now)
+		s, due = Flap(prev, next, due, p, true, muted, now)
+		return due
+	}
+	var told []Status
+	for _, h := range []bool{true, false, true} { // three changes: flapping
+		if d := step(h, false); d != "" {
+			told = append(told, d)
+		}
+	}
+	if len(told) != 3 || told[2] != StatusFlapping {
+		t.Fatalf("told %v, want firing, resolved, flapping", told)
+	}
+	for range 5 { // the window opens; it fires, stable: flapping ends inside it
+		if d := step(true, true); d != "" {
+			t.Fatalf("told %s inside the window", d)
+		}
+	}
+	if s.Flapping || !s.Suppressed {
+		t.Fatalf("state at the window's end %+v: want not flapping, held", s)
+	}
+	if d := step(true, false); d != StatusReminder && d != StatusFiring {
+		t.Errorf("after the window: told %q, want the firing", d)
+	}
+}
