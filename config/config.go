@@ -60,6 +60,14 @@ type Daemon struct {
 	LogFormat string        // text or json
 	LogFile   string        // "" logs to stderr; else a daily file PATH.YYYY-MM-DD
 	Grace     time.Duration // on SIGTERM, how long in-flight runs and deliveries may take
+	// AuthTokenFile and AuthTokenEnv name where the status page's action
+	// credential is read (a file or an environment variable, never the
+	// config text); with neither, the page is read-only.
+	AuthTokenFile string
+	AuthTokenEnv  string
+	// AuthUser is the user name of HTTP basic auth; with it the token is
+	// the password, without it a bearer token or any user name.
+	AuthUser string
 }
 
 // Delivery is the retry schedule of undelivered messages.

@@ -137,6 +137,8 @@ func TestLoadBad(t *testing.T) {
 		"bad-empty-servers.yaml":     `bad-empty-servers.yaml:3: commands.disk.servers: servers: is empty: the command would run nowhere; fix: list groups or hosts`,
 		"bad-url-password.yaml":      `bad-url-password.yaml:3: commands.a.url: a credential written in the URL (got "http://admin:xxxxx@127.0.0.1:1/ping"); fix: keep it out of the file`,
 		"bad-action-no-servers.yaml": `bad-action-no-servers.yaml:2: commands.b.servers: an alert has an action, but the probe has no servers: the action would run on this machine, not where the service is; fix: add servers: [HOST]`,
+		"bad-daemon-auth-both.yaml":  `bad-daemon-auth-both.yaml:3: daemon.auth-token-env: set only one of auth-token-file and auth-token-env (got "SERVERSTATS_PAGE_TOKEN"); fix: remove one`,
+		"bad-daemon-auth-user.yaml":  `bad-daemon-auth-user.yaml:2: daemon.auth-user: auth-user needs a password (got "oncall"); fix: add auth-token-file: /etc/serverstats/page-token or auth-token-env: SERVERSTATS_PAGE_TOKEN`,
 		"bad-size-base.yaml":         `bad-size-base.yaml:5: commands.mem.size-base: unknown size base (got "decimal"); fix: use si (one-letter K M G T are powers of 1000: df -H, free --si -h), binary`,
 		"bad-nagios-header.yaml":     `bad-nagios-header.yaml:7: commands.root-disk.header: header: does not apply to a Nagios plugin; fix: remove it: the exit status gives the state`,
 	}

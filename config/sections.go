@@ -104,7 +104,16 @@ func (c *Config) decodeDaemon(d *decoder, path string, n *yaml.Node) {
 		{"log-format", d.str(&dm.LogFormat)},
 		{"log-file", d.str(&dm.LogFile)},
 		{"grace", d.duration(&dm.Grace, false)},
+		{"auth-token-file", d.str(&dm.AuthTokenFile)},
+		{"auth-token-env", d.str(&dm.AuthTokenEnv)},
+		{"auth-user", d.str(&dm.AuthUser)},
 	})
+	if dm.AuthTokenFile != "" && dm.AuthTokenEnv != "" {
+		d.fail(seen["auth-token-env"], path+".auth-token-env", dm.AuthTokenEnv, "set only one of auth-token-file and auth-token-env", "remove one")
+	}
+	if k := seen["auth-user"]; k != nil && dm.AuthTokenFile == "" && dm.AuthTokenEnv == "" {
+		d.fail(k, path+".auth-user", dm.AuthUser, "auth-user needs a password", "add auth-token-file: /etc/serverstats/page-token or auth-token-env: SERVERSTATS_PAGE_TOKEN")
+	}
 	if k := seen["listen"]; k != nil {
 		if _, port, err := net.SplitHostPort(dm.Listen); err != nil || port == "" {
 			d.fail(k, path+".listen", dm.Listen, "not host:port", "write e.g. 127.0.0.1:9920 (loopback keeps the status endpoint private)")
