@@ -113,6 +113,9 @@ func Observe(command, host, keyColumn string, rules []*Rule, t *parse.Table) []O
 			}
 			f.Value = v
 			o.Value = v.String()
+			if err == nil {
+				o.Num, o.HasNum = v.Float()
+			}
 			switch {
 			case err != nil:
 				f.Status = StatusUnknown

@@ -95,7 +95,11 @@ type Observation struct {
 	// in the output: none of the rule's rows on that host can be judged.
 	ColumnMissing bool
 	Value         string
-	Finding       Finding // the row's finding when Holds or Unknown, for messages
+	// Num is the value as a number, when it reads as one (HasNum): what the
+	// status page plots.
+	Num     float64
+	HasNum  bool
+	Finding Finding // the row's finding when Holds or Unknown, for messages
 }
 
 // Policy is the timing of one rule.

@@ -60,6 +60,10 @@ func (s *Store) Prune(ctx context.Context, now time.Time) (Pruned, error) {
 				WHERE NOT EXISTS (SELECT 1 FROM runs r WHERE r.command=a.command AND r.host=a.host AND r.at>=?) LIMIT ?)`, cut, pruneBatch); err != nil {
 			return err
 		}
+		// The history of keys no longer written (a host or command gone).
+		if _, err := execN(ctx, tx, `DELETE FROM history WHERE (command, rule, host, row, at) IN (SELECT command, rule, host, row, at FROM history WHERE at<? LIMIT ?)`, cut, pruneBatch); err != nil {
+			return err
+		}
 		if _, err := execN(ctx, tx, `DELETE FROM runs WHERE (command, host) IN (SELECT command, host FROM runs WHERE at<? LIMIT ?)`, cut, pruneBatch); err != nil {
 			return err
 		}
@@ -125,6 +129,9 @@ type Info struct {
 	Retention   time.Duration `json:"retention_ns"`
 	LastPrune   time.Time     `json:"last_prune,omitzero"`
 	PrunedTotal int64         `json:"pruned_total"`
+	// HistoryPoints counts the stored points of the status page's plots
+	// (at most HistoryPoints per alert key).
+	HistoryPoints int64 `json:"history_points"`
 }
 
 // Info describes the file: its size, row counts and retention.
@@ -136,8 +143,8 @@ func (s *Store) Info(ctx context.Context) (Info, error) {
 		}
 	}
 	err := s.retry(ctx, func(ctx context.Context) error {
-		return s.db.QueryRowContext(ctx, `SELECT (SELECT count(*) FROM alerts), (SELECT count(*) FROM outbox WHERE dead=0), (SELECT count(*) FROM outbox WHERE dead=1)`).
-			Scan(&in.States, &in.Messages, &in.Dead)
+		return s.db.QueryRowContext(ctx, `SELECT (SELECT count(*) FROM alerts), (SELECT count(*) FROM outbox WHERE dead=0), (SELECT count(*) FROM outbox WHERE dead=1), (SELECT count(*) FROM history)`).
+			Scan(&in.States, &in.Messages, &in.Dead, &in.HistoryPoints)
 	})
 	if err != nil {
 		return in, s.wrap("read", err)

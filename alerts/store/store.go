@@ -272,7 +272,7 @@ func prepareFile(path string, tighten bool) error {
 }
 
 // schemaVersion is the user_version of a file with the current schema.
-const schemaVersion = 3
+const schemaVersion = 4
 
 const schema = `
 CREATE TABLE IF NOT EXISTS alerts (
@@ -355,6 +355,9 @@ func (s *Store) setup(ctx context.Context) error {
 			return err
 		}
 		if err := migrateV2(ctx, tx); err != nil {
+			return err
+		}
+		if err := migrateV3(ctx, tx); err != nil {
 			return err
 		}
 		_, err := tx.ExecContext(ctx, fmt.Sprintf(`PRAGMA user_version=%d`, schemaVersion))
