@@ -59,6 +59,8 @@ type daemon struct {
 	lastErr string // last reload error
 
 	flushNow chan struct{}
+	csrfKey  []byte         // signs the page's CSRF tokens; new at every start
+	recent   recentOutcomes // the last delivery outcomes, for the page
 
 	stateMu    sync.Mutex
 	st         *store.Store // nil until it opens; closed and reopened after a failure
@@ -136,12 +138,14 @@ type generation struct {
 	cfg     *config.Config
 	sched   *scheduler
 	remote  collectors.Collector
-	closer  io.Closer          // the remote's connections, closed when the generation ends
-	checker *check.Checker     // runs its commands; its handlers are built once
-	stop    context.CancelFunc // stops scheduling (runs in flight go on)
-	stopped chan struct{}      // closed when the loop has returned and its runs have ended
-	last    map[string]runInfo // per command
+	closer  io.Closer           // the remote's connections, closed when the generation ends
+	checker *check.Checker      // runs its commands; its handlers are built once
+	stop    context.CancelFunc  // stops scheduling (runs in flight go on)
+	stopped chan struct{}       // closed when the loop has returned and its runs have ended
+	last    map[string]runInfo  // per command
+	runs    map[string]*pageRun // per command: the last run, as the status page shows it
 	lastMu  sync.Mutex
+	auth    pageAuth // the credential of the page's actions
 }
 
 // runInfo is what /api/status tells of a command's last run.
@@ -167,7 +171,7 @@ func Run(ctx context.Context, o Options) error {
 		return &ConfigError{err}
 	}
 	defer closeLog()
-	d := &daemon{opts: o, log: log, metrics: newMetrics(), started: time.Now(), flushNow: make(chan struct{}, 1)}
+	d := &daemon{opts: o, log: log, metrics: newMetrics(), started: time.Now(), flushNow: make(chan struct{}, 1), csrfKey: newCSRFKey()}
 	defer d.closeState()
 	d.metrics.registerPool(func() collectors.PoolStats {
 		if p, ok := d.current().remote.(*collectors.Pool); ok {
@@ -290,11 +294,15 @@ func (d *daemon) current() *generation {
 
 // start builds a generation for cfg and starts its scheduler.
 func (d *daemon) start(runCtx context.Context, cfg *config.Config) {
-	g := &generation{cfg: cfg, stopped: make(chan struct{}), last: map[string]runInfo{}}
+	g := &generation{cfg: cfg, stopped: make(chan struct{}), last: map[string]runInfo{}, runs: map[string]*pageRun{}}
+	g.auth = d.readAuth(cfg)
 	g.remote, g.closer = check.DaemonRemote(cfg, d.log)
 	g.checker = check.New(cfg, check.Env{
 		Remote: g.remote, Stdout: d.opts.Stdout, Stderr: d.opts.Stderr, Getenv: d.opts.Getenv, Log: d.log,
-		Observe: func(h, outcome string) { d.metrics.notifications.WithLabelValues(h, outcome).Inc() },
+		Observe: func(h, outcome string) {
+			d.metrics.notifications.WithLabelValues(h, outcome).Inc()
+			d.recent.add(h, outcome, time.Now())
+		},
 	})
 	var jobs []job
 	for _, c := range cfg.Commands {
@@ -368,9 +376,13 @@ func (d *daemon) runOnce(parent context.Context, g *generation, c *config.Comman
 	}
 	g.lastMu.Lock()
 	g.last[c.Name] = info
+	g.runs[c.Name] = newPageRun(rep)
 	g.lastMu.Unlock()
 	sctx, cancelState := context.WithTimeout(context.WithoutCancel(ctx), g.cfg.Daemon.Grace)
 	defer cancelState()
+	if rep.StateErr == nil {
+		d.recordHistory(sctx, rep)
+	}
 	d.updateFiring(sctx)
 	d.log.Info("run", "command", c.Name, "duration", rep.Duration.Round(time.Millisecond), "hosts_ok", info.OK, "hosts_unknown", info.Unknown, "firing", info.Firing, "queued", info.Queued)
 	if info.Queued > 0 {

@@ -15,7 +15,8 @@ import (
 )
 
 // routes serves the status endpoint: /healthz for monit, systemd and load
-// balancers, /metrics for Prometheus, /api/status as JSON; 404 otherwise.
+// balancers, /metrics for Prometheus, /api/status as JSON, the status page
+// at / (page.go); 404 otherwise.
 // On a loopback address it answers only requests for a loopback host (see
 // loopbackOnly).
 func (d *daemon) routes(loopback bool) http.Handler {
@@ -23,6 +24,7 @@ func (d *daemon) routes(loopback bool) http.Handler {
 	mux.HandleFunc("GET /healthz", d.healthz)
 	mux.Handle("GET /metrics", promhttp.HandlerFor(d.metrics.reg, promhttp.HandlerOpts{}))
 	mux.HandleFunc("GET /api/status", d.apiStatus)
+	d.pageRoutes(mux)
 	mux.HandleFunc("/", http.NotFound)
 	var h http.Handler = mux
 	if loopback {
