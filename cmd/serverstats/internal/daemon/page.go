@@ -484,6 +484,7 @@ const maxMute = 30 * 24 * time.Hour
 // then the action; every outcome is logged with who and what, and answered
 // with no-store.
 func (d *daemon) pageAction(w http.ResponseWriter, r *http.Request, action string) {
+	pageHeaders(w)
 	w.Header().Set("Cache-Control", "no-store")
 	g := d.current()
 	refuse := func(status int, msg string) {
