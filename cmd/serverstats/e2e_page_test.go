@@ -99,7 +99,7 @@ commands:
 			t.Errorf("the grid lacks %q:\n%s", want, grid)
 		}
 	}
-	savePNG(t, filepath.Join(artifacts, "overview-desktop.png"), run(t, ctx, chromedp.FullScreenshot(90)))
+	savePNG(t, filepath.Join(artifacts, "overview-desktop.png"), run(t, ctx, chromedp.FullScreenshot(100)))
 
 	// The drill-down and its history plot.
 	do(t, ctx, chromedp.Navigate(detail), chromedp.WaitVisible("svg.history"))
@@ -112,7 +112,7 @@ commands:
 	if !strings.Contains(rules, "Use% (95%) > 90% holds") || !strings.Contains(rules, "Use% (41%) > 90% does not hold") {
 		t.Errorf("rule verdicts:\n%s", rules)
 	}
-	savePNG(t, filepath.Join(artifacts, "detail-desktop.png"), run(t, ctx, chromedp.FullScreenshot(90)))
+	savePNG(t, filepath.Join(artifacts, "detail-desktop.png"), run(t, ctx, chromedp.FullScreenshot(100)))
 
 	// Refused: a wrong token, then a forged CSRF token.
 	do(t, ctx,
@@ -181,14 +181,14 @@ commands:
 		t.Error("the daemon did not log the action with who did it")
 	}
 	do(t, ctx, chromedp.Navigate(detail), chromedp.WaitVisible("#mute-form"))
-	savePNG(t, filepath.Join(artifacts, "detail-after-actions.png"), run(t, ctx, chromedp.FullScreenshot(90)))
+	savePNG(t, filepath.Join(artifacts, "detail-after-actions.png"), run(t, ctx, chromedp.FullScreenshot(100)))
 
 	// Phone width: one column.
 	do(t, ctx, chromedp.EmulateViewport(390, 844, chromedp.EmulateScale(2)), chromedp.Navigate(base+"/"), chromedp.WaitVisible("#grid"))
 	if w := run(t, ctx, chromedp.Evaluate[float64](`document.querySelector("#grid tbody tr").getBoundingClientRect().width`)); w > 390 {
 		t.Errorf("phone: a grid row is %.0f px wide, want one column within 390", w)
 	}
-	savePNG(t, filepath.Join(artifacts, "overview-phone.png"), run(t, ctx, chromedp.FullScreenshot(90)))
+	savePNG(t, filepath.Join(artifacts, "overview-phone.png"), run(t, ctx, chromedp.FullScreenshot(100)))
 	if os.Getenv("SERVERSTATS_UPDATE_DOCS") == "1" {
 		b, _ := os.ReadFile(filepath.Join(artifacts, "overview-desktop.png"))
 		savePNG(t, filepath.Join("..", "..", "docs", "status-page.png"), b)
