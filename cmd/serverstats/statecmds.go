@@ -94,6 +94,7 @@ func (a *app) status(ctx context.Context, o *opts) int {
 	fmt.Fprintf(a.stdout, "State file: %s (%s; %d states, %d messages queued, %d undeliverable)\n", st.Path, humanBytes(info.SizeBytes), info.States, info.Messages, info.Dead)
 	fmt.Fprintf(a.stdout, "Retention: %s for undeliverable messages, ended mutes and the states of commands or hosts no longer run; last pruned %s (%d rows pruned so far)\n",
 		info.Retention, when(info.LastPrune, now), info.PrunedTotal)
+	fmt.Fprintf(a.stdout, "History: %d points for the status page's plots (at most %d per alert key)\n", info.HistoryPoints, store.HistoryPoints)
 	fmt.Fprintf(a.stdout, "\nAlerts (%d not OK):\n", len(list))
 	if len(list) > 0 {
 		t := textout.NewTable(a.stdout, []string{"command", "rule", "host", "row", "phase", "since", "value", "last notified", "muted until"})
