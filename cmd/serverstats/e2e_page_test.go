@@ -140,6 +140,19 @@ commands:
 		t.Fatalf("refused actions muted: %+v", s.Mutes)
 	}
 
+	// Reminders come every 2s while it fires (print handler: the daemon's
+	// stdout); the ack through the page must stop them.
+	reminders := func() int {
+		n := 0
+		for _, line := range strings.Split(d.logs.String(), "\n") {
+			if strings.Contains(line, web0) && strings.Contains(line, "STILL") {
+				n++
+			}
+		}
+		return n
+	}
+	waitFor(t, "a reminder before the ack", func() bool { return reminders() > 0 })
+
 	// Acknowledge, then mute, through the page.
 	do(t, ctx,
 		chromedp.Navigate(detail),
@@ -151,6 +164,11 @@ commands:
 		chromedp.WaitVisible("p.flash"))
 	if flash := run(t, ctx, chromedp.Text("p.flash")); !strings.Contains(flash, "acknowledged 1 alert(s): disk/Use% > 90%@"+web0) {
 		t.Errorf("ack: %q", flash)
+	}
+	before := reminders()
+	time.Sleep(3500 * time.Millisecond) // more than one repeat interval, several runs
+	if after := reminders(); after != before {
+		t.Errorf("%d reminders after the ack through the page, want none", after-before)
 	}
 	do(t, ctx,
 		chromedp.Navigate(detail),
