@@ -16,6 +16,7 @@ import (
 
 	"github.com/wneessen/go-mail/smtp"
 
+	"serverstats/collectors/testenv"
 	"serverstats/config"
 	"serverstats/handlers/message"
 	"serverstats/handlers/smtptest"
@@ -372,9 +373,7 @@ func TestNewEmailErrors(t *testing.T) {
 
 func TestEmailIPv6Literal(t *testing.T) {
 	ln, err := net.Listen("tcp", "[::1]:0")
-	if err != nil {
-		t.Skipf("no IPv6 loopback here: %v", err)
-	}
+	testenv.Need(t, "IPV6", err, "no IPv6 loopback (::1) to listen on: enable IPv6 on lo (sysctl -w net.ipv6.conf.lo.disable_ipv6=0; docker run --sysctl net.ipv6.conf.all.disable_ipv6=0)")
 	defer ln.Close()
 	go func() {
 		c, err := ln.Accept()
