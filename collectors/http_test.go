@@ -20,6 +20,7 @@ import (
 	"time"
 
 	"serverstats/collectors"
+	"serverstats/collectors/testenv"
 )
 
 // fieldMap returns a probe result's fields by name, checking the row is
@@ -249,12 +250,8 @@ func startNginx(t *testing.T) string {
 	if err != nil {
 		bin = "/usr/sbin/nginx"
 	}
-	if _, err := os.Stat(bin); err != nil {
-		if os.Getenv("SERVERSTATS_SKIP_NGINX") == "1" {
-			t.Skip("nginx not installed (SERVERSTATS_SKIP_NGINX=1)")
-		}
-		t.Fatal("nginx not installed: apt-get install -y nginx-light (or nginx), or set SERVERSTATS_SKIP_NGINX=1 to skip")
-	}
+	_, err = os.Stat(bin)
+	testenv.Need(t, "NGINX", err, "nginx not installed: apt-get install -y nginx-light (or nginx)")
 	dir := t.TempDir()
 	addr := closedPort(t)
 	user := ""

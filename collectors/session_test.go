@@ -217,7 +217,7 @@ func TestTimeoutRootLogin(t *testing.T) {
 	s := f.Servers[0]
 	tg := target(t, s.Name)
 	if f.User != "root" {
-		t.Skipf("the fleet logs in as %s, not root", f.User)
+		t.Fatalf("the fleet logs in as %s, not root (sshdtest runs as root): this test needs a root login", f.User)
 	}
 	const limit = 2 * time.Second
 	cs := transports(t, f, "root", limit)

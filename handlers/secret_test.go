@@ -11,7 +11,6 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
-	"time"
 
 	"serverstats/config"
 	"serverstats/handlers/message"
@@ -119,7 +118,7 @@ func TestNoSecretLeaks(t *testing.T) {
 		for name, setup := range map[string]func(h *config.Handler){
 			"wrong password": func(h *config.Handler) { h.PasswordEnv = "SMTP_PASSWORD" },
 			"server down":    func(h *config.Handler) { h.SMTP = closedPort(t) },
-			"timeout":        func(h *config.Handler) { h.SMTP, h.Timeout = silentServer(t), 200*time.Millisecond },
+			"timeout":        func(h *config.Handler) { h.SMTP, h.Timeout = silentServer(t), shortTimeout },
 			"untrusted cert": func(h *config.Handler) { h.CAFile = "" },
 			"refused rcpt":   func(h *config.Handler) { h.To = []string{"reject@example.com"} },
 			"tempfail rcpt":  func(h *config.Handler) { h.To = []string{"tempfail@example.com"} },
@@ -148,7 +147,10 @@ func TestNoSecretLeaks(t *testing.T) {
 			"echoed credentials": numLeakyErr, "server error": numBroken, "timeout": numSlow, "ok (logs)": numOK,
 		} {
 			h := smsConfig(f.URL, to)
-			h.Timeout = 200 * time.Millisecond
+			h.Timeout = longTimeout
+			if to == numSlow {
+				h.Timeout = shortTimeout
+			}
 			check(t, "sms "+name, newSMST(t, h, env), twilioToken)
 		}
 		h := smsConfig("http://"+closedPort(t), numOK)
@@ -159,7 +161,10 @@ func TestNoSecretLeaks(t *testing.T) {
 		r := newHookRecorder(t)
 		for _, path := range []string{"/echo", "/status/500", "/status/401", "/slow", "/ok"} {
 			h := webhookConfig(r.URL + path + "?key=" + "q-Secret-99")
-			h.Timeout = 200 * time.Millisecond
+			h.Timeout = longTimeout
+			if path == "/slow" {
+				h.Timeout = shortTimeout
+			}
 			w, err := New(h, Env{Logger: logger})
 			if err != nil {
 				t.Fatal(err)

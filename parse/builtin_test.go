@@ -13,6 +13,7 @@ import (
 
 	"serverstats/collectors"
 	"serverstats/collectors/sshdtest"
+	"serverstats/collectors/testenv"
 	"serverstats/parse"
 )
 
@@ -330,15 +331,12 @@ func TestBuiltinsLocal(t *testing.T) {
 
 // TestBuiltinsBusybox runs the commands with busybox's sh and applets only
 // (df, ps, awk, uptime, ... linked into a directory that is the whole PATH),
-// once with busybox's pgrep and once without, for the ps+awk fallback.
+// once with a pgrep (busybox's, or procps' where busybox has none, as in
+// Debian) and once without any, for the ps+awk fallback. Each case checks
+// that its PATH has, or lacks, pgrep as it claims.
 func TestBuiltinsBusybox(t *testing.T) {
 	bb, err := exec.LookPath("busybox")
-	if err != nil {
-		if os.Getenv("SERVERSTATS_SKIP_BUSYBOX") == "1" {
-			t.Skip("busybox not installed (SERVERSTATS_SKIP_BUSYBOX=1)")
-		}
-		t.Fatal("busybox not installed: apt-get install -y busybox, or set SERVERSTATS_SKIP_BUSYBOX=1 to skip")
-	}
+	testenv.Need(t, "BUSYBOX", err, "busybox not installed: apt-get install -y busybox")
 	list, err := exec.Command(bb, "--list").Output()
 	if err != nil {
 		t.Fatal(err)
@@ -352,26 +350,35 @@ func TestBuiltinsBusybox(t *testing.T) {
 					t.Fatal(err)
 				}
 			}
-			for _, applet := range []string{"sh", "df", "cat", "uname", "uptime", "nproc", "printf", "wc", "ps", "awk", "head", "date", "pgrep"} {
+			for _, applet := range []string{"sh", "df", "cat", "uname", "uptime", "nproc", "printf", "wc", "ps", "awk", "head", "date"} {
 				if slices.Contains(applets, applet) {
 					link(applet, bb)
-				} else if applet == "pgrep" && withPgrep {
+				}
+			}
+			if withPgrep {
+				if slices.Contains(applets, "pgrep") {
+					link("pgrep", bb)
+				} else {
 					// Debian's busybox has no pgrep: use procps'.
 					p, err := exec.LookPath("pgrep")
-					if err != nil {
-						t.Skip("no pgrep")
-					}
+					testenv.Need(t, "PROCPS", err, "busybox has no pgrep applet and procps' pgrep is not installed: apt-get install -y procps")
 					link("pgrep", p)
 				}
 			}
 			if p, err := exec.LookPath("systemctl"); err == nil {
 				link("systemctl", p)
 			}
-			checkBuiltinsLive(t, func(t *testing.T, cmd string) string {
-				t.Helper()
+			sh := func(cmd string) ([]byte, error) {
 				c := exec.Command(filepath.Join(dir, "sh"), "-c", cmd)
 				c.Env = []string{"PATH=" + dir}
-				out, err := c.Output()
+				return c.Output()
+			}
+			if _, err := sh("command -v pgrep"); (err == nil) != withPgrep {
+				t.Fatalf("command -v pgrep with PATH=%s: %v; this case is meant to run with pgrep=%v", dir, err, withPgrep)
+			}
+			checkBuiltinsLive(t, func(t *testing.T, cmd string) string {
+				t.Helper()
+				out, err := sh(cmd)
 				if err != nil {
 					t.Fatalf("busybox sh -c %q: %v", cmd, err)
 				}

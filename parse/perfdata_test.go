@@ -8,6 +8,8 @@ import (
 	"strconv"
 	"strings"
 	"testing"
+
+	"serverstats/collectors/testenv"
 )
 
 func TestParsePlugin(t *testing.T) {
@@ -165,12 +167,8 @@ func TestParsePluginRecorded(t *testing.T) {
 // output.
 func TestParsePluginLive(t *testing.T) {
 	const dir = "/usr/lib/nagios/plugins"
-	if _, err := os.Stat(filepath.Join(dir, "check_disk")); err != nil {
-		if os.Getenv("SERVERSTATS_SKIP_NAGIOS") == "1" {
-			t.Skip("monitoring-plugins not installed (SERVERSTATS_SKIP_NAGIOS=1)")
-		}
-		t.Fatal("monitoring-plugins not installed: apt-get install -y monitoring-plugins-basic, or set SERVERSTATS_SKIP_NAGIOS=1 to skip")
-	}
+	_, err := os.Stat(filepath.Join(dir, "check_disk"))
+	testenv.Need(t, "NAGIOS", err, "monitoring-plugins not installed: apt-get install -y monitoring-plugins-basic")
 	run := func(name string, args ...string) string {
 		// Plugins exit 1 or 2 for WARNING/CRITICAL: still output.
 		out, err := exec.Command(filepath.Join(dir, name), args...).Output()

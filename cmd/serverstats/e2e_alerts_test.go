@@ -225,56 +225,98 @@ func (r *alertsRig) subjects(t *testing.T) []string {
 // full: exactly one firing email, a reminder per repeat, nothing lost and
 // nothing sent twice while the SMTP server is down for a while, and one
 // resolved email when the disk clears.
+//
+// Each phase lasts until what it is about has happened (bounded), not a
+// fixed time: under load a run takes seconds, and a fixed 9 s outage could
+// end before any reminder fell due in it.
 func TestE2ECronEmailThroughOutage(t *testing.T) {
-	r := newAlertsRig(t, "4s")
+	const repeat = 4 * time.Second
+	r := newAlertsRig(t, repeat.String())
 	var runs []cronRun
-	cron := func(d time.Duration) {
-		for end := time.Now().Add(d); time.Now().Before(end); {
+	// cron runs every second until done holds after a run; it fails the
+	// test if that takes longer than limit.
+	cron := func(what string, limit time.Duration, done func() bool) {
+		t.Helper()
+		for deadline := time.Now().Add(limit); ; {
 			start := time.Now()
 			runs = append(runs, r.run(t))
-			time.Sleep(time.Second - time.Since(start)) // every second
+			if done() {
+				return
+			}
+			if time.Now().After(deadline) {
+				t.Fatalf("cron every second for %v: %s never happened", limit, what)
+			}
+			time.Sleep(time.Second - time.Since(start))
 		}
 	}
-	cron(6 * time.Second) // full disk, SMTP up: firing, then a reminder after 4s
-	r.relay.mode.Store(relayDown)
-	cron(9 * time.Second) // SMTP down: reminders queue up and are retried
-	queuedDuringOutage := 0
-	for _, cr := range runs[len(runs)-5:] {
-		queuedDuringOutage += cr.queued
+	count := func() map[string]int {
+		c := map[string]int{}
+		for _, s := range r.subjects(t) {
+			kind, _, _ := strings.Cut(s, ":")
+			c[kind]++
+		}
+		return c
 	}
-	r.relay.mode.Store(relayUp)
-	cron(4 * time.Second) // SMTP back: the backlog goes out
-	r.setDisk(t, dfCleared)
-	cron(3 * time.Second) // cleared: one resolved
+	sum := func(runs []cronRun) (queued, sent int) {
+		for _, cr := range runs {
+			queued += cr.queued
+			sent += cr.sent
+		}
+		return queued, sent
+	}
+	limit := 3*repeat + 30*time.Second // a run takes seconds at load 10 on 2 cores
 
-	queued, sent := 0, 0
-	for _, cr := range runs {
-		queued += cr.queued
-		sent += cr.sent
+	// Full disk, SMTP up: firing, then a reminder after the repeat.
+	firingSince := time.Now()
+	cron("a reminder delivered before the outage", limit, func() bool { return count()["1 still firing"] >= 1 })
+
+	// SMTP down until a reminder has been queued in the outage and a whole
+	// repeat more has passed: the next reminder then falls due while the
+	// first still waits, and must collapse into it.
+	r.relay.mode.Store(relayDown)
+	outage := len(runs)
+	var queuedAt time.Time
+	cron("a reminder queued in the outage, then a repeat more", limit, func() bool {
+		if queuedAt.IsZero() && runs[len(runs)-1].queued > 0 {
+			queuedAt = time.Now()
+		}
+		return !queuedAt.IsZero() && time.Since(queuedAt) > repeat+time.Second
+	})
+	inOutage := runs[outage:]
+	queuedDuringOutage, _ := sum(inOutage)
+	if n := count()["1 still firing"]; n != 1 {
+		t.Errorf("%d reminders received by the end of the outage, want the 1 from before it", n)
 	}
+
+	// SMTP back: the backlog goes out.
+	r.relay.mode.Store(relayUp)
+	cron("the backlog delivered", limit, func() bool { q, s := sum(runs); return q == s })
+
+	// Cleared: one resolved, and nothing more after it.
+	r.setDisk(t, dfCleared)
+	firing := time.Since(firingSince)
+	cron("the resolved email", limit, func() bool { return count()["1 resolved"] >= 1 })
+	more := len(runs) + 2
+	cron("two more runs", limit, func() bool { return len(runs) >= more })
+
+	queued, sent := sum(runs)
 	subjects := r.subjects(t)
-	count := map[string]int{}
-	for _, s := range subjects {
-		kind, _, _ := strings.Cut(s, ":")
-		count[kind]++
+	c := count()
+	t.Logf("%d runs (%d in the outage) over %v firing; %d messages queued, %d sent; received: %v", len(runs), len(inOutage), firing.Round(time.Second), queued, sent, c)
+	if c["1 firing"] != 1 || c["1 resolved"] != 1 {
+		t.Errorf("want exactly one firing and one resolved email, got %v", c)
 	}
-	t.Logf("%d runs; %d messages queued, %d sent; received: %v", len(runs), queued, sent, count)
-	if count["1 firing"] != 1 || count["1 resolved"] != 1 {
-		t.Errorf("want exactly one firing and one resolved email, got %v", count)
+	// A reminder every repeat at most, except that while the SMTP server is
+	// down they collapse into the one waiting: one before the outage, the
+	// one queued in it, and at most one per repeat of the firing time.
+	if n, most := c["1 still firing"], int(firing/repeat); n < 2 || n > most {
+		t.Errorf("%d reminders over %v firing with repeat %v, want 2-%d", n, firing.Round(time.Second), repeat, most)
 	}
-	// ~22 s firing with repeat 4s: a reminder every 4s, except that while
-	// the SMTP server is down they collapse into the one waiting.
-	if n := count["1 still firing"]; n < 2 || n > 5 {
-		t.Errorf("%d reminders, want 2-5 (one per 4s repeat over ~22s, one for the 9s outage)", n)
-	}
-	if queuedDuringOutage > 2 {
-		t.Errorf("%d reminders queued during the outage; they should collapse into the one waiting", queuedDuringOutage)
+	if queuedDuringOutage != 1 {
+		t.Errorf("%d reminders queued during the outage, want 1: the later ones collapse into the one waiting", queuedDuringOutage)
 	}
 	if queued != len(subjects) || sent != len(subjects) {
 		t.Errorf("queued %d, delivered %d, received %d: each queued message must arrive exactly once", queued, sent, len(subjects))
-	}
-	if queuedDuringOutage == 0 {
-		t.Errorf("no reminder fell in the outage; the test did not test it")
 	}
 	if r.relay.accepted.Load() <= int32(len(subjects)) {
 		t.Errorf("the outage caused no failed attempt (%d connections for %d emails)", r.relay.accepted.Load(), len(subjects))

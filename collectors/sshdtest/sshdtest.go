@@ -14,8 +14,9 @@
 // shell, e.g. /usr/bin/csh or /usr/bin/fish.
 //
 // It needs Debian's openssh-server (/usr/sbin/sshd) and root (sshd's
-// privilege separation). Without sshd, Start fails the test with a hint to
-// install it, or skips it when SERVERSTATS_SKIP_SSHD=1. Everything is
+// privilege separation). Without either, Start fails the test with a hint
+// to install it, or skips it when SERVERSTATS_SKIP_SSHD=1 outside CI (the
+// rule of package testenv). Everything is
 // cleaned up by t.Cleanup: only processes this package started, or that its
 // servers started, are killed.
 package sshdtest
@@ -44,6 +45,8 @@ import (
 	"time"
 
 	"golang.org/x/crypto/ssh"
+
+	"serverstats/collectors/testenv"
 )
 
 // SSHDPath is where Debian's openssh-server installs sshd (it must be started
@@ -101,17 +104,10 @@ type process struct {
 // with t. It fails the test if they cannot be started.
 func Start(t testing.TB, n int) *Fleet {
 	t.Helper()
-	if _, err := os.Stat(SSHDPath); err != nil {
-		if os.Getenv("SERVERSTATS_SKIP_SSHD") == "1" {
-			t.Skipf("sshd not found at %s (SERVERSTATS_SKIP_SSHD=1)", SSHDPath)
-		}
-		t.Fatalf("sshd not found at %s: install openssh-server (apt-get install -y openssh-server), or set SERVERSTATS_SKIP_SSHD=1 to skip these tests", SSHDPath)
-	}
+	_, err := os.Stat(SSHDPath)
+	testenv.Need(t, "SSHD", err, "sshd not found: install openssh-server (apt-get install -y openssh-server)")
 	if os.Geteuid() != 0 {
-		if os.Getenv("SERVERSTATS_SKIP_SSHD") == "1" {
-			t.Skip("sshdtest needs root to run sshd (SERVERSTATS_SKIP_SSHD=1)")
-		}
-		t.Fatalf("sshdtest needs root to run sshd (privilege separation, logging in as yourself); set SERVERSTATS_SKIP_SSHD=1 to skip these tests")
+		testenv.Missing(t, "SSHD", "sshdtest needs root to run sshd (privilege separation, logging in as yourself)")
 	}
 	// sshd's privilege separation needs this directory.
 	if err := os.MkdirAll("/run/sshd", 0o755); err != nil {

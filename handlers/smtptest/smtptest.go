@@ -26,6 +26,8 @@ import (
 	"syscall"
 	"testing"
 	"time"
+
+	"serverstats/collectors/testenv"
 )
 
 // script is the path of smtpd.py, found beside this source file.
@@ -51,19 +53,15 @@ type Server struct {
 	CAFile  string // the CA that signed the server's certificate
 }
 
-// Need fails the test (or skips it with SERVERSTATS_SKIP_SMTP=1)
-// when the system python lacks aiosmtpd.
+// Need fails the test when the system python lacks aiosmtpd (or skips it
+// with SERVERSTATS_SKIP_SMTP=1 outside CI: the rule of package testenv).
 func Need(t testing.TB) {
 	t.Helper()
 	out, err := exec.Command(SystemPython, "-c", "import aiosmtpd").CombinedOutput()
-	if err == nil {
-		return
+	if err != nil {
+		testenv.Missing(t, "SMTP", fmt.Sprintf("%s cannot import aiosmtpd (%v: %s): install it with apt-get install -y python3-aiosmtpd", SystemPython, err, bytes.TrimSpace(out)))
 	}
-	msg := fmt.Sprintf("%s cannot import aiosmtpd (%v: %s): install it with apt-get install -y python3-aiosmtpd", SystemPython, err, bytes.TrimSpace(out))
-	if os.Getenv("SERVERSTATS_SKIP_SMTP") == "1" {
-		t.Skip(msg + " (skipped: SERVERSTATS_SKIP_SMTP=1)")
-	}
-	t.Fatal(msg + ", or set SERVERSTATS_SKIP_SMTP=1 to skip the SMTP tests")
+	testenv.Check(t, "SMTP")
 }
 
 // CA writes a CA certificate and a server certificate for 127.0.0.1
