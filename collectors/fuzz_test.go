@@ -189,7 +189,7 @@ func FuzzKnownHostsLine(f *testing.F) {
 				t.Fatalf("line %q: %s with another key: %v, want a KeyError listing the written key", line, addr, err)
 			}
 		}
-		if !strings.ContainsAny(line, "*?") {
+		if !strings.ContainsAny(line, "*?") && !strings.Contains(line, "unrelated") && !strings.Contains(host, "unrelated") {
 			var ke *knownhosts.KeyError
 			if err := db("unrelated.invalid:22", probeAddr(), written); !errors.As(err, &ke) || len(ke.Want) != 0 {
 				t.Fatalf("line %q: an unrelated host: %v, want unknown", line, err)
