@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"math"
+	"math/bits"
 	"regexp"
 	"regexp/syntax"
 	"sort"
@@ -215,6 +216,40 @@ func uintField(v string) (uint64, bool) {
 
 func utoa(n uint64) string { return strconv.FormatUint(n, 10) }
 
+// maxSize is the largest size in bytes a built-in reports (what an int64
+// holds, 8 EiB). No real system is that large: a bigger result is a misread
+// number, and the arithmetic below saturates past it instead of wrapping
+// round to a small, plausible size.
+const maxSize = math.MaxInt64
+
+// addSize and mulSize add and multiply sizes, saturating at maxSize+1.
+func addSize(a, b uint64) uint64 {
+	s, carry := bits.Add64(a, b, 0)
+	if carry != 0 || s > maxSize {
+		return maxSize + 1
+	}
+	return s
+}
+
+func mulSize(a, b uint64) uint64 {
+	hi, lo := bits.Mul64(a, b)
+	if hi != 0 || lo > maxSize {
+		return maxSize + 1
+	}
+	return lo
+}
+
+// plainDecimal reads a non-negative decimal such as "0.52" or "1801234.56":
+// digits and at most one dot, no sign, exponent, "NaN" or "Inf" (which
+// strconv.ParseFloat would take).
+func plainDecimal(s string) (float64, bool) {
+	if s == "" || strings.Trim(s, "0123456789.") != "" || strings.Count(s, ".") > 1 || s == "." {
+		return 0, false
+	}
+	f, err := strconv.ParseFloat(s, 64)
+	return f, err == nil && !math.IsInf(f, 0)
+}
+
 func percent(part, whole uint64) string {
 	if whole == 0 {
 		return ""
@@ -294,7 +329,11 @@ func normalizeDisk(out string) (*Table, error) {
 		if inodes && len(rest) > 3 {
 			rest = rest[3:]
 		}
-		cells := []string{strings.Join(rest, " "), strings.Join(toks[:ci-3], " ")}
+		mount := strings.Join(rest, " ")
+		if mount == "" {
+			return nil, fmt.Errorf("disk: line %d: no mount point in %q", line, lines[i])
+		}
+		cells := []string{mount, strings.Join(toks[:ci-3], " ")}
 		for _, s := range toks[ci-3 : ci] {
 			b, err := toBytes(s, block, human)
 			if err != nil {
@@ -317,7 +356,7 @@ func parseBlockSize(s string) (uint64, error) {
 		mult, s = 1<<20, strings.TrimSuffix(s, "m")
 	}
 	n, err := strconv.ParseUint(s, 10, 64)
-	return n * mult, err
+	return mulSize(n, mult), err
 }
 
 func isCapacity(s string) bool {
@@ -346,11 +385,17 @@ func toBytes(s string, block uint64, human bool) (string, error) {
 		return s, nil
 	}
 	if n, err := strconv.ParseUint(s, 10, 64); err == nil && !human {
-		return utoa(n * block), nil
+		if b := mulSize(n, block); b <= maxSize {
+			return utoa(b), nil
+		}
+		return "", fmt.Errorf("size %q is out of range", s)
 	}
 	v, err := ParseValue(s, TypeBytes)
 	if err != nil || v.Invalid {
 		return "", fmt.Errorf("cannot read size %q", s)
+	}
+	if f, _ := v.Float(); f < 0 || f >= maxSize {
+		return "", fmt.Errorf("size %q is out of range", s)
 	}
 	if v.IsInt {
 		return strconv.FormatInt(v.Int, 10), nil
@@ -367,7 +412,7 @@ func normalizeMemory(out string) (*Table, error) {
 	var total, free, avail uint64
 	kb := func(k string) (uint64, bool) {
 		n, ok := uintField(m[k])
-		return n * 1024, ok
+		return mulSize(n, 1024), ok
 	}
 	switch {
 	case m["MemTotal"] != "": // Linux /proc/meminfo, in kB
@@ -381,7 +426,7 @@ func normalizeMemory(out string) (*Table, error) {
 		} else { // kernels before 3.14
 			buf, _ := kb("Buffers")
 			cached, _ := kb("Cached")
-			avail = free + buf + cached
+			avail = addSize(addSize(free, buf), cached)
 		}
 	case m["hw.memsize"] != "": // macOS
 		var ok bool
@@ -399,8 +444,8 @@ func normalizeMemory(out string) (*Table, error) {
 		spec, _ := uintField(m["Pages speculative"])
 		inact, _ := uintField(m["Pages inactive"])
 		purge, _ := uintField(m["Pages purgeable"])
-		free = (pf + spec) * page
-		avail = (pf + spec + inact + purge) * page
+		free = mulSize(addSize(pf, spec), page)
+		avail = mulSize(addSize(addSize(pf, spec), addSize(inact, purge)), page)
 	case m["hw.physmem"] != "": // FreeBSD
 		var ok bool
 		if total, ok = uintField(m["hw.physmem"]); !ok {
@@ -412,14 +457,17 @@ func normalizeMemory(out string) (*Table, error) {
 		if !ok1 || !ok2 {
 			return nil, errors.New("memory: missing vm.stats page counts")
 		}
-		free = fc * page
-		avail = (fc + ic) * page
+		free = mulSize(fc, page)
+		avail = mulSize(addSize(fc, ic), page)
 	default:
 		// `free` output (procps), in KiB: "Mem: total used free shared buff/cache available".
 		if t, ok := memoryFromFree(out); ok {
 			return t, nil
 		}
 		return nil, fmt.Errorf("memory: unrecognised output %q", firstLine(out))
+	}
+	if total > maxSize || free > maxSize || avail > maxSize {
+		return nil, fmt.Errorf("memory: sizes out of range in %q", firstLine(out))
 	}
 	if avail > total {
 		avail = total
@@ -445,15 +493,15 @@ func memoryFromFree(out string) (*Table, bool) {
 				if err != nil {
 					return nil, false // free -h: not in KiB
 				}
-				col[h] = n * 1024
+				col[h] = mulSize(n, 1024)
 			}
 		}
 		total, free := col["total"], col["free"]
 		avail, ok := col["available"]
 		if !ok {
-			avail = free + col["buffers"] + col["cached"]
+			avail = addSize(addSize(free, col["buffers"]), col["cached"])
 		}
-		if total == 0 {
+		if total == 0 || total > maxSize || free > maxSize || avail > maxSize {
 			return nil, false
 		}
 		avail = min(avail, total)
@@ -494,7 +542,7 @@ func normalizeLoad(out string) (*Table, error) {
 	for _, l := range loads[:3] {
 		// Some locales print "0,50"; uptime separates with ", " then.
 		l = strings.ReplaceAll(strings.TrimSuffix(l, ","), ",", ".")
-		if _, err := strconv.ParseFloat(l, 64); err != nil {
+		if _, ok := plainDecimal(l); !ok {
 			return nil, fmt.Errorf("load: bad load average %q", l)
 		}
 		cells = append(cells, l)
@@ -548,7 +596,7 @@ func normalizeUptime(out string) (*Table, error) {
 	switch {
 	case m["proc"] != "":
 		f := strings.Fields(m["proc"])
-		if v, err := strconv.ParseFloat(f[0], 64); err == nil {
+		if v, ok := plainDecimal(f[0]); ok {
 			secs = v
 		}
 	case m["boottime"] != "":
@@ -561,7 +609,7 @@ func normalizeUptime(out string) (*Table, error) {
 	default:
 		secs = uptimeText(out)
 	}
-	if secs < 0 {
+	if secs < 0 || secs >= 1<<62 || math.IsNaN(secs) {
 		return nil, fmt.Errorf("uptime: unrecognised output %q", firstLine(out))
 	}
 	return oneRow([]string{"seconds"}, strconv.FormatInt(int64(secs), 10)), nil

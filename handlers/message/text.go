@@ -24,13 +24,15 @@ func ParseTemplate(name, text string) (*template.Template, error) {
 	return t, nil
 }
 
-// execTemplate runs t over d.
+// execTemplate runs t over d. Bytes that are not UTF-8 (a string literal
+// such as "\xff" in the template, or a slice that cuts a character) become
+// U+FFFD, so that a subject, body or SMS is always valid text.
 func execTemplate(t *template.Template, d Data) (string, error) {
 	var b strings.Builder
 	if err := t.Execute(&b, d); err != nil {
 		return "", fmt.Errorf("%s template: %w", t.Name(), err)
 	}
-	return b.String(), nil
+	return strings.ToValidUTF8(b.String(), "\uFFFD"), nil
 }
 
 // Subject renders an email subject: one line, at most 250 bytes.
