@@ -396,3 +396,30 @@ commands:
 		}
 	}
 }
+
+// Public leaves out every value of the file: the one an Error quotes, the
+// fix that repeats it, quoted text in the message.
+func TestPublicError(t *testing.T) {
+	const secret = "sk_live_Public-Secret-42"
+	for _, text := range []string{
+		"handlers:\n  mail: {type: email, smtp: \"" + secret + "\", from: a@example.com, to: [b@example.com]}\ncommands:\n  d: {servers: [localhost], cmd: df}\n",
+		"commands:\n  d:\n    servers: [localhost]\n    cmd: \"curl -H 'X-Key: " + secret + "'\n",
+		"groups:\n  web: [\"web1:" + secret + "\"]\ncommands:\n  d: {servers: [web], cmd: df}\n",
+	} {
+		_, err := Parse("c.yaml", []byte(text))
+		if err == nil {
+			t.Fatalf("%q loads", text)
+		}
+		if !strings.Contains(err.Error(), secret) {
+			t.Fatalf("the full error does not show the value, so this case tests nothing: %v", err)
+		}
+		pub := Public(err)
+		if strings.Contains(pub, secret) || strings.Contains(pub, "Public-Secret") || !strings.HasPrefix(pub, "c.yaml:") {
+			t.Errorf("Public = %s", pub)
+		}
+		t.Log(pub)
+	}
+	if got := Public(errors.New("read config: permission denied")); got != "read config: permission denied" {
+		t.Errorf("Public of another error = %q", got)
+	}
+}
