@@ -47,14 +47,21 @@ const (
 // TLS certificates are verified against the system roots plus CAFile, unless
 // Insecure. Proxy environment variables are ignored: the probe measures the
 // service itself. Redirects are not followed (a 301 is the status) unless
-// FollowRedirects (up to 10; status is then the final one).
+// FollowRedirects (up to 10; status is then the final one; never from https
+// to http; credentials only to the URL's own host, see Secret).
 type HTTPProbe struct {
 	URL    string
 	Method string // "" means GET
 	// Headers are added to the request; a "Host" entry sets the Host header
 	// (and the TLS server name) for virtual hosts, whatever URL says.
 	Headers map[string]string
-	Body    string
+	// Secret names the headers of Headers that hold credentials (a url:
+	// probe's header-env and header-file). With FollowRedirects they, and
+	// Authorization, Proxy-Authorization and Cookie, are sent only to the
+	// URL's own host:port: a redirect to another host (a subdomain too,
+	// which Go's client would trust) gets none of them.
+	Secret []string
+	Body   string
 	// CAFile is a PEM bundle of extra CA certificates to trust.
 	CAFile string
 	// Insecure skips TLS certificate verification (only when asked).
@@ -181,6 +188,13 @@ func (p *HTTPProbe) Run(ctx context.Context, t Target, _ string) (res Result) {
 			return http.ErrUseLastResponse // never carry headers (credentials) from https to plain http
 		case len(via) >= 10:
 			return http.ErrUseLastResponse
+		}
+		if !strings.EqualFold(req.URL.Host, via[0].URL.Host) {
+			// Go's client forwards every header but Authorization and
+			// Cookie on a redirect; to another domain, not even those.
+			for _, h := range append([]string{"Authorization", "Proxy-Authorization", "Cookie"}, p.Secret...) {
+				req.Header.Del(h)
+			}
 		}
 		return nil
 	}

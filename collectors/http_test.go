@@ -340,3 +340,48 @@ func TestHTTPProbeNginx(t *testing.T) {
 		t.Errorf("b.test/ping: %v", f)
 	}
 }
+
+// A followed redirect to another host (here another port of the same
+// address, which Go's client treats as the same host) gets none of the
+// secret headers, nor Authorization or Cookie; one to the URL's own host
+// gets them all.
+func TestHTTPProbeRedirectKeepsSecretsHome(t *testing.T) {
+	t.Parallel()
+	secrets := map[string]string{"Authorization": "Bearer redir-Secret-1", "X-Api-Key": "redir-Secret-2", "Cookie": "s=redir-Secret-3"}
+	type seen struct{ path, headers string }
+	got := make(chan seen, 10)
+	record := func(w http.ResponseWriter, r *http.Request) {
+		var b strings.Builder
+		r.Header.Write(&b)
+		got <- seen{r.URL.Path, b.String()}
+	}
+	other := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { record(w, r); fmt.Fprint(w, "other") }))
+	defer other.Close()
+	home := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		record(w, r)
+		switch r.URL.Path {
+		case "/away":
+			http.Redirect(w, r, other.URL+"/landed", http.StatusFound)
+		case "/stay":
+			http.Redirect(w, r, "/landed", http.StatusFound)
+		default:
+			fmt.Fprint(w, "home")
+		}
+	}))
+	defer home.Close()
+	for _, path := range []string{"/away", "/stay"} {
+		_, f := runHTTP(t, &collectors.HTTPProbe{URL: home.URL + path, FollowRedirects: true, Headers: secrets, Secret: []string{"X-Api-Key"}})
+		if f["status"] != "200" {
+			t.Fatalf("%s: %v", path, f)
+		}
+		first, second := <-got, <-got
+		for _, v := range secrets {
+			if !strings.Contains(first.headers, v) {
+				t.Errorf("%s: the URL's own host did not get %q:\n%s", path, v, first.headers)
+			}
+			if sent := strings.Contains(second.headers, v); sent != (path == "/stay") {
+				t.Errorf("%s: redirect target got %q: %v:\n%s", path, v, sent, second.headers)
+			}
+		}
+	}
+}

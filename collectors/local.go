@@ -8,6 +8,7 @@ import (
 	"syscall"
 	"time"
 
+	"serverstats/collectors/childenv"
 	"serverstats/collectors/procgroup"
 )
 
@@ -15,7 +16,9 @@ import (
 // to close after the shell is gone (a background child may hold them open).
 const localWaitDelay = time.Second
 
-// Local runs commands on this machine with "SHELL -c CMD", without SSH. The
+// Local runs commands on this machine with "SHELL -c CMD", without SSH, in a
+// clean environment (childenv.Clean: PATH, HOME, LANG, LC_*, TZ, USER, ...;
+// never serverstats's secrets or SSH_AUTH_SOCK). The
 // command runs in its own process group; at the command timeout the whole
 // group is killed, and when the shell exits any process it left in its group
 // is killed too, so neither "sleep 600" nor "sleep 600 & sleep 600" can hang
@@ -54,6 +57,7 @@ func (l *Local) Run(ctx context.Context, t Target, cmd string) (res Result) {
 	stdout, stderr := newCapBuffer(MaxOutput), newCapBuffer(MaxOutput)
 	c := exec.CommandContext(cctx, shell, "-c", cmd)
 	c.Stdout, c.Stderr = stdout, stderr // not *os.File: exec copies and WaitDelay bounds it
+	c.Env = childenv.Clean(nil, nil)
 	c.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
 	c.Cancel = func() error { return procgroup.Kill(c.Process.Pid) }
 	c.WaitDelay = localWaitDelay

@@ -183,3 +183,33 @@ func procsWithEnv(kv string) []int {
 	}
 	return pids
 }
+
+// A local command (and a remediation, which runs as one) gets a clean
+// environment: never serverstats's secrets or its SSH agent.
+func TestLocalCleanEnvironment(t *testing.T) { // not parallel: t.Setenv
+	secrets := map[string]string{
+		"SMTP_PASSWORD": "smtp-Local-Secret-1", "TWILIO_AUTH_TOKEN": "twilio-Local-Secret-2",
+		"SSH_AUTH_SOCK": "/tmp/ssh-Local-Secret-3/agent.1", "APP_AUTH": "Bearer local-Secret-4",
+	}
+	for k, v := range secrets {
+		t.Setenv(k, v)
+	}
+	t.Setenv("TZ", "UTC")
+	for _, keep := range []bool{false, true} {
+		r := (&collectors.Local{CommandTimeout: 5 * time.Second, KeepBackground: keep}).Run(context.Background(), localTarget, "env")
+		if r.Err != nil || r.ExitStatus != 0 {
+			t.Fatalf("env: %v, exit %d", r.Err, r.ExitStatus)
+		}
+		env := string(r.Stdout)
+		for k, v := range secrets {
+			if strings.Contains(env, k+"=") || strings.Contains(env, v) {
+				t.Errorf("the local command got %s:\n%s", k, env)
+			}
+		}
+		for _, want := range []string{"PATH=" + os.Getenv("PATH"), "TZ=UTC"} {
+			if !strings.Contains(env, want+"\n") {
+				t.Errorf("the local command's environment lacks %s:\n%s", want, env)
+			}
+		}
+	}
+}

@@ -173,6 +173,8 @@ func TestLoadBad(t *testing.T) {
 		"bad-group-not-list.yaml":     {1, `bad-group-not-list.yaml:2: groups.web-servers: a group is a list of hosts (got "web1.example.com"); fix: write web-servers: [web1.example.com, deploy@web2:2222]`},
 		"bad-negative-timeout.yaml":   {1, `bad-negative-timeout.yaml:5: commands.disk.timeout: the duration must be zero or more (got "-30s"); fix: remove the '-', e.g. timeout: 30s`},
 		"bad-secret-header-line.yaml": {1, `bad-secret-header-line.yaml:6: commands.api.headers.Authorization: a credential written in the config; fix: keep it out of the file: header-env: {Authorization: APP_AUTH} reads it from the environment, header-file: {Authorization: /etc/serverstats/app-auth} from a file`},
+		"bad-exec-env.yaml":           {1, `bad-exec-env.yaml:7: handlers.pager.env[1]: env: takes names, not NAME=value; fix: write env: [PAGER_KEY] and set PAGER_KEY in serverstats's environment (the value stays out of the file)`},
+		"bad-webhook-header-env.yaml": {1, `bad-webhook-header-env.yaml:7: handlers.chat.header-env.Authorization: not the name of an environment variable; fix: write header-env: {Authorization: HOOK_TOKEN}: the name of the variable holding the value, never the value itself`},
 		"bad-colon-value.yaml":        {1, `bad-colon-value.yaml:5: YAML syntax error: a value containing ': ' must be quoted (got "doc: disk: usage of every mount"); fix: quote the whole value, e.g. msg: "disk: full"`},
 	}
 	for file, c := range exact {
@@ -394,5 +396,32 @@ commands:
 		if err == nil || !strings.HasPrefix(err.Error(), want) {
 			t.Errorf("%s:\n got  %v\n want %s", text, err, want)
 		}
+	}
+}
+
+// Public leaves out every value of the file: the one an Error quotes, the
+// fix that repeats it, quoted text in the message.
+func TestPublicError(t *testing.T) {
+	const secret = "sk_live_Public-Secret-42"
+	for _, text := range []string{
+		"handlers:\n  mail: {type: email, smtp: \"" + secret + "\", from: a@example.com, to: [b@example.com]}\ncommands:\n  d: {servers: [localhost], cmd: df}\n",
+		"commands:\n  d:\n    servers: [localhost]\n    cmd: \"curl -H 'X-Key: " + secret + "'\n",
+		"groups:\n  web: [\"web1:" + secret + "\"]\ncommands:\n  d: {servers: [web], cmd: df}\n",
+	} {
+		_, err := Parse("c.yaml", []byte(text))
+		if err == nil {
+			t.Fatalf("%q loads", text)
+		}
+		if !strings.Contains(err.Error(), secret) {
+			t.Fatalf("the full error does not show the value, so this case tests nothing: %v", err)
+		}
+		pub := Public(err)
+		if strings.Contains(pub, secret) || strings.Contains(pub, "Public-Secret") || !strings.HasPrefix(pub, "c.yaml:") {
+			t.Errorf("Public = %s", pub)
+		}
+		t.Log(pub)
+	}
+	if got := Public(errors.New("read config: permission denied")); got != "read config: permission denied" {
+		t.Errorf("Public of another error = %q", got)
 	}
 }

@@ -3,6 +3,7 @@ package config
 import (
 	"errors"
 	"fmt"
+	"regexp"
 	"sort"
 	"strings"
 )
@@ -93,3 +94,41 @@ func distance(a, b string) int {
 	}
 	return prev[len(b)]
 }
+
+// Public is err's message for what others than the file's editor read:
+// the daemon's log and its /api/status after a refused reload. A config
+// Error shows as "file:line: key: message", without the value it quotes
+// (got "..."), the fix (which may repeat it) and any other quoted text of
+// the message: a secret pasted under the wrong key must not travel.
+// Other errors (the file cannot be read) hold no config value and are
+// shown whole. `serverstats check-config` shows everything.
+func Public(err error) string {
+	if err == nil {
+		return ""
+	}
+	var es Errors
+	if !errors.As(err, &es) {
+		var e *Error
+		if !errors.As(err, &e) {
+			return err.Error()
+		}
+		es = Errors{e}
+	}
+	lines := make([]string, len(es))
+	for i, e := range es {
+		msg := e.Msg
+		if e.Value != "" {
+			msg = strings.ReplaceAll(msg, e.Value, "…")
+		}
+		msg = quoted.ReplaceAllString(msg, `"…"`)
+		lines[i] = fmt.Sprintf("%s:%d: ", e.File, e.Line)
+		if e.Key != "" {
+			lines[i] += e.Key + ": "
+		}
+		lines[i] += msg
+	}
+	return strings.Join(lines, "\n") + " (values left out: serverstats check-config shows them and the fix)"
+}
+
+// quoted matches a double-quoted string, as %q writes it.
+var quoted = regexp.MustCompile(`"(?:[^"\\]|\\.)*"`)

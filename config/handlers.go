@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"net/url"
+	"regexp"
 	"slices"
 	"strings"
 	"text/template"
@@ -54,10 +55,13 @@ type Handler struct {
 
 	// exec
 	Command []string // argv; the notification JSON is on stdin
+	Env     []string // names of variables of serverstats's environment the command gets
 
 	// webhook
-	URL     string
-	Headers map[string]string
+	URL        string
+	Headers    map[string]string
+	HeaderEnv  map[string]string // header name -> environment variable holding its value (a secret)
+	HeaderFile map[string]string // header name -> file holding its value (a secret)
 
 	// every type
 	SendResolved bool          // send resolved notifications (default: on, except sms)
@@ -122,9 +126,10 @@ func (c *Config) decodeHandlers(d *decoder, path string, n *yaml.Node) {
 				field{"from", d.str(&h.From)}, field{"messaging-service-sid", d.str(&h.MessagingServiceSID)},
 				field{"to", d.list(&h.To, nil)}, field{"api-url", d.str(&h.APIURL)}, field{"body", d.str(&h.Body)})
 		case "exec":
-			fields = append(fields, field{"command", d.list(&h.Command, nil)})
+			fields = append(fields, field{"command", d.list(&h.Command, nil)}, field{"env", d.list(&h.Env, nil)})
 		case "webhook":
-			fields = append(fields, field{"url", d.str(&h.URL)}, field{"headers", d.stringMap(&h.Headers)})
+			fields = append(fields, field{"url", d.str(&h.URL)}, field{"headers", d.stringMap(&h.Headers)},
+				field{"header-env", d.stringMap(&h.HeaderEnv)}, field{"header-file", d.stringMap(&h.HeaderFile)})
 		}
 		seen := d.mapping(e[1], p, fields)
 		switch {
@@ -238,12 +243,51 @@ func (h *Handler) validate(d *decoder, p string, at *yaml.Node, seen map[string]
 		if len(h.Command) == 0 {
 			d.fail(at, p+".command", "", "missing command", `add command: [/usr/local/bin/notify, --urgent] (the notification JSON arrives on stdin)`)
 		}
+		for i, name := range h.Env {
+			k := fmt.Sprintf("%s.env[%d]", p, i)
+			switch before, _, isPair := strings.Cut(name, "="); {
+			case isPair && envName.MatchString(before):
+				// The value may be a secret: it is not repeated.
+				d.fail(d.at(k, seen["env"]), k, "", "env: takes names, not NAME=value", "write env: ["+before+"] and set "+before+" in serverstats's environment (the value stays out of the file)")
+			case !envName.MatchString(name):
+				d.fail(d.at(k, seen["env"]), k, name, "not the name of an environment variable", "write names only, e.g. env: [PAGER_API_KEY] (the command gets that variable of serverstats's environment)")
+			}
+		}
 	case "webhook":
 		if u, err := url.Parse(h.URL); h.URL == "" || err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
 			d.fail(orAt(seen["url"], at), p+".url", h.URL, "missing or not an http(s) URL", "add url: https://hooks.example.com/serverstats")
 		}
+		for name, v := range h.Headers {
+			if name == "" || strings.ContainsAny(name, " :\t\r\n") || strings.ContainsAny(v, "\r\n") {
+				d.fail(d.at(p+".headers."+name, seen["headers"]), p+".headers."+name, "", "bad HTTP header", "write headers: {X-Source: serverstats}")
+			}
+		}
+		for _, key := range []string{"header-env", "header-file"} {
+			m, example := h.HeaderEnv, "HOOK_TOKEN"
+			if key == "header-file" {
+				m, example = h.HeaderFile, "/etc/serverstats/hook-token"
+			}
+			for name, v := range m {
+				k := p + "." + key + "." + name
+				if name == "" || strings.ContainsAny(name, " :\t\r\n") || strings.TrimSpace(v) == "" || strings.ContainsAny(v, "\r\n") {
+					d.fail(d.at(k, seen[key]), k, v, "bad secret header", "write "+key+": {Authorization: "+example+"} (the header's value is read from there)")
+				}
+				if key == "header-env" && v != "" && !envName.MatchString(v) {
+					d.fail(d.at(k, seen[key]), k, "", "not the name of an environment variable", "write "+key+": {"+name+": "+example+"}: the name of the variable holding the value, never the value itself")
+				}
+				if _, dup := h.Headers[name]; dup {
+					d.fail(d.at(k, seen[key]), k, v, "the header "+name+" is also under headers:", "keep one")
+				}
+				if _, dup := h.HeaderFile[name]; dup && key == "header-env" {
+					d.fail(d.at(k, seen[key]), k, v, "the header "+name+" is also under header-file:", "keep one")
+				}
+			}
+		}
 	}
 }
+
+// envName matches the name of an environment variable.
+var envName = regexp.MustCompile(`^[A-Za-z_][A-Za-z0-9_]*$`)
 
 // templateFix is the fix of a bad subject or body template.
 const templateFix = "see the README for the fields of a message (.Summary, .Count, .Notifications, ...)"

@@ -84,3 +84,30 @@ func TestHandlerDefaultTemplates(t *testing.T) {
 		t.Errorf("subject %q (parsed: %v), body parsed: %v", h.Subject, h.SubjectTmpl != nil, h.BodyTmpl != nil)
 	}
 }
+
+// The exec handler's env: and the webhook's header-env:/header-file: load;
+// a header under two of headers:, header-env: and header-file: is refused.
+func TestHandlerSecretKeys(t *testing.T) {
+	cfg, err := Parse("c.yaml", []byte(handlerConfig("exec", "command: [/bin/notify], env: [PAGER_URL, LC_ALL]")))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if h := cfg.Handler("h"); strings.Join(h.Env, ",") != "PAGER_URL,LC_ALL" {
+		t.Errorf("env = %q", h.Env)
+	}
+	cfg, err = Parse("c.yaml", []byte(handlerConfig("webhook", "url: 'https://h.example.com/x', header-env: {Authorization: HOOK_TOKEN}, header-file: {X-Sig: /etc/serverstats/sig}")))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if h := cfg.Handler("h"); h.HeaderEnv["Authorization"] != "HOOK_TOKEN" || h.HeaderFile["X-Sig"] != "/etc/serverstats/sig" {
+		t.Errorf("header-env = %v, header-file = %v", h.HeaderEnv, h.HeaderFile)
+	}
+	_, err = Parse("c.yaml", []byte(handlerConfig("webhook", "url: 'https://h.example.com/x', headers: {X-Sig: a}, header-file: {X-Sig: /etc/serverstats/sig}")))
+	if err == nil || !strings.Contains(err.Error(), "c.yaml:2: handlers.h.header-file.X-Sig: the header X-Sig is also under headers:") {
+		t.Errorf("duplicate header: %v", err)
+	}
+	_, err = Parse("c.yaml", []byte(handlerConfig("email", emailKeys+", env: [X]")))
+	if err == nil || !strings.Contains(err.Error(), `unknown key "env"`) {
+		t.Errorf("env: on email: %v", err)
+	}
+}

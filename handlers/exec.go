@@ -13,14 +13,19 @@ import (
 	"unicode/utf8"
 
 	"serverstats/alerts"
+	"serverstats/collectors/childenv"
 	"serverstats/collectors/procgroup"
 	"serverstats/config"
 	"serverstats/handlers/message"
 )
 
 // Exec runs a command for each group: argv from the config, no shell, the
-// group as JSON (message.Payload) on stdin, stdout discarded, the environment of
-// serverstats. Exit status 0 means delivered.
+// group as JSON (message.Payload) on stdin, stdout discarded, a clean
+// environment (childenv.Clean: PATH, HOME, LANG, LC_*, TZ, USER, LOGNAME,
+// TMPDIR, SERVERSTATS_CONFIG, the variables the handler's env: names, and
+// SERVERSTATS_HANDLER set to the handler's name), never the secrets in
+// serverstats's environment or SSH_AUTH_SOCK. Its stderr, shown in errors,
+// goes through the redactor of every configured secret (Env.Redact). Exit status 0 means delivered.
 //
 // The command runs in its own process group. At the handler's timeout the
 // whole group is killed; when the command exits, whatever it left running
@@ -32,7 +37,9 @@ import (
 type Exec struct {
 	name    string
 	argv    []string
+	env     []string // names passed through (env:)
 	timeout time.Duration
+	redact  *Redactor
 	log     *slog.Logger
 }
 
@@ -52,7 +59,8 @@ func newExec(h *config.Handler, env Env) (Handler, error) {
 	if len(h.Command) == 0 || h.Command[0] == "" {
 		return nil, fmt.Errorf("handler %q: missing command", h.Name)
 	}
-	return &Exec{name: h.Name, argv: slices.Clone(h.Command), timeout: attemptTimeout(h.Timeout), log: env.logger()}, nil
+	return &Exec{name: h.Name, argv: slices.Clone(h.Command), env: slices.Clone(h.Env), timeout: attemptTimeout(h.Timeout),
+		redact: env.Redact, log: env.logger()}, nil
 }
 
 // Send implements Handler: one run of the command with the whole group.
@@ -68,6 +76,7 @@ func (x *Exec) Send(ctx context.Context, ns []alerts.Notification) (bool, error)
 	cmd := exec.CommandContext(ctx, x.argv[0], x.argv[1:]...)
 	cmd.Stdin = bytes.NewReader(payload)
 	cmd.Stderr = stderr // not an *os.File: exec copies it, and WaitDelay bounds that
+	cmd.Env = childenv.Clean(nil, x.env, "SERVERSTATS_HANDLER="+x.name)
 	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
 	cmd.Cancel = func() error { return procgroup.Kill(cmd.Process.Pid) }
 	cmd.WaitDelay = execWaitDelay
@@ -82,6 +91,8 @@ func (x *Exec) Send(ctx context.Context, ns []alerts.Notification) (bool, error)
 	// only what the command started.
 	_ = procgroup.Kill(pgid)
 
+	// Redacted before it is cut: a secret cut in half would not match.
+	stderr.b = []byte(x.redact.String(string(stderr.b)))
 	tail := stderr.tail(stderrShown)
 	withTail := func(err error) error {
 		if tail != "" {

@@ -27,6 +27,10 @@ type Env struct {
 	Stdout, Stderr io.Writer
 	Getenv         func(string) string // nil: os.Getenv
 	Logger         *slog.Logger        // debug lines of deliveries; nil: discarded
+	// Redact holds every secret of the config (ConfigSecrets): what a
+	// handler shows of another program's output (the exec handler's
+	// stderr) goes through it. nil redacts nothing.
+	Redact *Redactor
 }
 
 // constructors maps a handler type to its constructor: adding a handler type

@@ -57,6 +57,10 @@ type Dispatcher struct {
 	// Observe, if set, is told each attempt's outcome: "sent", "retry",
 	// "rerouted" or "undeliverable".
 	Observe func(handler, outcome string)
+	// Redact, if set, removes the config's secrets (ConfigSecrets) from
+	// every error before it is logged, returned for --json or kept in the
+	// outbox: the handlers redact their own, this catches the rest.
+	Redact *Redactor
 }
 
 func (d *Dispatcher) observe(handler, outcome string) {
@@ -180,7 +184,7 @@ func (d *Dispatcher) attempt(ctx context.Context, e store.Entry, out *Outcome) e
 		out.Sent++
 		return d.Queue.Done(ctx, e.ID, now)
 	}
-	msg := err.Error()
+	msg := d.Redact.String(err.Error())
 	out.Errors = append(out.Errors, fmt.Sprintf("handler %s: message %d (%d notifications): %s", e.Handler, e.ID, len(e.Notifications), msg))
 	expired := hc != nil && hc.MaxAge > 0 && now.Sub(e.Created) >= hc.MaxAge
 	if retry && !expired {

@@ -9,6 +9,8 @@ import (
 	"os"
 	"slices"
 	"strings"
+
+	"serverstats/config"
 )
 
 // ReadSecret returns the secret held in the environment variable envVar
@@ -126,3 +128,70 @@ type redactedError struct {
 
 func (e *redactedError) Error() string   { return e.msg }
 func (e *redactedError) Unwrap() []error { return e.causes }
+
+// ConfigSecrets reads every secret cfg names, as the handlers and probes
+// will (getenv nil means os.Getenv): the SMTP passwords, the Twilio
+// account SIDs and tokens, the webhooks' secret headers and URL
+// credentials, the url: probes' secret headers. A secret that cannot be
+// read is skipped (its handler or probe fails with the reason). What the
+// result redacts is what must never reach a log, --json or the outbox,
+// also when another program echoes it (an exec handler's stderr).
+func ConfigSecrets(cfg *config.Config, getenv func(string) string) []string {
+	var out []string
+	read := func(envVar, path string) string {
+		if envVar == "" && path == "" {
+			return ""
+		}
+		v, err := ReadSecret(getenv, envVar, path)
+		if err != nil {
+			return ""
+		}
+		out = append(out, v)
+		return v
+	}
+	readAll := func(envs, files map[string]string) {
+		for _, e := range envs {
+			read(e, "")
+		}
+		for _, f := range files {
+			read("", f)
+		}
+	}
+	for _, h := range cfg.Handlers {
+		switch h.Type {
+		case "email":
+			if pw := read(h.PasswordEnv, h.PasswordFile); pw != "" && h.Username != "" {
+				out = append(out, "\x00"+h.Username+"\x00"+pw)
+			}
+		case "sms":
+			sid, tok := read(h.AccountSIDEnv, h.AccountSIDFile), read(h.AuthTokenEnv, h.AuthTokenFile)
+			if sid != "" && tok != "" {
+				out = append(out, sid+":"+tok)
+			}
+		case "webhook":
+			readAll(h.HeaderEnv, h.HeaderFile)
+			for k, v := range h.Headers {
+				if len(v) >= 6 || sensitiveHeader.MatchString(k) {
+					out = append(out, v)
+				}
+			}
+			if u, err := url.Parse(h.URL); err == nil {
+				if p, ok := u.User.Password(); ok {
+					out = append(out, p)
+				}
+				if len(u.Path) > 1 {
+					out = append(out, u.Path)
+				}
+				for _, vs := range u.Query() {
+					out = append(out, vs...)
+				}
+			}
+		}
+	}
+	for _, c := range cfg.Commands {
+		if c.HTTP != nil {
+			readAll(c.HTTP.HeaderEnv, c.HTTP.HeaderFile)
+		}
+	}
+	return out
+}

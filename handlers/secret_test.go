@@ -9,6 +9,7 @@ import (
 	"log/slog"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 
@@ -192,4 +193,32 @@ func TestNoSecretLeaks(t *testing.T) {
 	})
 
 	assertNoSecret(t, "the log", logs.String(), "pw-Leak-0xC0FFEE", smtptest.Password, twilioToken, webhookSecret, "q-Secret-99")
+}
+
+func TestConfigSecrets(t *testing.T) {
+	t.Parallel()
+	file := filepath.Join(t.TempDir(), "token")
+	if err := os.WriteFile(file, []byte("file-Token-8\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	cfg := &config.Config{
+		Handlers: []*config.Handler{
+			{Name: "mail", Type: "email", Username: "u", PasswordEnv: "SMTP_PASSWORD"},
+			{Name: "sms", Type: "sms", AccountSIDEnv: "SID", AuthTokenFile: file},
+			{Name: "hook", Type: "webhook", URL: "https://h.example.com/services/T0/B0/Xsecret?k=q-Val-9",
+				HeaderEnv: map[string]string{"Authorization": "HOOK"}, Headers: map[string]string{"X-Api-Key": "k1", "X-Team": "ops"}},
+			{Name: "gone", Type: "email", PasswordEnv: "UNSET"},
+		},
+		Commands: []*config.Command{{Name: "app", HTTP: &config.HTTPProbe{HeaderEnv: map[string]string{"X-Probe": "PROBE"}}}},
+	}
+	vars := map[string]string{"SMTP_PASSWORD": "pw-1", "SID": "AC1", "HOOK": "Bearer h-2", "PROBE": "p-3"}
+	got := ConfigSecrets(cfg, func(k string) string { return vars[k] })
+	for _, want := range []string{"pw-1", "\x00u\x00pw-1", "AC1", "file-Token-8", "AC1:file-Token-8", "Bearer h-2", "k1", "/services/T0/B0/Xsecret", "q-Val-9", "p-3"} {
+		if !slices.Contains(got, want) {
+			t.Errorf("ConfigSecrets lacks %q: %q", want, got)
+		}
+	}
+	if slices.Contains(got, "ops") {
+		t.Errorf("a short header of no secret name is no secret: %q", got)
+	}
 }

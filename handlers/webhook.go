@@ -23,7 +23,9 @@ import (
 )
 
 // Webhook POSTs each group as JSON (message.Payload) to a URL, with the config's
-// extra headers, Content-Type application/json and User-Agent serverstats.
+// extra headers (headers:, and header-env:/header-file: read from the
+// environment or a file, e.g. Authorization), Content-Type application/json
+// and User-Agent serverstats.
 //
 // Retry: 2xx is delivered; timeouts, network errors, 408, 429 and 5xx are
 // temporary; certificate errors, redirects (3xx, not followed) and other
@@ -69,6 +71,25 @@ func newWebhook(h *config.Handler, env Env) (Handler, error) {
 	}
 	for k, v := range h.Headers {
 		if len(v) >= 6 || sensitiveHeader.MatchString(k) {
+			w.redact.Add(v)
+		}
+	}
+	if w.headers == nil {
+		w.headers = map[string]string{}
+	}
+	for _, src := range []struct {
+		m      map[string]string
+		secret func(string) (string, error)
+	}{
+		{h.HeaderEnv, func(v string) (string, error) { return ReadSecret(env.getenv, v, "") }},
+		{h.HeaderFile, func(v string) (string, error) { return ReadSecret(env.getenv, "", v) }},
+	} {
+		for name, from := range src.m {
+			v, err := src.secret(from)
+			if err != nil {
+				return nil, fmt.Errorf("handler %q: header %s: %w", h.Name, name, err)
+			}
+			w.headers[name] = v
 			w.redact.Add(v)
 		}
 	}

@@ -7,6 +7,7 @@ import (
 	"log"
 	"net/http"
 	"net/http/httptest"
+	"os"
 	"strconv"
 	"strings"
 	"sync"
@@ -161,5 +162,53 @@ func TestNewWebhookErrors(t *testing.T) {
 		if want := `handler "hook": url: not an http(s) URL`; err == nil || err.Error() != want {
 			t.Errorf("url %q: New = %v, want %s", u, err, want)
 		}
+	}
+}
+
+// TestWebhookSecretHeaders: header-env and header-file put a secret into a
+// header, sent to a real loopback server and redacted when it echoes it;
+// an unset variable or a missing file is a handler that cannot be built,
+// naming the source and never a value.
+func TestWebhookSecretHeaders(t *testing.T) {
+	t.Parallel()
+	const fromEnv, fromFile = "Bearer env-Hook-Secret-5", "file-Hook-Secret-6"
+	file := t.TempDir() + "/hook-sig"
+	if err := os.WriteFile(file, []byte(fromFile+"\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	r := newHookRecorder(t)
+	mk := func(path string) *config.Handler {
+		return &config.Handler{Name: "hook", Type: "webhook", URL: r.URL + path, Timeout: 5 * time.Second,
+			HeaderEnv: map[string]string{"Authorization": "HOOK_TOKEN"}, HeaderFile: map[string]string{"X-Signature": file}}
+	}
+	env := testEnv(map[string]string{"HOOK_TOKEN": fromEnv})
+	w, err := New(mk("/ok"), env)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := w.Send(context.Background(), message.Sample(sampleTime)); err != nil {
+		t.Fatal(err)
+	}
+	r.mu.Lock()
+	head := r.heads[len(r.heads)-1]
+	r.mu.Unlock()
+	if head.Get("Authorization") != fromEnv || head.Get("X-Signature") != fromFile {
+		t.Errorf("headers sent = %v", head)
+	}
+
+	w, _ = New(mk("/echo"), env)
+	_, err = w.Send(context.Background(), message.Sample(sampleTime))
+	if err == nil {
+		t.Fatal("an echoing 400 was delivered")
+	}
+	assertNoSecret(t, "error", err.Error(), fromEnv, fromFile, "env-Hook-Secret-5")
+
+	if _, err := New(mk("/ok"), testEnv(nil)); err == nil || !strings.Contains(err.Error(), "HOOK_TOKEN is not set") {
+		t.Errorf("unset variable: %v", err)
+	}
+	h := mk("/ok")
+	h.HeaderFile["X-Signature"] = file + ".missing"
+	if _, err := New(h, env); err == nil || !strings.Contains(err.Error(), "header X-Signature") {
+		t.Errorf("missing file: %v", err)
 	}
 }

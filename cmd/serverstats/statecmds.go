@@ -366,7 +366,8 @@ func (a *app) testAlert(ctx context.Context, o *opts) int {
 		fmt.Fprintf(a.stderr, "serverstats: no handler %q (handlers: %s)\n", o.args[0], strings.Join(names, ", "))
 		return exitUsage
 	}
-	h, err := handlers.New(hc, handlers.Env{Stdout: a.stdout, Stderr: a.stderr, Getenv: a.getenv})
+	redact := handlers.NewRedactor(handlers.ConfigSecrets(cfg, a.getenv)...)
+	h, err := handlers.New(hc, handlers.Env{Stdout: a.stdout, Stderr: a.stderr, Getenv: a.getenv, Redact: redact})
 	if err != nil {
 		fmt.Fprintf(a.stderr, "serverstats: %v\n", err)
 		return 1
@@ -380,7 +381,7 @@ func (a *app) testAlert(ctx context.Context, o *opts) int {
 		if retry {
 			kind = "temporary: serverstats would retry"
 		}
-		fmt.Fprintf(a.stderr, "serverstats: test-alert %s: not delivered (%s): %v\n", hc.Name, kind, err)
+		fmt.Fprintf(a.stderr, "serverstats: test-alert %s: not delivered (%s): %s\n", hc.Name, kind, redact.String(err.Error()))
 		return 1
 	}
 	fmt.Fprintf(a.stdout, "test-alert %s: delivered in %s\n", hc.Name, time.Since(start).Round(time.Millisecond))

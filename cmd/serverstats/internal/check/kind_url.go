@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"maps"
+	"slices"
 	"strings"
 
 	"serverstats/collectors"
@@ -21,11 +22,12 @@ func (urlKind) collector(c *Checker, cmd *config.Command, t collectors.Target) c
 	return c.probe(cmd, func(dial collectors.DialFunc) collectors.Collector {
 		h := cmd.HTTP
 		headers, secrets, err := ProbeHeaders(h, c.env.Getenv)
+		secretNames := slices.Concat(slices.Collect(maps.Keys(h.HeaderEnv)), slices.Collect(maps.Keys(h.HeaderFile)))
 		if err != nil {
 			return Failing{err}
 		}
 		p := &collectors.HTTPProbe{
-			URL: strings.ReplaceAll(h.URL, config.HostPlaceholder, hostOf(t)), Method: h.Method, Headers: headers, Body: h.Body,
+			URL: strings.ReplaceAll(h.URL, config.HostPlaceholder, hostOf(t)), Method: h.Method, Headers: headers, Secret: secretNames, Body: h.Body,
 			CAFile: h.CAFile, Insecure: h.Insecure, FollowRedirects: h.FollowRedirects, Timeout: probeTimeout(cmd), Dial: dial,
 		}
 		if len(secrets) == 0 {

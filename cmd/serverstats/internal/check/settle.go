@@ -18,8 +18,9 @@ import (
 func NewDispatcher(cfg *config.Config, q handlers.Queue, env Env) *handlers.Dispatcher {
 	hs := map[string]handlers.Handler{}
 	broken := map[string]error{}
+	redact := handlers.NewRedactor(handlers.ConfigSecrets(cfg, env.Getenv)...)
 	for _, hc := range cfg.Handlers {
-		h, err := handlers.New(hc, handlers.Env{Stdout: env.Stdout, Stderr: env.Stderr, Getenv: env.Getenv, Logger: env.Log})
+		h, err := handlers.New(hc, handlers.Env{Stdout: env.Stdout, Stderr: env.Stderr, Getenv: env.Getenv, Logger: env.Log, Redact: redact})
 		if err != nil {
 			env.Log.Error("handler cannot be built; its messages are retried, then handed to its fallback after max-age", "handler", hc.Name, "error", err)
 			broken[hc.Name] = err
@@ -29,7 +30,7 @@ func NewDispatcher(cfg *config.Config, q handlers.Queue, env Env) *handlers.Disp
 	}
 	return &handlers.Dispatcher{
 		Queue: q, Handlers: hs, Broken: broken, Config: cfg.Handler, Log: env.Log, Now: env.Now, Observe: env.Observe,
-		Backoff: handlers.Backoff{Initial: cfg.Delivery.RetryInitial, Max: cfg.Delivery.RetryMax},
+		Backoff: handlers.Backoff{Initial: cfg.Delivery.RetryInitial, Max: cfg.Delivery.RetryMax}, Redact: redact,
 	}
 }
 

@@ -466,10 +466,12 @@ func (d *daemon) reload(runCtx context.Context) {
 	if err != nil {
 		d.mu.Lock()
 		d.reloads.failed++
-		d.lastErr = err.Error()
+		// Without the values of the file: /api/status and the log are read
+		// by more people than the config, which may hold a pasted secret.
+		d.lastErr = config.Public(err)
 		d.mu.Unlock()
 		d.metrics.reloads.WithLabelValues("failed").Inc()
-		d.log.Error("config reload refused; keeping the running config", "error", err)
+		d.log.Error("config reload refused; keeping the running config", "error", config.Public(err))
 		return
 	}
 	old := d.current()
