@@ -56,7 +56,7 @@ type Checker struct {
 	disp *handlers.Dispatcher // every handler, built once; Queue is set per flush
 
 	mu         sync.Mutex
-	collectors map[string][]collectors.Collector // per command, per target; built at its first run
+	collectors map[string]map[string]collectors.Collector // per command, by target name; built at its first run
 }
 
 // New builds a Checker for cfg. Handlers that cannot be built (a missing
@@ -74,7 +74,7 @@ func New(cfg *config.Config, env Env) *Checker {
 	if env.Stderr == nil {
 		env.Stderr = io.Discard
 	}
-	c := &Checker{cfg: cfg, env: env, collectors: map[string][]collectors.Collector{}}
+	c := &Checker{cfg: cfg, env: env, collectors: map[string]map[string]collectors.Collector{}}
 	c.disp = NewDispatcher(cfg, nil, env)
 	return c
 }
@@ -153,19 +153,15 @@ func (c *Checker) Run(ctx context.Context, cmd *config.Command, o Options) *Repo
 // command's first run and kept for the Checker's life.
 func (c *Checker) pick(cmd *config.Command) func(collectors.Target) collectors.Collector {
 	c.mu.Lock()
-	cs, ok := c.collectors[cmd.Name]
+	byName, ok := c.collectors[cmd.Name]
 	if !ok {
 		k := kindOf(cmd)
-		cs = make([]collectors.Collector, len(cmd.Targets))
-		for i, t := range cmd.Targets {
-			cs[i] = k.collector(c, cmd, t)
+		byName = make(map[string]collectors.Collector, len(cmd.Targets))
+		for _, t := range cmd.Targets {
+			byName[t.Name] = k.collector(c, cmd, t)
 		}
-		c.collectors[cmd.Name] = cs
+		c.collectors[cmd.Name] = byName
 	}
 	c.mu.Unlock()
-	byName := make(map[string]collectors.Collector, len(cs))
-	for i, t := range cmd.Targets {
-		byName[t.Name] = cs[i]
-	}
 	return func(t collectors.Target) collectors.Collector { return byName[t.Name] }
 }
