@@ -112,6 +112,7 @@ type SSH struct {
 	knownHosts string
 	config     *sshConfig // nil when no ssh_config is used
 	keys       keyCache
+	known      knownHostsCache
 	agentSock  string
 	knownMu    sync.Mutex // serialises this process's known_hosts appends
 
