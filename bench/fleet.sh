@@ -43,6 +43,7 @@ P="fb$$"          # namespace prefix: ${P}c is the client, ${P}h1.. the hosts
 C="${P}c"
 PIDS=()           # every long-lived process this script started
 NS_MADE=()        # every namespace this script made
+NEIGH_SAVED=""    # the ARP table limits as they were, restored on exit
 
 stop_all() {
   local rc=$?
@@ -58,6 +59,7 @@ stop_all() {
       for pid in $(ip netns pids "$ns" 2>/dev/null); do kill -KILL "$pid" 2>/dev/null; done
     done
     for ns in "${NS_MADE[@]}"; do echo "netns del $ns"; done | ip -force -batch - 2>/dev/null
+    [ -z "$NEIGH_SAVED" ] || sysctl -q -w $NEIGH_SAVED
   ) &
   local stopper=$!
   ( sleep "$STOP_TIMEOUT"; kill -KILL "$stopper" 2>/dev/null ) &
@@ -92,6 +94,13 @@ for i in $(seq 1 "$N"); do
   echo "$a" >>"$W/hosts"
   echo "$a $hostpub" >>"$W/known_hosts"
 done
+
+# The kernel's one ARP table holds every namespace's entries (2 per host
+# here); its default hard limit (1024) would drop hosts past N=~500 with "no
+# route to host". Raised for the run, restored on exit.
+neigh=net.ipv4.neigh.default
+NEIGH_SAVED=$(for k in 1 2 3; do printf '%s=%s ' "$neigh.gc_thresh$k" "$(sysctl -n "$neigh.gc_thresh$k")"; done)
+sysctl -q -w "$neigh.gc_thresh1=$((4 * N + 1024))" "$neigh.gc_thresh2=$((4 * N + 2048))" "$neigh.gc_thresh3=$((4 * N + 4096))"
 
 # Namespaces: the client with a bridge, and a host per veth.
 {
