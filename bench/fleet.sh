@@ -19,7 +19,8 @@
 # connections at once for every tool (64, serverstats' largest ssh.parallel),
 # TOOLS (pdsh pssh clush oneshot daemon), SWEEPS steady daemon sweeps to
 # measure (3), EVERY seconds between daemon sweeps (5), TOOL_TIMEOUT (600),
-# KEEP=1 keeps the work directory.
+# KEEP=1 keeps the work directory, DAEMON_GOMEMLIMIT sets the daemon's
+# GOMEMLIMIT.
 set -euo pipefail
 
 N=${N:-200}
@@ -242,24 +243,39 @@ for tool in $TOOLS; do
     record oneshot "$(grep -c '^Filesystem' "$W/oneshot.out" || true)" ;;
   daemon)
     echo "fleet.sh: daemon (first sweep, then $SWEEPS steady sweeps every ${EVERY}s)" >&2
-    ip netns exec "$C" "$W/serverstats" run -c "$W/serverstats.yaml" --state "$W/daemon.state" >"$W/daemon.out" 2>&1 </dev/null &
+    ip netns exec "$C" env ${DAEMON_GOMEMLIMIT:+GOMEMLIMIT=$DAEMON_GOMEMLIMIT} "$W/serverstats" run -c "$W/serverstats.yaml" --state "$W/daemon.state" >"$W/daemon.out" 2>&1 </dev/null &
     dpid=$!
     PIDS+=("$dpid")
     # The log file gets the date appended (daily rotation).
     runs() { cat "$W"/daemon.log* 2>/dev/null | grep -c '"msg":"run"' || true; }
     cputicks() { awk '{print $14 + $15}' "/proc/$dpid/stat"; }
+    # The hosts' CPU ticks: every process in the hosts' namespaces (sshd,
+    # with the sessions and shells it has reaped). Not the machine's: other
+    # work may share it.
+    for i in $(seq 1 "$N"); do echo "/run/netns/${P}h$i"; done | xargs stat -L -c 'net:[%i]' >"$W/host_ns"
+    busyticks() {
+      local t=0 p ns
+      for p in /proc/[0-9]*; do
+        ns=$(readlink "$p/ns/net" 2>/dev/null) || continue
+        [ "$ns" = "$root_ns" ] && continue
+        grep -qxF "$ns" "$W/host_ns" || continue
+        t=$((t + $(awk '{print $14 + $15 + $16 + $17}' "$p/stat" 2>/dev/null || echo 0)))
+      done
+      echo "$t"
+    }
+    root_ns=$(readlink /proc/self/ns/net)
     deadline=$((SECONDS + TOOL_TIMEOUT))
     until [ "$(runs)" -ge 1 ]; do
       [ $SECONDS -lt $deadline ] && kill -0 "$dpid" 2>/dev/null || { echo "fleet.sh: daemon made no run" >&2; cat "$W/daemon.out" >&2; exit 1; }
       sleep 0.2
     done
     first=$(cat "$W"/daemon.log* | grep '"msg":"run"' | head -1)
-    r0=$(runs); c0=$(cputicks)
+    r0=$(runs); c0=$(cputicks); m0=$(busyticks)
     until [ "$(runs)" -ge $((r0 + SWEEPS)) ]; do
       [ $SECONDS -lt $deadline ] || { echo "fleet.sh: daemon sweeps too slow" >&2; exit 1; }
       sleep 0.1
     done
-    c1=$(cputicks); r1=$(runs)
+    c1=$(cputicks); m1=$(busyticks); r1=$(runs)
     hz=$(getconf CLK_TCK)
     steady=$(cat "$W"/daemon.log* | grep '"msg":"run"' | tail -n +$((r0 + 1)) | head -n $((r1 - r0)))
     # The median sweep's duration (JSON log: nanoseconds) and its hosts_ok.
@@ -270,6 +286,10 @@ for tool in $TOOLS; do
     RSS[daemon]=$(awk '/^VmHWM/{printf "%.0f", $2/1024}' "/proc/$dpid/status")
     RSS_NOW=$(awk '/^VmRSS/{printf "%.0f", $2/1024}' "/proc/$dpid/status")
     FIRST_DUR=$(echo "$first" | sed -E 's/.*"duration":([0-9]+).*/\1/' | awk '{printf "%.1f s", $1 / 1e9}')
+    MACHINE_CPU=$(awk -v a="$m0" -v b="$m1" -v n=$((r1 - r0)) -v hz="$hz" 'BEGIN{printf "%.2f", (b - a) / hz / n}')
+    ip netns exec "$C" curl -s http://127.0.0.1:9920/metrics >"$W/daemon.metrics" || true
+    GOSTATS=$(awk '$1 ~ /^(go_goroutines|go_memstats_heap_alloc_bytes|go_memstats_heap_inuse_bytes|go_memstats_stack_inuse_bytes|go_memstats_sys_bytes|go_memstats_next_gc_bytes)$/ {
+      printf "%s %s; ", $1, ($1 == "go_goroutines" ? $2 : sprintf("%.1f MB", $2 / 1048576))}' "$W/daemon.metrics")
     kill -TERM "$dpid"; wait "$dpid" 2>/dev/null || true ;;
   *) echo "fleet.sh: unknown tool $tool" >&2; exit 2 ;;
   esac
@@ -293,7 +313,8 @@ if [[ " $TOOLS " == *" daemon "* ]]; then
   perhost=$(awk -v c="${CPU[daemon]}" -v n="$N" 'BEGIN{printf "%.3f", c * 1000 / n}')
   echo "| serverstats daemon, steady sweep (median of $SWEEPS) | ${OK[daemon]}/$N | ${WALL[daemon]} | ${CPU[daemon]} per sweep | $perhost | ${RSS[daemon]} peak, $RSS_NOW now | | |"
   echo
-  echo "daemon: first sweep (N handshakes) $FIRST_DUR"
+  echo "daemon: first sweep (N handshakes) $FIRST_DUR; hosts' CPU per steady sweep (sshd, sessions, shells, df) ${MACHINE_CPU} s${DAEMON_GOMEMLIMIT:+; GOMEMLIMIT=$DAEMON_GOMEMLIMIT}"
+  echo "daemon /metrics at the end: $GOSTATS"
 fi
 fail=0
 for tool in $TOOLS; do [ "${OK[$tool]}" = "$N" ] || { echo "fleet.sh: $tool got ${OK[$tool]} of $N outputs (see $W/$tool.err)" >&2; fail=1; KEEP=1; }; done
