@@ -36,7 +36,7 @@ func (s *SSH) Dial(ctx context.Context, t Target, network, addr string) (net.Con
 	}
 	cctx, cancel := context.WithTimeout(ctx, s.opts.ConnectTimeout)
 	defer cancel()
-	sc, err := s.connect(cctx, hc, 0)
+	sc, err := s.connect(cctx, hc, 0, nil)
 	if err != nil {
 		return nil, err
 	}

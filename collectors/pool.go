@@ -170,6 +170,8 @@ type poolConn struct {
 	// reapOnClose: a timed-out command's kill was not confirmed while other
 	// Runs held c; run reapScript when the last one releases it (abandon).
 	reapOnClose bool
+	kaPending   bool // a keepalive is in flight
+	kaMissed    int  // ticks in a row that found it unanswered
 }
 
 func (c *poolConn) close() {
@@ -195,7 +197,7 @@ func (r dropReason) String() string {
 }
 
 // NewPool checks opts (as NewSSH does) and p and returns a Pool. It starts
-// the idle janitor; call Close to stop it.
+// the idle janitor and the keepalive ticker; call Close to stop them.
 func NewPool(opts SSHOptions, p PoolOptions) (*Pool, error) {
 	s, err := NewSSH(opts)
 	if err != nil {
@@ -237,8 +239,9 @@ func NewPool(opts SSHOptions, p PoolOptions) (*Pool, error) {
 		conns: make(map[*poolConn]struct{}),
 	}
 	pool.ctx, pool.cancel = context.WithCancel(context.Background())
-	pool.wg.Add(1)
+	pool.wg.Add(2)
 	go pool.janitor()
+	go pool.keepalives()
 	return pool, nil
 }
 
@@ -358,8 +361,9 @@ func (p *Pool) conn(ctx context.Context, hc hostConfig) (c *poolConn, fresh bool
 func (p *Pool) dial(h *poolHost, d *dialCall) {
 	defer p.wg.Done()
 	ctx, cancel := context.WithTimeout(p.ctx, p.ssh.opts.ConnectTimeout)
-	sc, err := p.ssh.connect(ctx, h.hc, 0)
+	sc, err := p.ssh.connect(ctx, h.hc, 0, p.spawn)
 	cancel()
+	var c *poolConn
 
 	p.mu.Lock()
 	h.dial = nil
@@ -378,7 +382,7 @@ func (p *Pool) dial(h *poolHost, d *dialCall) {
 		p.log.Debug("dial failed", "host", h.hc.addr(), "failures", h.failures, "retry_in", wait, "err", err)
 	default:
 		p.nextID++
-		c := &poolConn{
+		c = &poolConn{
 			id:       p.nextID,
 			host:     h,
 			sc:       sc,
@@ -395,13 +399,14 @@ func (p *Pool) dial(h *poolHost, d *dialCall) {
 		p.conns[c] = struct{}{}
 		p.stats.Open++
 		d.conn = c
-		p.wg.Add(2)
-		go p.watch(c)
-		go p.keepalive(c)
 		p.log.Debug("connected", "host", h.hc.addr(), "conn", c.id)
 	}
 	d.err = err
 	p.mu.Unlock()
+	if c != nil {
+		// Drop c as soon as its transport ends.
+		c.sc.whenEnded(func() { p.drop(c, dropBroken) })
+	}
 	close(d.done)
 }
 
@@ -598,60 +603,55 @@ func (p *Pool) markGone(c *poolConn, why dropReason) bool {
 	return true
 }
 
-// watch drops c as soon as its transport ends.
-func (p *Pool) watch(c *poolConn) {
+// keepalives sends keepalive@openssh.com on every open connection once a
+// KeepaliveInterval, from one ticker for the whole pool, and drops a
+// connection whose last KeepaliveMax ticks found its keepalive unanswered.
+// Any answer counts (OpenSSH answers "failure" to this request). Only a
+// request in flight holds a goroutine (until its answer, or the connection's
+// end), so an idle pooled connection costs no goroutine of its own here.
+func (p *Pool) keepalives() {
 	defer p.wg.Done()
-	_ = c.sc.client.Wait()
-	p.drop(c, dropBroken)
-}
-
-// keepalive sends keepalive@openssh.com every KeepaliveInterval and drops c
-// when KeepaliveMax in a row are not answered within the interval. Any
-// answer counts (OpenSSH answers "failure" to this request).
-func (p *Pool) keepalive(c *poolConn) {
-	defer p.wg.Done()
-	interval := p.opts.KeepaliveInterval
-	tick := time.NewTicker(interval)
+	tick := time.NewTicker(p.opts.KeepaliveInterval)
 	defer tick.Stop()
-	var pending chan error // the request in flight, if any
-	missed := 0
 	for {
 		select {
-		case <-c.closed:
+		case <-p.ctx.Done():
 			return
 		case <-tick.C:
 		}
-		if pending == nil {
-			pending = make(chan error, 1)
-			p.wg.Add(1)
-			go func(ch chan<- error) {
-				defer p.wg.Done()
-				_, _, err := c.sc.client.SendRequest("keepalive@openssh.com", true, nil)
-				ch <- err
-			}(pending)
+		var send, dead []*poolConn
+		p.mu.Lock()
+		for c := range p.conns {
+			if !c.kaPending {
+				c.kaPending = true
+				send = append(send, c)
+				continue
+			}
+			c.kaMissed++
+			p.log.Debug("keepalive unanswered", "host", c.host.hc.addr(), "conn", c.id, "missed", c.kaMissed)
+			if c.kaMissed >= p.opts.KeepaliveMax {
+				dead = append(dead, c)
+			}
 		}
-		timer := time.NewTimer(interval)
-		select {
-		case <-c.closed:
-			timer.Stop()
-			return
-		case err := <-pending:
-			timer.Stop()
-			pending = nil
-			if err != nil {
-				p.drop(c, dropBroken)
-				return
-			}
-			missed = 0
-		case <-timer.C:
-			missed++
-			p.log.Debug("keepalive unanswered", "host", c.host.hc.addr(), "conn", c.id, "missed", missed)
-			if missed >= p.opts.KeepaliveMax {
-				p.drop(c, dropKeepalive)
-				return
-			}
+		p.mu.Unlock()
+		for _, c := range dead {
+			p.drop(c, dropKeepalive)
+		}
+		for _, c := range send {
+			p.spawn(func() { p.keepalive(c) })
 		}
 	}
+}
+
+// keepalive sends one keepalive on c and records the answer.
+func (p *Pool) keepalive(c *poolConn) {
+	if _, _, err := c.sc.client.SendRequest("keepalive@openssh.com", true, nil); err != nil {
+		p.drop(c, dropBroken)
+		return
+	}
+	p.mu.Lock()
+	c.kaPending, c.kaMissed = false, 0
+	p.mu.Unlock()
 }
 
 // janitor closes idle connections and forgets hosts with nothing to remember.

@@ -112,6 +112,7 @@ type SSH struct {
 	knownHosts string
 	config     *sshConfig // nil when no ssh_config is used
 	keys       keyCache
+	known      knownHostsCache
 	agentSock  string
 	knownMu    sync.Mutex // serialises this process's known_hosts appends
 
@@ -210,7 +211,7 @@ func (s *SSH) Run(ctx context.Context, t Target, cmd string) (res Result) {
 	res.Target.Host, res.Target.Port, res.Target.User = hc.host, hc.port, hc.user
 
 	cctx, cancel := context.WithTimeout(ctx, s.opts.ConnectTimeout)
-	conn, err := s.connect(cctx, hc, 0)
+	conn, err := s.connect(cctx, hc, 0, nil)
 	cancel()
 	if err != nil {
 		res.Err = err
@@ -336,6 +337,69 @@ func (s *SSH) resolve(t Target, jump string) (hostConfig, error) {
 type sshConn struct {
 	client *ssh.Client
 	via    *sshConn
+
+	mu    sync.Mutex
+	ended bool   // the transport has ended
+	onEnd func() // run once when it ends
+}
+
+// newSSHConn wraps an established connection. It does with one goroutine,
+// started with spawn (nil: a go statement), what ssh.NewClient does with
+// three: refuse the global requests and channel opens of the server (as
+// OpenSSH's client does; the server's keepalives get their answer) and
+// notice the end of the transport (see whenEnded). A pooled connection
+// costs that much less memory. The client is fit for sessions and
+// DialContext, not for remote port forwarding (Listen).
+func newSSHConn(cc ssh.Conn, chans <-chan ssh.NewChannel, reqs <-chan *ssh.Request, via *sshConn, spawn func(func())) *sshConn {
+	c := &sshConn{client: &ssh.Client{Conn: cc}, via: via}
+	if spawn == nil {
+		spawn = func(f func()) { go f() }
+	}
+	spawn(func() { c.serve(chans, reqs) })
+	return c
+}
+
+// serve answers the server until the transport ends (the library closes
+// both channels then), and then runs onEnd.
+func (c *sshConn) serve(chans <-chan ssh.NewChannel, reqs <-chan *ssh.Request) {
+	for chans != nil || reqs != nil {
+		select {
+		case nc, ok := <-chans:
+			if !ok {
+				chans = nil
+				continue
+			}
+			_ = nc.Reject(ssh.UnknownChannelType, "unknown channel type: "+nc.ChannelType())
+		case r, ok := <-reqs:
+			if !ok {
+				reqs = nil
+				continue
+			}
+			if r.WantReply {
+				_ = r.Reply(false, nil)
+			}
+		}
+	}
+	c.mu.Lock()
+	c.ended = true
+	f := c.onEnd
+	c.mu.Unlock()
+	if f != nil {
+		f()
+	}
+}
+
+// whenEnded runs f once the transport has ended: at once, in this
+// goroutine, if it has already; else in the connection's own goroutine.
+func (c *sshConn) whenEnded(f func()) {
+	c.mu.Lock()
+	if !c.ended {
+		c.onEnd = f
+		c.mu.Unlock()
+		return
+	}
+	c.mu.Unlock()
+	f()
 }
 
 // Close closes the connection and then its jump hosts.
@@ -348,8 +412,9 @@ func (c *sshConn) Close() error {
 }
 
 // connect dials hc (through its ProxyJump hosts, if any), verifies the host
-// key and authenticates, all before ctx's deadline.
-func (s *SSH) connect(ctx context.Context, hc hostConfig, depth int) (*sshConn, error) {
+// key and authenticates, all before ctx's deadline. Each connection's
+// goroutine (see newSSHConn) is started with spawn (nil: a go statement).
+func (s *SSH) connect(ctx context.Context, hc hostConfig, depth int, spawn func(func())) (*sshConn, error) {
 	addr := hc.addr()
 	var (
 		nc  net.Conn
@@ -370,7 +435,7 @@ func (s *SSH) connect(ctx context.Context, hc hostConfig, depth int) (*sshConn, 
 		if err != nil {
 			return nil, err
 		}
-		via, err = s.connect(ctx, jhc, depth+1)
+		via, err = s.connect(ctx, jhc, depth+1, spawn)
 		if err != nil {
 			return nil, fmt.Errorf("connect to %s via jump host %s: %w", addr, jhc.name, err)
 		}
@@ -442,7 +507,7 @@ func (s *SSH) connect(ctx context.Context, hc hostConfig, depth int) (*sshConn, 
 		return nil, s.handshakeErr(hc, hk, auth, err)
 	}
 	_ = nc.SetDeadline(time.Time{})
-	return &sshConn{client: ssh.NewClient(cc, chans, reqs), via: via}, nil
+	return newSSHConn(cc, chans, reqs, via, spawn), nil
 }
 
 // dialErr turns a failed dial (or a handshake cut short by ctx) into an

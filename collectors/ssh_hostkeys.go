@@ -50,8 +50,8 @@ func (h *hostKeyCheck) result() (verdict error, passed bool) {
 }
 
 // hostKeyCheck prepares the host key verification for hc according to the
-// policy. known_hosts is read for every connection, so keys added by hand or
-// by another process are seen at once.
+// policy. known_hosts is checked for changes on every connection, so keys
+// added by hand or by another process are seen at once.
 func (s *SSH) hostKeyCheck(hc hostConfig) (*hostKeyCheck, error) {
 	checkAddr := hc.addr()
 	if hc.hostKeyAlias != "" {
@@ -115,15 +115,62 @@ func (s *SSH) hostKeyCheck(hc hostConfig) (*hostKeyCheck, error) {
 	return h, nil
 }
 
-// loadKnownHosts reads the known_hosts file; a missing file is empty.
+// loadKnownHosts returns the known_hosts database; a missing file is empty.
+// The file is parsed again only when it has changed (another inode, size,
+// modification or change time) since it was last parsed: every connection
+// still sees keys added by hand or by another process, but a fleet of N
+// hosts does not parse N lines per connection, nor keep a copy of the
+// database per connection (the callback lives as long as the connection).
 func (s *SSH) loadKnownHosts() (ssh.HostKeyCallback, error) {
-	if _, err := os.Stat(s.knownHosts); errors.Is(err, os.ErrNotExist) {
-		return knownhosts.New()
+	return s.known.load(s.knownHosts)
+}
+
+// knownHostsCache holds the last parsed known_hosts database.
+type knownHostsCache struct {
+	mu sync.Mutex
+	id fileID
+	db ssh.HostKeyCallback // nil until loaded
+}
+
+// fileID tells whether a file has changed.
+type fileID struct {
+	exists       bool
+	ino          uint64
+	size         int64
+	mtime, ctime syscall.Timespec
+}
+
+func statID(path string) (fileID, error) {
+	var st syscall.Stat_t
+	if err := syscall.Stat(path, &st); err != nil {
+		if errors.Is(err, syscall.ENOENT) {
+			return fileID{}, nil
+		}
+		return fileID{}, &os.PathError{Op: "stat", Path: path, Err: err}
 	}
-	db, err := knownhosts.New(s.knownHosts)
+	return fileID{exists: true, ino: st.Ino, size: st.Size, mtime: st.Mtim, ctime: st.Ctim}, nil
+}
+
+func (c *knownHostsCache) load(path string) (ssh.HostKeyCallback, error) {
+	id, err := statID(path)
 	if err != nil {
 		return nil, fmt.Errorf("read known_hosts: %w: %w", ErrHostKeyUnknown, err)
 	}
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.db != nil && c.id == id {
+		return c.db, nil
+	}
+	var db ssh.HostKeyCallback
+	if id.exists {
+		db, err = knownhosts.New(path)
+	} else {
+		db, err = knownhosts.New()
+	}
+	if err != nil {
+		return nil, fmt.Errorf("read known_hosts: %w: %w", ErrHostKeyUnknown, err)
+	}
+	c.id, c.db = id, db
 	return db, nil
 }
 
