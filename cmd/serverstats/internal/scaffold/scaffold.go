@@ -24,7 +24,12 @@ Wants=network-online.target
 After=network-online.target
 
 [Service]
-Type=simple
+# The daemon tells systemd when it is ready, reloading and stopping, and
+# pings the watchdog only while its scheduler ticks: a wedged daemon is
+# restarted.
+Type=notify
+NotifyAccess=main
+WatchdogSec=30s
 User={{.User}}
 Group={{.Group}}
 ExecStartPre={{.Binary}} check-config -c {{.Config}}
