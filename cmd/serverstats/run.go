@@ -12,6 +12,7 @@ import (
 	"golang.org/x/term"
 
 	"serverstats/cmd/serverstats/internal/check"
+	"serverstats/cmd/serverstats/internal/clidoc"
 	"serverstats/cmd/serverstats/internal/textout"
 	"serverstats/config"
 	"serverstats/handlers"
@@ -33,7 +34,8 @@ var builtins = []builtin{
 	{"ack", "acknowledge a firing alert: ack --host H --command C [--rule R] --reason TEXT [--until D]", (*app).ack},
 	{"state", "state reset: move a broken state file aside, keeping its undelivered messages", (*app).state},
 	{"test-alert", "send a sample notification through a handler now: test-alert HANDLER", (*app).testAlert},
-	{"scaffold", "write a systemd unit and a monit check for the daemon: scaffold [--user U] [--out DIR]", (*app).scaffold},
+	{"scaffold", "write a systemd unit and a monit check for the daemon: scaffold [--user U] [--out DIR]; --cron: crontab lines", (*app).scaffold},
+	{"version", "print the version, VCS revision and build date (also --version)", nil},
 	{"help", "print this page", nil},
 }
 
@@ -45,8 +47,8 @@ func (a *app) run(ctx context.Context, args []string) int {
 		a.usage(a.stderr, "")
 		return exitUsage
 	}
-	if o.version {
-		fmt.Fprintf(a.stdout, "serverstats %s\n", version)
+	if o.version || o.command == "version" {
+		fmt.Fprint(a.stdout, clidoc.Version(version))
 		return exitOK
 	}
 	if o.help || o.command == "help" {
@@ -164,11 +166,11 @@ func (a *app) usageWith(w io.Writer, cfg *config.Config, cfgErr error) {
 	fmt.Fprintln(w, "Switches:")
 	t := textout.NewTable(w, []string{"switch", "argument", "meaning"})
 	for _, s := range switches {
-		name := s.long
-		if s.short != "" {
-			name = s.short + ", " + s.long
+		name := s.Long
+		if s.Short != "" {
+			name = s.Short + ", " + s.Long
 		}
-		t.Row(name, s.arg, s.doc)
+		t.Row(name, s.Arg, s.Doc)
 	}
 	t.Render()
 	fmt.Fprintln(w)
