@@ -27,3 +27,25 @@ func Switches[S ~struct {
 	}
 	return out
 }
+
+// Note is a paragraph of the usage page after the tables; the man page has
+// each as a section.
+type Note struct {
+	Title   string // as the usage page starts it, e.g. "Exit codes"
+	Section string // the man page's section name, e.g. "EXIT STATUS"
+	Text    string // wrapped for the usage page; the man page refills it
+}
+
+// Notes are the usage page's closing paragraphs.
+var Notes = []Note{
+	{"Config", "FILES", `-c FILE, else $SERVERSTATS_CONFIG, else the first of ./serverstats.yaml,
+~/.config/serverstats/config.yaml, /etc/serverstats/config.yaml.
+State (with --alerts): --state FILE, else state-file: in the config, else
+/var/lib/serverstats/state.db for root, $XDG_STATE_HOME/serverstats/state.db for others.`},
+	{"Exit codes", "EXIT STATUS", `0 OK; 1 WARNING (a warning rule fired); 2 CRITICAL (a critical rule fired, or a bad
+command line or config); 3 UNKNOWN (a host could not be checked: unreachable, timed out, auth
+failed, or an exit status not in ok-exit-codes; or a cell could not be read). When several
+apply, CRITICAL wins over UNKNOWN, which wins over WARNING. Rules are evaluated only with --alerts.
+4 STATE UNAVAILABLE (with --alerts: the state file could not be read or written; the alerts were
+delivered directly, without debounce, mutes or reminders; stderr says why and how to fix it).`},
+}

@@ -6,9 +6,11 @@ import (
 	"strings"
 )
 
-// BuildDate is set by packaging/build-deb.sh with
-// -ldflags "-X serverstats/cmd/serverstats/internal/clidoc.BuildDate=...".
-var BuildDate = ""
+// BuildDate and Revision are set by packaging/build-deb.sh with
+// -ldflags "-X serverstats/cmd/serverstats/internal/clidoc.BuildDate=...";
+// Revision only stands in when the build info has no vcs.revision (built
+// with -buildvcs=false, or from a tree git cannot read).
+var BuildDate, Revision = "", ""
 
 // Version describes this binary: the version (override, from
 // -X main.version, when not "dev" or empty; else the module version), the
@@ -43,6 +45,9 @@ func version(override, built string, bi *debug.BuildInfo) string {
 				modified = s.Value == "true"
 			}
 		}
+	}
+	if rev == "" {
+		rev = Revision
 	}
 	if override != "" && override != "dev" {
 		v = override
