@@ -36,6 +36,7 @@ var builtins = []builtin{
 	{"test-alert", "send a sample notification through a handler now: test-alert HANDLER", (*app).testAlert},
 	{"scaffold", "write a systemd unit and a monit check for the daemon: scaffold [--user U] [--out DIR]; --cron: crontab lines", (*app).scaffold},
 	{"completion", "print a shell completion script: completion bash|zsh|fish", nil},
+	{"schema", "print the config's JSON Schema (editors: yaml-language-server)", func(a *app, _ context.Context, _ *opts) int { return clidoc.Print(a.stdout, config.Schema) }},
 	{"version", "print the version, VCS revision and build date (also --version)", nil},
 	{"help", "print this page", nil},
 }

@@ -6,6 +6,8 @@
 // cannot drift apart.
 package clidoc
 
+import "io"
+
 // Switch is one switch of the command line.
 type Switch struct {
 	Short, Long, Arg, Doc string
@@ -48,4 +50,12 @@ failed, or an exit status not in ok-exit-codes; or a cell could not be read). Wh
 apply, CRITICAL wins over UNKNOWN, which wins over WARNING. Rules are evaluated only with --alerts.
 4 STATE UNAVAILABLE (with --alerts: the state file could not be read or written; the alerts were
 delivered directly, without debounce, mutes or reminders; stderr says why and how to fix it).`},
+}
+
+// Print writes b to w and returns the exit code: 0, or 1 if it could not.
+func Print(w io.Writer, b []byte) int {
+	if _, err := w.Write(b); err != nil {
+		return 1
+	}
+	return 0
 }
