@@ -220,3 +220,43 @@ func TestSchemaReservedNames(t *testing.T) {
 		}
 	}
 }
+
+// TestSchemaEnumsMatchConfig: the schema's lists of handler types and host
+// key policies are the config's own.
+func TestSchemaEnumsMatchConfig(t *testing.T) {
+	var root struct {
+		Properties struct {
+			Handlers struct {
+				AdditionalProperties struct {
+					OneOf []struct {
+						Properties struct {
+							Type struct {
+								Const string `json:"const"`
+							} `json:"type"`
+						} `json:"properties"`
+					} `json:"oneOf"`
+				} `json:"additionalProperties"`
+			} `json:"handlers"`
+			SSH struct {
+				Properties struct {
+					Policy struct {
+						Enum []string `json:"enum"`
+					} `json:"host-key-policy"`
+				} `json:"properties"`
+			} `json:"ssh"`
+		} `json:"properties"`
+	}
+	if err := json.Unmarshal(Schema, &root); err != nil {
+		t.Fatal(err)
+	}
+	var types []string
+	for _, v := range root.Properties.Handlers.AdditionalProperties.OneOf {
+		types = append(types, v.Properties.Type.Const)
+	}
+	if !slices.Equal(types, HandlerTypes) {
+		t.Errorf("schema handler types %v, config %v (same order)", types, HandlerTypes)
+	}
+	if p := root.Properties.SSH.Properties.Policy.Enum; !slices.Equal(p, HostKeyPolicies) {
+		t.Errorf("schema host key policies %v, config %v", p, HostKeyPolicies)
+	}
+}
