@@ -26,7 +26,9 @@ trap 'rm -rf "$root"' EXIT
 pkg="$root/serverstats_${VERSION}_${arch}"
 
 clidoc=serverstats/cmd/serverstats/internal/clidoc
-CGO_ENABLED=0 go build -trimpath \
+# -buildvcs=auto: the VCS revision and time go in the build info where git
+# can read the tree (a clone; not a git worktree), whatever go env says.
+GOFLAGS=-buildvcs=auto CGO_ENABLED=0 go build -trimpath \
   -ldflags "-s -w -X main.version=$VERSION -X $clidoc.BuildDate=$date -X $clidoc.Revision=$rev" \
   -o "$pkg/usr/bin/serverstats" ./cmd/serverstats
 bin="$pkg/usr/bin/serverstats"
