@@ -210,7 +210,7 @@ const HostPlaceholder = "{host}"
 func (c *Command) IsProbe() bool { return c.Kind == KindURL || c.Kind == KindTCP }
 
 // Reserved are the built-in subcommand names, which a command may not take.
-var Reserved = []string{"check-config", "parse", "help", "version", "run", "status", "mute", "unmute", "ack", "state", "test-alert", "scaffold"}
+var Reserved = []string{"check-config", "parse", "help", "version", "run", "status", "mute", "unmute", "ack", "state", "test-alert", "scaffold", "completion", "schema"}
 
 // Default returns a config with every default set.
 func Default() *Config {

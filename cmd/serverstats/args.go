@@ -4,6 +4,8 @@ import (
 	"fmt"
 	"strconv"
 	"strings"
+
+	"serverstats/cmd/serverstats/internal/scaffold"
 )
 
 // opts are the parsed switches. Switches may come before or after the
@@ -21,7 +23,7 @@ type opts struct {
 	args     []string // positional arguments after the command
 	parseOpt parseOpts
 	muteOpt  muteOpts
-	scaffold scaffoldOpts
+	scaffold scaffold.Options
 }
 
 // muteOpts are the switches of `serverstats mute`.
@@ -40,10 +42,11 @@ type parseOpts struct {
 	sizeBase   int
 }
 
-// switchDoc is one row of the usage page's switch table.
+// switchDoc is one row of the usage page's switch table (and of the
+// completions and the man page: clidoc.Switches).
 type switchDoc struct {
-	short, long, arg, doc string
-	value                 bool // takes a value
+	Short, Long, Arg, Doc string
+	Value                 bool // takes a value
 }
 
 var switches = []switchDoc{
@@ -69,6 +72,7 @@ var switches = []switchDoc{
 	{"", "--until-resolved", "", "mute: end the mute when an alert it covers resolves (at most --for, default 7d)", false},
 	{"", "--user", "U", "scaffold: the user the daemon runs as (default serverstats)", true},
 	{"", "--out", "DIR", "scaffold: where to write the unit and the monit check (default .)", true},
+	{"", "--cron", "", "scaffold: print crontab lines (one-shot --alerts, flock, a log) instead", false},
 	{"-h", "--help", "", "print this page and exit 0", false},
 	{"", "--version", "", "print the version and exit 0", false},
 }
@@ -97,16 +101,16 @@ func parseArgs(args []string) (*opts, error) {
 		if sw == nil {
 			return nil, &usageError{fmt.Sprintf("unknown switch %s", name)}
 		}
-		if sw.value && !hasVal {
+		if sw.Value && !hasVal {
 			if i+1 >= len(args) {
-				return nil, &usageError{fmt.Sprintf("switch %s needs a value (%s)", name, sw.arg)}
+				return nil, &usageError{fmt.Sprintf("switch %s needs a value (%s)", name, sw.Arg)}
 			}
 			i++
 			val = args[i]
-		} else if !sw.value && hasVal {
+		} else if !sw.Value && hasVal {
 			return nil, &usageError{fmt.Sprintf("switch %s takes no value", name)}
 		}
-		if err := o.set(sw.long, val); err != nil {
+		if err := o.set(sw.Long, val); err != nil {
 			return nil, err
 		}
 	}
@@ -125,7 +129,7 @@ func (o *opts) positional(words ...string) {
 
 func lookupSwitch(name string) *switchDoc {
 	for i := range switches {
-		if name == switches[i].long || (switches[i].short != "" && name == switches[i].short) {
+		if name == switches[i].Long || (switches[i].Short != "" && name == switches[i].Short) {
 			return &switches[i]
 		}
 	}
@@ -175,9 +179,11 @@ func (o *opts) set(long, val string) error {
 	case "--until-resolved":
 		o.muteOpt.untilResolved = true
 	case "--user":
-		o.scaffold.user = val
+		o.scaffold.User = val
 	case "--out":
-		o.scaffold.out = val
+		o.scaffold.Dir = val
+	case "--cron":
+		o.scaffold.Cron = true
 	case "--type":
 		o.parseOpt.typ = val
 	case "--column":

@@ -38,7 +38,7 @@ commands:
 		t.Errorf("systemd-analyze verify: %v\n%s", err, out)
 	}
 	unitText, _ := os.ReadFile(unit)
-	for _, want := range []string{"Restart=on-failure", "ExecReload=/bin/kill -HUP $MAINPID", "ProtectSystem=strict", "StateDirectory=serverstats", "ExecStart=" + binary + " run -c " + d.config} {
+	for _, want := range []string{"Type=notify", "WatchdogSec=", "Restart=on-failure", "ExecReload=/bin/kill -HUP $MAINPID", "ProtectSystem=strict", "StateDirectory=serverstats", "ExecStart=" + binary + " run -c " + d.config} {
 		if !strings.Contains(string(unitText), want) {
 			t.Errorf("unit lacks %q", want)
 		}

@@ -12,6 +12,7 @@ import (
 	"golang.org/x/term"
 
 	"serverstats/cmd/serverstats/internal/check"
+	"serverstats/cmd/serverstats/internal/clidoc"
 	"serverstats/cmd/serverstats/internal/textout"
 	"serverstats/config"
 	"serverstats/handlers"
@@ -33,7 +34,10 @@ var builtins = []builtin{
 	{"ack", "acknowledge a firing alert: ack --host H --command C [--rule R] --reason TEXT [--until D]", (*app).ack},
 	{"state", "state reset: move a broken state file aside, keeping its undelivered messages", (*app).state},
 	{"test-alert", "send a sample notification through a handler now: test-alert HANDLER", (*app).testAlert},
-	{"scaffold", "write a systemd unit and a monit check for the daemon: scaffold [--user U] [--out DIR]", (*app).scaffold},
+	{"scaffold", "write a systemd unit and a monit check for the daemon: scaffold [--user U] [--out DIR]; --cron: crontab lines", (*app).scaffold},
+	{"completion", "print a shell completion script: completion bash|zsh|fish", nil},
+	{"schema", "print the config's JSON Schema (editors: yaml-language-server)", func(a *app, _ context.Context, _ *opts) int { return clidoc.Print(a.stdout, config.Schema) }},
+	{"version", "print the version, VCS revision and build date (also --version)", nil},
 	{"help", "print this page", nil},
 }
 
@@ -45,13 +49,16 @@ func (a *app) run(ctx context.Context, args []string) int {
 		a.usage(a.stderr, "")
 		return exitUsage
 	}
-	if o.version {
-		fmt.Fprintf(a.stdout, "serverstats %s\n", version)
+	if o.version || o.command == "version" {
+		fmt.Fprint(a.stdout, clidoc.Version(version))
 		return exitOK
 	}
 	if o.help || o.command == "help" {
 		a.usage(a.stdout, o.config)
 		return exitOK
+	}
+	if o.command == "completion" { // not in the table's run column: it reads the table
+		return a.completion(o)
 	}
 	if o.command == "" {
 		a.usage(a.stdout, o.config)
@@ -78,6 +85,23 @@ func (a *app) run(ctx context.Context, args []string) int {
 		return exitUsage
 	}
 	return a.oneShot(ctx, cfg, cmd, o)
+}
+
+// completion prints a completion script, or (completion commands) the
+// config's command names, which the scripts ask for as they complete.
+func (a *app) completion(o *opts) int {
+	spec := clidoc.Spec{Switches: clidoc.Switches(switches)}
+	for _, b := range builtins {
+		spec.Builtins = append(spec.Builtins, clidoc.Command{Name: b.name, Doc: b.doc})
+	}
+	return clidoc.CompletionMain(a.stdout, a.stderr, o.args, spec, func() (names []string) {
+		if cfg, err := a.loadConfig(o.config); err == nil {
+			for _, c := range sortedCommands(cfg) {
+				names = append(names, c.Name)
+			}
+		}
+		return names
+	})
 }
 
 // loadConfig finds and loads the config.
@@ -164,11 +188,11 @@ func (a *app) usageWith(w io.Writer, cfg *config.Config, cfgErr error) {
 	fmt.Fprintln(w, "Switches:")
 	t := textout.NewTable(w, []string{"switch", "argument", "meaning"})
 	for _, s := range switches {
-		name := s.long
-		if s.short != "" {
-			name = s.short + ", " + s.long
+		name := s.Long
+		if s.Short != "" {
+			name = s.Short + ", " + s.Long
 		}
-		t.Row(name, s.arg, s.doc)
+		t.Row(name, s.Arg, s.Doc)
 	}
 	t.Render()
 	fmt.Fprintln(w)
@@ -190,18 +214,9 @@ func (a *app) usageWith(w io.Writer, cfg *config.Config, cfgErr error) {
 	case cfgErr != nil:
 		fmt.Fprintf(w, "Valid commands are listed from the config, which could not be loaded:\n  %s\n", strings.ReplaceAll(cfgErr.Error(), "\n", "\n  "))
 	}
-	fmt.Fprintln(w)
-	fmt.Fprintln(w, "Config: -c FILE, else $SERVERSTATS_CONFIG, else the first of ./serverstats.yaml,")
-	fmt.Fprintln(w, "~/.config/serverstats/config.yaml, /etc/serverstats/config.yaml.")
-	fmt.Fprintln(w, "State (with --alerts): --state FILE, else state-file: in the config, else")
-	fmt.Fprintln(w, "/var/lib/serverstats/state.db for root, $XDG_STATE_HOME/serverstats/state.db for others.")
-	fmt.Fprintln(w)
-	fmt.Fprintln(w, "Exit codes: 0 OK; 1 WARNING (a warning rule fired); 2 CRITICAL (a critical rule fired, or a bad")
-	fmt.Fprintln(w, "command line or config); 3 UNKNOWN (a host could not be checked: unreachable, timed out, auth")
-	fmt.Fprintln(w, "failed, or an exit status not in ok-exit-codes; or a cell could not be read). When several")
-	fmt.Fprintln(w, "apply, CRITICAL wins over UNKNOWN, which wins over WARNING. Rules are evaluated only with --alerts.")
-	fmt.Fprintln(w, "4 STATE UNAVAILABLE (with --alerts: the state file could not be read or written; the alerts were")
-	fmt.Fprintln(w, "delivered directly, without debounce, mutes or reminders; stderr says why and how to fix it).")
+	for _, n := range clidoc.Notes {
+		fmt.Fprintf(w, "\n%s: %s\n", n.Title, n.Text)
+	}
 }
 
 func truncate(s string, n int) string {

@@ -7,11 +7,6 @@ import (
 	"serverstats/cmd/serverstats/internal/scaffold"
 )
 
-// scaffoldOpts are the switches of `serverstats scaffold`.
-type scaffoldOpts struct {
-	user, out string
-}
-
 // scaffold writes a systemd unit and a monit check for the daemon.
 func (a *app) scaffold(_ context.Context, o *opts) int {
 	cfg, err := a.loadConfig(o.config)
@@ -19,7 +14,7 @@ func (a *app) scaffold(_ context.Context, o *opts) int {
 		fmt.Fprintf(a.stderr, "serverstats: %v\n", err)
 		return exitUsage
 	}
-	wrote, err := scaffold.Write(cfg, o.scaffold.out, o.scaffold.user)
+	wrote, err := scaffold.Write(cfg, scaffold.Options{Dir: o.scaffold.Dir, User: o.scaffold.User, Cron: o.scaffold.Cron, Out: a.stdout})
 	for _, p := range wrote {
 		fmt.Fprintf(a.stdout, "wrote %s\n", p)
 	}

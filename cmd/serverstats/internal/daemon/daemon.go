@@ -33,6 +33,8 @@ type Options struct {
 	Stderr    io.Writer // the log, unless daemon.log-file is set
 	Getenv    func(string) string
 	Version   string
+
+	clock clock // the scheduler's clock; realClock{} when nil (tests wedge it)
 }
 
 // ConfigError is a config that cannot be loaded at start, or a log file
@@ -222,18 +224,24 @@ func Run(ctx context.Context, o Options) error {
 	hup := make(chan os.Signal, 1)
 	signal.Notify(hup, syscall.SIGHUP)
 	defer signal.Stop(hup)
+	sd := newNotifier(o.Getenv, os.Getpid(), log) // systemd: Type=notify, WatchdogSec=
+	sd.send("READY=1")
+	go sd.watchdogLoop(ctx, func(now time.Time) bool { return d.current().sched.alive(now) })
 	for running := true; running; {
 		select {
 		case <-ctx.Done():
 			running = false
 		case <-hup:
+			sd.send(reloading())
 			d.reload(runCtx)
+			sd.send("READY=1")
 		}
 	}
 
 	// Shutdown: stop scheduling, let runs and deliveries finish within the
 	// grace period, leave anything undelivered in the outbox.
 	grace := d.current().cfg.Daemon.Grace
+	sd.send("STOPPING=1")
 	log.Info("stopping", "grace", grace)
 	graceCtx, cancelGrace := context.WithTimeout(context.Background(), grace)
 	defer cancelGrace()
@@ -316,7 +324,11 @@ func (d *daemon) start(runCtx context.Context, cfg *config.Config) {
 		d.metrics.runs.WithLabelValues(c.Name)
 		d.metrics.skipped.WithLabelValues(c.Name)
 	}
-	g.sched = newScheduler(realClock{}, jobs)
+	var clk clock = realClock{}
+	if d.opts.clock != nil {
+		clk = d.opts.clock
+	}
+	g.sched = newScheduler(clk, jobs)
 	g.sched.onSkip = func(name string) {
 		d.metrics.skipped.WithLabelValues(name).Inc()
 		d.log.Warn("run skipped: the previous run is still going", "command", name)

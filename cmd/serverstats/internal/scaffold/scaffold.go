@@ -3,6 +3,7 @@
 package scaffold
 
 import (
+	"io"
 	"net"
 	"os"
 	"path/filepath"
@@ -24,7 +25,12 @@ Wants=network-online.target
 After=network-online.target
 
 [Service]
-Type=simple
+# The daemon tells systemd when it is ready, reloading and stopping, and
+# pings the watchdog only while its scheduler ticks: a wedged daemon is
+# restarted.
+Type=notify
+NotifyAccess=main
+WatchdogSec=30s
 User={{.User}}
 Group={{.Group}}
 ExecStartPre={{.Binary}} check-config -c {{.Config}}
@@ -88,10 +94,19 @@ check host serverstats with address {{.Host}}
     if 3 restarts within 5 cycles then unmonitor
 `))
 
-// Write writes serverstats.service and serverstats.monitrc into dir
-// (default ".") for the daemon running as user (default serverstats) with
-// cfg, and returns the paths written.
-func Write(cfg *config.Config, dir, user string) ([]string, error) {
+// Options are the switches of `serverstats scaffold`.
+type Options struct {
+	Dir  string    // --out: where to write (default ".")
+	User string    // --user: who runs serverstats (default serverstats)
+	Cron bool      // --cron: print crontab lines to Stdout instead of writing files
+	Out  io.Writer // where --cron prints
+}
+
+// Write writes serverstats.service and serverstats.monitrc into o.Dir for
+// the daemon running as o.User with cfg, and returns the paths written.
+// With o.Cron it prints crontab lines instead (see Crontab).
+func Write(cfg *config.Config, o Options) ([]string, error) {
+	dir, user := o.Dir, o.User
 	if dir == "" {
 		dir = "."
 	}
@@ -103,6 +118,9 @@ func Write(cfg *config.Config, dir, user string) ([]string, error) {
 		bin = "/usr/local/bin/serverstats"
 	}
 	cfgPath, _ := filepath.Abs(cfg.File)
+	if o.Cron {
+		return nil, Crontab(o.Out, cfg, bin, cfgPath, user)
+	}
 	home := "/home/" + user
 	if user == "root" {
 		home = "/root"
