@@ -579,3 +579,31 @@ func expandTokens(s string, vals map[byte]string) string {
 	}
 	return b.String()
 }
+
+// JumpHosts are the hosts t is reached through, from its ssh_config
+// ProxyJump chain (the first hop first), each as written there without its
+// user and port. Nil for a direct connection or a target that does not
+// resolve.
+func (s *SSH) JumpHosts(t Target) []string {
+	hc, err := s.resolve(t, "")
+	if err != nil || hc.proxyJump == "" {
+		return nil
+	}
+	var out []string
+	for depth := 0; hc.proxyJump != "" && depth < maxJumps; depth++ {
+		hops := strings.Split(hc.proxyJump, ",")
+		last := strings.TrimSpace(hops[len(hops)-1])
+		jt, err := ParseTarget(last)
+		if err != nil {
+			break
+		}
+		out = append([]string{jt.Host}, out...)
+		if hc, err = s.resolve(jt, strings.Join(hops[:len(hops)-1], ",")); err != nil {
+			break
+		}
+	}
+	return out
+}
+
+// JumpHosts are the hosts t is reached through (see SSH.JumpHosts).
+func (p *Pool) JumpHosts(t Target) []string { return p.ssh.JumpHosts(t) }

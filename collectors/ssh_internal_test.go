@@ -158,3 +158,53 @@ func TestConnectTimeoutBoundsDial(t *testing.T) {
 		t.Errorf("Run returned after %v, want within [%v, %v]", el, limit, limit+5*time.Second)
 	}
 }
+
+// JumpHosts follows the whole ProxyJump chain, the first hop first: a
+// comma list, a jump host with its own ProxyJump, user@ and :port dropped.
+func TestJumpHosts(t *testing.T) {
+	cfgPath := filepath.Join(t.TempDir(), "config")
+	cfg := `
+Host db*
+    ProxyJump admin@bastion:2222
+Host bastion
+    ProxyJump gw
+Host chain
+    ProxyJump a,b
+Host direct
+    ProxyJump none
+Host loop1
+    ProxyJump loop2
+Host loop2
+    ProxyJump loop1
+`
+	if err := os.WriteFile(cfgPath, []byte(cfg), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	s, err := NewSSH(SSHOptions{SSHConfig: cfgPath, User: "u"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, tt := range []struct {
+		target string
+		want   []string
+	}{
+		{"db1", []string{"gw", "bastion"}},
+		{"root@db2:22", []string{"gw", "bastion"}},
+		{"bastion", []string{"gw"}},
+		{"chain", []string{"a", "b"}},
+		{"direct", nil},
+		{"other", nil},
+	} {
+		tg, err := ParseTarget(tt.target)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got := s.JumpHosts(tg); !slices.Equal(got, tt.want) {
+			t.Errorf("JumpHosts(%s) = %q, want %q", tt.target, got, tt.want)
+		}
+	}
+	tg, _ := ParseTarget("loop1")
+	if got := s.JumpHosts(tg); len(got) != maxJumps {
+		t.Errorf("a ProxyJump loop gives %d hops, want it bounded at %d: %q", len(got), maxJumps, got)
+	}
+}

@@ -50,7 +50,7 @@ type Config struct {
 	Maintenance      []*Window // maintenance windows, in file order
 	// DependsOn are each host's parents (hosts: {H: {depends-on: [...]}}):
 	// while a parent is down, the host's notifications are held.
-	DependsOn map[string][]string
+	DependsOn Dependencies
 	hostLines map[string]int
 }
 

@@ -12,6 +12,7 @@ import (
 	"go.yaml.in/yaml/v3"
 
 	"serverstats/alerts"
+	"serverstats/collectors"
 )
 
 // flap reads an alert's flap detection: {changes: 5, within: 20} (runs),
@@ -224,7 +225,7 @@ func (c *Config) decodeHosts(d *decoder, p string, n *yaml.Node) {
 		d.fail(n, p, short(n), "hosts: maps a host to its settings", "write hosts: {db1.example.com: {depends-on: [jump.example.com]}}")
 		return
 	}
-	c.DependsOn, c.hostLines = map[string][]string{}, map[string]int{}
+	c.DependsOn, c.hostLines = Dependencies{}, map[string]int{}
 	for i := 0; i+1 < len(n.Content); i += 2 {
 		host, hp := n.Content[i].Value, p+"."+n.Content[i].Value
 		var parents []string
@@ -266,26 +267,66 @@ func (c *Config) resolveHosts(d *decoder) {
 	}
 }
 
+// Dependencies map each host to its direct parents: the hosts it is
+// reached through, whose being down holds its notifications.
+type Dependencies map[string][]string
+
 // Parents are host's parents, transitively.
-func (c *Config) Parents(host string) []string {
+func (d Dependencies) Parents(host string) []string {
 	var out []string
-	for queue := slices.Clone(c.DependsOn[host]); len(queue) > 0; queue = queue[1:] {
+	for queue := slices.Clone(d[host]); len(queue) > 0; queue = queue[1:] {
 		if p := queue[0]; p != host && !slices.Contains(out, p) {
 			out = append(out, p)
-			queue = append(queue, c.DependsOn[p]...)
+			queue = append(queue, d[p]...)
 		}
 	}
 	return out
 }
 
 // Children are the hosts that depend on host, directly or not, sorted.
-func (c *Config) Children(host string) []string {
+func (d Dependencies) Children(host string) []string {
 	var out []string
-	for h := range c.DependsOn {
-		if slices.Contains(c.Parents(h), host) {
+	for h := range d {
+		if slices.Contains(d.Parents(h), host) {
 			out = append(out, h)
 		}
 	}
 	slices.Sort(out)
 	return out
+}
+
+// WithJumpHosts adds to the configured dependencies those of the hosts
+// reached through a ProxyJump: such a host depends on its jump hosts that
+// a command checks, unless hosts: names its parents itself (depends-on: []
+// for none). jumps gives a target's jump hosts as its ssh_config names
+// them (collectors.SSH.JumpHosts).
+func (c *Config) WithJumpHosts(jumps func(collectors.Target) []string) Dependencies {
+	deps := maps.Clone(c.DependsOn)
+	if deps == nil {
+		deps = Dependencies{}
+	}
+	known := map[string]string{} // a name or an address as written -> the host's name
+	for _, cmd := range c.Commands {
+		for _, t := range cmd.Targets {
+			if !t.Local {
+				known[t.Name] = t.Name
+				if _, ok := known[t.Host]; !ok {
+					known[t.Host] = t.Name
+				}
+			}
+		}
+	}
+	for _, cmd := range c.Commands {
+		for _, t := range cmd.Targets {
+			if _, set := c.DependsOn[t.Name]; set || t.Local {
+				continue
+			}
+			for _, j := range jumps(t) {
+				if p, ok := known[j]; ok && p != t.Name && !slices.Contains(deps[t.Name], p) {
+					deps[t.Name] = append(deps[t.Name], p)
+				}
+			}
+		}
+	}
+	return deps
 }

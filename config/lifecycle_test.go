@@ -96,10 +96,10 @@ hosts:
 	if err != nil {
 		t.Fatal(err)
 	}
-	if p := c.Parents("db1.example.com"); len(p) != 2 || p[0] != "db2.example.com" || p[1] != "jump" {
+	if p := c.DependsOn.Parents("db1.example.com"); len(p) != 2 || p[0] != "db2.example.com" || p[1] != "jump" {
 		t.Errorf("parents %v", p)
 	}
-	if k := c.Children("jump"); len(k) != 2 {
+	if k := c.DependsOn.Children("jump"); len(k) != 2 {
 		t.Errorf("children of jump %v", k)
 	}
 	for text, want := range map[string]string{

@@ -54,6 +54,7 @@ type Checker struct {
 	cfg  *config.Config
 	env  Env
 	disp *handlers.Dispatcher // every handler, built once; Queue is set per flush
+	deps config.Dependencies  // hosts: depends-on, and the jump hosts of ProxyJump targets
 
 	mu         sync.Mutex
 	collectors map[string]map[string]collectors.Collector // per command, by target name; built at its first run
@@ -74,7 +75,10 @@ func New(cfg *config.Config, env Env) *Checker {
 	if env.Stderr == nil {
 		env.Stderr = io.Discard
 	}
-	c := &Checker{cfg: cfg, env: env, collectors: map[string]map[string]collectors.Collector{}}
+	c := &Checker{cfg: cfg, env: env, collectors: map[string]map[string]collectors.Collector{}, deps: cfg.DependsOn}
+	if j, ok := env.Remote.(interface{ JumpHosts(collectors.Target) []string }); ok {
+		c.deps = cfg.WithJumpHosts(j.JumpHosts)
+	}
 	c.disp = NewDispatcher(cfg, nil, env)
 	return c
 }

@@ -517,3 +517,53 @@ commands:
 		}
 	}
 }
+
+// jumpRemote is a fakeRemote whose hosts are reached through ProxyJump
+// hosts, as collectors.SSH.JumpHosts tells them from ssh_config.
+type jumpRemote struct {
+	*fakeRemote
+	jumps map[string][]string // by target host
+}
+
+func (j jumpRemote) JumpHosts(t collectors.Target) []string { return j.jumps[t.Host] }
+
+// Hosts reached through a ProxyJump depend on their jump host by default:
+// while it is down their alerts are held. A host whose hosts: entry names
+// its parents (here none) is not given the default.
+func TestJumpHostDownHoldsHostsBehindIt(t *testing.T) {
+	cfg := parseConfig(t, `
+groups:
+  dc: [jump.example.com, db1.example.com, db2.example.com, db3.example.com]
+hosts:
+  db3.example.com: {depends-on: []}
+on-command-failure: {handlers: [print]}
+commands:
+  disk:
+    cmd: df -kP
+    servers: [dc]
+    key: Mounted on
+    alerts: [{column: Capacity, trigger: "> 90"}]
+`)
+	full := collectors.Result{Stdout: df("/dev/a 95% /")}
+	remote := jumpRemote{
+		fakeRemote: &fakeRemote{out: map[string]collectors.Result{"db1.example.com": full, "db2.example.com": full, "db3.example.com": full}}, // jump unreachable
+		jumps: map[string][]string{
+			"db1.example.com": {"jump.example.com"},
+			"db2.example.com": {"gw.example.com", "jump.example.com"}, // gw is not checked: no dependency on it
+			"db3.example.com": {"jump.example.com"},
+		},
+	}
+	var out bytes.Buffer
+	c := New(cfg, testEnv(remote, &out))
+	c.Run(context.Background(), cfg.Command("disk"), Options{Alerts: true, Flush: true, State: openState(t)})
+	text := out.String()
+	if strings.Contains(text, "db1.example.com /") || strings.Contains(text, "db2.example.com /") {
+		t.Errorf("hosts behind the jump host told while it is down:\n%s", text)
+	}
+	if !strings.Contains(text, "db3.example.com /: Capacity 95% > 90") {
+		t.Errorf("db3 names no parents (depends-on: []) but its alert was held:\n%s", text)
+	}
+	if !strings.Contains(text, "2 dependent host(s) held while it is down: db1.example.com, db2.example.com") {
+		t.Errorf("the jump host's failure does not say what it holds:\n%s", text)
+	}
+}

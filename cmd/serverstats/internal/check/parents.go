@@ -12,17 +12,17 @@ import (
 )
 
 // parentMutes hold the notifications of the run's hosts whose parent
-// (config hosts: depends-on) is down: it could not be checked, or its
+// (config hosts: depends-on, or by default the jump hosts of a ProxyJump) is down: it could not be checked, or its
 // "alive" rule fires, in this run or as the state file knows. Their
 // monitoring and resolution go on; what still fires is told once the
 // parent is back.
 func (c *Checker) parentMutes(ctx context.Context, st *store.Store, rep *Report, now time.Time) []alerts.Mute {
-	if len(c.cfg.DependsOn) == 0 {
+	if len(c.deps) == 0 {
 		return nil
 	}
 	var parents []string
 	for _, h := range rep.Hosts {
-		parents = append(parents, c.cfg.Parents(h.Target.Name)...)
+		parents = append(parents, c.deps.Parents(h.Target.Name)...)
 	}
 	if len(parents) == 0 {
 		return nil
@@ -43,7 +43,7 @@ func (c *Checker) parentMutes(ctx context.Context, st *store.Store, rep *Report,
 	}
 	var out []alerts.Mute
 	for _, h := range rep.Hosts {
-		for _, p := range c.cfg.Parents(h.Target.Name) {
+		for _, p := range c.deps.Parents(h.Target.Name) {
 			if why := down[p]; len(why) > 0 {
 				out = append(out, alerts.Mute{Host: h.Target.Name, Until: now.Add(time.Hour), Reason: fmt.Sprintf("suppressed: parent %s down (%s)", p, strings.Join(why, ", "))})
 				break

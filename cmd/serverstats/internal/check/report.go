@@ -206,7 +206,7 @@ func (r *Report) Status() Status {
 }
 
 // AlertRun is the run as alerts.Decide sees it.
-func (r *Report) AlertRun(cfg *config.Config) alerts.Run {
+func (r *Report) AlertRun(cfg *config.Config, deps config.Dependencies) alerts.Run {
 	run := alerts.Run{
 		Command: r.Command.Name, Rules: r.Command.Alerts, FailureHandlers: cfg.OnCommandFailure.Handlers,
 		SendResolved: func(name string) bool { h := cfg.Handler(name); return h != nil && h.SendResolved },
@@ -221,7 +221,7 @@ func (r *Report) AlertRun(cfg *config.Config) alerts.Run {
 			if h.State == HostFailed {
 				hr.Failure.Error, hr.Failure.ExitStatus = "command failed", h.Result.ExitStatus
 			}
-			if kids := cfg.Children(h.Target.Name); len(kids) > 0 {
+			if kids := deps.Children(h.Target.Name); len(kids) > 0 {
 				hr.Failure.Message = fmt.Sprintf("%d dependent host(s) held while it is down: %s", len(kids), strings.Join(kids, ", "))
 			}
 		}

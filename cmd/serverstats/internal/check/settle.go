@@ -56,7 +56,7 @@ func (c *Checker) settle(ctx context.Context, rep *Report, st *store.Store, open
 		c.direct(ctx, rep, "open", openErr, now)
 		return
 	}
-	tr, err := Record(ctx, st, rep.AlertRun(c.cfg), append(c.cfg.MaintenanceMutes(now), c.parentMutes(ctx, st, rep, now)...), now)
+	tr, err := Record(ctx, st, rep.AlertRun(c.cfg, c.deps), append(c.cfg.MaintenanceMutes(now), c.parentMutes(ctx, st, rep, now)...), now)
 	if err != nil {
 		c.direct(ctx, rep, "update", err, now)
 		return
@@ -94,7 +94,7 @@ func (c *Checker) settle(ctx context.Context, rep *Report, st *store.Store, open
 
 // direct delivers a run's alerts without the state file (see settle).
 func (c *Checker) direct(ctx context.Context, rep *Report, op string, stateErr error, now time.Time) {
-	envs := alerts.Direct(rep.AlertRun(c.cfg), c.cfg.MaintenanceMutes(now), now, "state unavailable: "+stateReason(stateErr))
+	envs := alerts.Direct(rep.AlertRun(c.cfg, c.deps), c.cfg.MaintenanceMutes(now), now, "state unavailable: "+stateReason(stateErr))
 	rep.Delivery, _ = c.Dispatcher(handlers.NewMemory(envs, now)).Flush(ctx)
 	rep.Queued, rep.StateErr, rep.StateOp = envs, stateErr, op
 }
