@@ -76,7 +76,9 @@ func New(cfg *config.Config, env Env) *Checker {
 		env.Stderr = io.Discard
 	}
 	c := &Checker{cfg: cfg, env: env, collectors: map[string]map[string]collectors.Collector{}, deps: cfg.DependsOn}
-	if j, ok := env.Remote.(interface{ JumpHosts(collectors.Target) []string }); ok {
+	if j, ok := env.Remote.(interface {
+		JumpHosts(collectors.Target) []string
+	}); ok {
 		c.deps = cfg.WithJumpHosts(j.JumpHosts)
 	}
 	c.disp = NewDispatcher(cfg, nil, env)
