@@ -241,13 +241,12 @@ func (s *SSH) runCommand(ctx context.Context, client *ssh.Client, hc hostConfig,
 // signal is a result) or, for a session that ended without one, an
 // ErrConnect error.
 func setExit(res *Result, hc hostConfig, err error) {
-	var exitErr *ssh.ExitError
-	var missing *ssh.ExitMissingError
+	var exitErr *sessionExit
 	switch {
 	case err == nil:
 	case errors.As(err, &exitErr):
-		res.ExitStatus = exitErr.ExitStatus()
-	case errors.As(err, &missing):
+		res.ExitStatus = exitErr.status
+	case errors.Is(err, errNoExit):
 		res.Err = fmt.Errorf("run command on %s: %w: connection closed without an exit status", hc.addr(), ErrConnect)
 	case errors.Is(err, ErrConnect):
 		res.Err = err

@@ -352,6 +352,37 @@ func TestFaultHungCommand(t *testing.T) {
 	}
 }
 
+// A command that exits but leaves a background child holding its stdout
+// (`sleep 31 & echo done`): sshd reports the exit at once and ends the
+// output only when the child does. The run reads what came, says why the
+// output ended there, and is OK well before the 10s timeout: no false
+// TIMED OUT, nothing told.
+func TestFaultBackgroundChildHoldsStdout(t *testing.T) {
+	r := newFaultRig(t, 1)
+	s := r.fleet.Servers[0]
+	r.configure(t, faultOpts{targets: []string{s.Name}, cmd: "sleep 31 & echo done", timeout: "10s"})
+	t.Cleanup(func() {
+		for _, pid := range s.Pids("sleep 31") { // started by this test on its own sshd
+			_ = syscall.Kill(pid, syscall.SIGKILL)
+		}
+	})
+	res := r.run(t, "c", "--alerts")
+	if res.code != 0 {
+		t.Fatalf("exit %d, want 0 (the command exited 0)\n%s%s", res.code, res.stdout, res.stderr)
+	}
+	for _, want := range []string{"done", "note: the command exited (status 0) but a process it left in the background kept the output open"} {
+		if !strings.Contains(res.stdout, want) {
+			t.Errorf("output lacks %q:\n%s", want, res.stdout)
+		}
+	}
+	if strings.Contains(res.stdout, "TIMED OUT") || res.elapsed >= 10*time.Second {
+		t.Errorf("held until the timeout (%v):\n%s", res.elapsed, res.stdout)
+	}
+	if got := r.told(); len(got) != 0 {
+		t.Errorf("on-command-failure got %q, want nothing told", got)
+	}
+}
+
 // sshd killed while the command runs: the connection drops mid-command.
 // UNKNOWN at once (not a hang until the 10s timeout); told once.
 func TestFaultSSHDKilledMidCommand(t *testing.T) {

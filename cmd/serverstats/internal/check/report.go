@@ -92,8 +92,10 @@ func Judge(cmd *config.Command, r collectors.Result, evaluate bool) *Host {
 		}
 	}
 	k.read(cmd, h)
-	if r.Truncated {
-		h.Note = strings.TrimPrefix(h.Note+"; "+truncationNote(r.Stderr), "; ")
+	if n := collectorNotes(r.Stderr); n != "" {
+		h.Note = strings.TrimPrefix(h.Note+"; "+n, "; ")
+	} else if r.Truncated {
+		h.Note = strings.TrimPrefix(h.Note+"; output truncated", "; ")
 	}
 	if h.ParseErr != nil || h.Problem != "" || !evaluate {
 		return h
@@ -112,18 +114,15 @@ func Judge(cmd *config.Command, r collectors.Result, evaluate bool) *Host {
 	return h
 }
 
-// truncationNote is the collector's notes on output it cut (e.g. "stdout
-// truncated: kept 4194304 bytes, dropped 48234496"), from the lines it
-// appended to stderr.
-func truncationNote(stderr []byte) string {
+// collectorNotes are the notes the collector appended to stderr, as
+// "[serverstats: ...]" lines (output truncated, output held open by a
+// background process), joined by "; ".
+func collectorNotes(stderr []byte) string {
 	var notes []string
 	for _, l := range strings.Split(string(stderr), "\n") {
-		if s, ok := strings.CutPrefix(l, "[serverstats: "); ok && strings.Contains(s, " truncated: ") {
+		if s, ok := strings.CutPrefix(l, "[serverstats: "); ok {
 			notes = append(notes, strings.TrimSuffix(s, "]"))
 		}
-	}
-	if len(notes) == 0 {
-		return "output truncated"
 	}
 	return strings.Join(notes, "; ")
 }
