@@ -34,9 +34,9 @@ type chanSession struct {
 	outEnded chan struct{} // closed when stdout and stderr have both ended
 	activity chan struct{} // a value for output that came (buffered, 1)
 
-	mu     sync.Mutex
-	status int    // exit status; 128+N for signal N
-	signal string // the exit signal's name, if any
+	mu      sync.Mutex
+	status  int    // exit status; 128+N for signal N
+	signal  string // the exit signal's name, if any
 	gotExit bool
 }
 
