@@ -41,7 +41,7 @@ func readKnownHosts(files []string) (db ssh.HostKeyCallback, warnings []string, 
 	if err == nil {
 		return db, nil, nil
 	}
-	orig := map[string]string{}   // private copy -> the file it copies
+	orig := map[string]string{}    // private copy -> the file it copies
 	lines := map[string][]string{} // file -> its lines, bad ones blanked
 	defer func() {
 		for tmp := range orig {

@@ -1,7 +1,6 @@
 package check
 
 import (
-
 	"serverstats/collectors"
 	"serverstats/config"
 )
