@@ -123,6 +123,7 @@ type SSH struct {
 	known            knownHostsCache
 	agentSock        string
 	knownMu          sync.Mutex // serialises this process's known_hosts appends
+	jumps            jumpConns  // connections to jump hosts, shared
 
 	// dial opens the TCP connection to a first hop; tests replace it.
 	dial func(ctx context.Context, network, addr string) (net.Conn, error)
@@ -373,8 +374,8 @@ func (s *SSH) resolve(t Target, jump string) (hostConfig, error) {
 
 // sshConn is an established connection and the jump hosts it goes through.
 type sshConn struct {
-	client *ssh.Client
-	via    *sshConn
+	client     *ssh.Client
+	releaseVia func() // gives back the shared jump connection; nil for a direct one
 
 	mu    sync.Mutex
 	ended bool   // the transport has ended
@@ -388,8 +389,8 @@ type sshConn struct {
 // notice the end of the transport (see whenEnded). A pooled connection
 // costs that much less memory. The client is fit for sessions and
 // DialContext, not for remote port forwarding (Listen).
-func newSSHConn(cc ssh.Conn, chans <-chan ssh.NewChannel, reqs <-chan *ssh.Request, via *sshConn, spawn func(func())) *sshConn {
-	c := &sshConn{client: &ssh.Client{Conn: cc}, via: via}
+func newSSHConn(cc ssh.Conn, chans <-chan ssh.NewChannel, reqs <-chan *ssh.Request, releaseVia func(), spawn func(func())) *sshConn {
+	c := &sshConn{client: &ssh.Client{Conn: cc}, releaseVia: releaseVia}
 	if spawn == nil {
 		spawn = func(f func()) { go f() }
 	}
@@ -440,11 +441,18 @@ func (c *sshConn) whenEnded(f func()) {
 	f()
 }
 
-// Close closes the connection and then its jump hosts.
+// isEnded reports whether the transport has ended.
+func (c *sshConn) isEnded() bool {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.ended
+}
+
+// Close closes the connection and gives back its jump host's.
 func (c *sshConn) Close() error {
 	err := c.client.Close()
-	if c.via != nil {
-		_ = c.via.Close()
+	if c.releaseVia != nil {
+		c.releaseVia()
 	}
 	return err
 }
@@ -455,9 +463,10 @@ func (c *sshConn) Close() error {
 func (s *SSH) connect(ctx context.Context, hc hostConfig, depth int, spawn func(func())) (*sshConn, error) {
 	addr := hc.addr()
 	var (
-		nc  net.Conn
-		via *sshConn
-		err error
+		nc         net.Conn
+		via        *sshConn
+		releaseVia func()
+		err        error
 	)
 	if hc.proxyJump != "" {
 		if depth >= maxJumps {
@@ -473,13 +482,13 @@ func (s *SSH) connect(ctx context.Context, hc hostConfig, depth int, spawn func(
 		if err != nil {
 			return nil, err
 		}
-		via, err = s.connect(ctx, jhc, depth+1, spawn)
+		via, releaseVia, err = s.jumps.acquire(ctx, jhc, func() (*sshConn, error) { return s.connect(ctx, jhc, depth+1, spawn) })
 		if err != nil {
 			return nil, fmt.Errorf("connect to %s via jump host %s: %w", addr, jhc.name, err)
 		}
 		nc, err = via.client.DialContext(ctx, "tcp", addr)
 		if err != nil {
-			via.Close()
+			releaseVia()
 			return nil, fmt.Errorf("dial %s via jump host %s: %w: %w", addr, jhc.name, ErrConnect, err)
 		}
 	} else {
@@ -492,8 +501,8 @@ func (s *SSH) connect(ctx context.Context, hc hostConfig, depth int, spawn func(
 
 	closeAll := func() {
 		nc.Close()
-		if via != nil {
-			via.Close()
+		if releaseVia != nil {
+			releaseVia()
 		}
 	}
 	// Bound the handshake: a deadline on a real socket, and closing the
@@ -545,7 +554,7 @@ func (s *SSH) connect(ctx context.Context, hc hostConfig, depth int, spawn func(
 		return nil, s.handshakeErr(hc, hk, auth, err)
 	}
 	_ = nc.SetDeadline(time.Time{})
-	return newSSHConn(cc, chans, reqs, via, spawn), nil
+	return newSSHConn(cc, chans, reqs, releaseVia, spawn), nil
 }
 
 // dialErr turns a failed dial (or a handshake cut short by ctx) into an
