@@ -17,6 +17,7 @@ import (
 	"serverstats/alerts"
 	"serverstats/alerts/store"
 	"serverstats/cmd/serverstats/internal/check"
+	"serverstats/cmd/serverstats/internal/heartbeat"
 	"serverstats/collectors"
 	"serverstats/config"
 	"serverstats/handlers"
@@ -61,6 +62,7 @@ type daemon struct {
 	lastErr string // last reload error
 
 	flushNow chan struct{}
+	pings    sync.WaitGroup // heartbeat pings in flight
 	csrfKey  []byte         // signs the page's CSRF tokens; new at every start
 	recent   recentOutcomes // the last delivery outcomes, for the page
 
@@ -147,7 +149,9 @@ type generation struct {
 	last    map[string]runInfo  // per command
 	runs    map[string]*pageRun // per command: the last run, as the status page shows it
 	lastMu  sync.Mutex
-	auth    pageAuth // the credential of the page's actions
+	auth    pageAuth           // the credential of the page's actions
+	beat    *heartbeat.Pinger  // nil without heartbeat:
+	limit   *heartbeat.Limiter // at most one ping per heartbeat.every
 }
 
 // runInfo is what /api/status tells of a command's last run.
@@ -257,6 +261,7 @@ func Run(ctx context.Context, o Options) error {
 		<-runsDone
 	}
 	stopFlush()
+	d.pings.Wait() // each is bounded by heartbeat.timeout
 	select {
 	case <-flushDone:
 	case <-graceCtx.Done():
@@ -282,6 +287,13 @@ func Run(ctx context.Context, o Options) error {
 	return nil
 }
 
+func orOK(why string) string {
+	if why == "" {
+		return "every host checked"
+	}
+	return why
+}
+
 func errString(err error) string {
 	if err == nil {
 		return ""
@@ -294,6 +306,14 @@ func isLoopback(addr net.Addr) bool {
 	return ok && ta.IP.IsLoopback()
 }
 
+// now is the daemon's clock: the scheduler's.
+func (d *daemon) now() time.Time {
+	if d.opts.clock != nil {
+		return d.opts.clock.Now()
+	}
+	return time.Now()
+}
+
 func (d *daemon) current() *generation {
 	d.mu.Lock()
 	defer d.mu.Unlock()
@@ -304,6 +324,11 @@ func (d *daemon) current() *generation {
 func (d *daemon) start(runCtx context.Context, cfg *config.Config) {
 	g := &generation{cfg: cfg, stopped: make(chan struct{}), last: map[string]runInfo{}, runs: map[string]*pageRun{}}
 	g.auth = d.readAuth(cfg)
+	var err error
+	if g.beat, err = heartbeat.New(cfg, d.opts.Getenv, d.log); err != nil {
+		d.log.Error("heartbeat not sent", "error", err)
+	}
+	g.limit = &heartbeat.Limiter{Every: cfg.Heartbeat.Every}
 	g.remote, g.closer = check.DaemonRemote(cfg, d.log)
 	g.checker = check.New(cfg, check.Env{
 		Remote: g.remote, Stdout: d.opts.Stdout, Stderr: d.opts.Stderr, Getenv: d.opts.Getenv, Log: d.log,
@@ -354,6 +379,7 @@ func (d *daemon) runOnce(parent context.Context, g *generation, c *config.Comman
 	ctx, cancel := context.WithDeadline(parent, deadline.Add(2*time.Second))
 	defer cancel()
 	d.metrics.runs.WithLabelValues(c.Name).Inc()
+	beat := g.beat.Begin(context.WithoutCancel(ctx), g.beat != nil && g.limit.Start(d.now()))
 	rep := g.checker.Run(ctx, c, check.Options{
 		Alerts: true, Timeout: timeout, State: d.state,
 		SettleTimeout: g.cfg.Daemon.Grace, // recording is not cut by shutdown, but bounded
@@ -385,6 +411,13 @@ func (d *daemon) runOnce(parent context.Context, g *generation, c *config.Comman
 	default:
 		d.stateFailed(rep.StateOp, rep.StateErr)
 		d.observeOutcome(rep.Delivery)
+	}
+	if code, why := rep.Health(); g.beat != nil && g.limit.Finish(d.now(), code, beat.Started()) {
+		d.pings.Add(1)
+		go func() { // never holds the run up
+			defer d.pings.Done()
+			beat.End(context.WithoutCancel(ctx), code, c.Name+": "+orOK(why))
+		}()
 	}
 	g.lastMu.Lock()
 	g.last[c.Name] = info
