@@ -193,8 +193,8 @@ func (e explainer) key(rule *alerts.Rule, s alerts.State, hostDown bool) Reason 
 	case alerts.PhasePending:
 		r.Verdict = Waiting
 		left := max(rule.For, 1) - s.Count
-		why := fmt.Sprintf("Waiting for `for`: the trigger held on %d of %d consecutive runs (%s, since %s); it fires after %d more run(s) in which it holds",
-			s.Count, rule.For, value, e.when(s.Since), left)
+		why := fmt.Sprintf("Waiting for `for: %d`: the trigger %s %s held on %d of %d consecutive runs since %s (%s is %s); it fires after %d more run(s) in which it holds",
+			rule.For, rule.Column, rule.Trigger, s.Count, rule.For, e.when(s.Since), rule.Column, orDash(s.LastValue), left)
 		if e.cmd.Cron != nil {
 			at := e.now
 			for range left {
@@ -317,4 +317,6 @@ func orDash(s string) string {
 	return s
 }
 
-func num(v float64) string { return strings.TrimSuffix(strings.TrimRight(fmt.Sprintf("%.3f", v), "0"), ".") }
+func num(v float64) string {
+	return strings.TrimSuffix(strings.TrimRight(fmt.Sprintf("%.3f", v), "0"), ".")
+}

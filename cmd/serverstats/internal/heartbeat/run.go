@@ -1,6 +1,11 @@
 package heartbeat
 
-import "context"
+import (
+	"context"
+	"log/slog"
+
+	"serverstats/config"
+)
 
 // Run is the pings of one run: the start ping goes in the background, so
 // that a slow heartbeat service never delays the run, and End waits for it
@@ -35,4 +40,18 @@ func (r *Run) Started() bool { return r.started }
 func (r *Run) End(ctx context.Context, code int, body string) {
 	<-r.done
 	r.p.Finish(ctx, r.rid, code, body)
+}
+
+// OneShot begins the pings of a one-shot run (cron): with alerts, /start
+// now and the outcome at End; without (an interactive look at the
+// tables), nothing. A URL that cannot be read is logged, not fatal.
+func OneShot(ctx context.Context, cfg *config.Config, getenv func(string) string, log *slog.Logger, alerts bool) *Run {
+	if !alerts {
+		return (*Pinger)(nil).Begin(ctx, false)
+	}
+	p, err := New(cfg, getenv, log)
+	if err != nil && log != nil {
+		log.Error(err.Error())
+	}
+	return p.Begin(ctx, true)
 }
