@@ -62,7 +62,8 @@ type daemon struct {
 	lastErr string // last reload error
 
 	flushNow chan struct{}
-	pings    sync.WaitGroup // heartbeat pings in flight
+	pings    *heartbeat.Serial // heartbeat outcome pings, in order, never holding a run up
+	pingMu   sync.Mutex
 	csrfKey  []byte         // signs the page's CSRF tokens; new at every start
 	recent   recentOutcomes // the last delivery outcomes, for the page
 
@@ -177,7 +178,7 @@ func Run(ctx context.Context, o Options) error {
 		return &ConfigError{err}
 	}
 	defer closeLog()
-	d := &daemon{opts: o, log: log, metrics: newMetrics(), started: time.Now(), flushNow: make(chan struct{}, 1), csrfKey: newCSRFKey()}
+	d := &daemon{opts: o, log: log, metrics: newMetrics(), started: time.Now(), flushNow: make(chan struct{}, 1), csrfKey: newCSRFKey(), pings: heartbeat.NewSerial(16)}
 	defer d.closeState()
 	d.metrics.registerPool(func() collectors.PoolStats {
 		if p, ok := d.current().remote.(*collectors.Pool); ok {
@@ -261,7 +262,7 @@ func Run(ctx context.Context, o Options) error {
 		<-runsDone
 	}
 	stopFlush()
-	d.pings.Wait() // each is bounded by heartbeat.timeout
+	d.pings.Close() // each is bounded by heartbeat.timeout
 	select {
 	case <-flushDone:
 	case <-graceCtx.Done():
@@ -412,12 +413,15 @@ func (d *daemon) runOnce(parent context.Context, g *generation, c *config.Comman
 		d.stateFailed(rep.StateOp, rep.StateErr)
 		d.observeOutcome(rep.Delivery)
 	}
-	if code, why := rep.Health(); g.beat != nil && g.limit.Finish(d.now(), code, beat.Started()) {
-		d.pings.Add(1)
-		go func() { // never holds the run up
-			defer d.pings.Done()
-			beat.End(context.WithoutCancel(ctx), code, c.Name+": "+orOK(why))
-		}()
+	if g.beat != nil {
+		code, why := rep.Health()
+		d.pingMu.Lock() // the outcomes reach the sender in the order the limiter decided them
+		if overall, ping := g.limit.Finish(d.now(), c.Name, code, beat.Started()); ping {
+			if !d.pings.Go(func() { beat.End(context.WithoutCancel(ctx), overall, c.Name+": "+orOK(why)) }) {
+				d.log.Warn("heartbeat ping dropped: the heartbeat service is not answering")
+			}
+		}
+		d.pingMu.Unlock()
 	}
 	g.lastMu.Lock()
 	g.last[c.Name] = info

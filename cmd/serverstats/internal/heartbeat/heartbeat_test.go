@@ -37,29 +37,33 @@ func TestURL(t *testing.T) {
 	}
 }
 
-// The daemon's limiter: one ping per Every, but a changed outcome at once.
+// The daemon's limiter: one ping per Every, but a changed outcome at once;
+// the outcome is the worst of the commands' last runs.
 func TestLimiter(t *testing.T) {
 	t0 := time.Date(2026, 12, 3, 3, 0, 0, 0, time.UTC)
 	l := &Limiter{Every: 5 * time.Minute}
 	steps := []struct {
 		at          time.Duration
+		command     string
 		code        int
 		start, end  bool // want
+		overall     int  // want
 		description string
 	}{
-		{0, 0, true, true, "the first run pings start and success"},
-		{time.Minute, 0, false, false, "a minute later: nothing"},
-		{2 * time.Minute, 3, false, true, "a host UNKNOWN: /3 at once"},
-		{3 * time.Minute, 3, false, false, "still UNKNOWN: not again"},
-		{4 * time.Minute, 0, false, true, "recovered: success at once"},
-		{9 * time.Minute, 0, true, true, "five minutes on: start and success"},
+		{0, "disk", 0, true, true, 0, "the first run pings start and success"},
+		{time.Minute, "disk", 0, false, false, 0, "a minute later: nothing"},
+		{2 * time.Minute, "disk", 3, false, true, 3, "a host UNKNOWN: /3 at once"},
+		{2 * time.Minute, "load", 0, false, false, 3, "another command OK: still 3 overall, not told again"},
+		{3 * time.Minute, "disk", 3, false, false, 3, "still UNKNOWN: not again"},
+		{4 * time.Minute, "disk", 0, false, true, 0, "recovered: success at once"},
+		{9 * time.Minute, "load", 0, true, true, 0, "five minutes on: start and success"},
 	}
 	for _, s := range steps {
 		now := t0.Add(s.at)
 		started := l.Start(now)
-		ended := l.Finish(now, s.code, started)
-		if started != s.start || ended != s.end {
-			t.Errorf("%s: start %v end %v, want %v %v", s.description, started, ended, s.start, s.end)
+		overall, ended := l.Finish(now, s.command, s.code, started)
+		if started != s.start || ended != s.end || overall != s.overall {
+			t.Errorf("%s: start %v end %v overall %d, want %v %v %d", s.description, started, ended, overall, s.start, s.end, s.overall)
 		}
 	}
 }
@@ -142,5 +146,34 @@ func TestNewMissingSecret(t *testing.T) {
 	p, err := New(cfg, func(string) string { return "" }, nil)
 	if p != nil || err == nil || !strings.Contains(err.Error(), "HB_UNSET") {
 		t.Errorf("New = %v, %v; want an error naming HB_UNSET", p, err)
+	}
+}
+
+// Serial sends in order, drops when full, and Close waits for the queue.
+func TestSerial(t *testing.T) {
+	s := NewSerial(3)
+	release := make(chan struct{})
+	var mu sync.Mutex
+	var got []int
+	holding := make(chan struct{})
+	if !s.Go(func() { close(holding); <-release }) { // holds the sender
+		t.Fatal("first ping refused")
+	}
+	<-holding
+	accepted := 0
+	for i := range 5 {
+		if s.Go(func() { mu.Lock(); got = append(got, i); mu.Unlock() }) {
+			accepted++
+		}
+	}
+	close(release)
+	s.Close()
+	if accepted != 3 || len(got) != accepted {
+		t.Fatalf("accepted %d, sent %v", accepted, got)
+	}
+	for i, v := range got {
+		if v != i {
+			t.Errorf("sent out of order: %v", got)
+		}
 	}
 }

@@ -5,17 +5,21 @@ import (
 	"time"
 )
 
-// Limiter keeps the daemon's pings to at most one per Every: a run pings
-// /start when, at its start, Every has passed since the last ping, and its
-// end when it pinged /start or when its outcome differs from the last one
-// (a failure is told at once, and so is the recovery).
+// Limiter keeps the daemon's pings to at most one per Every. The daemon
+// is one check for the heartbeat service, so the outcome it tells is the
+// worst of its commands' last runs (0 while every command's last run
+// checked everything). A run pings /start when, at its start, Every has
+// passed since the last ping; it pings the outcome when it pinged /start
+// or when the daemon's outcome changed (a failure is told at once, and so
+// is the recovery).
 type Limiter struct {
 	Every time.Duration
 
 	mu       sync.Mutex
 	last     time.Time // the last ping
 	lastCode int
-	pinged   bool // any ping yet
+	pinged   bool           // any ping yet
+	codes    map[string]int // per command: its last run's code
 }
 
 // Start reports whether a run starting at now pings /start; if so, the
@@ -30,14 +34,22 @@ func (l *Limiter) Start(now time.Time) bool {
 	return true
 }
 
-// Finish reports whether a run that ended at now with code pings its
-// outcome; started says it pinged /start.
-func (l *Limiter) Finish(now time.Time, code int, started bool) bool {
+// Finish records that a run of command ended at now with code, and
+// reports the daemon's outcome and whether to ping it; started says the
+// run pinged /start.
+func (l *Limiter) Finish(now time.Time, command string, code int, started bool) (overall int, ping bool) {
 	l.mu.Lock()
 	defer l.mu.Unlock()
-	if !started && l.pinged && code == l.lastCode && now.Sub(l.last) < l.Every {
-		return false
+	if l.codes == nil {
+		l.codes = map[string]int{}
 	}
-	l.last, l.lastCode, l.pinged = now, code, true
-	return true
+	l.codes[command] = code
+	for _, c := range l.codes {
+		overall = max(overall, c)
+	}
+	if !started && l.pinged && overall == l.lastCode && now.Sub(l.last) < l.Every {
+		return overall, false
+	}
+	l.last, l.lastCode, l.pinged = now, overall, true
+	return overall, true
 }
