@@ -243,7 +243,9 @@ func (e explainer) tell(r *Reason, s alerts.State, rule *alerts.Rule, handlers [
 	}
 	for _, m := range e.outbox(s.Key) {
 		r.Why = append(r.Why, m.text)
-		if firing && (m.verdict == Undeliverable || verdict == "" || verdict == Told) {
+		// What waits in the outbox is the delivery's truth: a mute or an
+		// ack does not take back a message queued before it.
+		if firing && verdict != Undeliverable {
 			verdict = m.verdict
 		}
 	}

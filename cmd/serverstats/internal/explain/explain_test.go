@@ -85,6 +85,8 @@ func TestExplainReasons(t *testing.T) {
 	parent.Suppressed, parent.HeldBy = true, "suppressed: parent gw down (ping: UNKNOWN)"
 	queued := firing(full)
 	queued.Notified = true
+	ackedQueued := queued
+	ackedQueued.AckedAt, ackedQueued.AckReason = now.Add(-time.Minute), "on it"
 	web2 := firing(alerts.Key{Command: "disk", Rule: "full", Host: "web2", Row: "/"})
 	web2.Suppressed, web2.HeldBy = true, "maintenance thursday-patching"
 	hostDown := alerts.State{Key: alerts.Key{Command: "disk", Host: "web1"}, Phase: alerts.PhaseFiring, Since: now.Add(-7 * time.Minute)}
@@ -117,6 +119,8 @@ func TestExplainReasons(t *testing.T) {
 			Parent, []string{"Held: parent gw down (ping: UNKNOWN)"}},
 		{"queued", "web1", Snapshot{States: states(queued), Outbox: []store.Entry{msg(false)}},
 			Queued, []string{"Queued: message 12 to email since 2026-12-03 03:02:00 UTC (10m0s ago), 3 attempt(s), next attempt 2026-12-03 03:14:00 UTC (in 2m0s); last error: dial tcp 127.0.0.1:25: connection refused"}},
+		{"queued before an ack: still queued", "web1", Snapshot{States: states(ackedQueued), Outbox: []store.Entry{msg(false)}},
+			Queued, []string{"Acknowledged", "Queued: message 12 to email"}},
 		{"undeliverable", "web1", Snapshot{States: states(queued), Outbox: []store.Entry{msg(true)}},
 			Undeliverable, []string{"UNDELIVERABLE: message 12 to email", "connection refused; its fallback pager did not take it either"}},
 		{"not firing, from the history", "web1", Snapshot{States: states(), Last: map[alerts.Key]store.Point{full: {Key: full, At: now.Add(-2 * time.Minute), Value: 42}}},
