@@ -7,7 +7,6 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"strings"
 	"sync"
@@ -47,14 +46,7 @@ func newExplainRig(t *testing.T) *explainRig {
 		io.WriteString(w, "OK")
 	}))
 	t.Cleanup(srv.Close)
-	r.config = f.WriteFile("explain.yaml", fmt.Sprintf(`
-ssh:
-  user: %q
-  known-hosts: %q
-  identity-files: [%q]
-  agent: false
-  ssh-config: none
-  connect-timeout: 5s
+	r.config = f.WriteFile("explain.yaml", fleetSSH(f)+fmt.Sprintf(`
 handlers:
   console: {type: print}
 on-command-failure: {handlers: [console]}
@@ -70,7 +62,7 @@ commands:
   gone:
     servers: [%q]
     cmd: uptime
-`, f.User, f.KnownHostsPath, f.UserKeyPath, r.host, r.dfFile, freeAddr(t)))
+`, r.host, r.dfFile, freeAddr(t)))
 	r.token = srv.URL + "/ping/" + r.token
 	return r
 }
@@ -78,23 +70,13 @@ commands:
 // run runs the real binary; the heartbeat URL comes from the environment.
 func (r *explainRig) run(t *testing.T, args ...string) (int, string, string) {
 	t.Helper()
-	c := exec.Command(binary, append([]string{"-c", r.config, "--state", r.state}, args...)...)
-	c.Env = append(os.Environ(), "HB_URL="+r.token, "NO_COLOR=1")
-	var out, errb strings.Builder
-	c.Stdout, c.Stderr = &out, &errb
-	err := c.Run()
-	code := 0
-	if ee, ok := err.(*exec.ExitError); ok {
-		code = ee.ExitCode()
-	} else if err != nil {
-		t.Fatalf("run %v: %v", args, err)
-	}
-	for _, s := range []string{out.String(), errb.String()} {
+	code, out, errOut := runBinary(t, []string{"HB_URL=" + r.token, "NO_COLOR=1"}, append([]string{"-c", r.config, "--state", r.state}, args...)...)
+	for _, s := range []string{out, errOut} {
 		if strings.Contains(s, "hb-token-5e1f") {
 			t.Errorf("%v: the heartbeat URL's token leaked:\n%s", args, s)
 		}
 	}
-	return code, out.String(), errb.String()
+	return code, out, errOut
 }
 
 func (r *explainRig) takePings() []string {

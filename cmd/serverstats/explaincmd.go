@@ -15,15 +15,9 @@ func (a *app) explain(ctx context.Context, o *opts) int {
 		fmt.Fprintln(a.stderr, "serverstats: explain needs --host and --command (and may take --rule and --json)")
 		return exitUsage
 	}
-	cfg, err := a.loadConfig(o.config)
-	if err != nil {
-		fmt.Fprintf(a.stderr, "serverstats: %v\n", err)
-		return exitUsage
-	}
-	st, err := a.openStore(ctx, cfg, o)
-	if err != nil {
-		fmt.Fprintf(a.stderr, "serverstats: %v\n", err)
-		return exitUnknown
+	cfg, st, code := a.loadAndOpen(ctx, o, false)
+	if st == nil {
+		return code
 	}
 	defer st.Close()
 	now := time.Now()

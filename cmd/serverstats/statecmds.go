@@ -20,15 +20,9 @@ import (
 // status prints the alert states that are not OK, the mutes in force and
 // the undelivered messages.
 func (a *app) status(ctx context.Context, o *opts) int {
-	cfg, err := a.loadConfig(o.config)
-	if err != nil && o.state == "" {
-		fmt.Fprintf(a.stderr, "serverstats: %v\n", err)
-		return exitUsage
-	}
-	st, err := a.openStore(ctx, cfg, o)
-	if err != nil {
-		fmt.Fprintf(a.stderr, "serverstats: %v\n", err)
-		return exitUnknown
+	cfg, st, code := a.loadAndOpen(ctx, o, true)
+	if st == nil {
+		return code
 	}
 	defer st.Close()
 	now := time.Now()

@@ -16,6 +16,7 @@ import (
 
 	"serverstats/alerts"
 	"serverstats/alerts/store"
+	"serverstats/cmd/serverstats/internal/textout"
 	"serverstats/config"
 )
 
@@ -301,15 +302,7 @@ func latest(a, b time.Time) time.Time {
 
 // when shows a time in UTC with how far it is from now.
 func (e explainer) when(t time.Time) string {
-	if t.IsZero() {
-		return "never"
-	}
-	d := e.now.Sub(t).Round(time.Second)
-	rel := d.String() + " ago"
-	if d < 0 {
-		rel = "in " + (-d).String()
-	}
-	return t.UTC().Format("2006-01-02 15:04:05 MST") + " (" + rel + ")"
+	return textout.When(t.UTC(), e.now, "2006-01-02 15:04:05 MST", "never")
 }
 
 func orDash(s string) string {

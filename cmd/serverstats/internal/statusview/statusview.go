@@ -188,15 +188,7 @@ func timePtr(t time.Time) *time.Time {
 
 // when shows a time with how far it is from now.
 func when(t, now time.Time) string {
-	if t.IsZero() {
-		return "-"
-	}
-	d := now.Sub(t).Round(time.Second)
-	rel := d.String() + " ago"
-	if d < 0 {
-		rel = "in " + (-d).String()
-	}
-	return t.Local().Format("2006-01-02 15:04:05") + " (" + rel + ")"
+	return textout.When(t.Local(), now, "2006-01-02 15:04:05", "-")
 }
 
 func orAny(s string) string {
