@@ -13,6 +13,7 @@ import (
 
 	"serverstats/cmd/serverstats/internal/check"
 	"serverstats/cmd/serverstats/internal/clidoc"
+	"serverstats/cmd/serverstats/internal/heartbeat"
 	"serverstats/cmd/serverstats/internal/textout"
 	"serverstats/config"
 	"serverstats/handlers"
@@ -171,6 +172,9 @@ func (a *app) secretWarnings(cfg *config.Config) []string {
 				out = append(out, fmt.Sprintf("commands.%s.%s.%s: %v here (the probe would be UNKNOWN)", c.Name, key, name, err))
 			}
 		})
+	}
+	if _, err := heartbeat.New(cfg, a.getenv, nil); err != nil {
+		out = append(out, err.Error())
 	}
 	slices.Sort(out)
 	return out
