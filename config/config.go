@@ -51,6 +51,8 @@ type Config struct {
 	// DependsOn are each host's parents (hosts: {H: {depends-on: [...]}}):
 	// while a parent is down, the host's notifications are held.
 	DependsOn Dependencies
+	// Heartbeat pings a dead man's switch as scheduled runs start and end.
+	Heartbeat Heartbeat
 	hostLines map[string]int
 }
 
@@ -210,7 +212,7 @@ const HostPlaceholder = "{host}"
 func (c *Command) IsProbe() bool { return c.Kind == KindURL || c.Kind == KindTCP }
 
 // Reserved are the built-in subcommand names, which a command may not take.
-var Reserved = []string{"check-config", "parse", "help", "version", "run", "status", "mute", "unmute", "ack", "state", "test-alert", "scaffold", "completion", "schema"}
+var Reserved = []string{"check-config", "parse", "help", "version", "run", "status", "mute", "unmute", "ack", "state", "test-alert", "scaffold", "completion", "schema", "explain"}
 
 // Default returns a config with every default set.
 func Default() *Config {

@@ -36,6 +36,7 @@ func (c *Config) decode(d *decoder, n *yaml.Node) {
 		{"maintenance", func(p string, v *yaml.Node) { c.decodeMaintenance(d, p, v) }},
 		{"hosts", func(p string, v *yaml.Node) { c.decodeHosts(d, p, v) }},
 		{"daemon", func(p string, v *yaml.Node) { c.decodeDaemon(d, p, v) }},
+		{"heartbeat", func(p string, v *yaml.Node) { c.decodeHeartbeat(d, p, v) }},
 		{"delivery", func(p string, v *yaml.Node) {
 			seen := d.mapping(v, p, []field{
 				{"retry-initial", d.duration(&c.Delivery.RetryInitial, false)},

@@ -222,3 +222,26 @@ func TestConfigSecrets(t *testing.T) {
 		t.Errorf("a short header of no secret name is no secret: %q", got)
 	}
 }
+
+// The heartbeat's ping URL is a secret, from the config text or the
+// environment: the whole URL and its path (the check's token).
+func TestConfigSecretsHeartbeat(t *testing.T) {
+	t.Parallel()
+	for _, hb := range []config.Heartbeat{
+		{URL: "https://hc-ping.com/5f0c-uuid-77"},
+		{URLEnv: "HB_URL"},
+	} {
+		cfg := &config.Config{Heartbeat: hb}
+		got := ConfigSecrets(cfg, func(k string) string {
+			if k == "HB_URL" {
+				return "https://hc-ping.com/5f0c-uuid-77"
+			}
+			return ""
+		})
+		for _, want := range []string{"https://hc-ping.com/5f0c-uuid-77", "/5f0c-uuid-77"} {
+			if !slices.Contains(got, want) {
+				t.Errorf("%+v: ConfigSecrets lacks %q: %q", hb, want, got)
+			}
+		}
+	}
+}

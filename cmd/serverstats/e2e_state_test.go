@@ -73,7 +73,15 @@ func writeFile(t *testing.T, path, content string, mode os.FileMode) {
 // run runs the binary on the rig and returns exit code, stdout, stderr.
 func (r *stateRig) run(t *testing.T, args ...string) (int, string, string) {
 	t.Helper()
-	c := exec.Command(binary, append([]string{"-c", r.config, "--state", r.state}, args...)...)
+	return runBinary(t, nil, append([]string{"-c", r.config, "--state", r.state}, args...)...)
+}
+
+// runBinary runs the binary with args, and env added to this process's
+// environment; it returns the exit code, stdout and stderr.
+func runBinary(t *testing.T, env []string, args ...string) (int, string, string) {
+	t.Helper()
+	c := exec.Command(binary, args...)
+	c.Env = append(os.Environ(), env...)
 	var out, errb strings.Builder
 	c.Stdout, c.Stderr = &out, &errb
 	err := c.Run()

@@ -13,6 +13,7 @@ import (
 
 	"serverstats/cmd/serverstats/internal/check"
 	"serverstats/cmd/serverstats/internal/clidoc"
+	"serverstats/cmd/serverstats/internal/heartbeat"
 	"serverstats/cmd/serverstats/internal/textout"
 	"serverstats/config"
 	"serverstats/handlers"
@@ -32,6 +33,7 @@ var builtins = []builtin{
 	{"mute", "silence alerts: mute [--host H] [--command C] [--rule R] --for 2h --reason TEXT", (*app).mute},
 	{"unmute", "remove a mute: unmute ID", (*app).unmute},
 	{"ack", "acknowledge a firing alert: ack --host H --command C [--rule R] --reason TEXT [--until D]", (*app).ack},
+	{"explain", "why was I (not) paged: explain --host H --command C [--rule R] [--json]", (*app).explain},
 	{"state", "state reset: move a broken state file aside, keeping its undelivered messages", (*app).state},
 	{"test-alert", "send a sample notification through a handler now: test-alert HANDLER", (*app).testAlert},
 	{"scaffold", "write a systemd unit and a monit check for the daemon: scaffold [--user U] [--out DIR]; --cron: crontab lines", (*app).scaffold},
@@ -170,6 +172,9 @@ func (a *app) secretWarnings(cfg *config.Config) []string {
 				out = append(out, fmt.Sprintf("commands.%s.%s.%s: %v here (the probe would be UNKNOWN)", c.Name, key, name, err))
 			}
 		})
+	}
+	if _, err := heartbeat.New(cfg, a.getenv, nil); err != nil {
+		out = append(out, err.Error())
 	}
 	slices.Sort(out)
 	return out

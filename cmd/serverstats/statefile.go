@@ -31,6 +31,22 @@ func (a *app) openStore(ctx context.Context, cfg *config.Config, o *opts) (*stor
 	return store.Open(ctx, path, store.Options{TightenDir: isDefault})
 }
 
+// loadAndOpen loads the config and opens the state file, saying on stderr
+// what failed; st is nil then, and code the exit code. With cfgOptional
+// and --state, a config that does not load is no error (cfg is nil).
+func (a *app) loadAndOpen(ctx context.Context, o *opts, cfgOptional bool) (cfg *config.Config, st *store.Store, code int) {
+	cfg, err := a.loadConfig(o.config)
+	if err != nil && !(cfgOptional && o.state != "") {
+		fmt.Fprintf(a.stderr, "serverstats: %v\n", err)
+		return nil, nil, exitUsage
+	}
+	if st, err = a.openStore(ctx, cfg, o); err != nil {
+		fmt.Fprintf(a.stderr, "serverstats: %v\n", err)
+		return nil, nil, exitUnknown
+	}
+	return cfg, st, exitOK
+}
+
 // logger logs to stderr as text, warnings and up, for one-shot runs.
 func (a *app) logger() *slog.Logger {
 	return slog.New(slog.NewTextHandler(a.stderr, &slog.HandlerOptions{Level: slog.LevelWarn}))

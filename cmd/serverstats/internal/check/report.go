@@ -237,3 +237,35 @@ func tail(s string, n int) string {
 	}
 	return strings.Join(lines, "\n")
 }
+
+// Health codes: whether the monitor itself did its job in a run, as the
+// heartbeat and `status` tell it. A rule that fires is the monitor
+// working (HealthOK); a host or rule that could not be checked, or a state
+// file that could not be used, is not.
+const (
+	HealthOK      = 0
+	HealthUnknown = 3 // a host or a rule could not be checked (the exit status UNKNOWN)
+	HealthState   = 4 // the state file could not be used (the one-shot's exit status 4)
+)
+
+// Health says whether the run checked every host and rule and recorded
+// them: HealthOK, else a health code and why, e.g. "web2: UNKNOWN:
+// connection refused".
+func (r *Report) Health() (code int, why string) {
+	if r.StateErr != nil {
+		return HealthState, "state file unavailable: " + stateReason(r.StateErr)
+	}
+	var whys []string
+	for _, h := range r.Hosts {
+		if t := h.FailureText(); t != "" {
+			whys = append(whys, h.Target.Name+": "+t)
+		}
+		for _, u := range h.Unknown {
+			whys = append(whys, h.Target.Name+": rule "+u+" cannot be judged")
+		}
+	}
+	if len(whys) > 0 {
+		return HealthUnknown, strings.Join(whys, "; ")
+	}
+	return HealthOK, ""
+}

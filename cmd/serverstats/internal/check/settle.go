@@ -68,6 +68,10 @@ func (c *Checker) settle(ctx context.Context, rep *Report, st *store.Store, open
 	if err := c.runActions(ctx, rep, st, tr.Actions); err != nil {
 		rep.StateErr, rep.StateOp = err, "update"
 	}
+	code, why := rep.Health()
+	if err := st.MarkRun(ctx, rep.Command.Name, now, code, alerts.Clip(why, alerts.MaxTextLen)); err != nil {
+		c.env.Log.Warn("last run not recorded for serverstats status", "error", err)
+	}
 	if _, err := st.MaybePrune(ctx, now); err != nil {
 		c.env.Log.Warn("state file not pruned", "error", err)
 	}
