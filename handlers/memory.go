@@ -15,8 +15,9 @@ import (
 // nothing survives the process. What is left is in Pending.
 type Memory struct {
 	mu      sync.Mutex
-	entries []*memEntry
-	nextID  int64
+	entries  []*memEntry
+	nextID   int64
+	attempts []store.Attempt
 }
 
 type memEntry struct {
@@ -89,15 +90,34 @@ func (m *Memory) Done(_ context.Context, id int64, _ time.Time) error {
 	return nil
 }
 
-// Retry records a failed attempt.
-func (m *Memory) Retry(_ context.Context, id int64, lastErr string, next time.Time) error {
+// Retry records a failed attempt and the recipients done with.
+func (m *Memory) Retry(_ context.Context, id int64, lastErr string, next time.Time, done []Receipt) error {
 	m.mu.Lock()
 	defer m.mu.Unlock()
 	if e := m.find(id); e != nil {
 		e.Attempts++
-		e.LastError, e.NextAttempt, e.leased = lastErr, next, time.Time{}
+		e.LastError, e.NextAttempt, e.Done, e.leased = lastErr, next, done, time.Time{}
 	}
 	return nil
+}
+
+// AddAttempt keeps the attempt in Attempts (bounded by lim.MaxEntries):
+// without a state file, the trail lives as long as the process.
+func (m *Memory) AddAttempt(_ context.Context, a store.Attempt, lim store.TrailLimits) error {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	m.attempts = append(m.attempts, a)
+	if lim.MaxEntries > 0 && len(m.attempts) > lim.MaxEntries {
+		m.attempts = m.attempts[len(m.attempts)-lim.MaxEntries:]
+	}
+	return nil
+}
+
+// Attempts returns the attempts made, oldest first.
+func (m *Memory) Attempts() []store.Attempt {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	return append([]store.Attempt(nil), m.attempts...)
 }
 
 // Reroute hands a message to a fallback.
@@ -105,7 +125,7 @@ func (m *Memory) Reroute(_ context.Context, id int64, handler, lastErr string, n
 	m.mu.Lock()
 	defer m.mu.Unlock()
 	if e := m.find(id); e != nil {
-		e.Handler, e.Attempts, e.LastError, e.NextAttempt, e.Created, e.leased = handler, 0, lastErr, now, now, time.Time{}
+		e.Handler, e.Attempts, e.LastError, e.NextAttempt, e.Created, e.Done, e.leased = handler, 0, lastErr, now, now, nil, time.Time{}
 	}
 	return nil
 }
