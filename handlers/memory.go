@@ -14,7 +14,7 @@ import (
 // retry, fallback and undeliverable handling within the process), but
 // nothing survives the process. What is left is in Pending.
 type Memory struct {
-	mu      sync.Mutex
+	mu       sync.Mutex
 	entries  []*memEntry
 	nextID   int64
 	attempts []store.Attempt
