@@ -91,6 +91,16 @@ func (f *fakeTwilio) serve(w http.ResponseWriter, r *http.Request) {
 	f.reqs = append(f.reqs, req)
 	f.mu.Unlock()
 
+	if r.Method == http.MethodGet && r.URL.Path == f.prefix+"/2010-04-01/Accounts/"+twilioSID+".json" {
+		// The Account resource, which check-config --probe fetches.
+		if user != twilioSID || pass != twilioToken {
+			twilioError(w, 401, 20003, "Authenticate")
+			return
+		}
+		w.Header().Set("Content-Type", "application/json")
+		_ = json.NewEncoder(w).Encode(map[string]any{"sid": twilioSID, "friendly_name": "test account", "status": "active", "type": "Full"})
+		return
+	}
 	if r.Method != http.MethodPost || r.URL.Path != f.prefix+"/2010-04-01/Accounts/"+twilioSID+"/Messages.json" {
 		twilioError(w, 404, 20404, "The requested resource "+r.URL.Path+" was not found")
 		return
