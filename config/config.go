@@ -215,7 +215,7 @@ const HostPlaceholder = "{host}"
 func (c *Command) IsProbe() bool { return c.Kind == KindURL || c.Kind == KindTCP }
 
 // Reserved are the built-in subcommand names, which a command may not take.
-var Reserved = []string{"check-config", "parse", "help", "version", "run", "status", "mute", "unmute", "ack", "state", "test-alert", "scaffold", "completion", "schema"}
+var Reserved = []string{"check-config", "parse", "help", "version", "run", "status", "mute", "unmute", "ack", "state", "test-alert", "scaffold", "completion", "schema", "history"}
 
 // Default returns a config with every default set.
 func Default() *Config {
