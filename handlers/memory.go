@@ -18,6 +18,7 @@ type Memory struct {
 	entries  []*memEntry
 	nextID   int64
 	attempts []store.Attempt
+	failing  map[string]bool
 }
 
 type memEntry struct {
@@ -28,18 +29,39 @@ type memEntry struct {
 
 // NewMemory queues envs (bounded as the state file bounds them) at now.
 func NewMemory(envs []alerts.Envelope, now time.Time) *Memory {
-	m := &Memory{}
+	m := &Memory{failing: map[string]bool{}}
 	for _, e := range envs {
-		if len(e.Notifications) == 0 {
-			continue
-		}
-		m.nextID++
-		m.entries = append(m.entries, &memEntry{Entry: store.Entry{
-			ID: m.nextID, Handler: e.Handler, Origin: e.Handler, Created: now, NextAttempt: now,
-			Notifications: alerts.Compact(e.Notifications), Keys: len(e.Keys),
-		}})
+		m.add(e, now)
 	}
 	return m
+}
+
+func (m *Memory) add(e alerts.Envelope, now time.Time) {
+	if len(e.Notifications) == 0 {
+		return
+	}
+	m.nextID++
+	m.entries = append(m.entries, &memEntry{Entry: store.Entry{
+		ID: m.nextID, Handler: e.Handler, Origin: e.Handler, Created: now, NextAttempt: now,
+		Notifications: alerts.Compact(e.Notifications), Keys: len(e.Keys),
+	}})
+}
+
+// Enqueue queues e.
+func (m *Memory) Enqueue(_ context.Context, e alerts.Envelope, now time.Time) error {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	m.add(e, now)
+	return nil
+}
+
+// MarkHandler records a handler's health for this process.
+func (m *Memory) MarkHandler(_ context.Context, handler string, failing bool, _ string) (bool, error) {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	changed := m.failing[handler] != failing
+	m.failing[handler] = failing
+	return changed, nil
 }
 
 func (m *Memory) find(id int64) *memEntry {

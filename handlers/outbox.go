@@ -8,6 +8,7 @@ import (
 	"strings"
 	"time"
 
+	"serverstats/alerts"
 	"serverstats/alerts/store"
 	"serverstats/config"
 )
@@ -23,6 +24,10 @@ type Queue interface {
 	Bury(ctx context.Context, id int64, lastErr string) error
 	// AddAttempt writes one attempt to the delivery trail, pruned to lim.
 	AddAttempt(ctx context.Context, a store.Attempt, lim store.TrailLimits) error
+	// MarkHandler records a handler's health and reports a change.
+	MarkHandler(ctx context.Context, handler string, failing bool, why string) (bool, error)
+	// Enqueue queues a message (a handler health notice).
+	Enqueue(ctx context.Context, e alerts.Envelope, now time.Time) error
 }
 
 var _ Queue = (*store.Store)(nil)
@@ -66,6 +71,9 @@ type Dispatcher struct {
 	Redact *Redactor
 	// Trail bounds the delivery trail every attempt is written to.
 	Trail store.TrailLimits
+	// FailureHandlers (on-command-failure) are told that a handler without
+	// a fallback fails, and when it delivers again (health.go).
+	FailureHandlers []string
 }
 
 func (d *Dispatcher) observe(handler, outcome string) {
@@ -197,7 +205,9 @@ func (d *Dispatcher) attempt(ctx context.Context, e store.Entry, out *Outcome) e
 			log.Warn("delivery attempt not written to the trail", "error", err)
 		}
 	}
+	configured := hc != nil && d.Broken[e.Handler] == nil && ok
 	if err == nil {
+		d.health(ctx, e.Handler, hc, false, "", now)
 		log.Info("delivered")
 		d.observe(e.Handler, store.OutcomeSent)
 		out.Sent++
@@ -205,6 +215,9 @@ func (d *Dispatcher) attempt(ctx context.Context, e store.Entry, out *Outcome) e
 		return d.Queue.Done(ctx, e.ID, now)
 	}
 	msg := d.Redact.String(err.Error())
+	if configured || d.Broken[e.Handler] != nil {
+		d.health(ctx, e.Handler, hc, true, msg, now)
+	}
 	out.Errors = append(out.Errors, fmt.Sprintf("handler %s: message %d (%d notifications): %s", e.Handler, e.ID, len(e.Notifications), msg))
 	expired := hc != nil && hc.MaxAge > 0 && now.Sub(e.Created) >= hc.MaxAge
 	if retry && !expired {

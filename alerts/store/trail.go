@@ -1,6 +1,7 @@
 package store
 
 import (
+	"cmp"
 	"context"
 	"database/sql"
 	"encoding/json"
@@ -178,4 +179,24 @@ func doneJSON(rs []Receipt) string {
 	}
 	b, _ := json.Marshal(clipReceipts(rs)) // a []Receipt always encodes
 	return string(b)
+}
+
+// MarkHandler records whether handler's last delivery attempt failed (why
+// says how) or succeeded, and reports whether that changed its health: the
+// dispatcher tells a handler's fallback once when it starts failing and
+// once when it delivers again, not at every attempt.
+func (s *Store) MarkHandler(ctx context.Context, handler string, failing bool, why string) (changed bool, err error) {
+	key := "handler_failing/" + handler
+	err = s.writeRetry(ctx, "record handler health", func(tx *sql.Tx) error {
+		changed = (metaTx(ctx, tx, key) != "") != failing
+		switch {
+		case !changed:
+			return nil
+		case failing:
+			return setMeta(ctx, tx, key, alerts.Clip(cmp.Or(why, "failed"), alerts.MaxTextLen))
+		}
+		_, err := tx.ExecContext(ctx, `DELETE FROM meta WHERE name=?`, key)
+		return err
+	})
+	return changed, err
 }
