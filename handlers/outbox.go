@@ -193,6 +193,8 @@ func (d *Dispatcher) attempt(ctx context.Context, e store.Entry, out *Outcome) e
 		}
 	}
 	now := d.Now()
+	// A Send cut short by shutdown says nothing of the handler's health.
+	interrupted := ctx.Err() != nil
 	// The outcome is recorded even when ctx has ended (shutdown): a message
 	// cut short must stay queued with its error, not be lost or left leased;
 	// opTimeout bounds it.
@@ -215,7 +217,7 @@ func (d *Dispatcher) attempt(ctx context.Context, e store.Entry, out *Outcome) e
 		return d.Queue.Done(ctx, e.ID, now)
 	}
 	msg := d.Redact.String(err.Error())
-	if configured || d.Broken[e.Handler] != nil {
+	if (configured || d.Broken[e.Handler] != nil) && !interrupted {
 		d.health(ctx, e.Handler, hc, true, msg, now)
 	}
 	out.Errors = append(out.Errors, fmt.Sprintf("handler %s: message %d (%d notifications): %s", e.Handler, e.ID, len(e.Notifications), msg))
