@@ -191,7 +191,7 @@ func TestE2ESMSRetryOnlyFailedNumber(t *testing.T) {
 	}
 	api.perNumber.Store(smsFlaky, http.StatusCreated)
 	time.Sleep(1200 * time.Millisecond) // the retry is due 1s after the failure
-	r.run(t, "c", "--alerts") // the retry goes out
+	r.run(t, "c", "--alerts")           // the retry goes out
 	if g, f := api.requestsTo(smsGood), api.requestsTo(smsFlaky); g != 1 || f != 2 {
 		t.Errorf("requests: %s %d, %s %d; want 1 and 2 (the failure, the retry)", smsGood, g, smsFlaky, f)
 	}
