@@ -36,15 +36,23 @@ func sentTo(f *fakeTwilio) map[string]int {
 	return n
 }
 
+// smsOutbox is an SMS handler to numbers (against the fake Twilio API)
+// behind a dispatcher, with one message queued for it.
+func smsOutbox(t *testing.T, numbers ...string) (*fakeTwilio, *clock, *Dispatcher, *store.Store) {
+	t.Helper()
+	c := newClock()
+	f := newFakeTwilio(t, "")
+	s := newSMST(t, smsConfig(f.URL, numbers...), twilioEnv)
+	d, st, _ := newDispatcher(t, c, map[string]Handler{"oncall": s}, hc("oncall", ""))
+	enqueue(t, st, "oncall", c.now())
+	return f, c, d, st
+}
+
 // One number refused for good (Twilio 400) while another succeeds: the
 // good one gets the message once, the bad one is reported with Twilio's
 // error, the message is kept as undeliverable and nothing is sent again.
 func TestSMSOneNumberRefused(t *testing.T) {
-	c := newClock()
-	f := newFakeTwilio(t, "")
-	s := newSMST(t, smsConfig(f.URL, numOK, numInvalid), twilioEnv)
-	d, st, _ := newDispatcher(t, c, map[string]Handler{"oncall": s}, hc("oncall", ""))
-	enqueue(t, st, "oncall", c.now())
+	f, c, d, st := smsOutbox(t, numOK, numInvalid)
 	trail := flushSteps(t, c, d, st, 0, time.Hour, time.Hour)
 	if n := sentTo(f); n[numOK] != 1 || n[numInvalid] != 1 || len(n) != 2 {
 		t.Errorf("API calls per number %v; want one each", n)
@@ -71,11 +79,7 @@ func TestSMSOneNumberRefused(t *testing.T) {
 // A temporary failure (HTTP 500) of one number re-sends only to that
 // number; once it is delivered the message is done.
 func TestSMSRetryOnlyFailedNumber(t *testing.T) {
-	c := newClock()
-	f := newFakeTwilio(t, "")
-	s := newSMST(t, smsConfig(f.URL, numOK, numFlaky, numOK2), twilioEnv)
-	d, st, _ := newDispatcher(t, c, map[string]Handler{"oncall": s}, hc("oncall", ""))
-	enqueue(t, st, "oncall", c.now())
+	f, c, d, st := smsOutbox(t, numOK, numFlaky, numOK2)
 	trail := flushSteps(t, c, d, st, 0, time.Minute, time.Hour)
 	if n := sentTo(f); n[numOK] != 1 || n[numOK2] != 1 || n[numFlaky] != 2 {
 		t.Errorf("API calls per number %v; want %s and %s once, %s twice", n, numOK, numOK2, numFlaky)
@@ -95,11 +99,7 @@ func TestSMSRetryOnlyFailedNumber(t *testing.T) {
 // failure is not tried again, and still makes the message undeliverable
 // once the others are delivered.
 func TestSMSRefusedThenRetried(t *testing.T) {
-	c := newClock()
-	f := newFakeTwilio(t, "")
-	s := newSMST(t, smsConfig(f.URL, numInvalid, numFlaky), twilioEnv)
-	d, st, _ := newDispatcher(t, c, map[string]Handler{"oncall": s}, hc("oncall", ""))
-	enqueue(t, st, "oncall", c.now())
+	f, c, d, st := smsOutbox(t, numInvalid, numFlaky)
 	trail := flushSteps(t, c, d, st, 0, time.Minute, time.Hour)
 	if n := sentTo(f); n[numInvalid] != 1 || n[numFlaky] != 2 {
 		t.Errorf("API calls per number %v", n)

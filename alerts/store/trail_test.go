@@ -52,16 +52,23 @@ func TestTrailBounded(t *testing.T) {
 	}
 }
 
+// storeWithMessage is a new state file with one message queued for sms.
+func storeWithMessage(t *testing.T) (st *Store, path string, now time.Time) {
+	t.Helper()
+	path = filepath.Join(t.TempDir(), "state.db")
+	st = openTestStore(t, path)
+	now = time.Date(2026, 12, 1, 3, 0, 0, 0, time.UTC)
+	if err := st.Enqueue(context.Background(), alerts.Envelope{Handler: "sms", Notifications: []alerts.Notification{{Host: "web1"}}}, now); err != nil {
+		t.Fatal(err)
+	}
+	return st, path, now
+}
+
 // The recipients done with survive a retry (and a reopen), and a reroute
 // to a fallback forgets them: they were the other handler's.
 func TestOutboxDoneRecipients(t *testing.T) {
 	ctx := context.Background()
-	path := filepath.Join(t.TempDir(), "state.db")
-	st := openTestStore(t, path)
-	now := time.Date(2026, 12, 1, 3, 0, 0, 0, time.UTC)
-	if err := st.Enqueue(ctx, alerts.Envelope{Handler: "sms", Notifications: []alerts.Notification{{Host: "web1"}}}, now); err != nil {
-		t.Fatal(err)
-	}
+	st, path, now := storeWithMessage(t)
 	e, ok, err := st.Claim(ctx, now, time.Minute, []string{"sms"})
 	if err != nil || !ok {
 		t.Fatal(ok, err)
@@ -88,12 +95,7 @@ func TestOutboxDoneRecipients(t *testing.T) {
 // message kept, and can then keep a trail.
 func TestMigratesToTrail(t *testing.T) {
 	ctx := context.Background()
-	path := filepath.Join(t.TempDir(), "state.db")
-	st := openTestStore(t, path)
-	now := time.Date(2026, 12, 1, 3, 0, 0, 0, time.UTC)
-	if err := st.Enqueue(ctx, alerts.Envelope{Handler: "sms", Notifications: []alerts.Notification{{Host: "web1"}}}, now); err != nil {
-		t.Fatal(err)
-	}
+	st, path, now := storeWithMessage(t)
 	st.Close()
 	db, err := sql.Open("sqlite", "file:"+path)
 	if err != nil {

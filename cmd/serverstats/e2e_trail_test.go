@@ -127,6 +127,16 @@ const (
 	smsFlaky = "+15550000500" // 500 until the test says otherwise
 )
 
+// smsTrailRun is an SMS handler to smsGood and other (which the
+// Twilio-shaped API answers with status), and its first alerting run.
+func smsTrailRun(t *testing.T, other string, status int) (*fakeSMSAPI, *trailRig, faultRun) {
+	t.Helper()
+	api := startFakeSMSAPI(t, http.StatusCreated)
+	api.perNumber.Store(other, status)
+	r := smsTrailRig(t, api, smsGood, other)
+	return api, r, r.run(t, "c", "--alerts")
+}
+
 func smsTrailRig(t *testing.T, api *fakeSMSAPI, to ...string) *trailRig {
 	return newTrailRig(t, "", "", fmt.Sprintf(`h: {type: sms, account-sid-env: TWILIO_ACCOUNT_SID, auth-token-env: TWILIO_AUTH_TOKEN, from: "+15550001111", to: ["%s"], api-url: %q, timeout: 5s}`,
 		strings.Join(to, `", "`), api.url), "TWILIO_ACCOUNT_SID="+faultTwilioSID, "TWILIO_AUTH_TOKEN="+faultTwilioToken)
@@ -137,10 +147,7 @@ func smsTrailRig(t *testing.T, api *fakeSMSAPI, to ...string) *trailRig {
 // history, in status as undeliverable), and nothing is sent again by
 // later runs; the Twilio token is in none of it.
 func TestE2ESMSOneNumberRefused(t *testing.T) {
-	api := startFakeSMSAPI(t, http.StatusCreated)
-	api.perNumber.Store(smsBad, http.StatusBadRequest)
-	r := smsTrailRig(t, api, smsGood, smsBad)
-	first := r.run(t, "c", "--alerts")
+	api, r, first := smsTrailRun(t, smsBad, http.StatusBadRequest)
 	if !strings.Contains(first.stderr, "1 undeliverable") {
 		t.Errorf("the run does not report the undeliverable message:\n%s", first.stderr)
 	}
@@ -182,10 +189,7 @@ func TestE2ESMSOneNumberRefused(t *testing.T) {
 // A temporary failure (HTTP 500) of one number re-sends only to that
 // number: the other gets the message once.
 func TestE2ESMSRetryOnlyFailedNumber(t *testing.T) {
-	api := startFakeSMSAPI(t, http.StatusCreated)
-	api.perNumber.Store(smsFlaky, http.StatusInternalServerError)
-	r := smsTrailRig(t, api, smsGood, smsFlaky)
-	first := r.run(t, "c", "--alerts")
+	api, r, first := smsTrailRun(t, smsFlaky, http.StatusInternalServerError)
 	if !strings.Contains(first.stderr, "1 will be retried") {
 		t.Errorf("the first run does not report the retry:\n%s", first.stderr)
 	}
