@@ -238,3 +238,28 @@ func TestE2EHistoryBounded(t *testing.T) {
 		t.Errorf("the newest row is message %d; want the fifth run's", rows[2].Message)
 	}
 }
+
+// check-config --probe logs in to the real SMTP server (STARTTLS, AUTH)
+// without sending: OK and exit 0 with the password, FAIL with the
+// server's reason and exit 1 without it; the password is never shown.
+func TestE2ECheckConfigProbe(t *testing.T) {
+	srv := smtptest.Start(t, "starttls", true)
+	handler := fmt.Sprintf(`h: {type: email, smtp: %q, username: %s, password-env: SMTP_PASSWORD, ca-file: %q, from: serverstats@example.com, to: [oncall@example.com]}
+  console: {type: print}`, srv.Addr, smtptest.User, srv.CAFile)
+	good := newTrailRig(t, "", "", handler, "SMTP_PASSWORD="+smtptest.Password)
+	res := good.run(t, "check-config", "--probe")
+	if res.code != 0 || !strings.Contains(res.stdout, "probe h (email): OK\n") || !strings.Contains(res.stdout, "probe console (print): - nothing to check without sending") {
+		t.Errorf("good password: exit %d\n%s%s", res.code, res.stdout, res.stderr)
+	}
+	bad := newTrailRig(t, "", "", handler, "SMTP_PASSWORD=not-"+smtptest.Password)
+	res = bad.run(t, "check-config", "--probe")
+	if res.code != 1 || !strings.Contains(res.stdout, "probe h (email): FAIL: ") || !strings.Contains(res.stdout, "5.7.8 Authentication failed") {
+		t.Errorf("wrong password: exit %d\n%s%s", res.code, res.stdout, res.stderr)
+	}
+	if strings.Contains(res.stdout+res.stderr, smtptest.Password) {
+		t.Errorf("the probe shows the password:\n%s%s", res.stdout, res.stderr)
+	}
+	if n := len(srv.Messages(t)); n != 0 {
+		t.Errorf("the probe sent %d messages", n)
+	}
+}
