@@ -14,11 +14,10 @@ import (
 // retry, fallback and undeliverable handling within the process), but
 // nothing survives the process. What is left is in Pending.
 type Memory struct {
-	mu       sync.Mutex
-	entries  []*memEntry
-	nextID   int64
-	attempts []store.Attempt
-	failing  map[string]bool
+	mu      sync.Mutex
+	entries []*memEntry
+	nextID  int64
+	failing map[string]bool
 }
 
 type memEntry struct {
@@ -123,23 +122,10 @@ func (m *Memory) Retry(_ context.Context, id int64, lastErr string, next time.Ti
 	return nil
 }
 
-// AddAttempt keeps the attempt in Attempts (bounded by lim.MaxEntries):
-// without a state file, the trail lives as long as the process.
-func (m *Memory) AddAttempt(_ context.Context, a store.Attempt, lim store.TrailLimits) error {
-	m.mu.Lock()
-	defer m.mu.Unlock()
-	m.attempts = append(m.attempts, a)
-	if lim.MaxEntries > 0 && len(m.attempts) > lim.MaxEntries {
-		m.attempts = m.attempts[len(m.attempts)-lim.MaxEntries:]
-	}
+// AddAttempt keeps nothing: without a state file there is no trail (the
+// run's deliveries are in its --json and its log).
+func (m *Memory) AddAttempt(context.Context, store.Attempt, store.TrailLimits) error {
 	return nil
-}
-
-// Attempts returns the attempts made, oldest first.
-func (m *Memory) Attempts() []store.Attempt {
-	m.mu.Lock()
-	defer m.mu.Unlock()
-	return append([]store.Attempt(nil), m.attempts...)
 }
 
 // Reroute hands a message to a fallback.
