@@ -104,10 +104,14 @@ func TestNoSecretLeaks(t *testing.T) {
 	logger := slog.New(slog.NewTextHandler(&logs, &slog.HandlerOptions{Level: slog.LevelDebug}))
 	check := func(t *testing.T, name string, h Handler, secrets ...string) {
 		t.Helper()
-		retry, err := h.Send(context.Background(), message.Sample(sampleTime))
-		t.Logf("%s: retry=%v err=%v", name, retry, err)
+		ctx, receipts := withReceipts(context.Background())
+		retry, err := h.Send(ctx, message.Sample(sampleTime))
+		t.Logf("%s: retry=%v err=%v receipts=%+v", name, retry, err, receipts())
 		if err != nil {
 			assertNoSecret(t, name+" error", err.Error(), secrets...)
+		}
+		for _, r := range receipts() { // kept in the state file's trail, shown by history
+			assertNoSecret(t, name+" receipt", fmt.Sprint(r), secrets...)
 		}
 	}
 

@@ -204,6 +204,22 @@ func startHook(t *testing.T) *hook {
 	return h
 }
 
+// split counts the messages received: alerts, and notices that a handler
+// fails or delivers again (command "delivery", handlers/health.go).
+func (h *hook) split() (alerts, health int) {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	for _, m := range h.completed {
+		var n struct{ Command string }
+		if len(m.Notifications) > 0 && json.Unmarshal(m.Notifications[0], &n) == nil && n.Command == "delivery" {
+			health++
+		} else {
+			alerts++
+		}
+	}
+	return alerts, health
+}
+
 func (h *hook) counts() (started, completed int) {
 	h.mu.Lock()
 	defer h.mu.Unlock()

@@ -31,6 +31,7 @@ func NewDispatcher(cfg *config.Config, q handlers.Queue, env Env) *handlers.Disp
 	return &handlers.Dispatcher{
 		Queue: q, Handlers: hs, Broken: broken, Config: cfg.Handler, Log: env.Log, Now: env.Now, Observe: env.Observe,
 		Backoff: handlers.Backoff{Initial: cfg.Delivery.RetryInitial, Max: cfg.Delivery.RetryMax}, Redact: redact,
+		Trail: store.TrailLimits{MaxAge: cfg.Delivery.TrailMaxAge, MaxEntries: cfg.Delivery.TrailEntries}, FailureHandlers: cfg.OnCommandFailure.Handlers,
 	}
 }
 
