@@ -1,0 +1,132 @@
+package handlers
+
+import (
+	"context"
+	"fmt"
+	"log/slog"
+	"strings"
+	"time"
+
+	"serverstats/alerts"
+	"serverstats/config"
+	"serverstats/handlers/message"
+)
+
+// Slack POSTs each group to a Slack incoming webhook
+// (https://api.slack.com/messaging/webhooks) as
+// {"text": TITLE, "blocks": [header TITLE, section TEXT]}: the title is the
+// subject template or the Summary (what the notification shows), the text
+// the body template or the default text body, in a code block.
+//
+// The webhook URL is the credential: it is read from url-env or url-file,
+// and errors show it as https://hooks.slack.com only.
+//
+// Retry (as webhook): 200 "ok" is delivered; 429, 5xx, timeouts and network
+// errors are temporary; other 4xx ("invalid_payload", "no_service",
+// "channel_is_archived") are permanent, reported with Slack's word.
+type Slack struct {
+	name    string
+	tmpl    chatTemplates
+	timeout time.Duration
+	post    chatPost
+	log     *slog.Logger
+}
+
+var _ Handler = (*Slack)(nil)
+
+// Slack's limits: a header block's text, a section block's text.
+const (
+	slackHeaderMax  = 150
+	slackSectionMax = 3000
+)
+
+func newSlack(h *config.Handler, env Env) (Handler, error) {
+	s := &Slack{name: h.Name, timeout: attemptTimeout(h.Timeout), log: env.logger()}
+	var err error
+	s.post, err = webhookChannel(h, env, "slack")
+	if err != nil {
+		return nil, err
+	}
+	if s.tmpl, err = newChatTemplates(h); err != nil {
+		return nil, fmt.Errorf("handler %q: %w", h.Name, err)
+	}
+	return s, nil
+}
+
+// webhookChannel reads the secret webhook URL of a slack or teams handler.
+func webhookChannel(h *config.Handler, env Env, kind string) (chatPost, error) {
+	p := chatPost{api: newHTTPAPI(kind), redact: NewRedactor()}
+	if err := readSecrets(env, p.redact, secretSource{what: "url", env: h.URLEnv, file: h.URLFile, dst: &p.target}); err != nil {
+		return p, fmt.Errorf("handler %q: %w", h.Name, err)
+	}
+	u, err := httpURL(p.target, "url from "+h.URLEnv+h.URLFile)
+	if err != nil {
+		return p, fmt.Errorf("handler %q: %w", h.Name, err)
+	}
+	p.redact.Add(u.Path, u.EscapedPath(), u.RawQuery)
+	for _, vs := range u.Query() {
+		p.redact.Add(vs...)
+	}
+	return p, nil
+}
+
+// slackPayload is what an incoming webhook takes.
+type slackPayload struct {
+	Text   string       `json:"text"`
+	Blocks []slackBlock `json:"blocks"`
+}
+
+type slackBlock struct {
+	Type string    `json:"type"`
+	Text slackText `json:"text"`
+}
+
+type slackText struct {
+	Type string `json:"type"`
+	Text string `json:"text"`
+}
+
+// Send implements Handler: one POST with the whole group.
+func (s *Slack) Send(ctx context.Context, ns []alerts.Notification) (bool, error) {
+	title, text, err := s.tmpl.render(message.New(s.name, ns), slackHeaderMax, 64<<10)
+	if err != nil {
+		return false, s.post.redact.Error(fmt.Errorf("slack: %w", err))
+	}
+	body, err := marshal(slackPayload{
+		Text: slackEscape(title),
+		Blocks: []slackBlock{
+			{Type: "header", Text: slackText{Type: "plain_text", Text: title}},
+			{Type: "section", Text: slackText{Type: "mrkdwn", Text: "```" + slackCut(slackEscape(strings.TrimRight(text, "\n")), slackSectionMax-6) + "```"}},
+		},
+	})
+	if err != nil {
+		return false, fmt.Errorf("slack: %w", err)
+	}
+	ctx, cancel := attemptContext(ctx, s.timeout)
+	defer cancel()
+	start := time.Now()
+	retry, err := s.post.send(ctx, "application/json", body, nil, func(r apiReply) (string, bool, string) {
+		return strings.TrimSpace(string(r.body)), true, ""
+	})
+	if err == nil {
+		s.log.Debug("slack delivered", "handler", s.name, "duration", since(start))
+	}
+	return retry, err
+}
+
+// slackEscape escapes what Slack's mrkdwn reads as markup: &, < and >.
+func slackEscape(s string) string {
+	return strings.NewReplacer("&", "&amp;", "<", "&lt;", ">", "&gt;").Replace(s)
+}
+
+// slackCut cuts escaped text to max bytes without splitting an entity.
+func slackCut(s string, max int) string {
+	if len(s) <= max {
+		return s
+	}
+	s = message.Truncate(s, max-4, "")
+	if amp := strings.LastIndexByte(s, '&'); amp >= 0 && !strings.Contains(s[amp:], ";") {
+		s = s[:amp]
+	}
+	return s + "\n..."
+}
