@@ -189,10 +189,7 @@ func ConfigSecrets(cfg *config.Config, getenv func(string) string) []string {
 			}
 		case "slack", "teams":
 			if u, err := url.Parse(read(h.URLEnv, h.URLFile)); err == nil && u.Host != "" {
-				out = append(out, u.Path) // Slack's /services/T../B../secret
-				for _, vs := range u.Query() {
-					out = append(out, vs...) // a Teams workflow's sig=
-				}
+				out = append(out, urlSecrets(u)...)
 			}
 		case "pagerduty":
 			read(h.RoutingKeyEnv, h.RoutingKeyFile)

@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"log/slog"
+	"net/url"
 	"strings"
 	"time"
 
@@ -63,11 +64,27 @@ func webhookChannel(h *config.Handler, env Env, kind string) (chatPost, error) {
 	if err != nil {
 		return p, fmt.Errorf("handler %q: %w", h.Name, err)
 	}
-	p.redact.Add(u.Path, u.EscapedPath(), u.RawQuery)
-	for _, vs := range u.Query() {
-		p.redact.Add(vs...)
-	}
+	p.redact.Add(urlSecrets(u)...)
 	return p, nil
+}
+
+// urlSecrets are the parts of a secret webhook URL that errors must not
+// show: its path (Slack's /services/T../B../TOKEN) and its query values
+// that look like credentials (a Teams workflow's sig=), not the short ones
+// such as api-version=1, whose redaction would garble every number.
+func urlSecrets(u *url.URL) []string {
+	out := []string{u.String()}
+	if len(u.Path) > 1 {
+		out = append(out, u.Path, u.EscapedPath())
+	}
+	for k, vs := range u.Query() {
+		for _, v := range vs {
+			if len(v) >= 16 || k == "sig" || sensitiveHeader.MatchString(k) {
+				out = append(out, v)
+			}
+		}
+	}
+	return out
 }
 
 // slackPayload is what an incoming webhook takes.
