@@ -5,6 +5,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"log/slog"
 	"net/url"
 	"strings"
 	"text/template"
@@ -183,3 +184,44 @@ func marshal(v any) ([]byte, error) {
 
 // since is a duration for a debug line.
 func since(start time.Time) time.Duration { return time.Since(start).Round(time.Millisecond) }
+
+// channel is what each chat and paging handler has: its name, templates,
+// attempt timeout, endpoint (with the redactor of its secrets) and logger.
+type channel struct {
+	name    string
+	tmpl    chatTemplates
+	timeout time.Duration
+	post    chatPost
+	log     *slog.Logger
+}
+
+// newChannel starts a handler of kind ("slack") from its config; the
+// caller sets post.target and reads its secrets into post.redact.
+func newChannel(h *config.Handler, env Env, kind string) (channel, error) {
+	c := channel{name: h.Name, timeout: attemptTimeout(h.Timeout), log: env.logger(),
+		post: chatPost{api: newHTTPAPI(kind), redact: NewRedactor()}}
+	tmpl, err := newChatTemplates(h)
+	if err != nil {
+		return c, fmt.Errorf("handler %q: %w", h.Name, err)
+	}
+	c.tmpl = tmpl
+	return c, nil
+}
+
+// deliver is one POST within the attempt timeout, logged when delivered.
+func (c channel) deliver(ctx context.Context, contentType string, body []byte, headers map[string]string,
+	receipt func(apiReply) (string, bool, string)) (bool, error) {
+	ctx, cancel := attemptContext(ctx, c.timeout)
+	defer cancel()
+	start := time.Now()
+	retry, err := c.post.send(ctx, contentType, body, headers, receipt)
+	if err == nil {
+		c.log.Debug(c.post.api.kind+" delivered", "handler", c.name, "duration", since(start))
+	}
+	return retry, err
+}
+
+// fail wraps an error of rendering or encoding a message: permanent.
+func (c channel) fail(err error) (bool, error) {
+	return false, c.post.redact.Error(fmt.Errorf("%s: %w", c.post.api.kind, err))
+}

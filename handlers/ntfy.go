@@ -3,10 +3,8 @@ package handlers
 import (
 	"context"
 	"fmt"
-	"log/slog"
 	"mime"
 	"strings"
-	"time"
 
 	"serverstats/alerts"
 	"serverstats/config"
@@ -27,12 +25,8 @@ import (
 // network errors are temporary; other 4xx are permanent, reported with
 // ntfy's error.
 type Ntfy struct {
-	name    string
-	token   string
-	tmpl    chatTemplates
-	timeout time.Duration
-	post    chatPost
-	log     *slog.Logger
+	channel
+	token string
 }
 
 var _ Handler = (*Ntfy)(nil)
@@ -41,8 +35,12 @@ var _ Handler = (*Ntfy)(nil)
 const ntfyMessageMax = 4096
 
 func newNtfy(h *config.Handler, env Env) (Handler, error) {
-	n := &Ntfy{name: h.Name, timeout: attemptTimeout(h.Timeout), log: env.logger(),
-		post: chatPost{api: newHTTPAPI("ntfy"), redact: NewRedactor(), recipient: h.Topic}}
+	c, err := newChannel(h, env, "ntfy")
+	if err != nil {
+		return nil, err
+	}
+	n := &Ntfy{channel: c}
+	n.post.recipient = h.Topic
 	base := h.URL
 	if base == "" {
 		base = config.DefaultNtfyURL
@@ -55,10 +53,6 @@ func newNtfy(h *config.Handler, env Env) (Handler, error) {
 	}
 	n.post.target = strings.TrimSuffix(base, "/") + "/" + h.Topic
 	if err := readSecrets(env, n.post.redact, secretSource{what: "token", env: h.TokenEnv, file: h.TokenFile, dst: &n.token, optional: true}); err != nil {
-		return nil, fmt.Errorf("handler %q: %w", h.Name, err)
-	}
-	var err error
-	if n.tmpl, err = newChatTemplates(h); err != nil {
 		return nil, fmt.Errorf("handler %q: %w", h.Name, err)
 	}
 	return n, nil
@@ -74,7 +68,7 @@ var (
 func (n *Ntfy) Send(ctx context.Context, ns []alerts.Notification) (bool, error) {
 	title, text, err := n.tmpl.render(message.New(n.name, ns), 250, ntfyMessageMax)
 	if err != nil {
-		return false, n.post.redact.Error(fmt.Errorf("ntfy: %w", err))
+		return n.fail(err)
 	}
 	level := groupLevel(ns)
 	headers := map[string]string{
@@ -86,10 +80,7 @@ func (n *Ntfy) Send(ctx context.Context, ns []alerts.Notification) (bool, error)
 	if n.token != "" {
 		headers["Authorization"] = "Bearer " + n.token
 	}
-	ctx, cancel := attemptContext(ctx, n.timeout)
-	defer cancel()
-	start := time.Now()
-	retry, err := n.post.send(ctx, "text/plain; charset=utf-8", []byte(text), headers, func(r apiReply) (string, bool, string) {
+	return n.deliver(ctx, "text/plain; charset=utf-8", []byte(text), headers, func(r apiReply) (string, bool, string) {
 		var reply struct {
 			ID    string `json:"id"`
 			Error string `json:"error"`
@@ -104,8 +95,4 @@ func (n *Ntfy) Send(ctx context.Context, ns []alerts.Notification) (bool, error)
 		}
 		return "", false, fmt.Sprintf("%s (code %d)", reply.Error, reply.Code)
 	})
-	if err == nil {
-		n.log.Debug("ntfy delivered", "handler", n.name, "duration", since(start))
-	}
-	return retry, err
 }

@@ -6,7 +6,6 @@ import (
 	"encoding/hex"
 	"errors"
 	"fmt"
-	"log/slog"
 	"strings"
 	"time"
 
@@ -33,18 +32,19 @@ import (
 // retried when one failed for a temporary reason, which re-sends the events
 // that went through: PagerDuty folds them by dedup_key.
 type PagerDuty struct {
-	name    string
-	key     string // the routing key
-	timeout time.Duration
-	post    chatPost
-	log     *slog.Logger
+	channel
+	key string // the routing key
 }
 
 var _ Handler = (*PagerDuty)(nil)
 
 func newPagerDuty(h *config.Handler, env Env) (Handler, error) {
-	p := &PagerDuty{name: h.Name, timeout: attemptTimeout(h.Timeout), log: env.logger(),
-		post: chatPost{api: newHTTPAPI("pagerduty"), redact: NewRedactor(), target: h.URL}}
+	c, err := newChannel(h, env, "pagerduty")
+	if err != nil {
+		return nil, err
+	}
+	p := &PagerDuty{channel: c}
+	p.post.target = h.URL
 	if p.post.target == "" {
 		p.post.target = config.DefaultPagerDutyURL
 	}
@@ -151,7 +151,7 @@ func (p *PagerDuty) Send(ctx context.Context, ns []alerts.Notification) (bool, e
 		e := p.event(n)
 		body, err := marshal(e)
 		if err != nil {
-			return false, p.post.redact.Error(fmt.Errorf("pagerduty: %w", err))
+			return p.fail(err)
 		}
 		post := p.post
 		post.recipient = e.DedupKey

@@ -3,7 +3,6 @@ package handlers
 import (
 	"context"
 	"fmt"
-	"log/slog"
 	"net/url"
 	"strconv"
 	"strings"
@@ -29,13 +28,8 @@ import (
 // are temporary; 4xx ({"status":0,"errors":["user identifier is
 // invalid"]}) are permanent, reported with Pushover's errors.
 type Pushover struct {
-	name    string
-	token   string
-	user    string
-	tmpl    chatTemplates
-	timeout time.Duration
-	post    chatPost
-	log     *slog.Logger
+	channel
+	token, user string
 }
 
 var _ Handler = (*Pushover)(nil)
@@ -47,8 +41,11 @@ const (
 )
 
 func newPushover(h *config.Handler, env Env) (Handler, error) {
-	p := &Pushover{name: h.Name, timeout: attemptTimeout(h.Timeout), log: env.logger(),
-		post: chatPost{api: newHTTPAPI("pushover"), redact: NewRedactor()}}
+	c, err := newChannel(h, env, "pushover")
+	if err != nil {
+		return nil, err
+	}
+	p := &Pushover{channel: c}
 	api := h.APIURL
 	if api == "" {
 		api = config.DefaultPushoverAPI
@@ -62,10 +59,6 @@ func newPushover(h *config.Handler, env Env) (Handler, error) {
 		secretSource{what: "user key", env: h.UserKeyEnv, file: h.UserKeyFile, dst: &p.user}); err != nil {
 		return nil, fmt.Errorf("handler %q: %w", h.Name, err)
 	}
-	var err error
-	if p.tmpl, err = newChatTemplates(h); err != nil {
-		return nil, fmt.Errorf("handler %q: %w", h.Name, err)
-	}
 	return p, nil
 }
 
@@ -76,7 +69,7 @@ var pushoverPriority = map[string]int{levelCritical: 1, levelWarning: 0, levelUn
 func (p *Pushover) Send(ctx context.Context, ns []alerts.Notification) (bool, error) {
 	title, text, err := p.tmpl.render(message.New(p.name, ns), pushoverTitleMax, pushoverMessageMax)
 	if err != nil {
-		return false, p.post.redact.Error(fmt.Errorf("pushover: %w", err))
+		return p.fail(err)
 	}
 	form := url.Values{
 		"token": {p.token}, "user": {p.user}, "title": {title}, "message": {text},
@@ -91,10 +84,7 @@ func (p *Pushover) Send(ctx context.Context, ns []alerts.Notification) (bool, er
 	if !latest.IsZero() {
 		form.Set("timestamp", strconv.FormatInt(latest.Unix(), 10))
 	}
-	ctx, cancel := attemptContext(ctx, p.timeout)
-	defer cancel()
-	start := time.Now()
-	retry, err := p.post.send(ctx, "application/x-www-form-urlencoded", []byte(form.Encode()), nil, func(r apiReply) (string, bool, string) {
+	return p.deliver(ctx, "application/x-www-form-urlencoded", []byte(form.Encode()), nil, func(r apiReply) (string, bool, string) {
 		var reply struct {
 			Status  int      `json:"status"`
 			Request string   `json:"request"`
@@ -106,8 +96,4 @@ func (p *Pushover) Send(ctx context.Context, ns []alerts.Notification) (bool, er
 		}
 		return "", false, strings.Join(reply.Errors, "; ")
 	})
-	if err == nil {
-		p.log.Debug("pushover delivered", "handler", p.name, "duration", since(start))
-	}
-	return retry, err
 }

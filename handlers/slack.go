@@ -3,10 +3,8 @@ package handlers
 import (
 	"context"
 	"fmt"
-	"log/slog"
 	"net/url"
 	"strings"
-	"time"
 
 	"serverstats/alerts"
 	"serverstats/config"
@@ -25,13 +23,7 @@ import (
 // Retry (as webhook): 200 "ok" is delivered; 429, 5xx, timeouts and network
 // errors are temporary; other 4xx ("invalid_payload", "no_service",
 // "channel_is_archived") are permanent, reported with Slack's word.
-type Slack struct {
-	name    string
-	tmpl    chatTemplates
-	timeout time.Duration
-	post    chatPost
-	log     *slog.Logger
-}
+type Slack struct{ channel }
 
 var _ Handler = (*Slack)(nil)
 
@@ -42,30 +34,28 @@ const (
 )
 
 func newSlack(h *config.Handler, env Env) (Handler, error) {
-	s := &Slack{name: h.Name, timeout: attemptTimeout(h.Timeout), log: env.logger()}
-	var err error
-	s.post, err = webhookChannel(h, env, "slack")
+	c, err := webhookChannel(h, env, "slack")
 	if err != nil {
 		return nil, err
 	}
-	if s.tmpl, err = newChatTemplates(h); err != nil {
-		return nil, fmt.Errorf("handler %q: %w", h.Name, err)
-	}
-	return s, nil
+	return &Slack{c}, nil
 }
 
-// webhookChannel reads the secret webhook URL of a slack or teams handler.
-func webhookChannel(h *config.Handler, env Env, kind string) (chatPost, error) {
-	p := chatPost{api: newHTTPAPI(kind), redact: NewRedactor()}
-	if err := readSecrets(env, p.redact, secretSource{what: "url", env: h.URLEnv, file: h.URLFile, dst: &p.target}); err != nil {
-		return p, fmt.Errorf("handler %q: %w", h.Name, err)
-	}
-	u, err := httpURL(p.target, "url from "+h.URLEnv+h.URLFile)
+// webhookChannel starts a slack or teams handler: its secret webhook URL.
+func webhookChannel(h *config.Handler, env Env, kind string) (channel, error) {
+	c, err := newChannel(h, env, kind)
 	if err != nil {
-		return p, fmt.Errorf("handler %q: %w", h.Name, err)
+		return c, err
 	}
-	p.redact.Add(urlSecrets(u)...)
-	return p, nil
+	if err := readSecrets(env, c.post.redact, secretSource{what: "url", env: h.URLEnv, file: h.URLFile, dst: &c.post.target}); err != nil {
+		return c, fmt.Errorf("handler %q: %w", h.Name, err)
+	}
+	u, err := httpURL(c.post.target, "url from "+h.URLEnv+h.URLFile)
+	if err != nil {
+		return c, fmt.Errorf("handler %q: %w", h.Name, err)
+	}
+	c.post.redact.Add(urlSecrets(u)...)
+	return c, nil
 }
 
 // urlSecrets are the parts of a secret webhook URL that errors must not
@@ -107,7 +97,7 @@ type slackText struct {
 func (s *Slack) Send(ctx context.Context, ns []alerts.Notification) (bool, error) {
 	title, text, err := s.tmpl.render(message.New(s.name, ns), slackHeaderMax, 64<<10)
 	if err != nil {
-		return false, s.post.redact.Error(fmt.Errorf("slack: %w", err))
+		return s.fail(err)
 	}
 	body, err := marshal(slackPayload{
 		Text: slackEscape(title),
@@ -117,18 +107,11 @@ func (s *Slack) Send(ctx context.Context, ns []alerts.Notification) (bool, error
 		},
 	})
 	if err != nil {
-		return false, fmt.Errorf("slack: %w", err)
+		return s.fail(err)
 	}
-	ctx, cancel := attemptContext(ctx, s.timeout)
-	defer cancel()
-	start := time.Now()
-	retry, err := s.post.send(ctx, "application/json", body, nil, func(r apiReply) (string, bool, string) {
+	return s.deliver(ctx, "application/json", body, nil, func(r apiReply) (string, bool, string) {
 		return strings.TrimSpace(string(r.body)), true, ""
 	})
-	if err == nil {
-		s.log.Debug("slack delivered", "handler", s.name, "duration", since(start))
-	}
-	return retry, err
 }
 
 // slackEscape escapes what Slack's mrkdwn reads as markup: &, < and >.

@@ -2,10 +2,7 @@ package handlers
 
 import (
 	"context"
-	"fmt"
-	"log/slog"
 	"strings"
-	"time"
 
 	"serverstats/alerts"
 	"serverstats/config"
@@ -25,13 +22,7 @@ import (
 // Retry (as webhook): 2xx (the workflow answers 202 Accepted) is
 // delivered; 408, 429, 5xx, timeouts and network errors are temporary;
 // other 4xx are permanent, reported with the workflow's error message.
-type Teams struct {
-	name    string
-	tmpl    chatTemplates
-	timeout time.Duration
-	post    chatPost
-	log     *slog.Logger
-}
+type Teams struct{ channel }
 
 var _ Handler = (*Teams)(nil)
 
@@ -39,15 +30,11 @@ var _ Handler = (*Teams)(nil)
 const teamsTextMax = 20 << 10
 
 func newTeams(h *config.Handler, env Env) (Handler, error) {
-	t := &Teams{name: h.Name, timeout: attemptTimeout(h.Timeout), log: env.logger()}
-	var err error
-	if t.post, err = webhookChannel(h, env, "teams"); err != nil {
+	c, err := webhookChannel(h, env, "teams")
+	if err != nil {
 		return nil, err
 	}
-	if t.tmpl, err = newChatTemplates(h); err != nil {
-		return nil, fmt.Errorf("handler %q: %w", h.Name, err)
-	}
-	return t, nil
+	return &Teams{c}, nil
 }
 
 // teamsMessage is what a workflow webhook takes.
@@ -86,7 +73,7 @@ var teamsColor = map[string]string{levelCritical: "Attention", levelWarning: "Wa
 func (t *Teams) Send(ctx context.Context, ns []alerts.Notification) (bool, error) {
 	title, text, err := t.tmpl.render(message.New(t.name, ns), 250, teamsTextMax)
 	if err != nil {
-		return false, t.post.redact.Error(fmt.Errorf("teams: %w", err))
+		return t.fail(err)
 	}
 	body, err := marshal(teamsMessage{Type: "message", Attachments: []teamsAttachment{{
 		ContentType: "application/vnd.microsoft.card.adaptive",
@@ -100,12 +87,9 @@ func (t *Teams) Send(ctx context.Context, ns []alerts.Notification) (bool, error
 		},
 	}}})
 	if err != nil {
-		return false, fmt.Errorf("teams: %w", err)
+		return t.fail(err)
 	}
-	ctx, cancel := attemptContext(ctx, t.timeout)
-	defer cancel()
-	start := time.Now()
-	retry, err := t.post.send(ctx, "application/json", body, nil, func(r apiReply) (string, bool, string) {
+	return t.deliver(ctx, "application/json", body, nil, func(r apiReply) (string, bool, string) {
 		var e struct {
 			Error struct{ Code, Message string } `json:"error"`
 		}
@@ -115,8 +99,4 @@ func (t *Teams) Send(ctx context.Context, ns []alerts.Notification) (bool, error
 		}
 		return "", true, ""
 	})
-	if err == nil {
-		t.log.Debug("teams delivered", "handler", t.name, "duration", since(start))
-	}
-	return retry, err
 }

@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"log/slog"
 	"slices"
 	"strconv"
 	"strings"
@@ -32,12 +31,8 @@ import (
 // Every chat is tried; the group is retried when one failed for a
 // temporary reason, which sends to the others again.
 type Telegram struct {
-	name    string
-	chats   []string
-	tmpl    chatTemplates
-	timeout time.Duration
-	post    chatPost
-	log     *slog.Logger
+	channel
+	chats []string
 }
 
 var _ Handler = (*Telegram)(nil)
@@ -46,8 +41,11 @@ var _ Handler = (*Telegram)(nil)
 const telegramTextMax = 4096
 
 func newTelegram(h *config.Handler, env Env) (Handler, error) {
-	t := &Telegram{name: h.Name, chats: slices.Clone(h.ChatID), timeout: attemptTimeout(h.Timeout), log: env.logger(),
-		post: chatPost{api: newHTTPAPI("telegram"), redact: NewRedactor()}}
+	c, err := newChannel(h, env, "telegram")
+	if err != nil {
+		return nil, err
+	}
+	t := &Telegram{channel: c, chats: slices.Clone(h.ChatID)}
 	api := h.APIURL
 	if api == "" {
 		api = config.DefaultTelegramAPI
@@ -64,10 +62,6 @@ func newTelegram(h *config.Handler, env Env) (Handler, error) {
 	}
 	t.post.redact.Add("bot" + token)
 	t.post.target = strings.TrimSuffix(api, "/") + "/bot" + token + "/sendMessage"
-	var err error
-	if t.tmpl, err = newChatTemplates(h); err != nil {
-		return nil, fmt.Errorf("handler %q: %w", h.Name, err)
-	}
 	return t, nil
 }
 
@@ -83,7 +77,7 @@ type telegramMessage struct {
 func (t *Telegram) Send(ctx context.Context, ns []alerts.Notification) (bool, error) {
 	_, text, err := t.tmpl.render(message.New(t.name, ns), 250, telegramTextMax)
 	if err != nil {
-		return false, t.post.redact.Error(fmt.Errorf("telegram: %w", err))
+		return t.fail(err)
 	}
 	ctx, cancel := attemptContext(ctx, t.timeout)
 	defer cancel()
@@ -92,7 +86,7 @@ func (t *Telegram) Send(ctx context.Context, ns []alerts.Notification) (bool, er
 	for _, chat := range t.chats {
 		body, err := marshal(telegramMessage{ChatID: chat, Text: text, DisableWebPagePreview: true})
 		if err != nil {
-			return false, fmt.Errorf("telegram: %w", err)
+			return t.fail(err)
 		}
 		post := t.post
 		post.recipient = chat
