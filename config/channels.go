@@ -117,6 +117,10 @@ func (h *Handler) validateChannel(d *decoder, p string, at *yaml.Node, seen map[
 	switch h.Type {
 	case "pagerduty":
 		httpURL("url", &h.URL, DefaultPagerDutyURL, DefaultPagerDutyURL+" (or https://events.eu.pagerduty.com/v2/enqueue)")
+		if !h.SendResolved {
+			d.fail(seen["send-resolved"], p+".send-resolved", "false", "the incidents serverstats triggers would never be resolved",
+				"remove send-resolved: false (a resolved alert resolves its PagerDuty incident)")
+		}
 	case "ntfy":
 		httpURL("url", &h.URL, DefaultNtfyURL, "https://ntfy.example.com")
 		switch {

@@ -52,6 +52,7 @@ func TestChannelsErrors(t *testing.T) {
 		{"pagerduty", "routing-key-env: K, routing-key-file: /k", `f.yaml:2: handlers.h.routing-key-file: set only one of routing-key-env and routing-key-file (got "/k"); fix: remove one`},
 		{"pagerduty", "routing-key-env: K, url: 'events.pagerduty.com'", `f.yaml:2: handlers.h.url: not an http(s) URL (got "events.pagerduty.com")`},
 		{"pagerduty", "routing-key-env: K, body: x", `f.yaml:2: handlers.h.body: unknown key`},
+		{"pagerduty", "routing-key-env: K, send-resolved: false", `f.yaml:2: handlers.h.send-resolved: the incidents serverstats triggers would never be resolved (got "false"); fix: remove send-resolved: false`},
 		{"ntfy", "url: 'https://ntfy.example.com'", `f.yaml:2: handlers.h.topic: missing topic; fix: add topic: serverstats-alerts`},
 		{"ntfy", "topic: 'ops/alerts'", `f.yaml:2: handlers.h.topic: not an ntfy topic name (got "ops/alerts")`},
 		{"telegram", "token-env: TG", `f.yaml:2: handlers.h.chat-id: missing chat-id`},

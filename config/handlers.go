@@ -267,8 +267,6 @@ func (h *Handler) validate(d *decoder, p string, at *yaml.Node, seen map[string]
 				d.fail(d.at(k, seen["env"]), k, name, "not the name of an environment variable", "write names only, e.g. env: [PAGER_API_KEY] (the command gets that variable of serverstats's environment)")
 			}
 		}
-	default:
-		h.validateChannel(d, p, at, seen, tmpl)
 	case "webhook":
 		if u, err := url.Parse(h.URL); h.URL == "" || err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
 			d.fail(orAt(seen["url"], at), p+".url", h.URL, "missing or not an http(s) URL", "add url: https://hooks.example.com/serverstats")
@@ -299,6 +297,8 @@ func (h *Handler) validate(d *decoder, p string, at *yaml.Node, seen map[string]
 				}
 			}
 		}
+	default:
+		h.validateChannel(d, p, at, seen, tmpl)
 	}
 }
 
