@@ -446,3 +446,15 @@ func TestConfigSecretsChannels(t *testing.T) {
 		t.Errorf("redacted %q", s)
 	}
 }
+
+// Every handler type the config accepts has a constructor.
+func TestEveryHandlerTypeConstructs(t *testing.T) {
+	for _, typ := range config.HandlerTypes {
+		if constructors[typ] == nil {
+			t.Errorf("handler type %q has no constructor in handlers.constructors", typ)
+		}
+	}
+	if len(constructors) != len(config.HandlerTypes) {
+		t.Errorf("%d constructors, %d handler types", len(constructors), len(config.HandlerTypes))
+	}
+}
