@@ -63,6 +63,18 @@ type Handler struct {
 	HeaderEnv  map[string]string // header name -> environment variable holding its value (a secret)
 	HeaderFile map[string]string // header name -> file holding its value (a secret)
 
+	// slack, teams, pagerduty, ntfy, telegram, pushover (config/channels.go)
+	URLEnv         string   // slack, teams: env var holding the webhook URL (a secret)
+	URLFile        string   // slack, teams: file holding the webhook URL
+	RoutingKeyEnv  string   // pagerduty: env var holding the integration's routing key
+	RoutingKeyFile string   // pagerduty: file holding it
+	Topic          string   // ntfy
+	TokenEnv       string   // ntfy access token, Telegram bot token, Pushover app token
+	TokenFile      string   // the same, in a file
+	ChatID         []string // telegram: chat ids (-100123...) or @channelname
+	UserKeyEnv     string   // pushover: env var holding the user (or group) key
+	UserKeyFile    string   // pushover: file holding it
+
 	// every type
 	SendResolved bool          // send resolved notifications (default: on, except sms)
 	Timeout      time.Duration // one delivery attempt
@@ -71,7 +83,7 @@ type Handler struct {
 }
 
 // HandlerTypes are the handler types this build delivers to.
-var HandlerTypes = []string{"print", "email", "sms", "exec", "webhook"}
+var HandlerTypes = []string{"print", "email", "sms", "exec", "webhook", "slack", "teams", "pagerduty", "ntfy", "telegram", "pushover"}
 
 // Handler defaults.
 const (
@@ -130,6 +142,8 @@ func (c *Config) decodeHandlers(d *decoder, path string, n *yaml.Node) {
 		case "webhook":
 			fields = append(fields, field{"url", d.str(&h.URL)}, field{"headers", d.stringMap(&h.Headers)},
 				field{"header-env", d.stringMap(&h.HeaderEnv)}, field{"header-file", d.stringMap(&h.HeaderFile)})
+		default:
+			fields = append(fields, h.channelFields(d)...)
 		}
 		seen := d.mapping(e[1], p, fields)
 		switch {
@@ -283,6 +297,8 @@ func (h *Handler) validate(d *decoder, p string, at *yaml.Node, seen map[string]
 				}
 			}
 		}
+	default:
+		h.validateChannel(d, p, at, seen, tmpl)
 	}
 }
 

@@ -1,5 +1,5 @@
 // Package handlers delivers notifications: print, email, SMS (Twilio),
-// exec and webhook, and drains the durable outbox (outbox.go). A handler makes one delivery attempt per call; the
+// exec, webhook, Slack, Teams, PagerDuty, ntfy, Telegram and Pushover, and drains the durable outbox (outbox.go). A handler makes one delivery attempt per call; the
 // dispatcher owns retries.
 package handlers
 
@@ -36,11 +36,17 @@ type Env struct {
 // constructors maps a handler type to its constructor: adding a handler type
 // means one new file and one line here.
 var constructors = map[string]func(*config.Handler, Env) (Handler, error){
-	"print":   newPrint,
-	"email":   newEmail,
-	"sms":     newSMS,
-	"exec":    newExec,
-	"webhook": newWebhook,
+	"print":     newPrint,
+	"email":     newEmail,
+	"sms":       newSMS,
+	"exec":      newExec,
+	"webhook":   newWebhook,
+	"slack":     newSlack,
+	"teams":     newTeams,
+	"pagerduty": newPagerDuty,
+	"ntfy":      newNtfy,
+	"telegram":  newTelegram,
+	"pushover":  newPushover,
 }
 
 // New builds the handler a config entry describes.

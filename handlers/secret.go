@@ -132,7 +132,8 @@ func (e *redactedError) Unwrap() []error { return e.causes }
 // ConfigSecrets reads every secret cfg names, as the handlers and probes
 // will (getenv nil means os.Getenv): the SMTP passwords, the Twilio
 // account SIDs and tokens, the webhooks' secret headers and URL
-// credentials, the url: probes' secret headers. A secret that cannot be
+// credentials, the Slack and Teams webhook URLs, the PagerDuty routing keys,
+// the ntfy, Telegram and Pushover tokens and Pushover user keys, the url: probes' secret headers. A secret that cannot be
 // read is skipped (its handler or probe fails with the reason). What the
 // result redacts is what must never reach a log, --json or the outbox,
 // also when another program echoes it (an exec handler's stderr).
@@ -176,6 +177,19 @@ func ConfigSecrets(cfg *config.Config, getenv func(string) string) []string {
 				}
 			}
 			out = append(out, urlSecrets(h.URL)...)
+		case "slack", "teams":
+			if u, err := url.Parse(read(h.URLEnv, h.URLFile)); err == nil && u.Host != "" {
+				out = append(out, secretURLParts(u)...)
+			}
+		case "pagerduty":
+			read(h.RoutingKeyEnv, h.RoutingKeyFile)
+		case "ntfy", "pushover":
+			read(h.TokenEnv, h.TokenFile)
+			read(h.UserKeyEnv, h.UserKeyFile)
+		case "telegram":
+			if tok := read(h.TokenEnv, h.TokenFile); tok != "" {
+				out = append(out, "bot"+tok)
+			}
 		}
 	}
 	for _, c := range cfg.Commands {

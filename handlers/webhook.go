@@ -1,13 +1,11 @@
 package handlers
 
 import (
-	"bytes"
 	"context"
 	"crypto/tls"
 	"crypto/x509"
 	"errors"
 	"fmt"
-	"io"
 	"log/slog"
 	"maps"
 	"net/http"
@@ -41,7 +39,7 @@ type Webhook struct {
 	shown   string // the URL as errors show it
 	headers map[string]string
 	timeout time.Duration
-	client  *http.Client
+	api     httpAPI
 	redact  *Redactor
 	log     *slog.Logger
 }
@@ -64,10 +62,7 @@ func newWebhook(h *config.Handler, env Env) (Handler, error) {
 	w := &Webhook{
 		name: h.Name, url: h.URL, shown: redactURL(u), headers: maps.Clone(h.Headers),
 		timeout: attemptTimeout(h.Timeout), log: env.logger(), redact: NewRedactor(),
-		client: &http.Client{
-			Transport:     http.DefaultTransport.(*http.Transport).Clone(),
-			CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse },
-		},
+		api: newHTTPAPI("webhook"),
 	}
 	for k, v := range h.Headers {
 		if len(v) >= 6 || sensitiveHeader.MatchString(k) {
@@ -114,37 +109,19 @@ func (w *Webhook) Send(ctx context.Context, ns []alerts.Notification) (bool, err
 	}
 	ctx, cancel := attemptContext(ctx, w.timeout)
 	defer cancel()
-	req, err := http.NewRequestWithContext(ctx, http.MethodPost, w.url, bytes.NewReader(payload))
-	if err != nil {
-		return false, w.redact.Error(fmt.Errorf("webhook: POST %s: %w", w.shown, err))
-	}
-	req.Header.Set("Content-Type", "application/json")
-	req.Header.Set("User-Agent", userAgent)
-	for k, v := range w.headers {
-		req.Header.Set(k, v)
-	}
 	start := time.Now()
-	resp, err := w.client.Do(req)
+	r, retry, err := w.api.post(ctx, w.url, "application/json", payload, w.headers)
 	if err != nil {
-		retry, err := classifyHTTPError(ctx, err)
-		return retry, w.redact.Error(fmt.Errorf("webhook: POST %s: %w", w.shown, err))
+		return retry, w.redact.Error(err)
 	}
-	body, _ := io.ReadAll(io.LimitReader(resp.Body, 64<<10))
-	resp.Body.Close()
-	if resp.StatusCode >= 200 && resp.StatusCode < 300 {
-		w.log.Debug("webhook delivered", "handler", w.name, "url", w.shown, "status", resp.StatusCode,
+	if r.ok() {
+		w.log.Debug("webhook delivered", "handler", w.name, "url", w.shown, "status", r.status,
 			"duration", time.Since(start).Round(time.Millisecond))
-		noteReceipt(ctx, Receipt{Text: resp.Proto + " " + resp.Status})
+		noteReceipt(ctx, Receipt{Text: r.proto + " " + r.text})
 		return false, nil
 	}
-	err = fmt.Errorf("webhook: POST %s: HTTP %s", w.shown, resp.Status)
-	if s := snippet(body); s != "" {
-		err = fmt.Errorf("%w: %s", err, s)
-	}
-	if resp.StatusCode >= 300 && resp.StatusCode < 400 {
-		err = fmt.Errorf("%w (redirects are not followed: set url to the final address)", err)
-	}
-	return retryStatus(resp.StatusCode), w.redact.Error(err)
+	retry, err = w.api.failure(w.url, r, "")
+	return retry, w.redact.Error(err)
 }
 
 // retryStatus tells whether an HTTP status is worth retrying: 408, 429
