@@ -144,10 +144,13 @@ type chatPost struct {
 // message (or "") when it is a success, else the provider's explanation.
 func (c chatPost) send(ctx context.Context, contentType string, body []byte, headers map[string]string,
 	receipt func(apiReply) (id string, ok bool, detail string)) (bool, error) {
+	if c.recipient != "" && alreadyDone(ctx, c.recipient) {
+		return false, nil // an earlier attempt delivered it, or it was refused for good
+	}
 	r, retry, err := c.api.post(ctx, c.target, contentType, body, headers)
 	if err != nil {
 		err = c.redact.Error(err)
-		noteReceipt(ctx, Receipt{Recipient: c.recipient, Err: err.Error()})
+		noteReceipt(ctx, Receipt{Recipient: c.recipient, Err: err.Error(), Permanent: !retry})
 		return retry, err
 	}
 	id, ok, detail := receipt(r)
@@ -164,7 +167,7 @@ func (c chatPost) send(ctx context.Context, contentType string, body []byte, hea
 	}
 	retry, err = c.api.failure(c.target, r, detail)
 	err = c.redact.Error(err)
-	noteReceipt(ctx, Receipt{Recipient: c.recipient, Text: c.redact.String("HTTP " + r.text), Err: err.Error()})
+	noteReceipt(ctx, Receipt{Recipient: c.recipient, Text: c.redact.String("HTTP " + r.text), Err: err.Error(), Permanent: !retry})
 	return retry, err
 }
 
