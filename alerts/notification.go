@@ -30,6 +30,9 @@ type Notification struct {
 	Stderr     string `json:"stderr,omitempty"` // the tail of stderr
 
 	Time time.Time `json:"time"`
+	// Since is when the alert started firing, set on re-posts (see Resend),
+	// whose Time is the re-post's.
+	Since time.Time `json:"since,omitzero"`
 
 	// Ack is the key's acknowledgement, when it has one ("acked ...: why").
 	Ack string `json:"ack,omitempty"`

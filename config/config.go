@@ -51,6 +51,9 @@ type Config struct {
 	// DependsOn are each host's parents (hosts: {H: {depends-on: [...]}}):
 	// while a parent is down, the host's notifications are held.
 	DependsOn Dependencies
+	// Shard is the part of the fleet this instance runs (shard: K/N, or
+	// the --shard switch); the zero Shard is all of it. See Shard.
+	Shard     Shard
 	hostLines map[string]int
 }
 

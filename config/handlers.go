@@ -63,6 +63,11 @@ type Handler struct {
 	HeaderEnv  map[string]string // header name -> environment variable holding its value (a secret)
 	HeaderFile map[string]string // header name -> file holding its value (a secret)
 
+	// alertmanager
+	URLs   []string          // the peers of an Alertmanager cluster; each gets every alert
+	Labels map[string]string // extra labels, the same on every replica
+	Resend time.Duration     // re-post interval while an alert fires
+
 	// every type
 	SendResolved bool          // send resolved notifications (default: on, except sms)
 	Timeout      time.Duration // one delivery attempt
@@ -71,7 +76,7 @@ type Handler struct {
 }
 
 // HandlerTypes are the handler types this build delivers to.
-var HandlerTypes = []string{"print", "email", "sms", "exec", "webhook"}
+var HandlerTypes = []string{"print", "email", "sms", "exec", "webhook", "alertmanager"}
 
 // Handler defaults.
 const (
@@ -79,11 +84,18 @@ const (
 	DefaultMaxAge         = 24 * time.Hour
 	DefaultTwilioAPI      = "https://api.twilio.com"
 	DefaultEmailSubject   = `[serverstats] {{.Summary}}`
+	// DefaultResend is the alertmanager handler's re-post interval: well
+	// under Alertmanager's default resolve_timeout (5m).
+	DefaultResend = time.Minute
 )
+
+// AlertmanagerLabels are the labels the alertmanager handler sets itself;
+// labels: may not redefine them.
+var AlertmanagerLabels = []string{"alertname", "command", "host", "row", "severity"}
 
 func (c *Config) decodeHandlers(d *decoder, path string, n *yaml.Node) {
 	for _, e := range d.entries(n, path) {
-		h := &Handler{Name: e[0].Value, Line: e[0].Line, Timeout: DefaultHandlerTimeout, MaxAge: DefaultMaxAge}
+		h := &Handler{Name: e[0].Value, Line: e[0].Line, Timeout: DefaultHandlerTimeout, MaxAge: DefaultMaxAge, Resend: DefaultResend}
 		p := join(path, h.Name)
 		if !validName.MatchString(h.Name) {
 			d.fail(e[0], p, h.Name, "bad handler name", "use letters, digits, '.', '_' and '-'")
@@ -130,6 +142,9 @@ func (c *Config) decodeHandlers(d *decoder, path string, n *yaml.Node) {
 		case "webhook":
 			fields = append(fields, field{"url", d.str(&h.URL)}, field{"headers", d.stringMap(&h.Headers)},
 				field{"header-env", d.stringMap(&h.HeaderEnv)}, field{"header-file", d.stringMap(&h.HeaderFile)})
+		case "alertmanager":
+			fields = append(fields, field{"urls", d.list(&h.URLs, nil)}, field{"labels", d.stringMap(&h.Labels)},
+				field{"resend", d.duration(&h.Resend, false)})
 		}
 		seen := d.mapping(e[1], p, fields)
 		switch {
@@ -253,6 +268,8 @@ func (h *Handler) validate(d *decoder, p string, at *yaml.Node, seen map[string]
 				d.fail(d.at(k, seen["env"]), k, name, "not the name of an environment variable", "write names only, e.g. env: [PAGER_API_KEY] (the command gets that variable of serverstats's environment)")
 			}
 		}
+	case "alertmanager":
+		h.validateAlertmanager(d, p, at, seen)
 	case "webhook":
 		if u, err := url.Parse(h.URL); h.URL == "" || err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
 			d.fail(orAt(seen["url"], at), p+".url", h.URL, "missing or not an http(s) URL", "add url: https://hooks.example.com/serverstats")

@@ -33,6 +33,15 @@ func (c *Config) decode(d *decoder, n *yaml.Node) {
 		}},
 		{"commands", func(p string, v *yaml.Node) { c.decodeCommands(d, p, v) }},
 		{"state-file", d.str(&c.StateFile)},
+		{"shard", func(p string, v *yaml.Node) {
+			var text string
+			d.str(&text)(p, v)
+			sh, err := ParseShard(text)
+			if err != nil {
+				d.fail(v, p, text, "not a shard K/N with 1 ≤ K ≤ N", "write e.g. shard: 1/3 (this instance watches the first of three shards; --shard K/N wins)")
+			}
+			c.Shard = sh
+		}},
 		{"maintenance", func(p string, v *yaml.Node) { c.decodeMaintenance(d, p, v) }},
 		{"hosts", func(p string, v *yaml.Node) { c.decodeHosts(d, p, v) }},
 		{"daemon", func(p string, v *yaml.Node) { c.decodeDaemon(d, p, v) }},

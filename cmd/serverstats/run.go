@@ -69,7 +69,7 @@ func (a *app) run(ctx context.Context, args []string) int {
 			return b.run(a, ctx, o)
 		}
 	}
-	cfg, err := a.loadConfig(o.config)
+	cfg, err := a.load(o)
 	if err != nil {
 		fmt.Fprintf(a.stderr, "serverstats: %v\n", err)
 		return exitUsage
@@ -118,6 +118,15 @@ func (a *app) loadConfig(explicit string) (*config.Config, error) {
 		return nil, err
 	}
 	return cfg, nil
+}
+
+// load is loadConfig with --shard applied over the config's shard:.
+func (a *app) load(o *opts) (*config.Config, error) {
+	cfg, err := a.loadConfig(o.config)
+	if err == nil && o.shard.N > 0 {
+		cfg.Shard = o.shard
+	}
+	return cfg, err
 }
 
 func (a *app) checkConfig(_ context.Context, o *opts) int {

@@ -21,7 +21,7 @@ import (
 // status prints the alert states that are not OK, the mutes in force and
 // the undelivered messages.
 func (a *app) status(ctx context.Context, o *opts) int {
-	cfg, err := a.loadConfig(o.config)
+	cfg, err := a.load(o)
 	if err != nil && o.state == "" {
 		fmt.Fprintf(a.stderr, "serverstats: %v\n", err)
 		return exitUsage
@@ -73,9 +73,12 @@ func (a *app) status(ctx context.Context, o *opts) int {
 			// Maintenance are the mutes of the maintenance windows open now.
 			Maintenance []alerts.Mute `json:"maintenance"`
 			Outbox      []store.Entry `json:"outbox"`
-		}{st.Path, info, []jsonState{}, append([]alerts.Mute{}, mutes...), []alerts.Mute{}, append([]store.Entry{}, outbox...)}
+			Shard       string        `json:"shard,omitempty"` // K/N; its hosts:
+			Hosts       int           `json:"shard_hosts,omitempty"`
+		}{st.Path, info, []jsonState{}, append([]alerts.Mute{}, mutes...), []alerts.Mute{}, append([]store.Entry{}, outbox...), "", 0}
 		if cfg != nil {
 			doc.Maintenance = append(doc.Maintenance, cfg.MaintenanceMutes(now)...)
+			doc.Shard, doc.Hosts = cfg.Shard.String(), cfg.Shard.Hosts(cfg)
 		}
 		for _, s := range list {
 			doc.Alerts = append(doc.Alerts, jsonState{Key: s.Key, Phase: s.Phase, Count: s.Count, Since: s.Since,
@@ -95,6 +98,9 @@ func (a *app) status(ctx context.Context, o *opts) int {
 	fmt.Fprintf(a.stdout, "Retention: %s for undeliverable messages, ended mutes and the states of commands or hosts no longer run; last pruned %s (%d rows pruned so far)\n",
 		info.Retention, when(info.LastPrune, now), info.PrunedTotal)
 	fmt.Fprintf(a.stdout, "History: %d points for the status page's plots (at most %d per alert key)\n", info.HistoryPoints, store.HistoryPoints)
+	if cfg != nil && cfg.Shard.N > 0 {
+		fmt.Fprintf(a.stdout, "Shard: %s (%d hosts; the others are other instances')\n", cfg.Shard, cfg.Shard.Hosts(cfg))
+	}
 	fmt.Fprintf(a.stdout, "\nAlerts (%d not OK):\n", len(list))
 	if len(list) > 0 {
 		t := textout.NewTable(a.stdout, []string{"command", "rule", "host", "row", "phase", "since", "value", "last notified", "muted until"})
