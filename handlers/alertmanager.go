@@ -33,6 +33,12 @@ import (
 // observed value, the rule and a summary line. A firing alert has startsAt;
 // a resolved one has endsAt, which ends it.
 //
+// Messages may be delivered out of order (a retried one after a newer
+// one): a notification older than one already posted for the same alert
+// is not posted, so that a stale "still firing" cannot reopen an alert
+// whose resolve went first. The handler remembers what it posted for
+// max-age.
+//
 // Delivery: the message is delivered when at least one peer accepted it
 // (2xx); the peers that failed are logged. When every peer failed it is
 // temporary (retried through the outbox), unless every peer refused it
@@ -46,6 +52,10 @@ type Alertmanager struct {
 	timeout   time.Duration
 	client    *http.Client
 	log       *slog.Logger
+	maxAge    time.Duration
+
+	mu     sync.Mutex
+	posted map[string]time.Time // alert (labels) -> time of the newest notification posted
 }
 
 var _ Handler = (*Alertmanager)(nil)
@@ -56,7 +66,8 @@ const AlertmanagerFailure = "command failure"
 
 func newAlertmanager(h *config.Handler, env Env) (Handler, error) {
 	a := &Alertmanager{name: h.Name, labels: maps.Clone(h.Labels), generator: env.StatusURL,
-		timeout: attemptTimeout(h.Timeout), log: env.logger(),
+		timeout: attemptTimeout(h.Timeout), log: env.logger(), maxAge: cmp.Or(h.MaxAge, config.DefaultMaxAge),
+		posted: map[string]time.Time{},
 		client: &http.Client{
 			Transport:     http.DefaultTransport.(*http.Transport).Clone(),
 			CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse },
@@ -123,6 +134,7 @@ func AlertmanagerBody(ns []alerts.Notification, labels map[string]string, genera
 
 // Send implements Handler: one POST per peer, all at once.
 func (a *Alertmanager) Send(ctx context.Context, ns []alerts.Notification) (bool, error) {
+	ns = a.fresh(ns)
 	body, err := AlertmanagerBody(ns, a.labels, a.generator)
 	if err != nil {
 		return false, fmt.Errorf("alertmanager: %w", err)
@@ -160,6 +172,7 @@ func (a *Alertmanager) Send(ctx context.Context, ns []alerts.Notification) (bool
 			a.log.Warn("alertmanager: delivered to some peers only; the others get the alerts at the next re-post",
 				"handler", a.name, "failed", len(errs), "peers", len(a.urls), "error", errors.Join(errs...))
 		}
+		a.mark(ns)
 		return false, nil
 	}
 	return retry, fmt.Errorf("alertmanager: every peer failed: %w", errors.Join(errs...))
@@ -188,4 +201,47 @@ func (a *Alertmanager) post(ctx context.Context, i int, body []byte) (bool, erro
 		err = fmt.Errorf("%w: %s", err, s)
 	}
 	return retryStatus(resp.StatusCode), err
+}
+
+// alertID names the alert of n as Alertmanager tells alerts apart: by the
+// labels the handler derives from n.
+func alertID(n alerts.Notification) string {
+	return strings.Join([]string{cmp.Or(n.Rule, AlertmanagerFailure), n.Command, n.Host, n.Key}, "\x00")
+}
+
+// fresh drops the notifications older than one already posted for the
+// same alert.
+func (a *Alertmanager) fresh(ns []alerts.Notification) []alerts.Notification {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	out := make([]alerts.Notification, 0, len(ns))
+	for _, n := range ns {
+		if last, ok := a.posted[alertID(n)]; ok && n.Time.Before(last) {
+			a.log.Debug("alertmanager: not posting a notification older than one already posted", "handler", a.name, "alert", n.Line())
+			continue
+		}
+		out = append(out, n)
+	}
+	return out
+}
+
+// mark remembers the newest notification posted for each alert, and
+// forgets what is older than max-age (no message that old is delivered).
+func (a *Alertmanager) mark(ns []alerts.Notification) {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	newest := time.Time{}
+	for _, n := range ns {
+		if id := alertID(n); n.Time.After(a.posted[id]) {
+			a.posted[id] = n.Time
+		}
+		if n.Time.After(newest) {
+			newest = n.Time
+		}
+	}
+	for id, t := range a.posted {
+		if t.Add(a.maxAge).Before(newest) {
+			delete(a.posted, id)
+		}
+	}
 }

@@ -193,3 +193,24 @@ func TestAlertmanagerNothingToPost(t *testing.T) {
 		t.Errorf("posted %q, want nothing", paths)
 	}
 }
+
+// A retried message delivered after a newer one of the same alert (a
+// "still firing" after the resolve) is not posted: it would reopen the
+// alert.
+func TestAlertmanagerDropsStale(t *testing.T) {
+	p := newAMPeer(t, 200)
+	h := newTestAlertmanager(t, p.URL)
+	firing := amNotifications()[0]
+	resolved := firing
+	resolved.Status, resolved.Time = alerts.StatusResolved, firing.Time.Add(time.Minute)
+	other := amNotifications()[1] // another alert, older than the resolve
+	for _, ns := range [][]alerts.Notification{{resolved}, {firing, other}} {
+		if _, err := h.Send(context.Background(), ns); err != nil {
+			t.Fatal(err)
+		}
+	}
+	_, bodies := p.got()
+	if len(bodies) != 2 || strings.Contains(bodies[1], `"host":"web1"`) || !strings.Contains(bodies[1], `"host":"web2"`) {
+		t.Errorf("posted %q; want the stale web1 firing left out of the second post, web2's kept", bodies)
+	}
+}
