@@ -74,7 +74,7 @@ var switches = []switchDoc{
 	{"", "--until-resolved", "", "mute: end the mute when an alert it covers resolves (at most --for, default 7d)", false},
 	{"", "--user", "U", "scaffold: the user the daemon runs as (default serverstats)", true},
 	{"", "--out", "DIR", "scaffold: where to write the unit and the monit check (default .)", true},
-	{"", "--shard", "K/N", "run only the hosts of shard K of N (rendezvous hashing; wins over shard:); scaffold: a unit per shard", true},
+	{"", "--shard", "K/N", "run only the hosts of shard K of N (wins over shard:); scaffold: that shard's unit", true},
 	{"", "--cron", "", "scaffold: print crontab lines (one-shot --alerts, flock, a log) instead", false},
 	{"-h", "--help", "", "print this page and exit 0", false},
 	{"", "--version", "", "print the version and exit 0", false},
