@@ -14,8 +14,9 @@ var labelName = regexp.MustCompile(`^[a-zA-Z_][a-zA-Z0-9_]*$`)
 
 // validateAlertmanager checks an alertmanager handler: at least one peer
 // URL, each http(s) without credentials (they would end up in logs and
-// errors), label names Alertmanager accepts that do not redefine the
-// handler's own, a positive resend.
+// errors: the credential is auth-token-env or auth-token-file, with
+// auth-user for basic auth), label names Alertmanager accepts that do not
+// redefine the handler's own, a positive resend.
 func (h *Handler) validateAlertmanager(d *decoder, p string, at *yaml.Node, seen map[string]*yaml.Node) {
 	if len(h.URLs) == 0 {
 		d.fail(at, p+".urls", "", "missing urls", "add urls: [http://alertmanager-1:9093, http://alertmanager-2:9093] (every peer of the cluster)")
@@ -42,6 +43,14 @@ func (h *Handler) validateAlertmanager(d *decoder, p string, at *yaml.Node, seen
 		case v == "":
 			d.fail(d.at(k, seen["labels"]), k, "", "empty label value", "give it a value (Alertmanager drops empty labels)")
 		}
+	}
+	switch {
+	case h.AuthTokenEnv != "" && h.AuthTokenFile != "":
+		d.fail(seen["auth-token-file"], p+".auth-token-file", h.AuthTokenFile, "set only one of auth-token-env and auth-token-file", "remove one")
+	case h.AuthTokenEnv != "" && !envName.MatchString(h.AuthTokenEnv):
+		d.fail(seen["auth-token-env"], p+".auth-token-env", "", "not the name of an environment variable", "write auth-token-env: ALERTMANAGER_TOKEN: the name of the variable holding the token, never the token itself")
+	case h.Username != "" && h.AuthTokenEnv == "" && h.AuthTokenFile == "":
+		d.fail(seen["auth-user"], p+".auth-user", h.Username, "auth-user needs a password", "add auth-token-env: ALERTMANAGER_PASSWORD or auth-token-file: /etc/serverstats/alertmanager-password (never the password itself)")
 	}
 	if h.Resend <= 0 {
 		d.fail(seen["resend"], p+".resend", "0s", "resend must be positive", `write e.g. resend: 1m (below Alertmanager's resolve_timeout, 5m by default)`)

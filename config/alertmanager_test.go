@@ -58,6 +58,10 @@ func TestAlertmanagerHandlerBad(t *testing.T) {
 			`c.yaml:2: handlers.am.labels.my-team: not a label name (got "my-team"); fix: use letters, digits and '_', not starting with a digit, e.g. team: ops`},
 		{"  am: {type: alertmanager, urls: [http://am1:9093], resend: 0s}\n",
 			`c.yaml:2: handlers.am.resend: resend must be positive (got "0s"); fix: write e.g. resend: 1m (below Alertmanager's resolve_timeout, 5m by default)`},
+		{"  am: {type: alertmanager, urls: [http://am1:9093], auth-user: oncall}\n",
+			`c.yaml:2: handlers.am.auth-user: auth-user needs a password (got "oncall"); fix: add auth-token-env: ALERTMANAGER_PASSWORD or auth-token-file: /etc/serverstats/alertmanager-password (never the password itself)`},
+		{"  am: {type: alertmanager, urls: [http://am1:9093], auth-token-env: \"x-S3cretPass\"}\n",
+			`c.yaml:2: handlers.am.auth-token-env: not the name of an environment variable; fix: write auth-token-env: ALERTMANAGER_TOKEN: the name of the variable holding the token, never the token itself`},
 	} {
 		_, dir, err := loadText(t, "handlers:\n"+c.yaml+amCommands)
 		var es Errors

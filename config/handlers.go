@@ -144,7 +144,8 @@ func (c *Config) decodeHandlers(d *decoder, path string, n *yaml.Node) {
 				field{"header-env", d.stringMap(&h.HeaderEnv)}, field{"header-file", d.stringMap(&h.HeaderFile)})
 		case "alertmanager":
 			fields = append(fields, field{"urls", d.list(&h.URLs, nil)}, field{"labels", d.stringMap(&h.Labels)},
-				field{"resend", d.duration(&h.Resend, false)})
+				field{"resend", d.duration(&h.Resend, false)}, field{"auth-user", d.str(&h.Username)},
+				field{"auth-token-env", d.str(&h.AuthTokenEnv)}, field{"auth-token-file", d.str(&h.AuthTokenFile)})
 		}
 		seen := d.mapping(e[1], p, fields)
 		switch {

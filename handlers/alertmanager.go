@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"cmp"
 	"context"
+	"encoding/base64"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -53,6 +54,8 @@ type Alertmanager struct {
 	client    *http.Client
 	log       *slog.Logger
 	maxAge    time.Duration
+	auth      string // the Authorization header, "" for none (a secret)
+	redact    *Redactor
 
 	mu     sync.Mutex
 	posted map[string]time.Time // alert (labels) -> time of the newest notification posted
@@ -74,6 +77,19 @@ func newAlertmanager(h *config.Handler, env Env) (Handler, error) {
 		}}
 	if len(h.URLs) == 0 {
 		return nil, fmt.Errorf("handler %q: no urls", h.Name)
+	}
+	a.redact = NewRedactor()
+	if h.AuthTokenEnv != "" || h.AuthTokenFile != "" {
+		tok, err := ReadSecret(env.getenv, h.AuthTokenEnv, h.AuthTokenFile)
+		if err != nil {
+			return nil, fmt.Errorf("handler %q: auth token: %w", h.Name, err)
+		}
+		a.auth = "Bearer " + tok
+		if h.Username != "" {
+			a.auth = "Basic " + base64.StdEncoding.EncodeToString([]byte(h.Username+":"+tok))
+			a.redact.Add(h.Username + ":" + tok)
+		}
+		a.redact.Add(tok, a.auth)
 	}
 	for _, raw := range h.URLs {
 		u, err := url.Parse(raw)
@@ -137,7 +153,7 @@ func (a *Alertmanager) Send(ctx context.Context, ns []alerts.Notification) (bool
 	ns = a.fresh(ns)
 	body, err := AlertmanagerBody(ns, a.labels, a.generator)
 	if err != nil {
-		return false, fmt.Errorf("alertmanager: %w", err)
+		return false, a.redact.Error(fmt.Errorf("alertmanager: %w", err))
 	}
 	if string(body) == "[]" {
 		return false, nil
@@ -165,17 +181,17 @@ func (a *Alertmanager) Send(ctx context.Context, ns []alerts.Notification) (bool
 		}
 		errs = append(errs, r.err)
 		retry = retry || r.retry
-		a.log.Debug("alertmanager peer failed", "handler", a.name, "peer", a.shown[i], "error", r.err)
+		a.log.Debug("alertmanager peer failed", "handler", a.name, "peer", a.shown[i], "error", a.redact.Error(r.err))
 	}
 	if len(errs) < len(a.urls) {
 		if len(errs) > 0 {
 			a.log.Warn("alertmanager: delivered to some peers only; the others get the alerts at the next re-post",
-				"handler", a.name, "failed", len(errs), "peers", len(a.urls), "error", errors.Join(errs...))
+				"handler", a.name, "failed", len(errs), "peers", len(a.urls), "error", a.redact.Error(errors.Join(errs...)))
 		}
 		a.mark(ns)
 		return false, nil
 	}
-	return retry, fmt.Errorf("alertmanager: every peer failed: %w", errors.Join(errs...))
+	return retry, a.redact.Error(fmt.Errorf("alertmanager: every peer failed: %w", errors.Join(errs...)))
 }
 
 // post sends body to peer i.
@@ -186,6 +202,9 @@ func (a *Alertmanager) post(ctx context.Context, i int, body []byte) (bool, erro
 	}
 	req.Header.Set("Content-Type", "application/json")
 	req.Header.Set("User-Agent", userAgent)
+	if a.auth != "" {
+		req.Header.Set("Authorization", a.auth)
+	}
 	resp, err := a.client.Do(req)
 	if err != nil {
 		retry, err := classifyHTTPError(ctx, err)

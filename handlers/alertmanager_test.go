@@ -2,10 +2,13 @@ package handlers
 
 import (
 	"context"
+	"encoding/base64"
 	"io"
+	"log/slog"
 	"net"
 	"net/http"
 	"net/http/httptest"
+	"os"
 	"strings"
 	"sync"
 	"testing"
@@ -212,5 +215,71 @@ func TestAlertmanagerDropsStale(t *testing.T) {
 	_, bodies := p.got()
 	if len(bodies) != 2 || strings.Contains(bodies[1], `"host":"web1"`) || !strings.Contains(bodies[1], `"host":"web2"`) {
 		t.Errorf("posted %q; want the stale web1 firing left out of the second post, web2's kept", bodies)
+	}
+}
+
+// The auth token (env or file) goes in the Authorization header, bearer or
+// basic, and never in an error or a log line, also when a peer echoes the
+// request's headers back; ConfigSecrets knows it, so --json, the outbox
+// and exec handlers' output are redacted of it too.
+func TestAlertmanagerAuthSecret(t *testing.T) {
+	const token = "am-Token-55aa77"
+	var mu sync.Mutex
+	var auths []string
+	echo := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		mu.Lock()
+		auths = append(auths, r.Header.Get("Authorization"))
+		mu.Unlock()
+		w.WriteHeader(400)
+		io.WriteString(w, "bad request: Authorization="+r.Header.Get("Authorization"))
+	}))
+	defer echo.Close()
+	file := t.TempDir() + "/token"
+	if err := os.WriteFile(file, []byte(token+"\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	var logs strings.Builder
+	for _, c := range []struct {
+		name       string
+		h          config.Handler
+		wantHeader string
+	}{
+		{"bearer from env", config.Handler{AuthTokenEnv: "AM_TOKEN"}, "Bearer " + token},
+		{"basic from file", config.Handler{Username: "oncall", AuthTokenFile: file}, "Basic " + base64.StdEncoding.EncodeToString([]byte("oncall:"+token))},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			hc := c.h
+			hc.Name, hc.Type, hc.URLs, hc.Timeout = "am", "alertmanager", []string{echo.URL, refusedURL(t)}, 5*time.Second
+			h, err := New(&hc, Env{Getenv: func(k string) string { return map[string]string{"AM_TOKEN": token}[k] },
+				Logger: slog.New(slog.NewTextHandler(&logs, &slog.HandlerOptions{Level: slog.LevelDebug}))})
+			if err != nil {
+				t.Fatal(err)
+			}
+			_, err = h.Send(context.Background(), amNotifications()[:1])
+			if err == nil || !strings.Contains(err.Error(), "HTTP 400") {
+				t.Fatalf("Send error = %v, want the 400", err)
+			}
+			for _, s := range []string{err.Error(), logs.String()} {
+				if strings.Contains(s, token) || strings.Contains(s, c.wantHeader) {
+					t.Errorf("the token leaks: %s", s)
+				}
+			}
+			mu.Lock()
+			got := auths[len(auths)-1]
+			mu.Unlock()
+			if got != c.wantHeader {
+				t.Errorf("Authorization = %q, want %q", got, c.wantHeader)
+			}
+			cfg := &config.Config{Handlers: []*config.Handler{&hc}}
+			redact := NewRedactor(ConfigSecrets(cfg, func(k string) string { return map[string]string{"AM_TOKEN": token}[k] })...)
+			if s := redact.String("x " + c.wantHeader + " y " + token); strings.Contains(s, token) || strings.Contains(s, c.wantHeader) {
+				t.Errorf("ConfigSecrets does not redact the token: %s", s)
+			}
+		})
+	}
+	// A missing secret is an error naming the variable, not a handler without auth.
+	if _, err := New(&config.Handler{Name: "am", Type: "alertmanager", URLs: []string{echo.URL}, AuthTokenEnv: "AM_TOKEN"},
+		Env{Getenv: func(string) string { return "" }}); err == nil || !strings.Contains(err.Error(), "AM_TOKEN is not set") {
+		t.Errorf("missing token: %v", err)
 	}
 }
