@@ -208,24 +208,7 @@ func startInstance(t *testing.T, dir, cfg string, args ...string) *daemonProc {
 	}
 	d := &daemonProc{addr: freeAddr(t), config: filepath.Join(dir, "serverstats.yaml"), state: filepath.Join(dir, "state.db"), logs: &syncBuffer{}, done: make(chan struct{})}
 	d.write(t, cfg)
-	d.cmd = exec.Command(binary, append([]string{"run", "-c", d.config, "--state", d.state}, args...)...)
-	d.cmd.Stdout, d.cmd.Stderr = d.logs, d.logs
-	if err := d.cmd.Start(); err != nil {
-		t.Fatal(err)
-	}
-	go func() { d.err = d.cmd.Wait(); close(d.done) }()
-	t.Cleanup(func() {
-		select {
-		case <-d.done:
-		default:
-			d.cmd.Process.Kill()
-			<-d.done
-		}
-		if t.Failed() {
-			t.Logf("serverstats %s log:\n%s", dir, d.logs.String())
-		}
-	})
-	waitFor(t, "the instance's /healthz", func() bool { code, _ := d.get("/healthz"); return code == 200 })
+	d.launch(t, nil, args...)
 	return d
 }
 
