@@ -94,9 +94,9 @@ func (a *app) status(ctx context.Context, o *opts) int {
 		_ = enc.Encode(doc)
 		return exitOK
 	}
-	fmt.Fprintf(a.stdout, "State file: %s (%s; %d states, %d messages queued, %d undeliverable)\n", st.Path, humanBytes(info.SizeBytes), info.States, info.Messages, info.Dead)
+	fmt.Fprintf(a.stdout, "State file: %s (%s; %d states, %d messages queued, %d undeliverable)\n", st.Path, textout.HumanBytes(info.SizeBytes), info.States, info.Messages, info.Dead)
 	fmt.Fprintf(a.stdout, "Retention: %s for undeliverable messages, ended mutes and the states of commands or hosts no longer run; last pruned %s (%d rows pruned so far)\n",
-		info.Retention, when(info.LastPrune, now), info.PrunedTotal)
+		info.Retention, textout.When(info.LastPrune, now), info.PrunedTotal)
 	fmt.Fprintf(a.stdout, "History: %d points for the status page's plots (at most %d per alert key)\n", info.HistoryPoints, store.HistoryPoints)
 	if cfg != nil && cfg.Shard.N > 0 {
 		fmt.Fprintf(a.stdout, "Shard: %s (%d hosts; the others are other instances')\n", cfg.Shard, cfg.Shard.Hosts(cfg))
@@ -110,7 +110,7 @@ func (a *app) status(ctx context.Context, o *opts) int {
 				phase += " (stopped acting)"
 			}
 			if s.Flapping {
-				phase += " (flapping since " + when(s.FlapSince, now) + ")"
+				phase += " (flapping since " + textout.When(s.FlapSince, now) + ")"
 			}
 			if a := s.AckText(now); a != "" {
 				phase += " (" + a + ")"
@@ -118,7 +118,7 @@ func (a *app) status(ctx context.Context, o *opts) int {
 			if s.Suppressed {
 				phase += " (held: " + s.HeldBy + ")"
 			}
-			t.Row(s.Command, s.Rule, s.Host, s.Row, phase, when(s.Since, now), s.LastValue, when(s.LastNotified, now), when(s.MuteUntil, now))
+			t.Row(s.Command, s.Rule, s.Host, s.Row, phase, textout.When(s.Since, now), s.LastValue, textout.When(s.LastNotified, now), textout.When(s.MuteUntil, now))
 		}
 		t.Render()
 	}
@@ -126,11 +126,11 @@ func (a *app) status(ctx context.Context, o *opts) int {
 		fmt.Fprintf(a.stdout, "\nMaintenance windows (%d):\n", len(cfg.Maintenance))
 		t := textout.NewTable(a.stdout, []string{"name", "schedule", "duration", "hosts", "commands", "now"})
 		for _, w := range cfg.Maintenance {
-			state := "closed; next opens " + when(w.Cron.Next(now), now)
+			state := "closed; next opens " + textout.When(w.Cron.Next(now), now)
 			if end, ok := w.ActiveAt(now); ok {
-				state = "OPEN until " + when(end, now)
+				state = "OPEN until " + textout.When(end, now)
 			}
-			t.Row(w.Name, strings.TrimSpace(w.Timezone+" "+w.Schedule), w.Duration.String(), orAny(strings.Join(w.Hosts, ", ")), orAny(strings.Join(w.Commands, ", ")), state)
+			t.Row(w.Name, strings.TrimSpace(w.Timezone+" "+w.Schedule), w.Duration.String(), textout.OrAny(strings.Join(w.Hosts, ", ")), textout.OrAny(strings.Join(w.Commands, ", ")), state)
 		}
 		t.Render()
 	}
@@ -138,11 +138,11 @@ func (a *app) status(ctx context.Context, o *opts) int {
 	if len(mutes) > 0 {
 		t := textout.NewTable(a.stdout, []string{"id", "host", "command", "rule", "until", "reason"})
 		for _, m := range mutes {
-			until := when(m.Until, now)
+			until := textout.When(m.Until, now)
 			if m.UntilResolved {
 				until += " or on resolve"
 			}
-			t.Row(fmt.Sprint(m.ID), orAny(m.Host), orAny(m.Command), orAny(m.Rule), until, m.Reason)
+			t.Row(fmt.Sprint(m.ID), textout.OrAny(m.Host), textout.OrAny(m.Command), textout.OrAny(m.Rule), until, m.Reason)
 		}
 		t.Render()
 	}
@@ -150,11 +150,11 @@ func (a *app) status(ctx context.Context, o *opts) int {
 	if len(outbox) > 0 {
 		t := textout.NewTable(a.stdout, []string{"id", "handler", "notifications", "queued", "attempts", "next attempt", "last error"})
 		for _, e := range outbox {
-			next := when(e.NextAttempt, now)
+			next := textout.When(e.NextAttempt, now)
 			if e.Dead {
 				next = "never (undeliverable)"
 			}
-			t.Row(fmt.Sprint(e.ID), e.Handler, fmt.Sprint(len(e.Notifications)), when(e.Created, now), fmt.Sprint(e.Attempts), next, e.LastError)
+			t.Row(fmt.Sprint(e.ID), e.Handler, fmt.Sprint(len(e.Notifications)), textout.When(e.Created, now), fmt.Sprint(e.Attempts), next, e.LastError)
 		}
 		t.Render()
 	}
@@ -166,26 +166,6 @@ func timePtr(t time.Time) *time.Time {
 		return nil
 	}
 	return &t
-}
-
-// when shows a time with how far it is from now.
-func when(t, now time.Time) string {
-	if t.IsZero() {
-		return "-"
-	}
-	d := now.Sub(t).Round(time.Second)
-	rel := d.String() + " ago"
-	if d < 0 {
-		rel = "in " + (-d).String()
-	}
-	return t.Local().Format("2006-01-02 15:04:05") + " (" + rel + ")"
-}
-
-func orAny(s string) string {
-	if s == "" {
-		return "(any)"
-	}
-	return s
 }
 
 // parseFor reads a mute length: a Go duration or whole days ("3d").
@@ -237,7 +217,7 @@ func (a *app) mute(ctx context.Context, o *opts) int {
 		ends = "until an alert it covers resolves, at the latest " + now.Add(d).Local().Format("2006-01-02 15:04:05")
 	}
 	fmt.Fprintf(a.stdout, "mute %d: host=%s command=%s rule=%s %s; undo with: serverstats unmute %d\n",
-		id, orAny(m.host), orAny(m.command), orAny(m.rule), ends, id)
+		id, textout.OrAny(m.host), textout.OrAny(m.command), textout.OrAny(m.rule), ends, id)
 	return exitOK
 }
 
@@ -270,7 +250,7 @@ func (a *app) ack(ctx context.Context, o *opts) int {
 		return exitUnknown
 	}
 	if len(keys) == 0 {
-		fmt.Fprintf(a.stderr, "serverstats: nothing firing for host=%s command=%s rule=%s (serverstats status lists the alerts)\n", m.host, m.command, orAny(m.rule))
+		fmt.Fprintf(a.stderr, "serverstats: nothing firing for host=%s command=%s rule=%s (serverstats status lists the alerts)\n", m.host, m.command, textout.OrAny(m.rule))
 		return 1
 	}
 	ends := "until it resolves"
@@ -392,19 +372,6 @@ func (a *app) testAlert(ctx context.Context, o *opts) int {
 	}
 	fmt.Fprintf(a.stdout, "test-alert %s: delivered in %s\n", hc.Name, time.Since(start).Round(time.Millisecond))
 	return exitOK
-}
-
-// humanBytes is n as e.g. "1.5 MB".
-func humanBytes(n int64) string {
-	switch {
-	case n >= 1<<30:
-		return fmt.Sprintf("%.1f GB", float64(n)/(1<<30))
-	case n >= 1<<20:
-		return fmt.Sprintf("%.1f MB", float64(n)/(1<<20))
-	case n >= 1<<10:
-		return fmt.Sprintf("%.1f kB", float64(n)/(1<<10))
-	}
-	return fmt.Sprintf("%d bytes", n)
 }
 
 // state manages the state file itself: `state reset` moves a damaged file
