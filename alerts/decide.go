@@ -188,7 +188,7 @@ func Decide(run Run, states map[Key]State, mutes []Mute, now time.Time) Transiti
 			}
 			o := Observation{Key: k, Clears: true, Value: st.LastValue, Finding: Finding{
 				Command: k.Command, Rule: k.Rule, Host: k.Host, Key: k.Row, Column: r.Column,
-				Trigger: r.Trigger.String(), Severity: r.Severity, Message: "no longer in the output",
+				Trigger: r.Trigger.String(), Severity: r.Severity, Message: "no longer in the output", Runbook: r.Runbook,
 			}}
 			g.step(st, o, r, isMuted(k), now, save)
 		}

@@ -20,6 +20,7 @@ type Notification struct {
 	Trigger  string   `json:"trigger,omitempty"`
 	Severity Severity `json:"severity"`
 	Message  string   `json:"message,omitempty"`
+	Runbook  string   `json:"runbook,omitempty"` // the rule's runbook URL
 	// Action says what remediation did about this alert: "running: CMD",
 	// "failed: ...", or that serverstats stopped acting (the guard).
 	Action string `json:"action,omitempty"`
@@ -49,7 +50,7 @@ func FromFinding(f Finding, now time.Time) Notification {
 	return Notification{
 		Status: f.Status, Command: f.Command, Rule: f.Rule, Host: f.Host, Key: f.Key,
 		Column: f.Column, Value: f.Value.String(), Raw: f.Value.Raw, Trigger: f.Trigger,
-		Severity: f.Severity, Message: f.Message, Time: now,
+		Severity: f.Severity, Message: f.Message, Runbook: f.Runbook, Time: now,
 	}
 }
 

@@ -63,7 +63,7 @@ func (g *grouper) repost(handlers []string, s State, o *Observation, r *Rule, no
 		n = FromFinding(o.Finding, now)
 	} else {
 		n = Notification{Command: s.Command, Rule: s.Rule, Host: s.Host, Key: s.Row, Column: r.label(),
-			Value: s.LastValue, Severity: r.Severity, Time: now}
+			Value: s.LastValue, Severity: r.Severity, Runbook: r.Runbook, Time: now}
 		if r.Trigger != nil {
 			n.Trigger = r.Trigger.String()
 		}

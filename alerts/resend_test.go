@@ -17,6 +17,7 @@ func TestResendAcrossRuns(t *testing.T) {
 	rule := mustRule(t, "Use%", parse.TypePercent, "> 90", "", SeverityCritical)
 	rule.Handlers = []string{"email", "am"}
 	rule.Repeat = 10 * time.Minute
+	rule.Runbook = "https://wiki.example.com/disk"
 	tbl := func(rows ...string) *parse.Table {
 		tb, err := parse.ParseTable("Filesystem  Use% Mounted on\n"+strings.Join(rows, "\n")+"\n", parse.Options{})
 		if err != nil {
@@ -69,6 +70,9 @@ func TestResendAcrossRuns(t *testing.T) {
 		var got []string
 		for _, e := range tr.Out {
 			for j, n := range e.Notifications {
+				if (n.Rule != "") != (n.Runbook == rule.Runbook) {
+					t.Errorf("run %d: %s has runbook %q", i, n.Line(), n.Runbook)
+				}
 				line := e.Handler + ": " + string(n.Status) + " " + n.Host + " " + n.Key
 				if e.Keys[j].Repost {
 					line += " repost since=" + n.Since.Sub(start).String()

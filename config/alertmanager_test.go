@@ -25,7 +25,7 @@ commands:
   disk:
     cmd: df -hP
     servers: [localhost]
-    alerts: [{column: Use%, trigger: "> 90", handlers: [am]}]
+    alerts: [{column: Use%, trigger: "> 90", handlers: [am], runbook: "https://wiki.example.com/disk"}]
 `
 
 func TestAlertmanagerHandlerConfig(t *testing.T) {
@@ -41,6 +41,15 @@ func TestAlertmanagerHandlerConfig(t *testing.T) {
 	h := cfg.Handler("am")
 	if len(h.URLs) != 2 || h.Labels["team"] != "ops" || h.Resend != time.Minute || !h.SendResolved {
 		t.Errorf("handler = %+v; want 2 urls, team: ops, resend 1m, send-resolved", h)
+	}
+	if rb := cfg.Command("disk").Alerts[0].Runbook; rb != "https://wiki.example.com/disk" {
+		t.Errorf("runbook = %q", rb)
+	}
+	_, dir, err := loadText(t, strings.Replace(amCommands, "https://wiki.example.com/disk", "wiki/disk", 1))
+	var es Errors
+	const want = `c.yaml:6: commands.disk.alerts[0].runbook: not an http(s) URL (got "wiki/disk"); fix: write the page to open when it fires, e.g. runbook: https://wiki.example.com/runbooks/disk-full`
+	if !errors.As(err, &es) || strings.TrimPrefix(es[0].Error(), dir) != want {
+		t.Errorf("bad runbook: %v\nwant %s", err, want)
 	}
 }
 

@@ -108,7 +108,7 @@ func TestLoadProbesBuiltinsNagios(t *testing.T) {
 // Each bad config has its own file and its exact message.
 func TestLoadBad(t *testing.T) {
 	cases := map[string]string{
-		"bad-unknown-key.yaml":       `bad-unknown-key.yaml:8: commands.disk.alerts[0].mute_for: unknown key "mute_for"; fix: did you mean "mute-for"? valid keys here: action, clear, column, escalate, flap, for, handlers, json, msg, mute-for, name, repeat, severity, trigger, value-type`,
+		"bad-unknown-key.yaml":       `bad-unknown-key.yaml:8: commands.disk.alerts[0].mute_for: unknown key "mute_for"; fix: did you mean "mute-for"? valid keys here: action, clear, column, escalate, flap, for, handlers, json, msg, mute-for, name, repeat, runbook, severity, trigger, value-type`,
 		"bad-undefined-group.yaml":   `bad-undefined-group.yaml:5: commands.disk.servers: undefined group (got "web-server"); fix: did you mean "web-servers"? defined groups: web-servers; or define it under groups:, or name a host directly with a dot, user@ or :port (localhost runs here)`,
 		"bad-undefined-handler.yaml": `bad-undefined-handler.yaml:10: commands.disk.alerts[0].handlers: undefined handler (got "emial"); fix: did you mean "email"? define it under handlers: or use one of: email, print`,
 		"bad-trigger.yaml":           `bad-trigger.yaml:8: commands.disk.alerts[0].trigger: invalid trigger: threshold "ninety" is not a percent (got "> ninety"); fix: ` + "write an operator",

@@ -3,6 +3,7 @@ package config
 import (
 	"fmt"
 	"net"
+	"net/url"
 	"regexp"
 	"slices"
 	"strings"
@@ -280,6 +281,7 @@ func (c *Config) decodeAlerts(d *decoder, path string, n *yaml.Node, cmd *Comman
 			{"action", func(ap string, v *yaml.Node) { r.Action = d.action(ap, v) }},
 			{"flap", func(fp string, v *yaml.Node) { r.Flap = d.flap(fp, v) }},
 			{"escalate", func(ep string, v *yaml.Node) { r.Escalate = d.escalate(ep, v, cmd) }},
+			{"runbook", d.str(&r.Runbook)},
 		})
 		if an.Kind != yaml.MappingNode {
 			continue
@@ -331,6 +333,9 @@ func (c *Config) decodeAlerts(d *decoder, path string, n *yaml.Node, cmd *Comman
 			} else {
 				r.Clear = tr
 			}
+		}
+		if u, err := url.Parse(r.Runbook); r.Runbook != "" && (err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "") {
+			d.fail(seen["runbook"], p+".runbook", r.Runbook, "not an http(s) URL", "write the page to open when it fires, e.g. runbook: https://wiki.example.com/runbooks/disk-full")
 		}
 		switch severity {
 		case "", "critical":

@@ -31,7 +31,7 @@ import (
 // when there is one), severity and the config's labels:; nothing that
 // differs between two replicas watching the same hosts, so that their
 // alerts are one alert to Alertmanager. Annotations carry the message, the
-// observed value, the rule and a summary line. A firing alert has startsAt;
+// observed value, the rule, the rule's runbook_url and a summary line. A firing alert has startsAt;
 // a resolved one has endsAt, which ends it.
 //
 // Messages may be delivered out of order (a retried one after a newer
@@ -132,7 +132,7 @@ func AlertmanagerBody(ns []alerts.Notification, labels map[string]string, genera
 		}
 		ann := map[string]string{"summary": n.Line()}
 		for k, v := range map[string]string{"message": n.Message, "value": n.Value, "error": n.Error,
-			"rule": strings.TrimSpace(n.Column + " " + n.Trigger)} {
+			"rule": strings.TrimSpace(n.Column + " " + n.Trigger), "runbook_url": n.Runbook} {
 			if v != "" {
 				ann[k] = v
 			}

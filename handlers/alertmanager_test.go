@@ -66,7 +66,7 @@ var amTime = time.Date(2026, 3, 4, 5, 6, 7, 0, time.UTC)
 func amNotifications() []alerts.Notification {
 	return []alerts.Notification{
 		{Status: alerts.StatusFiring, Command: "disk", Rule: "Use% > 90", Host: "web1", Key: "/var", Column: "Use%",
-			Value: "93%", Trigger: "> 90", Severity: alerts.SeverityCritical, Message: "disk full", Time: amTime},
+			Value: "93%", Trigger: "> 90", Severity: alerts.SeverityCritical, Message: "disk full", Time: amTime, Runbook: "https://wiki.example.com/disk"},
 		{Status: alerts.StatusReminder, Command: "disk", Rule: "Use% > 90", Host: "web2", Key: "/", Column: "Use%",
 			Value: "95%", Trigger: "> 90", Severity: alerts.SeverityWarning, Time: amTime.Add(time.Minute), Since: amTime.Add(-time.Hour)},
 		{Status: alerts.StatusResolved, Command: "disk", Rule: "Use% > 90", Host: "web3", Key: "/", Column: "Use%",
@@ -83,7 +83,7 @@ func TestAlertmanagerBodyExact(t *testing.T) {
 	}
 	want := `[` +
 		`{"labels":{"alertname":"Use% \u003e 90","command":"disk","host":"web1","row":"/var","severity":"critical","team":"ops"},` +
-		`"annotations":{"message":"disk full","rule":"Use% \u003e 90","summary":"web1 /var: Use% 93% \u003e 90 — disk full","value":"93%"},` +
+		`"annotations":{"message":"disk full","rule":"Use% \u003e 90","runbook_url":"https://wiki.example.com/disk","summary":"web1 /var: Use% 93% \u003e 90 — disk full","value":"93%"},` +
 		`"startsAt":"2026-03-04T05:06:07Z","generatorURL":"http://mon1:9920/"},` +
 		`{"labels":{"alertname":"Use% \u003e 90","command":"disk","host":"web2","row":"/","severity":"warning","team":"ops"},` +
 		`"annotations":{"rule":"Use% \u003e 90","summary":"web2 /: STILL Use% 95% \u003e 90","value":"95%"},` +

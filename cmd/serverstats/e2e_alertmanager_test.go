@@ -282,7 +282,7 @@ commands:
     cmd: cat %s/$SERVERSTATS_HOST.val
     header: none
     schedule: "@every 1s"
-    alerts: [{trigger: "> 90", handlers: [am]}]
+    alerts: [{trigger: "> 90", handlers: [am], runbook: "https://wiki.example.com/level"}]
 `, f.User, f.KnownHostsPath, f.UserKeyPath, sshPath, nodes[0].web, nodes[1].web, strings.Join(names, ", "), f.Dir) + extra
 	}
 	base := t.TempDir()
@@ -324,7 +324,7 @@ commands:
 			if l["alertname"] != "value > 90" || l["command"] != "level" || l["severity"] != "critical" || l["team"] != "ops" || owner[l["host"]] == 0 {
 				t.Errorf("%s: labels %v", node.web, l)
 			}
-			if al.Annotations["value"] != "95" || al.Annotations["rule"] != "value > 90" || !strings.HasPrefix(al.Generator, "http://127.0.0.1:") {
+			if al.Annotations["value"] != "95" || al.Annotations["rule"] != "value > 90" || al.Annotations["runbook_url"] != "https://wiki.example.com/level" || !strings.HasPrefix(al.Generator, "http://127.0.0.1:") {
 				t.Errorf("%s: annotations %v, generatorURL %q", node.web, al.Annotations, al.Generator)
 			}
 		}
