@@ -54,7 +54,7 @@ func Findings(obs []Observation) []Finding {
 // cannot be judged. A missing column is one unknown observation with an
 // empty row key.
 func Observe(command, host, keyColumn string, rules []*Rule, t *parse.Table) []Observation {
-	var out []Observation
+	out := make([]Observation, 0, len(rules)*max(len(t.Rows), 1)) // one per rule and row: no regrowth of a large slice
 	keys := RowKeys(keyColumn, t)
 	for _, r := range rules {
 		col, ok := t.Column(r.Column)

@@ -21,6 +21,13 @@
 # measure (3), EVERY seconds between daemon sweeps (5), TOOL_TIMEOUT (600),
 # KEEP=1 keeps the work directory, DAEMON_GOMEMLIMIT sets the daemon's
 # GOMEMLIMIT.
+#
+# TOOLS=soak is the load test instead: one daemon running CMDS (5) commands
+# on every host at @every EVERY seconds for SOAK_MIN (10) minutes, sampled
+# every 30 s; it fails unless every tick of every command ran or was
+# skipped by the overlap policy (counted), and the RSS, goroutines and open
+# fds of the second half stay within 10 % (plus a small slack) of the
+# first half's, after a 60 s warm-up.
 set -euo pipefail
 
 N=${N:-200}
@@ -30,6 +37,8 @@ TOOLS=${TOOLS:-pdsh pssh clush oneshot daemon}
 SWEEPS=${SWEEPS:-3}
 EVERY=${EVERY:-5}
 TOOL_TIMEOUT=${TOOL_TIMEOUT:-600}
+CMDS=${CMDS:-5}
+SOAK_MIN=${SOAK_MIN:-10}
 STOP_TIMEOUT=${STOP_TIMEOUT:-60}
 
 cd "$(dirname "$0")/.."
@@ -204,6 +213,12 @@ commands:
     cmd: df -P
     schedule: "*/$EVERY * * * * *"
 EOF
+  if [[ " $TOOLS " == *" soak "* ]]; then
+    extra=("uptime" "free -k" "cat /proc/loadavg" "ps -e -o pid,rss,comm" "ls -l /etc" "who" "id" "cat /proc/meminfo")
+    for i in $(seq 1 $((CMDS - 1))); do
+      printf '  c%d:\n    servers: [fleet]\n    cmd: %s\n    schedule: "@every %ss"\n' "$i" "${extra[$(((i - 1) % ${#extra[@]}))]}" "$EVERY"
+    done
+  fi
 } >"$W/serverstats.yaml"
 
 # run NAME CMD...: runs CMD in the client namespace under GNU time; leaves
@@ -291,6 +306,60 @@ for tool in $TOOLS; do
     GOSTATS=$(awk '$1 ~ /^(go_goroutines|go_memstats_heap_alloc_bytes|go_memstats_heap_inuse_bytes|go_memstats_stack_inuse_bytes|go_memstats_sys_bytes|go_memstats_next_gc_bytes)$/ {
       printf "%s %s; ", $1, ($1 == "go_goroutines" ? $2 : sprintf("%.1f MB", $2 / 1048576))}' "$W/daemon.metrics")
     kill -TERM "$dpid"; wait "$dpid" 2>/dev/null || true ;;
+  soak)
+    echo "fleet.sh: soak: $CMDS commands on $N hosts @every ${EVERY}s for $SOAK_MIN min" >&2
+    ip netns exec "$C" "$W/serverstats" run -c "$W/serverstats.yaml" --state "$W/soak.state" >"$W/soak.out" 2>&1 </dev/null &
+    dpid=$!
+    PIDS+=("$dpid")
+    metric() { ip netns exec "$C" curl -s --max-time 5 http://127.0.0.1:9920/metrics; }
+    sleep 60 # warm-up: the first sweeps make the connections
+    t0=$SECONDS
+    m0=$(metric)
+    : >"$W/soak.samples"
+    while [ $((SECONDS - t0)) -lt $((SOAK_MIN * 60)) ]; do
+      kill -0 "$dpid" 2>/dev/null || { echo "fleet.sh: the daemon died" >&2; cat "$W/soak.out" >&2; exit 1; }
+      m=$(metric)
+      printf '%d %s %s %s\n' $((SECONDS - t0)) \
+        "$(awk '/^VmRSS/{print $2}' "/proc/$dpid/status")" \
+        "$(echo "$m" | awk '$1 == "go_goroutines" {print $2}')" \
+        "$(ls "/proc/$dpid/fd" | wc -l)" >>"$W/soak.samples"
+      sleep 30
+    done
+    m1=$(metric)
+    elapsed=$((SECONDS - t0))
+    kill -TERM "$dpid"; wait "$dpid" 2>/dev/null || true
+    echo
+    echo "Soak: N=$N, $CMDS commands @every ${EVERY}s, $elapsed s measured after a 60 s warm-up; $(nproc) cores; $(date -u +%Y-%m-%d)"
+    echo
+    echo "| s | RSS MB | goroutines | open fds |"
+    echo "|---|---|---|---|"
+    awk '{printf "| %d | %.1f | %d | %d |\n", $1, $2 / 1024, $3, $4}' "$W/soak.samples"
+    echo
+    # count METRICS NAME COMMAND: the counter's value for the command.
+    count() { echo "$1" | awk -v n="$2" -v c="command=\"$3\"" '$1 ~ "^" n "[{]" && index($1, c) {print $2; f = 1} END {if (!f) print 0}'; }
+    fail=0
+    echo "| command | ticks due | runs | skipped |"
+    echo "|---|---|---|---|"
+    for c in df $(seq -f 'c%g' 1 $((CMDS - 1))); do
+      runs=$(awk -v a="$(count "$m0" serverstats_runs_total "$c")" -v b="$(count "$m1" serverstats_runs_total "$c")" 'BEGIN{print b - a}')
+      skipped=$(awk -v a="$(count "$m0" serverstats_runs_skipped_total "$c")" -v b="$(count "$m1" serverstats_runs_skipped_total "$c")" 'BEGIN{print b - a}')
+      due=$((elapsed / EVERY))
+      echo "| $c | $due | $runs | $skipped |"
+      awk -v r="$runs" -v s="$skipped" -v d="$due" 'BEGIN{exit !(r + s >= d - 2 && r + s <= d + 2)}' || { echo "fleet.sh: $c: $runs runs + $skipped skipped for $due ticks" >&2; fail=1; }
+    done
+    # Flat: the second half's peak within 10 % (+ slack) of the first half's.
+    awk -v half=$((elapsed / 2)) '
+      $1 < half { if ($2 > r0) r0 = $2; if ($3 > g0) g0 = $3; if ($4 > f0) f0 = $4 }
+      $1 >= half { if ($2 > r1) r1 = $2; if ($3 > g1) g1 = $3; if ($4 > f1) f1 = $4 }
+      END {
+        bad = 0
+        if (r1 > r0 * 1.10 + 4096) { print "fleet.sh: RSS grew: " r0 " KiB -> " r1 " KiB" > "/dev/stderr"; bad = 1 }
+        if (g1 > g0 * 1.10 + 20) { print "fleet.sh: goroutines grew: " g0 " -> " g1 > "/dev/stderr"; bad = 1 }
+        if (f1 > f0 * 1.10 + 10) { print "fleet.sh: open fds grew: " f0 " -> " f1 > "/dev/stderr"; bad = 1 }
+        exit bad
+      }' "$W/soak.samples" || fail=1
+    [ $fail -eq 0 ] && echo "soak: every tick ran or was skipped; RSS, goroutines and fds flat" || KEEP=1
+    exit $fail ;;
   *) echo "fleet.sh: unknown tool $tool" >&2; exit 2 ;;
   esac
 done

@@ -715,6 +715,73 @@ Host behind
 	}
 }
 
+// Hosts behind one bastion share one connection to it: the pool holding
+// three hosts behind it, and a one-shot SSH running on them at once, each
+// log in to the bastion once. When the last connection through it ends,
+// the bastion's is closed too.
+func TestProxyJumpSharesTheBastion(t *testing.T) {
+	t.Parallel()
+	f := sshdtest.Start(t, 4)
+	jump := f.Servers[0]
+	cfg := fmt.Sprintf("Host jumphost\n    HostName 127.0.0.1\n    Port %d\n", jump.Port)
+	for i, s := range f.Servers[1:] {
+		cfg += fmt.Sprintf("Host behind%d\n    HostName 127.0.0.1\n    Port %d\n    ProxyJump jumphost\n", i, s.Port)
+	}
+	path := f.WriteFile("ssh_config", cfg)
+	runAll := func(c collectors.Collector, cmd string) {
+		var wg sync.WaitGroup
+		for i, s := range f.Servers[1:] {
+			wg.Go(func() {
+				r := c.Run(context.Background(), target(t, fmt.Sprintf("behind%d", i)), cmd)
+				mustOK(t, r)
+				if got := strings.TrimSpace(string(r.Stdout)); got != s.Label {
+					t.Errorf("behind%d answered %q, want %s", i, got, s.Label)
+				}
+			})
+		}
+		wg.Wait()
+	}
+
+	p, _ := newPool(t, f, func(o *collectors.SSHOptions) { o.SSHConfig = path }, collectors.PoolOptions{})
+	before := accepted(jump)
+	runAll(p, "echo $SERVERSTATS_HOST")
+	runAll(p, "echo $SERVERSTATS_HOST")
+	if n := accepted(jump) - before; n != 1 {
+		t.Errorf("pool: %d logins on the bastion for 3 hosts behind it, twice; want 1", n)
+	}
+	p.Close()
+	if !poll(3*time.Second, func() bool { return jumpSessions(jump) == 0 }) {
+		t.Errorf("the pool is closed but the bastion still has a connection open")
+	}
+
+	c, _ := newSSH(t, f, func(o *collectors.SSHOptions) { o.SSHConfig = path })
+	before = accepted(jump)
+	runAll(c, "sleep 1; echo $SERVERSTATS_HOST") // at the same time: one bastion connection
+	if n := accepted(jump) - before; n != 1 {
+		t.Errorf("one-shot: %d logins on the bastion for 3 concurrent hosts behind it; want 1", n)
+	}
+	if !poll(3*time.Second, func() bool { return jumpSessions(jump) == 0 }) {
+		t.Errorf("the runs are over but the bastion connection is still open")
+	}
+}
+
+// jumpSessions is how many TCP connections to s are established (from
+// /proc/net/tcp: the client side of each, remote port s.Port).
+func jumpSessions(s *sshdtest.Server) int {
+	b, err := os.ReadFile("/proc/net/tcp")
+	if err != nil {
+		return -1
+	}
+	n := 0
+	for _, l := range strings.Split(string(b), "\n")[1:] {
+		f := strings.Fields(l)
+		if len(f) > 3 && f[3] == "01" && strings.HasSuffix(f[2], fmt.Sprintf(":%04X", s.Port)) {
+			n++
+		}
+	}
+	return n
+}
+
 // A server that ignores signals and never opens a second session (so the
 // timed-out command cannot be killed): Run still returns in time, says the
 // kill is not confirmed, and the connection is retired rather than reused.

@@ -79,30 +79,29 @@ func runSession(ctx context.Context, client *ssh.Client, hc hostConfig, cmd stri
 	var (
 		mu      sync.Mutex
 		gaveUp  bool // the Run has given up: do not start the command any more
-		started *ssh.Session
+		started *chanSession
 	)
 	done := make(chan error, 1)     // the session's end: Wait's error, or an *openError
 	execDone := make(chan struct{}) // the exec request was answered (or failed)
 	spawn(func() {
-		sess, err := client.NewSession()
+		sess, err := openChanSession(client, spawn)
 		if err != nil {
 			done <- &openError{err}
 			return
 		}
-		sess.Stdout, sess.Stderr = stdout, stderr
 		mu.Lock()
 		if gaveUp {
 			mu.Unlock()
-			_ = sess.Close()
+			_ = sess.close()
 			done <- errAbandoned
 			return
 		}
 		started = sess
 		mu.Unlock()
-		err = sess.Start(cmd)
+		err = sess.start(cmd, stdout, stderr)
 		close(execDone)
 		if err == nil {
-			err = sess.Wait()
+			err = sess.wait()
 		}
 		done <- err
 	})
@@ -115,6 +114,14 @@ func runSession(ctx context.Context, client *ssh.Client, hc hostConfig, cmd stri
 			return sessionOpenFailed, oe.err
 		}
 		fillOutput(res, stdout, stderr)
+		if errors.Is(err, errOutputHeld) {
+			mu.Lock()
+			status, _ := started.exitStatus()
+			mu.Unlock()
+			res.ExitStatus = status
+			res.Stderr = append(res.Stderr, fmt.Sprintf("\n[serverstats: the command exited (status %d) but a process it left in the background kept the output open; read until then (that process may still run on the host: start it with >/dev/null 2>&1 &)]\n", status)...)
+			return sessionExited, nil
+		}
 		setExit(res, hc, err)
 		return sessionExited, nil
 	case <-cctx.Done():
@@ -134,6 +141,14 @@ func runSession(ctx context.Context, client *ssh.Client, hc hostConfig, cmd stri
 	if !confirmed && o.fallback != nil {
 		o.fallback(time.Now().Add(killGrace))
 		confirmed = waitOrTimeout(done, 100*time.Millisecond)
+	}
+	if confirmed {
+		// A value is waiting on done. errOutputHeld: what was signalled
+		// died, but something it started outside its process group still
+		// holds the output, so not all of it is gone.
+		v := <-done
+		done <- v
+		confirmed = !errors.Is(v, errOutputHeld)
 	}
 	if o.log != nil {
 		o.log.Debug("command timed out", "target", res.Target.Name, "after", limit, "kill_confirmed", confirmed, "kill_took", time.Since(start))
@@ -157,7 +172,7 @@ func runSession(ctx context.Context, client *ssh.Client, hc hostConfig, cmd stri
 // separation after login (root logins), says "session signalling requires
 // privilege separation": then nothing comes back and the kill is not
 // confirmed.
-func killSession(sess *ssh.Session, execDone <-chan struct{}, done chan error) bool {
+func killSession(sess *chanSession, execDone <-chan struct{}, done chan error) bool {
 	t := time.NewTimer(killGrace)
 	defer t.Stop()
 	select {
@@ -168,10 +183,10 @@ func killSession(sess *ssh.Session, execDone <-chan struct{}, done chan error) b
 	case <-t.C:
 		// No answer to the exec request: there is no process to signal
 		// yet, and no time left to wait for one.
-		_ = sess.Signal(ssh.SIGKILL)
+		_ = sess.sendSignal("KILL")
 		return false
 	}
-	_ = sess.Signal(ssh.SIGKILL)
+	_ = sess.sendSignal("KILL")
 	select {
 	case v := <-done:
 		done <- v

@@ -274,3 +274,29 @@ func TestTimeoutRootLogin(t *testing.T) {
 		t.Errorf("retired connection still open: %+v", p.Stats())
 	}
 }
+
+// A command that exits while a child it left in the background still
+// writes: the output is read as long as some keeps coming (gaps shorter
+// than the quiet grace), so nothing the child printed is lost; and a
+// child that then holds the output silently ends the read with a note,
+// not a timeout.
+func TestExitedCommandBackgroundOutput(t *testing.T) {
+	t.Parallel()
+	f := sshdtest.Start(t, 1)
+	tg := target(t, f.Servers[0].Name)
+	cs := transports(t, f, f.User, 8*time.Second)
+	for _, name := range []string{"SSH.Run", "Pool.Run"} {
+		r := cs[name].Run(context.Background(), tg, "(for i in 1 2 3; do sleep 0.3; echo $i; done) & echo x")
+		if r.Err != nil || string(r.Stdout) != "x\n1\n2\n3\n" || strings.Contains(string(r.Stderr), "[serverstats:") {
+			t.Errorf("%s: writing child: err %v, stdout %q, stderr %q; want all four lines and no note", name, r.Err, r.Stdout, r.Stderr)
+		}
+		r = cs[name].Run(context.Background(), tg, "sleep 7 & echo y; exit 3")
+		if r.Err != nil || r.ExitStatus != 3 || string(r.Stdout) != "y\n" || !strings.Contains(string(r.Stderr), "[serverstats: the command exited (status 3)") {
+			t.Errorf("%s: silent child: err %v, exit %d, stdout %q, stderr %q; want exit 3, y and the note", name, r.Err, r.ExitStatus, r.Stdout, r.Stderr)
+		}
+		r = cs[name].Run(context.Background(), tg, "kill -TERM $$")
+		if r.Err != nil || r.ExitStatus != 128+15 {
+			t.Errorf("%s: killed by SIGTERM: err %v, exit %d; want 143", name, r.Err, r.ExitStatus)
+		}
+	}
+}

@@ -57,8 +57,14 @@ type SSHOptions struct {
 	User string
 	// KnownHosts is the OpenSSH known_hosts file host keys are checked
 	// against (and added to with PolicyAcceptNew); "" means DefaultKnownHosts.
-	// A missing file is an empty one.
+	// A missing file is an empty one. ssh_config's UserKnownHostsFile
+	// takes its place for the hosts it is set for.
 	KnownHosts string
+	// GlobalKnownHosts are read-only known_hosts files read after the
+	// user's: "" means DefaultGlobalKnownHosts, "none" none, else a
+	// space-separated list. ssh_config's GlobalKnownHostsFile takes its
+	// place for the hosts it is set for.
+	GlobalKnownHosts string
 	// HostKeyPolicy is PolicyStrict (also ""), PolicyAcceptNew or
 	// PolicyInsecureIgnore.
 	HostKeyPolicy string
@@ -68,7 +74,8 @@ type SSHOptions struct {
 	// passphrase are skipped (load them into ssh-agent instead).
 	IdentityFiles []string
 	// SSHConfig is the ssh_config file honoured for HostName, User, Port,
-	// IdentityFile, ProxyJump, HostKeyAlias and HashKnownHosts. "" or "none"
+	// IdentityFile, ProxyJump, HostKeyAlias, HashKnownHosts,
+	// UserKnownHostsFile and GlobalKnownHostsFile. "" or "none"
 	// means no file; pass DefaultSSHConfig for ~/.ssh/config (which may be
 	// missing; any other named file must exist). The system-wide
 	// /etc/ssh/ssh_config is not read.
@@ -105,16 +112,18 @@ type SSHOptions struct {
 // did not confirm the kill: the command may still be running on the
 // host"), and the connection is closed. Pool.Run behaves the same.
 type SSH struct {
-	opts       SSHOptions // with defaults filled in and paths expanded
-	log        *slog.Logger
-	home       string
-	localUser  string
-	knownHosts string
-	config     *sshConfig // nil when no ssh_config is used
-	keys       keyCache
-	known      knownHostsCache
-	agentSock  string
-	knownMu    sync.Mutex // serialises this process's known_hosts appends
+	opts             SSHOptions // with defaults filled in and paths expanded
+	log              *slog.Logger
+	home             string
+	localUser        string
+	knownHosts       string
+	globalKnownHosts []string
+	config           *sshConfig // nil when no ssh_config is used
+	keys             keyCache
+	known            knownHostsCache
+	agentSock        string
+	knownMu          sync.Mutex // serialises this process's known_hosts appends
+	jumps            jumpConns  // connections to jump hosts, shared
 
 	// dial opens the TCP connection to a first hop; tests replace it.
 	dial func(ctx context.Context, network, addr string) (net.Conn, error)
@@ -159,6 +168,12 @@ func NewSSH(opts SSHOptions) (*SSH, error) {
 		s.knownHosts = DefaultKnownHosts
 	}
 	s.knownHosts = s.expandHome(s.knownHosts)
+	switch g := strings.TrimSpace(opts.GlobalKnownHosts); {
+	case g == "":
+		s.globalKnownHosts = DefaultGlobalKnownHosts
+	case !strings.EqualFold(g, "none"):
+		s.globalKnownHosts = strings.Fields(g)
+	}
 
 	switch opts.SSHConfig {
 	case "", "none":
@@ -241,13 +256,12 @@ func (s *SSH) runCommand(ctx context.Context, client *ssh.Client, hc hostConfig,
 // signal is a result) or, for a session that ended without one, an
 // ErrConnect error.
 func setExit(res *Result, hc hostConfig, err error) {
-	var exitErr *ssh.ExitError
-	var missing *ssh.ExitMissingError
+	var exitErr *sessionExit
 	switch {
 	case err == nil:
 	case errors.As(err, &exitErr):
-		res.ExitStatus = exitErr.ExitStatus()
-	case errors.As(err, &missing):
+		res.ExitStatus = exitErr.status
+	case errors.Is(err, errNoExit):
 		res.Err = fmt.Errorf("run command on %s: %w: connection closed without an exit status", hc.addr(), ErrConnect)
 	case errors.Is(err, ErrConnect):
 		res.Err = err
@@ -267,7 +281,14 @@ type hostConfig struct {
 	proxyJump      string   // "" for a direct connection
 	hostKeyAlias   string
 	hashKnownHosts bool
+	// knownHosts are the user known_hosts files (the first gets the keys
+	// accept-new adds); globalKnownHosts are read only.
+	knownHosts, globalKnownHosts []string
 }
+
+// userKnownHosts is the known_hosts file keys are added to and named in
+// fixes.
+func (hc hostConfig) userKnownHosts() string { return hc.knownHosts[0] }
 
 func (hc hostConfig) addr() string { return net.JoinHostPort(hc.host, strconv.Itoa(hc.port)) }
 
@@ -321,7 +342,25 @@ func (s *SSH) resolve(t Target, jump string) (hostConfig, error) {
 	if strings.EqualFold(hc.proxyJump, "none") {
 		hc.proxyJump = ""
 	}
+	hc.knownHosts, hc.globalKnownHosts = []string{s.knownHosts}, s.globalKnownHosts
 	if c := s.config; c != nil {
+		tokens := map[byte]string{'d': s.home, 'u': s.localUser, 'h': hc.host, 'r': hc.user, 'p': strconv.Itoa(hc.port)}
+		files := func(key string) []string {
+			var out []string
+			for _, f := range strings.Fields(c.get(t.Host, key)) {
+				out = append(out, s.expandHome(expandTokens(f, tokens)))
+			}
+			return out
+		}
+		if f := files("UserKnownHostsFile"); len(f) > 0 && !strings.EqualFold(f[0], "none") {
+			hc.knownHosts = f
+		}
+		if f := files("GlobalKnownHostsFile"); len(f) > 0 {
+			hc.globalKnownHosts = f
+			if strings.EqualFold(f[0], "none") {
+				hc.globalKnownHosts = nil
+			}
+		}
 		for _, f := range c.getAll(t.Host, "IdentityFile") {
 			if strings.EqualFold(f, "none") {
 				continue
@@ -335,8 +374,8 @@ func (s *SSH) resolve(t Target, jump string) (hostConfig, error) {
 
 // sshConn is an established connection and the jump hosts it goes through.
 type sshConn struct {
-	client *ssh.Client
-	via    *sshConn
+	client     *ssh.Client
+	releaseVia func() // gives back the shared jump connection; nil for a direct one
 
 	mu    sync.Mutex
 	ended bool   // the transport has ended
@@ -350,8 +389,8 @@ type sshConn struct {
 // notice the end of the transport (see whenEnded). A pooled connection
 // costs that much less memory. The client is fit for sessions and
 // DialContext, not for remote port forwarding (Listen).
-func newSSHConn(cc ssh.Conn, chans <-chan ssh.NewChannel, reqs <-chan *ssh.Request, via *sshConn, spawn func(func())) *sshConn {
-	c := &sshConn{client: &ssh.Client{Conn: cc}, via: via}
+func newSSHConn(cc ssh.Conn, chans <-chan ssh.NewChannel, reqs <-chan *ssh.Request, releaseVia func(), spawn func(func())) *sshConn {
+	c := &sshConn{client: &ssh.Client{Conn: cc}, releaseVia: releaseVia}
 	if spawn == nil {
 		spawn = func(f func()) { go f() }
 	}
@@ -402,11 +441,18 @@ func (c *sshConn) whenEnded(f func()) {
 	f()
 }
 
-// Close closes the connection and then its jump hosts.
+// isEnded reports whether the transport has ended.
+func (c *sshConn) isEnded() bool {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.ended
+}
+
+// Close closes the connection and gives back its jump host's.
 func (c *sshConn) Close() error {
 	err := c.client.Close()
-	if c.via != nil {
-		_ = c.via.Close()
+	if c.releaseVia != nil {
+		c.releaseVia()
 	}
 	return err
 }
@@ -417,9 +463,10 @@ func (c *sshConn) Close() error {
 func (s *SSH) connect(ctx context.Context, hc hostConfig, depth int, spawn func(func())) (*sshConn, error) {
 	addr := hc.addr()
 	var (
-		nc  net.Conn
-		via *sshConn
-		err error
+		nc         net.Conn
+		via        *sshConn
+		releaseVia func()
+		err        error
 	)
 	if hc.proxyJump != "" {
 		if depth >= maxJumps {
@@ -435,13 +482,13 @@ func (s *SSH) connect(ctx context.Context, hc hostConfig, depth int, spawn func(
 		if err != nil {
 			return nil, err
 		}
-		via, err = s.connect(ctx, jhc, depth+1, spawn)
+		via, releaseVia, err = s.jumps.acquire(ctx, jhc, func() (*sshConn, error) { return s.connect(ctx, jhc, depth+1, spawn) })
 		if err != nil {
 			return nil, fmt.Errorf("connect to %s via jump host %s: %w", addr, jhc.name, err)
 		}
 		nc, err = via.client.DialContext(ctx, "tcp", addr)
 		if err != nil {
-			via.Close()
+			releaseVia()
 			return nil, fmt.Errorf("dial %s via jump host %s: %w: %w", addr, jhc.name, ErrConnect, err)
 		}
 	} else {
@@ -454,8 +501,8 @@ func (s *SSH) connect(ctx context.Context, hc hostConfig, depth int, spawn func(
 
 	closeAll := func() {
 		nc.Close()
-		if via != nil {
-			via.Close()
+		if releaseVia != nil {
+			releaseVia()
 		}
 	}
 	// Bound the handshake: a deadline on a real socket, and closing the
@@ -507,7 +554,7 @@ func (s *SSH) connect(ctx context.Context, hc hostConfig, depth int, spawn func(
 		return nil, s.handshakeErr(hc, hk, auth, err)
 	}
 	_ = nc.SetDeadline(time.Time{})
-	return newSSHConn(cc, chans, reqs, via, spawn), nil
+	return newSSHConn(cc, chans, reqs, releaseVia, spawn), nil
 }
 
 // dialErr turns a failed dial (or a handshake cut short by ctx) into an
@@ -535,7 +582,7 @@ func (s *SSH) handshakeErr(hc hostConfig, hk *hostKeyCheck, auth *authSet, err e
 	var neg *ssh.AlgorithmNegotiationError
 	if errors.As(err, &neg) && strings.Contains(neg.What, "host key") && len(hk.algorithms) > 0 {
 		return fmt.Errorf("verify host key of %s: %w: known_hosts (%s) lists only %s keys for it but the server offers %s; if the host was reinstalled, remove the old entry with `ssh-keygen -R '%s' -f %s` and add the new key",
-			hc.addr(), ErrHostKeyChanged, s.knownHosts, strings.Join(hk.knownTypes, ", "), strings.Join(neg.RequestedAlgorithms, ", "), hk.lookup, s.knownHosts)
+			hc.addr(), ErrHostKeyChanged, hc.userKnownHosts(), strings.Join(hk.knownTypes, ", "), strings.Join(neg.RequestedAlgorithms, ", "), hk.lookup, hc.userKnownHosts())
 	}
 	msg := err.Error()
 	if passed && (strings.Contains(msg, "unable to authenticate") || strings.Contains(msg, "no supported methods remain") || strings.Contains(msg, "Too many authentication failures")) {

@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"log/slog"
 	"net"
 	"os"
 	"path/filepath"
@@ -68,7 +69,7 @@ func (s *SSH) hostKeyCheck(hc hostConfig) (*hostKeyCheck, error) {
 		return h, nil
 	}
 
-	db, err := s.loadKnownHosts()
+	db, err := s.loadKnownHosts(hc)
 	if err != nil {
 		return nil, err
 	}
@@ -115,21 +116,30 @@ func (s *SSH) hostKeyCheck(hc hostConfig) (*hostKeyCheck, error) {
 	return h, nil
 }
 
-// loadKnownHosts returns the known_hosts database; a missing file is empty.
-// The file is parsed again only when it has changed (another inode, size,
-// modification or change time) since it was last parsed: every connection
-// still sees keys added by hand or by another process, but a fleet of N
-// hosts does not parse N lines per connection, nor keep a copy of the
-// database per connection (the callback lives as long as the connection).
-func (s *SSH) loadKnownHosts() (ssh.HostKeyCallback, error) {
-	return s.known.load(s.knownHosts)
+// loadKnownHosts returns the known_hosts database of hc: its user files
+// (ssh_config UserKnownHostsFile, else SSHOptions.KnownHosts) and the
+// global ones (GlobalKnownHostsFile, else DefaultGlobalKnownHosts); a
+// missing file is empty, a line that cannot be read is skipped with a
+// warning. The files are parsed again only when one has changed (another
+// inode, size, modification or change time) since they were last parsed:
+// every connection still sees keys added by hand or by another process,
+// but a fleet of N hosts does not parse N lines per connection, nor keep a
+// copy of the database per connection (the callback lives as long as the
+// connection).
+func (s *SSH) loadKnownHosts(hc hostConfig) (ssh.HostKeyCallback, error) {
+	files := append(slices.Clone(hc.knownHosts), hc.globalKnownHosts...)
+	return s.known.load(files, s.log)
 }
 
-// knownHostsCache holds the last parsed known_hosts database.
+// knownHostsCache holds the last parsed database of each set of files.
 type knownHostsCache struct {
-	mu sync.Mutex
-	id fileID
-	db ssh.HostKeyCallback // nil until loaded
+	mu   sync.Mutex
+	sets map[string]*knownHostsSet // by the files, joined by newlines
+}
+
+type knownHostsSet struct {
+	ids []fileID
+	db  ssh.HostKeyCallback
 }
 
 // fileID tells whether a file has changed.
@@ -151,32 +161,38 @@ func statID(path string) (fileID, error) {
 	return fileID{exists: true, ino: st.Ino, size: st.Size, mtime: st.Mtim, ctime: st.Ctim}, nil
 }
 
-func (c *knownHostsCache) load(path string) (ssh.HostKeyCallback, error) {
-	id, err := statID(path)
-	if err != nil {
-		return nil, fmt.Errorf("read known_hosts: %w: %w", ErrHostKeyUnknown, err)
+func (c *knownHostsCache) load(files []string, log *slog.Logger) (ssh.HostKeyCallback, error) {
+	ids := make([]fileID, len(files))
+	for i, f := range files {
+		id, err := statID(f)
+		if err != nil {
+			return nil, fmt.Errorf("read known_hosts: %w: %w", ErrHostKeyUnknown, err)
+		}
+		ids[i] = id
 	}
+	key := strings.Join(files, "\n")
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	if c.db != nil && c.id == id {
-		return c.db, nil
+	if set := c.sets[key]; set != nil && slices.Equal(set.ids, ids) {
+		return set.db, nil
 	}
-	var db ssh.HostKeyCallback
-	if id.exists {
-		db, err = knownhosts.New(path)
-	} else {
-		db, err = knownhosts.New()
-	}
+	db, warnings, err := readKnownHosts(files)
 	if err != nil {
 		return nil, fmt.Errorf("read known_hosts: %w: %w", ErrHostKeyUnknown, err)
 	}
-	c.id, c.db = id, db
+	for _, w := range warnings {
+		log.Warn("known_hosts line not read; the other hosts are still checked", "line", w)
+	}
+	if c.sets == nil {
+		c.sets = map[string]*knownHostsSet{}
+	}
+	c.sets[key] = &knownHostsSet{ids: ids, db: db}
 	return db, nil
 }
 
 func (s *SSH) unknownKeyErr(hc hostConfig, lookup string, key ssh.PublicKey) error {
-	where := s.knownHosts
-	if _, err := os.Stat(s.knownHosts); errors.Is(err, os.ErrNotExist) {
+	where := hc.userKnownHosts()
+	if _, err := os.Stat(hc.userKnownHosts()); errors.Is(err, os.ErrNotExist) {
 		where += " (which does not exist)"
 	}
 	scan := "ssh-keyscan "
@@ -185,7 +201,7 @@ func (s *SSH) unknownKeyErr(hc hostConfig, lookup string, key ssh.PublicKey) err
 	}
 	scan += hc.host
 	return fmt.Errorf("verify host key of %s: %w: the server offered %s key %s, which %s does not list for %s; if that is the host's key, add it with `%s >> %s` (or set host-key-policy: accept-new)",
-		hc.addr(), ErrHostKeyUnknown, key.Type(), ssh.FingerprintSHA256(key), where, lookup, scan, s.knownHosts)
+		hc.addr(), ErrHostKeyUnknown, key.Type(), ssh.FingerprintSHA256(key), where, lookup, scan, hc.userKnownHosts())
 }
 
 func (s *SSH) changedKeyErr(hc hostConfig, lookup string, key ssh.PublicKey, want []knownhosts.KnownKey) error {
@@ -194,7 +210,7 @@ func (s *SSH) changedKeyErr(hc hostConfig, lookup string, key ssh.PublicKey, wan
 		known = append(known, fmt.Sprintf("%s key %s (%s:%d)", k.Key.Type(), ssh.FingerprintSHA256(k.Key), k.Filename, k.Line))
 	}
 	return fmt.Errorf("verify host key of %s: %w: the server offered %s key %s but known_hosts has %s; someone may be intercepting the connection, or the host was reinstalled; if the change is expected, remove the old key with `ssh-keygen -R '%s' -f %s` and add the new one",
-		hc.addr(), ErrHostKeyChanged, key.Type(), ssh.FingerprintSHA256(key), strings.Join(known, ", "), lookup, s.knownHosts)
+		hc.addr(), ErrHostKeyChanged, key.Type(), ssh.FingerprintSHA256(key), strings.Join(known, ", "), lookup, hc.userKnownHosts())
 }
 
 // addKnownHost appends key for checkAddr to known_hosts (policy accept-new).
@@ -205,13 +221,13 @@ func (s *SSH) addKnownHost(hc hostConfig, checkAddr string, key ssh.PublicKey) e
 	s.knownMu.Lock()
 	defer s.knownMu.Unlock()
 	fail := func(err error) error {
-		return fmt.Errorf("add host key of %s to %s: %w: %w", hc.addr(), s.knownHosts, ErrHostKeyUnknown, err)
+		return fmt.Errorf("add host key of %s to %s: %w: %w", hc.addr(), hc.userKnownHosts(), ErrHostKeyUnknown, err)
 	}
 
-	if err := os.MkdirAll(filepath.Dir(s.knownHosts), 0o700); err != nil {
+	if err := os.MkdirAll(filepath.Dir(hc.userKnownHosts()), 0o700); err != nil {
 		return fail(err)
 	}
-	f, err := os.OpenFile(s.knownHosts, os.O_RDWR|os.O_CREATE|os.O_APPEND, 0o600)
+	f, err := os.OpenFile(hc.userKnownHosts(), os.O_RDWR|os.O_CREATE|os.O_APPEND, 0o600)
 	if err != nil {
 		return fail(err)
 	}
@@ -221,7 +237,7 @@ func (s *SSH) addKnownHost(hc hostConfig, checkAddr string, key ssh.PublicKey) e
 	}
 	defer syscall.Flock(int(f.Fd()), syscall.LOCK_UN)
 
-	db, err := knownhosts.New(s.knownHosts)
+	db, _, err := readKnownHosts([]string{hc.userKnownHosts()})
 	if err != nil {
 		return fail(err)
 	}
@@ -244,7 +260,7 @@ func (s *SSH) addKnownHost(hc hostConfig, checkAddr string, key ssh.PublicKey) e
 	if _, err := f.WriteString(line); err != nil {
 		return fail(err)
 	}
-	s.log.Info("added host key to known_hosts (host-key-policy: accept-new)", "host", hc.addr(), "key", key.Type()+" "+ssh.FingerprintSHA256(key), "file", s.knownHosts)
+	s.log.Info("added host key to known_hosts (host-key-policy: accept-new)", "host", hc.addr(), "key", key.Type()+" "+ssh.FingerprintSHA256(key), "file", hc.userKnownHosts())
 	return nil
 }
 

@@ -613,3 +613,70 @@ Host behind
 		t.Errorf("with the jump host down: err = %v, want ErrConnect naming the jump host", r.Err)
 	}
 }
+
+// known_hosts as OpenSSH reads it: a line that cannot be parsed is skipped
+// with a warning naming file:line (the other hosts still verify, a host
+// that only that line named is unknown); the global files are read after
+// the user's; ssh_config's UserKnownHostsFile takes the user file's place
+// for its hosts, and accept-new writes there, never to a global file.
+func TestKnownHostsFiles(t *testing.T) {
+	t.Parallel()
+	f := sshdtest.Start(t, 2)
+	good, err := os.ReadFile(f.KnownHostsPath)
+	if err != nil {
+		t.Fatal(err)
+	}
+	lines := strings.SplitAfter(strings.TrimSpace(string(good)), "\n")
+	var s0, s1 []string // each server's lines
+	for _, l := range lines {
+		if strings.Contains(l, fmt.Sprintf("]:%d ", f.Servers[0].Port)) {
+			s0 = append(s0, l)
+		} else {
+			s1 = append(s1, l)
+		}
+	}
+	if len(s0) == 0 || len(s1) == 0 {
+		t.Fatalf("cannot tell the servers' lines apart in %s:\n%s", f.KnownHostsPath, good)
+	}
+
+	// 1. A bad line between host0's and host1's: both still verify.
+	broken := f.WriteFile("known_hosts_broken", strings.Join(s0, "")+"\n|1|not-base64|x ssh-ed25519 AAAA\ngarbage\n"+strings.Join(s1, ""))
+	c, logs := newSSH(t, f, func(o *collectors.SSHOptions) { o.KnownHosts = broken; o.GlobalKnownHosts = "none" })
+	for _, s := range f.Servers {
+		mustOK(t, c.Run(context.Background(), target(t, s.Name), "true"))
+	}
+	for _, want := range []string{broken + ":" + strconv.Itoa(len(s0)+2) + ": skipped", broken + ":" + strconv.Itoa(len(s0)+3) + ": skipped"} {
+		if !strings.Contains(logs.String(), want) {
+			t.Errorf("no warning naming %q in the log:\n%s", want, logs.String())
+		}
+	}
+
+	// 2. The user file knows host0 only, a global file host1: both verify.
+	user := f.WriteFile("known_hosts_user", strings.Join(s0, ""))
+	global := f.WriteFile("known_hosts_global", strings.Join(s1, ""))
+	c, _ = newSSH(t, f, func(o *collectors.SSHOptions) { o.KnownHosts = user; o.GlobalKnownHosts = global })
+	for _, s := range f.Servers {
+		mustOK(t, c.Run(context.Background(), target(t, s.Name), "true"))
+	}
+	c, _ = newSSH(t, f, func(o *collectors.SSHOptions) { o.KnownHosts = user; o.GlobalKnownHosts = "none" })
+	if r := c.Run(context.Background(), target(t, f.Servers[1].Name), "true"); !errors.Is(r.Err, collectors.ErrHostKeyUnknown) {
+		t.Errorf("without the global file, host1: err = %v, want ErrHostKeyUnknown", r.Err)
+	}
+
+	// 3. ssh_config's UserKnownHostsFile wins for its host; accept-new
+	// writes to it, and leaves the options' file and the global one alone.
+	fresh := filepath.Join(f.Dir, "known_hosts_fresh")
+	cfg := f.WriteFile("ssh_config_khf", fmt.Sprintf("Host h1\n\tHostName %s\n\tPort %d\n\tUserKnownHostsFile %s\n\tGlobalKnownHostsFile none\n", f.Servers[1].Host, f.Servers[1].Port, fresh))
+	c, _ = newSSH(t, f, func(o *collectors.SSHOptions) {
+		o.KnownHosts, o.GlobalKnownHosts, o.SSHConfig, o.HostKeyPolicy = user, global, cfg, collectors.PolicyAcceptNew
+	})
+	mustOK(t, c.Run(context.Background(), target(t, "h1"), "true"))
+	if b, err := os.ReadFile(fresh); err != nil || !strings.Contains(string(b), fmt.Sprintf("]:%d ", f.Servers[1].Port)) {
+		t.Errorf("accept-new did not write to UserKnownHostsFile %s: %q, %v", fresh, b, err)
+	}
+	for _, p := range []string{user, global} {
+		if b, _ := os.ReadFile(p); strings.Count(string(b), "\n") != strings.Count(map[string]string{user: strings.Join(s0, ""), global: strings.Join(s1, "")}[p], "\n") {
+			t.Errorf("%s changed:\n%s", p, b)
+		}
+	}
+}

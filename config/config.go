@@ -32,6 +32,8 @@ const (
 	DefaultHostKeyPolicy  = collectors.PolicyStrict
 	DefaultRetryInitial   = 30 * time.Second
 	DefaultRetryMax       = 30 * time.Minute
+	DefaultTrailMaxAge    = 30 * 24 * time.Hour
+	DefaultTrailEntries   = 10000
 	DefaultListen         = "127.0.0.1:9920"
 	DefaultGrace          = 30 * time.Second
 )
@@ -51,6 +53,8 @@ type Config struct {
 	// DependsOn are each host's parents (hosts: {H: {depends-on: [...]}}):
 	// while a parent is down, the host's notifications are held.
 	DependsOn Dependencies
+	// Heartbeat pings a dead man's switch as scheduled runs start and end.
+	Heartbeat Heartbeat
 	// Shard is the part of the fleet this instance runs (shard: K/N, or
 	// the --shard switch); the zero Shard is all of it. See Shard.
 	Shard     Shard
@@ -73,10 +77,13 @@ type Daemon struct {
 	AuthUser string
 }
 
-// Delivery is the retry schedule of undelivered messages.
+// Delivery is the retry schedule of undelivered messages, and the bounds
+// of the delivery trail (every attempt, for serverstats history).
 type Delivery struct {
 	RetryInitial time.Duration // wait after the first failed attempt
 	RetryMax     time.Duration // the wait doubles up to this
+	TrailMaxAge  time.Duration // attempts older than this are pruned as new ones are written
+	TrailEntries int           // and all but the newest TrailEntries
 }
 
 // SSH holds the connection settings shared by every command.
@@ -213,12 +220,12 @@ const HostPlaceholder = "{host}"
 func (c *Command) IsProbe() bool { return c.Kind == KindURL || c.Kind == KindTCP }
 
 // Reserved are the built-in subcommand names, which a command may not take.
-var Reserved = []string{"check-config", "parse", "help", "version", "run", "status", "mute", "unmute", "ack", "state", "test-alert", "scaffold", "completion", "schema"}
+var Reserved = []string{"check-config", "parse", "help", "version", "run", "status", "mute", "unmute", "ack", "state", "test-alert", "scaffold", "completion", "schema", "explain", "history"}
 
 // Default returns a config with every default set.
 func Default() *Config {
 	return &Config{
-		Delivery: Delivery{RetryInitial: DefaultRetryInitial, RetryMax: DefaultRetryMax},
+		Delivery: Delivery{RetryInitial: DefaultRetryInitial, RetryMax: DefaultRetryMax, TrailMaxAge: DefaultTrailMaxAge, TrailEntries: DefaultTrailEntries},
 		Daemon:   Daemon{Listen: DefaultListen, LogFormat: "text", Grace: DefaultGrace},
 		SSH: SSH{
 			KnownHosts:     DefaultKnownHosts,

@@ -175,6 +175,7 @@ func TestLoadBad(t *testing.T) {
 		"bad-secret-header-line.yaml": {1, `bad-secret-header-line.yaml:6: commands.api.headers.Authorization: a credential written in the config; fix: keep it out of the file: header-env: {Authorization: APP_AUTH} reads it from the environment, header-file: {Authorization: /etc/serverstats/app-auth} from a file`},
 		"bad-exec-env.yaml":           {1, `bad-exec-env.yaml:7: handlers.pager.env[1]: env: takes names, not NAME=value; fix: write env: [PAGER_KEY] and set PAGER_KEY in serverstats's environment (the value stays out of the file)`},
 		"bad-webhook-header-env.yaml": {1, `bad-webhook-header-env.yaml:7: handlers.chat.header-env.Authorization: not the name of an environment variable; fix: write header-env: {Authorization: HOOK_TOKEN}: the name of the variable holding the value, never the value itself`},
+		"bad-trail-age.yaml":          {1, `bad-trail-age.yaml:2: delivery.trail-max-age: the delivery trail must be kept for some time (got "0s"); fix: write e.g. trail-max-age: 720h (30 days, the default)`},
 		"bad-colon-value.yaml":        {1, `bad-colon-value.yaml:5: YAML syntax error: a value containing ': ' must be quoted (got "doc: disk: usage of every mount"); fix: quote the whole value, e.g. msg: "disk: full"`},
 	}
 	for file, c := range exact {

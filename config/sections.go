@@ -46,11 +46,17 @@ func (c *Config) decode(d *decoder, n *yaml.Node) {
 		{"maintenance", func(p string, v *yaml.Node) { c.decodeMaintenance(d, p, v) }},
 		{"hosts", func(p string, v *yaml.Node) { c.decodeHosts(d, p, v) }},
 		{"daemon", func(p string, v *yaml.Node) { c.decodeDaemon(d, p, v) }},
+		{"heartbeat", func(p string, v *yaml.Node) { c.decodeHeartbeat(d, p, v) }},
 		{"delivery", func(p string, v *yaml.Node) {
 			seen := d.mapping(v, p, []field{
 				{"retry-initial", d.duration(&c.Delivery.RetryInitial, false)},
 				{"retry-max", d.duration(&c.Delivery.RetryMax, false)},
+				{"trail-max-age", d.duration(&c.Delivery.TrailMaxAge, false)},
+				{"trail-max-entries", d.integer(&c.Delivery.TrailEntries, 1, "10000")},
 			})
+			if k := seen["trail-max-age"]; k != nil && c.Delivery.TrailMaxAge <= 0 {
+				d.fail(k, p+".trail-max-age", c.Delivery.TrailMaxAge.String(), "the delivery trail must be kept for some time", `write e.g. trail-max-age: 720h (30 days, the default)`)
+			}
 			if c.Delivery.RetryInitial <= 0 || c.Delivery.RetryMax < c.Delivery.RetryInitial {
 				d.fail(orAt(seen["retry-max"], v), p, "", "retry-initial must be positive and retry-max at least retry-initial", `write e.g. retry-initial: 30s, retry-max: 30m`)
 			}

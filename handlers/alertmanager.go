@@ -176,9 +176,13 @@ func (a *Alertmanager) Send(ctx context.Context, ns []alerts.Notification) (bool
 	var errs []error
 	retry := false
 	for i, r := range results {
+		// The trail (serverstats history) shows each peer's answer; a peer
+		// that failed is never "done": the others may have taken the alert.
 		if r.err == nil {
+			noteReceipt(ctx, Receipt{Recipient: a.shown[i], Text: "accepted"})
 			continue
 		}
+		noteReceipt(ctx, Receipt{Recipient: a.shown[i], Err: a.redact.String(r.err.Error())})
 		errs = append(errs, r.err)
 		retry = retry || r.retry
 		a.log.Debug("alertmanager peer failed", "handler", a.name, "peer", a.shown[i], "error", a.redact.Error(r.err))
@@ -263,4 +267,37 @@ func (a *Alertmanager) mark(ns []alerts.Notification) {
 			delete(a.posted, id)
 		}
 	}
+}
+
+// Probe implements Prober: GET /api/v2/status on every peer with the
+// handler's credentials; no alert is posted. Every peer must answer.
+func (a *Alertmanager) Probe(ctx context.Context) error {
+	ctx, cancel := attemptContext(ctx, a.timeout)
+	defer cancel()
+	var errs []error
+	for i, u := range a.urls {
+		req, err := http.NewRequestWithContext(ctx, http.MethodGet, strings.TrimSuffix(u, "/alerts")+"/status", nil)
+		if err != nil {
+			errs = append(errs, err)
+			continue
+		}
+		req.Header.Set("User-Agent", userAgent)
+		if a.auth != "" {
+			req.Header.Set("Authorization", a.auth)
+		}
+		resp, err := a.client.Do(req)
+		if err != nil {
+			_, err = classifyHTTPError(ctx, err)
+			errs = append(errs, fmt.Errorf("GET %s: %w", a.shown[i], err))
+			continue
+		}
+		resp.Body.Close()
+		if resp.StatusCode != http.StatusOK {
+			errs = append(errs, fmt.Errorf("GET %s: HTTP %s", a.shown[i], resp.Status))
+		}
+	}
+	if len(errs) > 0 {
+		return a.redact.Error(fmt.Errorf("alertmanager: %w", errors.Join(errs...)))
+	}
+	return nil
 }

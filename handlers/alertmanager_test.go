@@ -283,3 +283,29 @@ func TestAlertmanagerAuthSecret(t *testing.T) {
 		t.Errorf("missing token: %v", err)
 	}
 }
+
+// Probe (check-config --probe) asks every peer for its status, posting
+// nothing; a peer down is named.
+func TestAlertmanagerProbe(t *testing.T) {
+	var mu sync.Mutex
+	var got []string
+	ok := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		mu.Lock()
+		got = append(got, r.Method+" "+r.URL.Path)
+		mu.Unlock()
+	}))
+	defer ok.Close()
+	if err := Probe(context.Background(), newTestAlertmanager(t, ok.URL, ok.URL+"/")); err != nil {
+		t.Fatalf("probe: %v", err)
+	}
+	mu.Lock()
+	if strings.Join(got, ",") != "GET /api/v2/status,GET /api/v2/status" {
+		t.Errorf("requests %q, want a GET /api/v2/status per peer", got)
+	}
+	mu.Unlock()
+	down := refusedURL(t)
+	err := Probe(context.Background(), newTestAlertmanager(t, ok.URL, down))
+	if err == nil || !strings.Contains(err.Error(), "GET "+down) {
+		t.Errorf("probe with a peer down: %v", err)
+	}
+}

@@ -40,8 +40,10 @@ import (
 // Retry: connection refused, timeouts, a dropped connection and 4xx SMTP
 // replies are temporary; 5xx replies (bad recipient, authentication
 // failed), certificate and TLS set-up errors, a server without STARTTLS and
-// template errors are permanent. One recipient refused with 5xx fails the
-// whole email (go-mail sends to all recipients or none).
+// template errors are permanent. Recipients are judged one by one: one
+// refused at RCPT does not stop the others, each gets a receipt (the
+// server's reply to DATA, with its queue id, or the refusal), and a retry
+// goes only to those refused with 4xx (see Send).
 type Email struct {
 	name      string
 	addr      string // host:port, for messages
@@ -143,12 +145,22 @@ func isLoopback(host string) bool {
 	return ip != nil && ip.IsLoopback()
 }
 
-// Send implements Handler: one email with the whole group, to every To
-// address, in one SMTP session bounded by the handler's timeout.
+// Send implements Handler: one email with the whole group, in one SMTP
+// session bounded by the handler's timeout, to every To address that an
+// earlier attempt at the same message is not done with (see transaction).
 func (e *Email) Send(ctx context.Context, ns []alerts.Notification) (bool, error) {
 	msg, err := e.message(message.New(e.name, ns))
 	if err != nil {
 		return false, e.redact.Error(fmt.Errorf("email: %w", err))
+	}
+	var pending []string
+	for _, to := range e.to {
+		if !alreadyDone(ctx, to) {
+			pending = append(pending, to)
+		}
+	}
+	if len(pending) == 0 {
+		return false, nil
 	}
 	ctx, cancel := attemptContext(ctx, e.timeout)
 	defer cancel()
@@ -157,19 +169,96 @@ func (e *Email) Send(ctx context.Context, ns []alerts.Notification) (bool, error
 		return false, e.redact.Error(fmt.Errorf("email: %w", err))
 	}
 	start := time.Now()
-	err = client.DialAndSendWithContext(ctx, msg)
-	if err == nil || msg.IsDelivered() {
-		// An error after the server took the message (RSET, QUIT) must not
-		// make the dispatcher send it again.
-		attrs := []any{"handler", e.name, "smtp", e.addr, "to", e.to, "duration", time.Since(start).Round(time.Millisecond)}
-		if err != nil {
-			attrs = append(attrs, "error_after_delivery", e.redact.String(err.Error()))
+	failed := func(err error) (bool, error) {
+		retry, err := e.classify(ctx, err)
+		err = e.redact.Error(fmt.Errorf("email: send via %s: %w", e.addr, err))
+		for _, to := range pending {
+			noteReceipt(ctx, Receipt{Recipient: to, Err: err.Error(), Permanent: !retry})
 		}
-		e.log.Debug("email delivered", attrs...)
+		return retry, err
+	}
+	sc, err := client.DialToSMTPClientWithContext(ctx)
+	if err != nil {
+		return failed(fmt.Errorf("dial failed: %w", err))
+	}
+	defer func() {
+		// An error after the server took the message (QUIT) must not make
+		// the dispatcher send it again.
+		if err := client.CloseWithSMTPClient(sc); err != nil {
+			e.log.Debug("email: closing the session", "handler", e.name, "error", e.redact.String(err.Error()))
+		}
+	}()
+	reply, refused, err := e.transaction(sc, msg, pending)
+	if err != nil {
+		return failed(err)
+	}
+	var failures []string
+	retry := false
+	for _, to := range pending {
+		rerr, ok := refused[to]
+		if !ok {
+			noteReceipt(ctx, Receipt{Recipient: to, Text: e.redact.String(reply)})
+			continue
+		}
+		r, rerr := e.classify(ctx, rerr)
+		retry = retry || r
+		failures = append(failures, e.redact.String(fmt.Sprintf("to %s: %v", to, rerr)))
+		noteReceipt(ctx, Receipt{Recipient: to, Err: e.redact.String(rerr.Error()), Permanent: !r})
+	}
+	e.log.Debug("email delivered", "handler", e.name, "smtp", e.addr, "to", pending, "reply", e.redact.String(reply), "refused", len(refused), "duration", time.Since(start).Round(time.Millisecond))
+	if len(failures) == 0 {
 		return false, nil
 	}
-	retry, err := e.classify(ctx, err)
-	return retry, e.redact.Error(fmt.Errorf("email: send via %s: %w", e.addr, err))
+	text := fmt.Sprintf("email: send via %s: %s", e.addr, strings.Join(failures, "; "))
+	if len(refused) < len(pending) {
+		text += " (delivered to the others: " + reply + ")"
+	}
+	return retry, e.redact.Error(errors.New(text))
+}
+
+// transaction sends msg to the addresses in to in one SMTP mail
+// transaction: one RCPT per address, and DATA when the server accepted at
+// least one. It returns the server's reply to DATA ("250 2.0.0 Ok: queued
+// as 4F2A...", go-mail's DataCloser.ServerResponse, which holds the reply
+// without its code) and the addresses the server refused at RCPT with its
+// reply; err is a failure of the whole transaction.
+func (e *Email) transaction(sc *smtp.Client, msg *mail.Msg, to []string) (reply string, refused map[string]error, err error) {
+	from, err := netmail.ParseAddress(e.from)
+	if err != nil {
+		return "", nil, fmt.Errorf("from %q: %w", e.from, err)
+	}
+	if err := sc.Mail(from.Address); err != nil {
+		return "", nil, err
+	}
+	refused = map[string]error{}
+	for _, addr := range to {
+		a, err := netmail.ParseAddress(addr)
+		if err == nil {
+			err = sc.Rcpt(a.Address)
+		}
+		if err != nil {
+			refused[addr] = err
+		}
+	}
+	if len(refused) == len(to) {
+		_ = sc.Reset()
+		return "", refused, nil
+	}
+	w, err := sc.Data()
+	if err != nil {
+		return "", nil, err
+	}
+	if _, err := msg.WriteTo(w); err != nil {
+		w.Close()
+		return "", nil, err
+	}
+	if err := w.Close(); err != nil {
+		return "", nil, err
+	}
+	if dc, ok := w.(*smtp.DataCloser); ok {
+		reply = "250 " + dc.ServerResponse()
+	}
+	return reply, refused, nil
 }
 
 // message builds the email of d.

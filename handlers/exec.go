@@ -107,6 +107,7 @@ func (x *Exec) Send(ctx context.Context, ns []alerts.Notification) (bool, error)
 	case err == nil, errors.Is(err, exec.ErrWaitDelay):
 		x.log.Debug("exec delivered", "handler", x.name, "command", x.argv[0],
 			"duration", time.Since(start).Round(time.Millisecond))
+		noteReceipt(ctx, Receipt{Text: "exit status 0"})
 		return false, nil
 	case errors.As(err, &exitErr):
 		if ws, ok := exitErr.Sys().(syscall.WaitStatus); ok && ws.Signaled() {

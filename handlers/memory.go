@@ -17,6 +17,7 @@ type Memory struct {
 	mu      sync.Mutex
 	entries []*memEntry
 	nextID  int64
+	failing map[string]bool
 }
 
 type memEntry struct {
@@ -27,18 +28,39 @@ type memEntry struct {
 
 // NewMemory queues envs (bounded as the state file bounds them) at now.
 func NewMemory(envs []alerts.Envelope, now time.Time) *Memory {
-	m := &Memory{}
+	m := &Memory{failing: map[string]bool{}}
 	for _, e := range envs {
-		if len(e.Notifications) == 0 {
-			continue
-		}
-		m.nextID++
-		m.entries = append(m.entries, &memEntry{Entry: store.Entry{
-			ID: m.nextID, Handler: e.Handler, Origin: e.Handler, Created: now, NextAttempt: now,
-			Notifications: alerts.Compact(e.Notifications), Keys: len(e.Keys),
-		}})
+		m.add(e, now)
 	}
 	return m
+}
+
+func (m *Memory) add(e alerts.Envelope, now time.Time) {
+	if len(e.Notifications) == 0 {
+		return
+	}
+	m.nextID++
+	m.entries = append(m.entries, &memEntry{Entry: store.Entry{
+		ID: m.nextID, Handler: e.Handler, Origin: e.Handler, Created: now, NextAttempt: now,
+		Notifications: alerts.Compact(e.Notifications), Keys: len(e.Keys),
+	}})
+}
+
+// Enqueue queues e.
+func (m *Memory) Enqueue(_ context.Context, e alerts.Envelope, now time.Time) error {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	m.add(e, now)
+	return nil
+}
+
+// MarkHandler records a handler's health for this process.
+func (m *Memory) MarkHandler(_ context.Context, handler string, failing bool, _ string) (bool, error) {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	changed := m.failing[handler] != failing
+	m.failing[handler] = failing
+	return changed, nil
 }
 
 func (m *Memory) find(id int64) *memEntry {
@@ -89,14 +111,20 @@ func (m *Memory) Done(_ context.Context, id int64, _ time.Time) error {
 	return nil
 }
 
-// Retry records a failed attempt.
-func (m *Memory) Retry(_ context.Context, id int64, lastErr string, next time.Time) error {
+// Retry records a failed attempt and the recipients done with.
+func (m *Memory) Retry(_ context.Context, id int64, lastErr string, next time.Time, done []Receipt) error {
 	m.mu.Lock()
 	defer m.mu.Unlock()
 	if e := m.find(id); e != nil {
 		e.Attempts++
-		e.LastError, e.NextAttempt, e.leased = lastErr, next, time.Time{}
+		e.LastError, e.NextAttempt, e.Done, e.leased = lastErr, next, done, time.Time{}
 	}
+	return nil
+}
+
+// AddAttempt keeps nothing: without a state file there is no trail (the
+// run's deliveries are in its --json and its log).
+func (m *Memory) AddAttempt(context.Context, store.Attempt, store.TrailLimits) error {
 	return nil
 }
 
@@ -105,7 +133,7 @@ func (m *Memory) Reroute(_ context.Context, id int64, handler, lastErr string, n
 	m.mu.Lock()
 	defer m.mu.Unlock()
 	if e := m.find(id); e != nil {
-		e.Handler, e.Attempts, e.LastError, e.NextAttempt, e.Created, e.leased = handler, 0, lastErr, now, now, time.Time{}
+		e.Handler, e.Attempts, e.LastError, e.NextAttempt, e.Created, e.Done, e.leased = handler, 0, lastErr, now, now, nil, time.Time{}
 	}
 	return nil
 }

@@ -5,8 +5,10 @@ import (
 	"fmt"
 	"log/slog"
 	"sort"
+	"strings"
 	"time"
 
+	"serverstats/alerts"
 	"serverstats/alerts/store"
 	"serverstats/config"
 )
@@ -17,9 +19,15 @@ type Queue interface {
 	Claim(ctx context.Context, now time.Time, lease time.Duration, handlers []string) (store.Entry, bool, error)
 	Renew(ctx context.Context, id int64, until time.Time) (bool, error)
 	Done(ctx context.Context, id int64, at time.Time) error
-	Retry(ctx context.Context, id int64, lastErr string, next time.Time) error
+	Retry(ctx context.Context, id int64, lastErr string, next time.Time, done []Receipt) error
 	Reroute(ctx context.Context, id int64, handler, lastErr string, now time.Time) error
 	Bury(ctx context.Context, id int64, lastErr string) error
+	// AddAttempt writes one attempt to the delivery trail, pruned to lim.
+	AddAttempt(ctx context.Context, a store.Attempt, lim store.TrailLimits) error
+	// MarkHandler records a handler's health and reports a change.
+	MarkHandler(ctx context.Context, handler string, failing bool, why string) (bool, error)
+	// Enqueue queues a message (a handler health notice).
+	Enqueue(ctx context.Context, e alerts.Envelope, now time.Time) error
 }
 
 var _ Queue = (*store.Store)(nil)
@@ -61,6 +69,11 @@ type Dispatcher struct {
 	// every error before it is logged, returned for --json or kept in the
 	// outbox: the handlers redact their own, this catches the rest.
 	Redact *Redactor
+	// Trail bounds the delivery trail every attempt is written to.
+	Trail store.TrailLimits
+	// FailureHandlers (on-command-failure) are told that a handler without
+	// a fallback fails, and when it delivers again (health.go).
+	FailureHandlers []string
 }
 
 func (d *Dispatcher) observe(handler, outcome string) {
@@ -156,6 +169,7 @@ func (d *Dispatcher) attempt(ctx context.Context, e store.Entry, out *Outcome) e
 	h, ok := d.Handlers[e.Handler]
 	var retry bool
 	var err error
+	var rcpts []Receipt
 	start := d.Now()
 	switch {
 	case hc == nil:
@@ -166,33 +180,55 @@ func (d *Dispatcher) attempt(ctx context.Context, e store.Entry, out *Outcome) e
 		err = fmt.Errorf("handler %q is not configured any more", e.Handler)
 	default:
 		actx, cancel := context.WithTimeout(ctx, hc.Timeout)
+		actx, got := withReceipts(withDone(actx, e.Done))
 		stopRenew := d.renew(actx, e.ID)
 		retry, err = safeSend(actx, h, e.Notifications)
 		stopRenew()
 		cancel()
+		rcpts = d.redactReceipts(got())
+		if err == nil {
+			// The recipients left got it; one refused in an earlier
+			// attempt still makes the message undelivered for good.
+			err = refusedEarlier(e.Done)
+		}
 	}
 	now := d.Now()
+	// A Send cut short by shutdown says nothing of the handler's health.
+	interrupted := ctx.Err() != nil
 	// The outcome is recorded even when ctx has ended (shutdown): a message
 	// cut short must stay queued with its error, not be lost or left leased;
 	// opTimeout bounds it.
 	ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), opTimeout)
 	defer cancel()
 	log := d.Log.With("handler", e.Handler, "message", e.ID, "notifications", len(e.Notifications), "attempt", e.Attempts+1, "duration", now.Sub(start).Round(time.Millisecond))
+	trail := func(outcome, msg string) {
+		a := store.Attempt{At: now, Message: e.ID, Handler: e.Handler, Outcome: outcome, Error: msg, Receipts: rcpts, Alerts: store.Refs(e.Notifications)}
+		if err := d.Queue.AddAttempt(ctx, a, d.Trail); err != nil {
+			log.Warn("delivery attempt not written to the trail", "error", err)
+		}
+	}
+	configured := hc != nil && d.Broken[e.Handler] == nil && ok
 	if err == nil {
+		d.health(ctx, e.Handler, hc, false, "", now)
 		log.Info("delivered")
-		d.observe(e.Handler, "sent")
+		d.observe(e.Handler, store.OutcomeSent)
 		out.Sent++
+		trail(store.OutcomeSent, "")
 		return d.Queue.Done(ctx, e.ID, now)
 	}
 	msg := d.Redact.String(err.Error())
+	if (configured || d.Broken[e.Handler] != nil) && !interrupted {
+		d.health(ctx, e.Handler, hc, true, msg, now)
+	}
 	out.Errors = append(out.Errors, fmt.Sprintf("handler %s: message %d (%d notifications): %s", e.Handler, e.ID, len(e.Notifications), msg))
 	expired := hc != nil && hc.MaxAge > 0 && now.Sub(e.Created) >= hc.MaxAge
 	if retry && !expired {
 		next := now.Add(d.Backoff.Delay(e.Attempts + 1))
 		log.Warn("delivery failed; will retry", "error", msg, "next_attempt", next.Format(time.RFC3339))
-		d.observe(e.Handler, "retry")
+		d.observe(e.Handler, store.OutcomeRetry)
 		out.Retrying++
-		return d.Queue.Retry(ctx, e.ID, msg, next)
+		trail(store.OutcomeRetry, msg)
+		return d.Queue.Retry(ctx, e.ID, msg, next, mergeDone(e.Done, rcpts))
 	}
 	why := "refused for good"
 	if expired {
@@ -200,12 +236,37 @@ func (d *Dispatcher) attempt(ctx context.Context, e store.Entry, out *Outcome) e
 	}
 	if hc != nil && hc.Fallback != "" && e.Handler != hc.Fallback && e.Origin != hc.Fallback {
 		log.Error("delivery failed; handing to fallback", "error", msg, "why", why, "fallback", hc.Fallback)
-		d.observe(e.Handler, "rerouted")
+		d.observe(e.Handler, store.OutcomeRerouted)
 		out.Rerouted++
+		trail(store.OutcomeRerouted, fmt.Sprintf("%s: %s (to %s)", why, msg, hc.Fallback))
 		return d.Queue.Reroute(ctx, e.ID, hc.Fallback, fmt.Sprintf("%s: %s: %s", e.Handler, why, msg), now)
 	}
 	log.Error("delivery failed; kept as undeliverable", "error", msg, "why", why)
-	d.observe(e.Handler, "undeliverable")
+	d.observe(e.Handler, store.OutcomeUndeliverable)
 	out.Undeliverable++
+	trail(store.OutcomeUndeliverable, fmt.Sprintf("%s: %s", why, msg))
 	return d.Queue.Bury(ctx, e.ID, fmt.Sprintf("%s: %s", why, msg))
+}
+
+// redactReceipts removes the config's secrets from what providers answered.
+func (d *Dispatcher) redactReceipts(rs []Receipt) []Receipt {
+	for i := range rs {
+		rs[i].Recipient, rs[i].Text, rs[i].Err = d.Redact.String(rs[i].Recipient), d.Redact.String(rs[i].Text), d.Redact.String(rs[i].Err)
+	}
+	return rs
+}
+
+// refusedEarlier is the error of the recipients earlier attempts found
+// refused for good, or nil.
+func refusedEarlier(done []Receipt) error {
+	var refused []string
+	for _, r := range done {
+		if r.Err != "" {
+			refused = append(refused, fmt.Sprintf("to %s: %s", r.Recipient, r.Err))
+		}
+	}
+	if len(refused) == 0 {
+		return nil
+	}
+	return fmt.Errorf("refused in an earlier attempt: %s", strings.Join(refused, "; "))
 }

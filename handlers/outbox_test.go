@@ -23,10 +23,12 @@ type fakeHandler struct {
 	retry  bool
 	calls  int
 	panics bool
+	got    []string // the first notification of each call: Host Key Error/Message
 }
 
-func (f *fakeHandler) Send(context.Context, []alerts.Notification) (bool, error) {
+func (f *fakeHandler) Send(_ context.Context, ns []alerts.Notification) (bool, error) {
 	f.calls++
+	f.got = append(f.got, strings.TrimSpace(ns[0].Host+" "+ns[0].Key+" "+ns[0].Error+ns[0].Message))
 	if f.panics {
 		panic("boom")
 	}
@@ -140,16 +142,17 @@ func TestFlushFallbackAndBury(t *testing.T) {
 	d, store, _ := newDispatcher(t, c, map[string]Handler{"sms": sms, "email": email}, hc("sms", "email"), hc("email", ""))
 	enqueue(t, store, "sms", c.now())
 
-	// The fallback gets it in the same flush.
+	// The fallback gets it in the same flush, after the notice that sms
+	// fails (which it takes).
 	out, _ := d.Flush(ctx)
-	if out.Rerouted != 1 || sms.calls != 1 || out.Undeliverable != 1 || email.calls != 1 {
+	if out.Rerouted != 1 || sms.calls != 1 || out.Undeliverable != 1 || email.calls != 2 || out.Sent != 1 {
 		t.Fatalf("flush: %+v; sms %d calls, email %d", out, sms.calls, email.calls)
 	}
 	left, _ := store.Outbox(ctx)
 	if len(left) != 1 || !left[0].Dead || left[0].Origin != "sms" || !strings.Contains(left[0].LastError, "550") {
 		t.Fatalf("outbox = %+v", left)
 	}
-	if out, _ := d.Flush(ctx); out.Sent+out.Retrying+out.Undeliverable != 0 || email.calls != 1 {
+	if out, _ := d.Flush(ctx); out.Sent+out.Retrying+out.Undeliverable != 0 || email.calls != 2 {
 		t.Errorf("a buried message was tried again: %+v", out)
 	}
 }
@@ -163,14 +166,15 @@ func TestFlushMaxAge(t *testing.T) {
 	print := &fakeHandler{}
 	d, store, _ := newDispatcher(t, c, map[string]Handler{"email": email, "console": print}, hc("email", "console"), hc("console", ""))
 	enqueue(t, store, "email", c.now())
-	for i := 0; i < 30 && print.calls == 0; i++ { // every 5 minutes for up to 2.5 h
+	for i := 0; i < 30 && print.calls < 2; i++ { // every 5 minutes for up to 2.5 h
 		if _, err := d.Flush(ctx); err != nil {
 			t.Fatal(err)
 		}
 		c.add(5 * time.Minute)
 	}
-	if print.calls != 1 {
-		t.Fatalf("fallback calls = %d", print.calls)
+	// The fallback is told at once that email fails, then gets the message.
+	if fmt.Sprint(print.got) != "[serverstats email handler email failing: timeout web1]" {
+		t.Fatalf("fallback got %q", print.got)
 	}
 	if age := c.now().Sub(time.Date(2026, 11, 23, 3, 0, 0, 0, time.UTC)); age < time.Hour || age > time.Hour+10*time.Minute {
 		t.Errorf("handed to the fallback after %v, want just after max-age (1h)", age)
@@ -239,13 +243,13 @@ func TestBrokenHandlerAgesToFallback(t *testing.T) {
 	}
 	c.add(2 * time.Hour) // past max-age (1h)
 	out, _ = d.Flush(ctx)
-	if out.Rerouted != 1 || out.Sent != 1 || email.calls != 1 {
-		t.Errorf("after max-age: %+v, email called %d times", out, email.calls)
+	if out.Rerouted != 1 || out.Sent != 1 || email.calls != 2 {
+		t.Errorf("after max-age: %+v, email called %d times (the notice that sms fails, then the message)", out, email.calls)
 	}
 	if left, _ := store.Outbox(ctx); len(left) != 0 {
 		t.Errorf("outbox = %+v", left)
 	}
-	if fmt.Sprint(observed) != "[sms:retry sms:rerouted email:sent]" {
+	if fmt.Sprint(observed) != "[sms:retry email:sent sms:rerouted email:sent]" {
 		t.Errorf("observed %v", observed)
 	}
 }
@@ -279,7 +283,7 @@ func TestMemoryQueue(t *testing.T) {
 	d, _, _ := newDispatcher(t, c, map[string]Handler{"sms": sms, "email": email, "pager": pager}, hc("sms", "email"), hc("email", ""), hc("pager", ""))
 	d.Queue = q
 	out, err := d.Flush(context.Background())
-	if err != nil || out.Sent != 1 || out.Rerouted != 1 || out.Retrying != 1 || email.calls != 1 || pager.calls != 1 {
+	if err != nil || out.Sent != 2 || out.Rerouted != 1 || out.Retrying != 1 || email.calls != 2 || pager.calls != 1 {
 		t.Fatalf("flush: %+v %v; email %d pager %d", out, err, email.calls, pager.calls)
 	}
 	left := q.Pending()

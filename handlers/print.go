@@ -25,7 +25,7 @@ func newPrint(h *config.Handler, env Env) (Handler, error) {
 }
 
 // Send implements Handler. A write error is not worth retrying.
-func (p *Print) Send(_ context.Context, ns []alerts.Notification) (bool, error) {
+func (p *Print) Send(ctx context.Context, ns []alerts.Notification) (bool, error) {
 	var b strings.Builder
 	for _, n := range ns {
 		b.WriteString(n.Line())
@@ -34,5 +34,6 @@ func (p *Print) Send(_ context.Context, ns []alerts.Notification) (bool, error) 
 	if _, err := io.WriteString(p.w, b.String()); err != nil {
 		return false, fmt.Errorf("print: %w", err)
 	}
+	noteReceipt(ctx, Receipt{Text: "printed"})
 	return false, nil
 }

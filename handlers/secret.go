@@ -179,23 +179,44 @@ func ConfigSecrets(cfg *config.Config, getenv func(string) string) []string {
 					out = append(out, v)
 				}
 			}
-			if u, err := url.Parse(h.URL); err == nil {
-				if p, ok := u.User.Password(); ok {
-					out = append(out, p)
-				}
-				if len(u.Path) > 1 {
-					out = append(out, u.Path)
-				}
-				for _, vs := range u.Query() {
-					out = append(out, vs...)
-				}
-			}
+			out = append(out, urlSecrets(h.URL)...)
 		}
 	}
 	for _, c := range cfg.Commands {
 		if c.HTTP != nil {
 			readAll(c.HTTP.HeaderEnv, c.HTTP.HeaderFile)
 		}
+	}
+	if hb := cfg.Heartbeat; hb.Enabled() {
+		// The ping URL is the check's credential: anyone holding it can
+		// silence the dead man's switch.
+		u := hb.URL
+		if u == "" {
+			u = read(hb.URLEnv, hb.URLFile)
+		} else {
+			out = append(out, u)
+		}
+		out = append(out, urlSecrets(u)...)
+	}
+	return out
+}
+
+// urlSecrets are the parts of a URL that carry credentials: its password,
+// its path (a ping or webhook token) and its query values.
+func urlSecrets(raw string) []string {
+	u, err := url.Parse(raw)
+	if err != nil || raw == "" {
+		return nil
+	}
+	var out []string
+	if p, ok := u.User.Password(); ok {
+		out = append(out, p)
+	}
+	if len(u.Path) > 1 {
+		out = append(out, u.Path)
+	}
+	for _, vs := range u.Query() {
+		out = append(out, vs...)
 	}
 	return out
 }

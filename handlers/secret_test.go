@@ -104,10 +104,14 @@ func TestNoSecretLeaks(t *testing.T) {
 	logger := slog.New(slog.NewTextHandler(&logs, &slog.HandlerOptions{Level: slog.LevelDebug}))
 	check := func(t *testing.T, name string, h Handler, secrets ...string) {
 		t.Helper()
-		retry, err := h.Send(context.Background(), message.Sample(sampleTime))
-		t.Logf("%s: retry=%v err=%v", name, retry, err)
+		ctx, receipts := withReceipts(context.Background())
+		retry, err := h.Send(ctx, message.Sample(sampleTime))
+		t.Logf("%s: retry=%v err=%v receipts=%+v", name, retry, err, receipts())
 		if err != nil {
 			assertNoSecret(t, name+" error", err.Error(), secrets...)
+		}
+		for _, r := range receipts() { // kept in the state file's trail, shown by history
+			assertNoSecret(t, name+" receipt", fmt.Sprint(r), secrets...)
 		}
 	}
 
@@ -220,5 +224,28 @@ func TestConfigSecrets(t *testing.T) {
 	}
 	if slices.Contains(got, "ops") {
 		t.Errorf("a short header of no secret name is no secret: %q", got)
+	}
+}
+
+// The heartbeat's ping URL is a secret, from the config text or the
+// environment: the whole URL and its path (the check's token).
+func TestConfigSecretsHeartbeat(t *testing.T) {
+	t.Parallel()
+	for _, hb := range []config.Heartbeat{
+		{URL: "https://hc-ping.com/5f0c-uuid-77"},
+		{URLEnv: "HB_URL"},
+	} {
+		cfg := &config.Config{Heartbeat: hb}
+		got := ConfigSecrets(cfg, func(k string) string {
+			if k == "HB_URL" {
+				return "https://hc-ping.com/5f0c-uuid-77"
+			}
+			return ""
+		})
+		for _, want := range []string{"https://hc-ping.com/5f0c-uuid-77", "/5f0c-uuid-77"} {
+			if !slices.Contains(got, want) {
+				t.Errorf("%+v: ConfigSecrets lacks %q: %q", hb, want, got)
+			}
+		}
 	}
 }

@@ -33,12 +33,14 @@ import (
 // other 4xx replies (invalid number, bad credentials) are permanent and
 // reported with Twilio's error code and message.
 //
-// Several numbers: Twilio has one API call per number, and a handler keeps
-// no state between attempts. Send tries every number, also after one
-// failed, and returns retry=true when any failure was temporary. A retry
-// sends to every number again, so a number that got the message in the
-// first attempt may get it twice: a duplicate page is better than a
-// missed one. The error names the numbers already reached.
+// Several numbers: Twilio has one API call per number. Send tries every
+// number, also after one failed, notes one receipt per number (the message
+// SID and status, or the error; a 4xx other than 408 and 429 marks the
+// number refused for good), and returns retry=true when any failure was
+// temporary. The dispatcher keeps the numbers done with (delivered or
+// refused) with the message and passes them to the next attempt, which
+// skips them: a retry goes only to the numbers that failed temporarily.
+// The error names the numbers reached.
 type SMS struct {
 	name       string
 	accountSID string
@@ -113,8 +115,12 @@ func (s *SMS) Send(ctx context.Context, ns []alerts.Notification) (bool, error) 
 	var delivered, failures []string
 	retry := false
 	for _, to := range s.to {
+		if alreadyDone(ctx, to) {
+			continue // an earlier attempt delivered it, or Twilio refused the number for good
+		}
 		if ctx.Err() != nil {
 			failures = append(failures, fmt.Sprintf("to %s: not sent: %v", to, context.Cause(ctx)))
+			noteReceipt(ctx, Receipt{Recipient: to, Err: fmt.Sprintf("not sent: %v", context.Cause(ctx))})
 			retry = true
 			continue
 		}
@@ -141,23 +147,21 @@ func (s *SMS) Send(ctx context.Context, ns []alerts.Notification) (bool, error) 
 				attrs = append(attrs, "reply_error", s.redact.String(err.Error()))
 			}
 			s.log.Debug("sms delivered", attrs...)
+			noteReceipt(ctx, Receipt{Recipient: to, Text: strings.TrimSpace(fmt.Sprintf("HTTP %d sid %s status %s", rt.status, sid, status))})
 			delivered = append(delivered, to)
 			continue
 		}
 		r, err := s.classify(ctx, rt, err)
 		retry = retry || r
 		failures = append(failures, fmt.Sprintf("to %s: %v", to, err))
+		noteReceipt(ctx, Receipt{Recipient: to, Err: s.redact.String(err.Error()), Permanent: !r})
 	}
 	if len(failures) == 0 {
 		return false, nil
 	}
 	msg := "sms: " + strings.Join(failures, "; ")
 	if len(delivered) > 0 {
-		msg += fmt.Sprintf(" (delivered to %s", strings.Join(delivered, ", "))
-		if retry {
-			msg += "; a retry sends to them again"
-		}
-		msg += ")"
+		msg += fmt.Sprintf(" (delivered to %s)", strings.Join(delivered, ", "))
 	}
 	return retry, s.redact.Error(errors.New(msg))
 }

@@ -34,6 +34,7 @@ const (
 	numGateway  = "+15550000502" // 502 with an HTML body
 	numSlow     = "+15550000999" // no answer until the client gives up
 	numLeakyErr = "+15550000401" // 400 whose message echoes the request's credentials
+	numFlaky    = "+15550000503" // 500 (code 20500) the first time, then accepted
 )
 
 // twilioRequest is one Messages API call the fake received.
@@ -50,8 +51,9 @@ type fakeTwilio struct {
 	*httptest.Server
 	prefix string // path prefix of the API
 
-	mu   sync.Mutex
-	reqs []twilioRequest
+	mu    sync.Mutex
+	reqs  []twilioRequest
+	flaky int // requests to numFlaky so far
 }
 
 func newFakeTwilio(t *testing.T, prefix string) *fakeTwilio {
@@ -89,6 +91,16 @@ func (f *fakeTwilio) serve(w http.ResponseWriter, r *http.Request) {
 	f.reqs = append(f.reqs, req)
 	f.mu.Unlock()
 
+	if r.Method == http.MethodGet && r.URL.Path == f.prefix+"/2010-04-01/Accounts/"+twilioSID+".json" {
+		// The Account resource, which check-config --probe fetches.
+		if user != twilioSID || pass != twilioToken {
+			twilioError(w, 401, 20003, "Authenticate")
+			return
+		}
+		w.Header().Set("Content-Type", "application/json")
+		_ = json.NewEncoder(w).Encode(map[string]any{"sid": twilioSID, "friendly_name": "test account", "status": "active", "type": "Full"})
+		return
+	}
 	if r.Method != http.MethodPost || r.URL.Path != f.prefix+"/2010-04-01/Accounts/"+twilioSID+"/Messages.json" {
 		twilioError(w, 404, 20404, "The requested resource "+r.URL.Path+" was not found")
 		return
@@ -122,6 +134,15 @@ func (f *fakeTwilio) serve(w http.ResponseWriter, r *http.Request) {
 	case numLeakyErr:
 		twilioError(w, 400, 21212, "Invalid credentials "+user+":"+pass+" for From")
 		return
+	case numFlaky:
+		f.mu.Lock()
+		f.flaky++
+		first := f.flaky == 1
+		f.mu.Unlock()
+		if first {
+			twilioError(w, 500, 20500, "Internal Server Error")
+			return
+		}
 	}
 	w.Header().Set("Content-Type", "application/json")
 	w.WriteHeader(http.StatusCreated)
@@ -240,7 +261,7 @@ func TestSMSFailures(t *testing.T) {
 		{"partly delivered, retry", []string{numOK, numBroken, numInvalid}, twilioEnv, "", true,
 			"sms: to " + numBroken + ": twilio error 20500: Internal Server Error (HTTP 500); " +
 				"to " + numInvalid + ": twilio error 21211: The 'To' number " + numInvalid + " is not a valid phone number. (HTTP 400) " +
-				"(delivered to " + numOK + "; a retry sends to them again)"},
+				"(delivered to " + numOK + ")"},
 		{"partly delivered, permanent", []string{numInvalid, numOK}, twilioEnv, "", false,
 			"sms: to " + numInvalid + ": twilio error 21211: The 'To' number " + numInvalid + " is not a valid phone number. (HTTP 400) " +
 				"(delivered to " + numOK + ")"},

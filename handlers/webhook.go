@@ -134,6 +134,7 @@ func (w *Webhook) Send(ctx context.Context, ns []alerts.Notification) (bool, err
 	if resp.StatusCode >= 200 && resp.StatusCode < 300 {
 		w.log.Debug("webhook delivered", "handler", w.name, "url", w.shown, "status", resp.StatusCode,
 			"duration", time.Since(start).Round(time.Millisecond))
+		noteReceipt(ctx, Receipt{Text: resp.Proto + " " + resp.Status})
 		return false, nil
 	}
 	err = fmt.Errorf("webhook: POST %s: HTTP %s", w.shown, resp.Status)

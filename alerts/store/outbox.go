@@ -27,6 +27,9 @@ type Entry struct {
 	Notifications []alerts.Notification `json:"notifications"`
 	// Keys counts the alert keys whose mute-for starts when it is delivered.
 	Keys int `json:"keys"`
+	// Done are the recipients of this handler already done with (delivered,
+	// or refused for good) in earlier attempts: a retry skips them.
+	Done []Receipt `json:"done,omitempty"`
 }
 
 // repostStatus is the outbox_keys status of a key's re-post
@@ -155,7 +158,7 @@ func (s *Store) Enqueue(ctx context.Context, e alerts.Envelope, now time.Time) e
 	})
 }
 
-const entryColumns = `id, handler, origin, created, attempts, next_attempt, last_error, dead, payload, (SELECT count(*) FROM outbox_keys k WHERE k.outbox_id=outbox.id)`
+const entryColumns = `id, handler, origin, created, attempts, next_attempt, last_error, dead, payload, (SELECT count(*) FROM outbox_keys k WHERE k.outbox_id=outbox.id), done`
 
 func scanEntries(rows *sql.Rows) ([]Entry, error) {
 	defer rows.Close()
@@ -163,9 +166,12 @@ func scanEntries(rows *sql.Rows) ([]Entry, error) {
 	for rows.Next() {
 		var e Entry
 		var created, next int64
-		var payload string
-		if err := rows.Scan(&e.ID, &e.Handler, &e.Origin, &created, &e.Attempts, &next, &e.LastError, &e.Dead, &payload, &e.Keys); err != nil {
+		var payload, done string
+		if err := rows.Scan(&e.ID, &e.Handler, &e.Origin, &created, &e.Attempts, &next, &e.LastError, &e.Dead, &payload, &e.Keys, &done); err != nil {
 			return nil, err
+		}
+		if done != "" {
+			_ = json.Unmarshal([]byte(done), &e.Done) // unreadable: every recipient is tried again (a duplicate, not a loss)
 		}
 		e.Created, e.NextAttempt = fromNS(created), fromNS(next)
 		if err := json.Unmarshal([]byte(payload), &e.Notifications); err != nil {
@@ -293,20 +299,22 @@ func (s *Store) Done(ctx context.Context, id int64, at time.Time) error {
 	})
 }
 
-// Retry records a failed attempt and when to try again.
-func (s *Store) Retry(ctx context.Context, id int64, lastErr string, next time.Time) error {
+// Retry records a failed attempt and when to try again, and the
+// recipients done with so far (they are not sent to again).
+func (s *Store) Retry(ctx context.Context, id int64, lastErr string, next time.Time, done []Receipt) error {
 	return s.writeRetry(ctx, "record failed delivery", func(tx *sql.Tx) error {
-		_, err := tx.ExecContext(ctx, `UPDATE outbox SET attempts=attempts+1, last_error=?, next_attempt=?, lease_until=0, lease_token='' WHERE id=?`,
-			alerts.Clip(lastErr, alerts.MaxTextLen), ns(next), id)
+		_, err := tx.ExecContext(ctx, `UPDATE outbox SET attempts=attempts+1, last_error=?, next_attempt=?, done=?, lease_until=0, lease_token='' WHERE id=?`,
+			alerts.Clip(lastErr, alerts.MaxTextLen), ns(next), doneJSON(done), id)
 		return err
 	})
 }
 
 // Reroute hands a message to another handler (a fallback), to be tried now.
-// Its age (for the fallback's max-age) counts from now.
+// Its age (for the fallback's max-age) counts from now, and its recipients
+// are the fallback's (none done yet).
 func (s *Store) Reroute(ctx context.Context, id int64, handler, lastErr string, now time.Time) error {
 	return s.writeRetry(ctx, "reroute to "+handler, func(tx *sql.Tx) error {
-		_, err := tx.ExecContext(ctx, `UPDATE outbox SET handler=?, attempts=0, last_error=?, next_attempt=?, created=?, lease_until=0, lease_token='' WHERE id=?`,
+		_, err := tx.ExecContext(ctx, `UPDATE outbox SET handler=?, attempts=0, last_error=?, next_attempt=?, created=?, done='', lease_until=0, lease_token='' WHERE id=?`,
 			handler, alerts.Clip(lastErr, alerts.MaxTextLen), ns(now), ns(now), id)
 		return err
 	})

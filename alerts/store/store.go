@@ -272,7 +272,7 @@ func prepareFile(path string, tighten bool) error {
 }
 
 // schemaVersion is the user_version of a file with the current schema.
-const schemaVersion = 4
+const schemaVersion = 5
 
 const schema = `
 CREATE TABLE IF NOT EXISTS alerts (
@@ -358,6 +358,9 @@ func (s *Store) setup(ctx context.Context) error {
 			return err
 		}
 		if err := migrateV3(ctx, tx); err != nil {
+			return err
+		}
+		if err := migrateV4(ctx, tx); err != nil {
 			return err
 		}
 		_, err := tx.ExecContext(ctx, fmt.Sprintf(`PRAGMA user_version=%d`, schemaVersion))

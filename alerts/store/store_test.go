@@ -62,7 +62,7 @@ func TestStoreRoundTrip(t *testing.T) {
 	if again, ok, _ := s.Claim(ctx, now.Add(30*time.Second), time.Minute, []string{"email"}); ok {
 		t.Errorf("claimed twice: %+v", again)
 	}
-	if err := s2.Retry(ctx, entry.ID, "dial tcp: connection refused", now.Add(time.Minute)); err != nil {
+	if err := s2.Retry(ctx, entry.ID, "dial tcp: connection refused", now.Add(time.Minute), nil); err != nil {
 		t.Fatal(err)
 	}
 	if due, ok, _ := s.Claim(ctx, now.Add(59*time.Second), time.Minute, []string{"email"}); ok {

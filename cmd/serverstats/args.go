@@ -18,6 +18,8 @@ type opts struct {
 	json     bool
 	raw      bool
 	noColor  bool
+	probe    bool   // check-config --probe
+	since    string // history --since
 	help     bool
 	version  bool
 	command  string
@@ -65,9 +67,11 @@ var switches = []switchDoc{
 	{"", "--header-line", "N", "parse: the header is line N", true},
 	{"", "--skip-lines", "N", "parse: drop the first N lines", true},
 	{"", "--size-base", "B", "parse: read K, M, G as si (1000) or binary (1024); default: from the output, else binary", true},
-	{"", "--host", "H", "mute, ack: only alerts of host H (as written in the config)", true},
-	{"", "--command", "C", "mute, ack: only alerts of command C", true},
-	{"", "--rule", "R", "mute, ack: only alerts of rule R (its name, e.g. \"Use% > 90\")", true},
+	{"", "--host", "H", "mute, ack, explain, history: only alerts of host H (as written in the config)", true},
+	{"", "--command", "C", "mute, ack, explain, history: only alerts of command C", true},
+	{"", "--rule", "R", "mute, ack, explain: only alerts of rule R (its name, e.g. \"Use% > 90\")", true},
+	{"", "--since", "D", "history: attempts of the last D (90m, 12h, 3d) or since a time (2026-12-03 03:00)", true},
+	{"", "--probe", "", "check-config: also connect and log in to each SMTP server and Twilio, sending nothing", false},
 	{"", "--for", "D", "mute: how long, e.g. 30m, 2h, 3d (required: every mute expires)", true},
 	{"", "--reason", "TEXT", "mute, ack: why, shown in serverstats status and in messages", true},
 	{"", "--until", "D", "ack: end the acknowledgement after D (e.g. 4h) even if the alert still fires", true},
@@ -163,6 +167,10 @@ func (o *opts) set(long, val string) error {
 		o.raw = true
 	case "--no-color":
 		o.noColor = true
+	case "--probe":
+		o.probe = true
+	case "--since":
+		o.since = val
 	case "--help":
 		o.help = true
 	case "--version":

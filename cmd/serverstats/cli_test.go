@@ -325,6 +325,7 @@ func TestCheckConfigWarnsOfMissingSecrets(t *testing.T) {
 	cfg := filepath.Join(dir, "c.yaml")
 	os.WriteFile(cfg, []byte(`handlers:
   mail: {type: email, smtp: "127.0.0.1:25", tls: none, from: a@b.c, to: [x@y.z], username: u, password-env: MAIL_PW}
+heartbeat: {url-env: HB_URL}
 commands:
   api:
     url: http://127.0.0.1:1/h
@@ -337,12 +338,13 @@ commands:
 	for _, want := range []string{
 		"warning: commands.api.header-env.Authorization: environment variable API_AUTH is not set here",
 		`warning: handler "mail": smtp password: environment variable MAIL_PW is not set`,
+		"warning: heartbeat: environment variable HB_URL is not set; no heartbeat is sent",
 	} {
 		if !strings.Contains(errs, want) {
 			t.Errorf("stderr lacks %q:\n%s", want, errs)
 		}
 	}
-	code, _, errs = runApp(t, "", map[string]string{"MAIL_PW": "pw-value-1", "API_AUTH": "Bearer tok-value-2"}, "-c", cfg, "check-config")
+	code, _, errs = runApp(t, "", map[string]string{"MAIL_PW": "pw-value-1", "API_AUTH": "Bearer tok-value-2", "HB_URL": "https://hc-ping.com/x"}, "-c", cfg, "check-config")
 	if code != 0 || errs != "" {
 		t.Errorf("with the secrets set: exit %d, stderr %q", code, errs)
 	}

@@ -169,6 +169,12 @@ commands:
 	oneShot("envdump", "--alerts", "--json")
 	oneShot("status", "--json")
 	oneShot("status")
+	oneShot("history", "--json") // the delivery trail: errors and receipts of every attempt
+	oneShot("history")
+	oneShot("check-config", "--probe") // logs in to SMTP (down) and Twilio (no Account resource)
+	if h := strings.Join(seen, "\n"); !strings.Contains(h, `"handler": "sms"`) || !strings.Contains(h, "probe sms (sms): FAIL") {
+		t.Errorf("history --json shows no sms attempt, or check-config --probe no sms line")
+	}
 	for _, h := range []string{"mail", "sms", "hook", "pager"} {
 		oneShot("test-alert", h)
 	}

@@ -73,7 +73,15 @@ func writeFile(t *testing.T, path, content string, mode os.FileMode) {
 // run runs the binary on the rig and returns exit code, stdout, stderr.
 func (r *stateRig) run(t *testing.T, args ...string) (int, string, string) {
 	t.Helper()
-	c := exec.Command(binary, append([]string{"-c", r.config, "--state", r.state}, args...)...)
+	return runBinary(t, nil, append([]string{"-c", r.config, "--state", r.state}, args...)...)
+}
+
+// runBinary runs the binary with args, and env added to this process's
+// environment; it returns the exit code, stdout and stderr.
+func runBinary(t *testing.T, env []string, args ...string) (int, string, string) {
+	t.Helper()
+	c := exec.Command(binary, args...)
+	c.Env = append(os.Environ(), env...)
 	var out, errb strings.Builder
 	c.Stdout, c.Stderr = &out, &errb
 	err := c.Run()
@@ -194,6 +202,22 @@ func startHook(t *testing.T) *hook {
 		h.srv.Close()
 	})
 	return h
+}
+
+// split counts the messages received: alerts, and notices that a handler
+// fails or delivers again (command "delivery", handlers/health.go).
+func (h *hook) split() (alerts, health int) {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	for _, m := range h.completed {
+		var n struct{ Command string }
+		if len(m.Notifications) > 0 && json.Unmarshal(m.Notifications[0], &n) == nil && n.Command == "delivery" {
+			health++
+		} else {
+			alerts++
+		}
+	}
+	return alerts, health
 }
 
 func (h *hook) counts() (started, completed int) {

@@ -9,6 +9,7 @@ import (
 
 	"serverstats/alerts/store"
 	"serverstats/cmd/serverstats/internal/check"
+	"serverstats/cmd/serverstats/internal/heartbeat"
 	"serverstats/cmd/serverstats/internal/textout"
 	"serverstats/config"
 )
@@ -26,6 +27,7 @@ func (a *app) oneShot(ctx context.Context, cfg *config.Config, cmd *config.Comma
 	if check.NeedsSSH(cmd) {
 		env.Remote = check.OneShotRemote(cfg, nil)
 	}
+	beat := heartbeat.OneShot(ctx, cfg, a.getenv, env.Log, o.alerts) // cron: watch the watcher
 	prog := textout.NewProgress(a.stderr, len(cmd.Hosts), a.isTTY(a.stderr))
 	rep := check.New(cfg, env).Run(ctx, cmd, check.Options{
 		Alerts: o.alerts, Flush: true, Progress: prog.Update,
@@ -38,6 +40,8 @@ func (a *app) oneShot(ctx context.Context, cfg *config.Config, cmd *config.Comma
 		},
 	})
 	code := int(rep.Status())
+	health, why := rep.Health()
+	beat.End(ctx, health, cmd.Name+": "+why)
 	if o.alerts {
 		a.reportDelivery(rep)
 		if rep.StateErr != nil {

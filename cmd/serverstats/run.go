@@ -6,16 +6,15 @@ import (
 	"fmt"
 	"io"
 	"os"
-	"slices"
 	"strings"
 
 	"golang.org/x/term"
 
 	"serverstats/cmd/serverstats/internal/check"
 	"serverstats/cmd/serverstats/internal/clidoc"
+	"serverstats/cmd/serverstats/internal/configcheck"
 	"serverstats/cmd/serverstats/internal/textout"
 	"serverstats/config"
-	"serverstats/handlers"
 )
 
 // builtin is a subcommand that is not a config command.
@@ -25,13 +24,15 @@ type builtin struct {
 }
 
 var builtins = []builtin{
-	{"check-config", "validate the config and exit 0 if valid, 1 if not (like monit -t)", (*app).checkConfig},
+	{"check-config", "validate the config and exit 0 if valid, 1 if not (like monit -t); --probe: log in to SMTP and Twilio too", (*app).checkConfig},
 	{"parse", "read a command's output on stdin and show how serverstats types it", (*app).parse},
 	{"run", "run as a daemon: every command with a schedule, status endpoint, SIGHUP reloads", (*app).runDaemon},
 	{"status", "show alert states, mutes and undelivered messages (--json for a document)", (*app).status},
+	{"history", "the delivery trail: each attempt, recipient, outcome and receipt: history [--host H] [--command C] [--since D]", (*app).history},
 	{"mute", "silence alerts: mute [--host H] [--command C] [--rule R] --for 2h --reason TEXT", (*app).mute},
 	{"unmute", "remove a mute: unmute ID", (*app).unmute},
 	{"ack", "acknowledge a firing alert: ack --host H --command C [--rule R] --reason TEXT [--until D]", (*app).ack},
+	{"explain", "why was I (not) paged: explain --host H --command C [--rule R] [--json]", (*app).explain},
 	{"state", "state reset: move a broken state file aside, keeping its undelivered messages", (*app).state},
 	{"test-alert", "send a sample notification through a handler now: test-alert HANDLER", (*app).testAlert},
 	{"scaffold", "write a systemd unit and a monit check for the daemon: scaffold [--user U] [--out DIR]; --cron: crontab lines", (*app).scaffold},
@@ -129,7 +130,7 @@ func (a *app) load(o *opts) (*config.Config, error) {
 	return cfg, err
 }
 
-func (a *app) checkConfig(_ context.Context, o *opts) int {
+func (a *app) checkConfig(ctx context.Context, o *opts) int {
 	cfg, err := a.loadConfig(o.config)
 	if err != nil {
 		var es config.Errors
@@ -153,35 +154,13 @@ func (a *app) checkConfig(_ context.Context, o *opts) int {
 	if w := check.InsecureWarning(cfg); w != "" {
 		fmt.Fprintln(a.stderr, "warning: "+w)
 	}
-	for _, w := range a.secretWarnings(cfg) {
+	for _, w := range configcheck.SecretWarnings(cfg, a.getenv) {
 		fmt.Fprintln(a.stderr, "warning: "+w)
 	}
+	if o.probe && !configcheck.Probe(ctx, cfg, a.getenv, a.stdout) {
+		return 1
+	}
 	return exitOK
-}
-
-// secretWarnings lists the secrets (handler credentials, probe headers)
-// that cannot be read in this environment. They are read when used, so the
-// config is valid; but where serverstats runs like this, those handlers
-// cannot send and those probes are UNKNOWN.
-func (a *app) secretWarnings(cfg *config.Config) []string {
-	var out []string
-	for _, hc := range cfg.Handlers {
-		if _, err := handlers.New(hc, handlers.Env{Stdout: io.Discard, Stderr: io.Discard, Getenv: a.getenv}); err != nil {
-			out = append(out, fmt.Sprintf("%v (its messages would wait in the outbox)", err))
-		}
-	}
-	for _, c := range cfg.Commands {
-		if c.HTTP == nil {
-			continue
-		}
-		check.SecretHeaders(c.HTTP, a.getenv, func(key, name, _ string, err error) {
-			if err != nil {
-				out = append(out, fmt.Sprintf("commands.%s.%s.%s: %v here (the probe would be UNKNOWN)", c.Name, key, name, err))
-			}
-		})
-	}
-	slices.Sort(out)
-	return out
 }
 
 // usage prints the usage page; the config's commands are listed when one

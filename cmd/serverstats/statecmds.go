@@ -2,7 +2,6 @@ package main
 
 import (
 	"context"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"slices"
@@ -12,7 +11,7 @@ import (
 
 	"serverstats/alerts"
 	"serverstats/alerts/store"
-	"serverstats/cmd/serverstats/internal/textout"
+	"serverstats/cmd/serverstats/internal/statusview"
 	"serverstats/config"
 	"serverstats/handlers"
 	"serverstats/handlers/message"
@@ -21,15 +20,9 @@ import (
 // status prints the alert states that are not OK, the mutes in force and
 // the undelivered messages.
 func (a *app) status(ctx context.Context, o *opts) int {
-	cfg, err := a.load(o)
-	if err != nil && o.state == "" {
-		fmt.Fprintf(a.stderr, "serverstats: %v\n", err)
-		return exitUsage
-	}
-	st, err := a.openStore(ctx, cfg, o)
-	if err != nil {
-		fmt.Fprintf(a.stderr, "serverstats: %v\n", err)
-		return exitUnknown
+	cfg, st, code := a.loadAndOpen(ctx, o, true)
+	if st == nil {
+		return code
 	}
 	defer st.Close()
 	now := time.Now()
@@ -37,135 +30,25 @@ func (a *app) status(ctx context.Context, o *opts) int {
 	mutes, err2 := st.Mutes(ctx, now)
 	outbox, err3 := st.Outbox(ctx)
 	info, err4 := st.Info(ctx)
-	if err := errors.Join(err1, err2, err3, err4); err != nil {
+	runs, err5 := st.RunMarks(ctx)
+	if err := errors.Join(err1, err2, err3, err4, err5); err != nil {
 		fmt.Fprintf(a.stderr, "serverstats: %v\n", err)
 		return exitUnknown
 	}
-	var list []alerts.State
-	for _, s := range states {
-		if s.Phase != alerts.PhaseOK || s.Flapping {
-			list = append(list, s)
-		}
-	}
-	slices.SortFunc(list, func(x, y alerts.State) int { return strings.Compare(x.Key.String(), y.Key.String()) })
+	view := statusview.View{Path: st.Path, Info: info, States: states, Mutes: mutes, Outbox: outbox, Runs: runs, Config: cfg, Now: now}
 	if o.json {
-		type jsonState struct {
-			alerts.Key
-			Phase        alerts.Phase `json:"phase"`
-			Count        int          `json:"count"`
-			Since        time.Time    `json:"since"`
-			Value        string       `json:"value"`
-			LastNotified *time.Time   `json:"last_notified,omitempty"`
-			MuteUntil    *time.Time   `json:"mute_until,omitempty"`
-			Actions      int          `json:"actions,omitempty"`        // remediations within the guard's window
-			ActingStops  bool         `json:"acting_stopped,omitempty"` // the guard tripped; no action until it resolves
-			Flapping     *time.Time   `json:"flapping_since,omitempty"`
-			Ack          string       `json:"ack,omitempty"`
-			AckUntil     *time.Time   `json:"ack_until,omitempty"`
-			Escalated    int          `json:"escalated,omitempty"` // escalation steps told
-			HeldBy       string       `json:"held_by,omitempty"`   // what holds its notification back
-		}
-		doc := struct {
-			StateFile string        `json:"state_file"`
-			State     store.Info    `json:"state"`
-			Alerts    []jsonState   `json:"alerts"`
-			Mutes     []alerts.Mute `json:"mutes"`
-			// Maintenance are the mutes of the maintenance windows open now.
-			Maintenance []alerts.Mute `json:"maintenance"`
-			Outbox      []store.Entry `json:"outbox"`
-			Shard       string        `json:"shard,omitempty"` // K/N; its hosts:
-			Hosts       int           `json:"shard_hosts,omitempty"`
-		}{st.Path, info, []jsonState{}, append([]alerts.Mute{}, mutes...), []alerts.Mute{}, append([]store.Entry{}, outbox...), "", 0}
-		if cfg != nil {
-			doc.Maintenance = append(doc.Maintenance, cfg.MaintenanceMutes(now)...)
-			doc.Shard, doc.Hosts = cfg.Shard.String(), cfg.Shard.Hosts(cfg)
-		}
-		for _, s := range list {
-			doc.Alerts = append(doc.Alerts, jsonState{Key: s.Key, Phase: s.Phase, Count: s.Count, Since: s.Since,
-				Value: s.LastValue, LastNotified: timePtr(s.LastNotified), MuteUntil: timePtr(s.MuteUntil),
-				Actions: s.Acted.Len(), ActingStops: s.GaveUp, Ack: s.AckText(now), AckUntil: timePtr(s.AckUntil), Escalated: s.Escalated, HeldBy: s.HeldBy})
-			if s.Flapping {
-				doc.Alerts[len(doc.Alerts)-1].Flapping = timePtr(s.FlapSince)
-			}
-		}
-		enc := json.NewEncoder(a.stdout)
-		enc.SetIndent("", "  ")
-		enc.SetEscapeHTML(false)
-		_ = enc.Encode(doc)
-		return exitOK
-	}
-	fmt.Fprintf(a.stdout, "State file: %s (%s; %d states, %d messages queued, %d undeliverable)\n", st.Path, textout.HumanBytes(info.SizeBytes), info.States, info.Messages, info.Dead)
-	fmt.Fprintf(a.stdout, "Retention: %s for undeliverable messages, ended mutes and the states of commands or hosts no longer run; last pruned %s (%d rows pruned so far)\n",
-		info.Retention, textout.When(info.LastPrune, now), info.PrunedTotal)
-	fmt.Fprintf(a.stdout, "History: %d points for the status page's plots (at most %d per alert key)\n", info.HistoryPoints, store.HistoryPoints)
-	if cfg != nil && cfg.Shard.N > 0 {
-		fmt.Fprintf(a.stdout, "Shard: %s (%d hosts; the others are other instances')\n", cfg.Shard, cfg.Shard.Hosts(cfg))
-	}
-	fmt.Fprintf(a.stdout, "\nAlerts (%d not OK):\n", len(list))
-	if len(list) > 0 {
-		t := textout.NewTable(a.stdout, []string{"command", "rule", "host", "row", "phase", "since", "value", "last notified", "muted until"})
-		for _, s := range list {
-			phase := string(s.Phase)
-			if s.GaveUp {
-				phase += " (stopped acting)"
-			}
-			if s.Flapping {
-				phase += " (flapping since " + textout.When(s.FlapSince, now) + ")"
-			}
-			if a := s.AckText(now); a != "" {
-				phase += " (" + a + ")"
-			}
-			if s.Suppressed {
-				phase += " (held: " + s.HeldBy + ")"
-			}
-			t.Row(s.Command, s.Rule, s.Host, s.Row, phase, textout.When(s.Since, now), s.LastValue, textout.When(s.LastNotified, now), textout.When(s.MuteUntil, now))
-		}
-		t.Render()
-	}
-	if cfg != nil && len(cfg.Maintenance) > 0 {
-		fmt.Fprintf(a.stdout, "\nMaintenance windows (%d):\n", len(cfg.Maintenance))
-		t := textout.NewTable(a.stdout, []string{"name", "schedule", "duration", "hosts", "commands", "now"})
-		for _, w := range cfg.Maintenance {
-			state := "closed; next opens " + textout.When(w.Cron.Next(now), now)
-			if end, ok := w.ActiveAt(now); ok {
-				state = "OPEN until " + textout.When(end, now)
-			}
-			t.Row(w.Name, strings.TrimSpace(w.Timezone+" "+w.Schedule), w.Duration.String(), textout.OrAny(strings.Join(w.Hosts, ", ")), textout.OrAny(strings.Join(w.Commands, ", ")), state)
-		}
-		t.Render()
-	}
-	fmt.Fprintf(a.stdout, "\nMutes (%d in force):\n", len(mutes))
-	if len(mutes) > 0 {
-		t := textout.NewTable(a.stdout, []string{"id", "host", "command", "rule", "until", "reason"})
-		for _, m := range mutes {
-			until := textout.When(m.Until, now)
-			if m.UntilResolved {
-				until += " or on resolve"
-			}
-			t.Row(fmt.Sprint(m.ID), textout.OrAny(m.Host), textout.OrAny(m.Command), textout.OrAny(m.Rule), until, m.Reason)
-		}
-		t.Render()
-	}
-	fmt.Fprintf(a.stdout, "\nOutbox (%d undelivered):\n", len(outbox))
-	if len(outbox) > 0 {
-		t := textout.NewTable(a.stdout, []string{"id", "handler", "notifications", "queued", "attempts", "next attempt", "last error"})
-		for _, e := range outbox {
-			next := textout.When(e.NextAttempt, now)
-			if e.Dead {
-				next = "never (undeliverable)"
-			}
-			t.Row(fmt.Sprint(e.ID), e.Handler, fmt.Sprint(len(e.Notifications)), textout.When(e.Created, now), fmt.Sprint(e.Attempts), next, e.LastError)
-		}
-		t.Render()
+		statusview.JSON(a.stdout, view)
+	} else {
+		statusview.Text(a.stdout, view)
 	}
 	return exitOK
 }
 
-func timePtr(t time.Time) *time.Time {
-	if t.IsZero() {
-		return nil
+func orAny(s string) string {
+	if s == "" {
+		return "(any)"
 	}
-	return &t
+	return s
 }
 
 // parseFor reads a mute length: a Go duration or whole days ("3d").
@@ -217,7 +100,7 @@ func (a *app) mute(ctx context.Context, o *opts) int {
 		ends = "until an alert it covers resolves, at the latest " + now.Add(d).Local().Format("2006-01-02 15:04:05")
 	}
 	fmt.Fprintf(a.stdout, "mute %d: host=%s command=%s rule=%s %s; undo with: serverstats unmute %d\n",
-		id, textout.OrAny(m.host), textout.OrAny(m.command), textout.OrAny(m.rule), ends, id)
+		id, orAny(m.host), orAny(m.command), orAny(m.rule), ends, id)
 	return exitOK
 }
 
@@ -250,7 +133,7 @@ func (a *app) ack(ctx context.Context, o *opts) int {
 		return exitUnknown
 	}
 	if len(keys) == 0 {
-		fmt.Fprintf(a.stderr, "serverstats: nothing firing for host=%s command=%s rule=%s (serverstats status lists the alerts)\n", m.host, m.command, textout.OrAny(m.rule))
+		fmt.Fprintf(a.stderr, "serverstats: nothing firing for host=%s command=%s rule=%s (serverstats status lists the alerts)\n", m.host, m.command, orAny(m.rule))
 		return 1
 	}
 	ends := "until it resolves"

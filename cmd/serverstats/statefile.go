@@ -5,9 +5,11 @@ import (
 	"fmt"
 	"log/slog"
 	"os"
+	"time"
 
 	"serverstats/alerts/store"
 	"serverstats/cmd/serverstats/internal/check"
+	"serverstats/cmd/serverstats/internal/history"
 	"serverstats/config"
 )
 
@@ -31,6 +33,22 @@ func (a *app) openStore(ctx context.Context, cfg *config.Config, o *opts) (*stor
 	return store.Open(ctx, path, store.Options{TightenDir: isDefault})
 }
 
+// loadAndOpen loads the config and opens the state file, saying on stderr
+// what failed; st is nil then, and code the exit code. With cfgOptional
+// and --state, a config that does not load is no error (cfg is nil).
+func (a *app) loadAndOpen(ctx context.Context, o *opts, cfgOptional bool) (cfg *config.Config, st *store.Store, code int) {
+	cfg, err := a.load(o)
+	if err != nil && !(cfgOptional && o.state != "") {
+		fmt.Fprintf(a.stderr, "serverstats: %v\n", err)
+		return nil, nil, exitUsage
+	}
+	if st, err = a.openStore(ctx, cfg, o); err != nil {
+		fmt.Fprintf(a.stderr, "serverstats: %v\n", err)
+		return nil, nil, exitUnknown
+	}
+	return cfg, st, exitOK
+}
+
 // logger logs to stderr as text, warnings and up, for one-shot runs.
 func (a *app) logger() *slog.Logger {
 	return slog.New(slog.NewTextHandler(a.stderr, &slog.HandlerOptions{Level: slog.LevelWarn}))
@@ -38,16 +56,27 @@ func (a *app) logger() *slog.Logger {
 
 // reportDelivery tells stderr what could not be delivered.
 func (a *app) reportDelivery(rep *check.Report) {
-	o := rep.Delivery
-	if rep.StateErr != nil {
-		fmt.Fprintf(a.stderr, "serverstats: STATE UNAVAILABLE: %v\n", rep.StateErr)
-		fmt.Fprintf(a.stderr, "serverstats: alerts were delivered directly, without debounce, mutes or reminders: %d message(s) sent, %d not delivered (lost when this process ends)\n",
-			o.Sent, o.Retrying+o.Rerouted+o.Undeliverable)
-		return
+	for _, l := range rep.DeliveryLines() {
+		fmt.Fprintln(a.stderr, "serverstats: "+l)
 	}
-	if o.Retrying+o.Rerouted+o.Undeliverable == 0 {
-		return
+}
+
+// history prints the delivery trail (internal/history).
+func (a *app) history(ctx context.Context, o *opts) int {
+	since, err := history.ParseSince(o.since, time.Now(), time.Local)
+	if err != nil {
+		fmt.Fprintf(a.stderr, "serverstats: %v\n", err)
+		return exitUsage
 	}
-	fmt.Fprintf(a.stderr, "serverstats: %d message(s) not delivered yet (%d will be retried, %d handed to a fallback, %d undeliverable); see serverstats status\n",
-		o.Retrying+o.Rerouted+o.Undeliverable, o.Retrying, o.Rerouted, o.Undeliverable)
+	cfg, _ := a.loadConfig(o.config) // the state file may be named by --state alone
+	st, err := a.openStore(ctx, cfg, o)
+	if err == nil {
+		defer st.Close()
+		err = history.Run(ctx, st, history.Filter{Host: o.muteOpt.host, Command: o.muteOpt.command, Since: since}, a.stdout, o.json, time.Local)
+	}
+	if err != nil {
+		fmt.Fprintf(a.stderr, "serverstats: %v\n", err)
+		return exitUnknown
+	}
+	return exitOK
 }

@@ -12,7 +12,9 @@ Modes:
 With --user, AUTH PLAIN and LOGIN are offered (--login-only: LOGIN only).
 
 Each accepted message is written to MAILDIR/<n>.eml, with the envelope as
-X-Test-Mail-From / X-Test-Rcpt-To header lines in front.
+X-Test-Mail-From / X-Test-Rcpt-To header lines in front, and its queue id as
+X-Test-Queue-Id; the reply to DATA names that id as Postfix does:
+"250 2.0.0 Ok: queued as 4F2A9C01B3".
 
 Recipients whose local part is "tempfail" get "451 4.3.0" at RCPT, "reject"
 gets "550 5.1.1". A failed AUTH is answered with a 535 that echoes the
@@ -23,6 +25,7 @@ that the handler redacts what a server sends back.
 import argparse
 import asyncio
 import os
+import secrets
 import ssl
 import sys
 
@@ -45,7 +48,9 @@ class Handler:
 
     async def handle_DATA(self, server, session, envelope):
         self.count += 1
-        head = "X-Test-Mail-From: %s\r\nX-Test-Rcpt-To: %s\r\nX-Test-Auth: %s\r\nX-Test-TLS: %s\r\n" % (
+        queue_id = secrets.token_hex(5).upper()
+        head = "X-Test-Queue-Id: %s\r\nX-Test-Mail-From: %s\r\nX-Test-Rcpt-To: %s\r\nX-Test-Auth: %s\r\nX-Test-TLS: %s\r\n" % (
+            queue_id,
             envelope.mail_from,
             ", ".join(envelope.rcpt_tos),
             "yes" if session.authenticated else "no",
@@ -56,7 +61,7 @@ class Handler:
             f.write(head.encode())
             f.write(envelope.original_content)
         os.rename(path + ".tmp", path)
-        return "250 2.0.0 Message accepted for delivery"
+        return "250 2.0.0 Ok: queued as %s" % queue_id
 
 
 def authenticator(user, password):

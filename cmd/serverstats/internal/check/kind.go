@@ -4,6 +4,8 @@ import (
 	"context"
 	"fmt"
 	"net"
+	"net/netip"
+	"strings"
 	"time"
 
 	"serverstats/alerts"
@@ -124,6 +126,35 @@ func probeTimeout(cmd *config.Command) time.Duration {
 }
 
 // hostOf is the host name {host} stands for in a probe of t.
+// withHost puts t's host in for each {host} of s. An IPv6 literal is
+// bracketed, unless s already brackets the placeholder, so that
+// "{host}:22" and "http://{host}:8080/" stay valid; in a URL (url set) the
+// % of its zone is escaped as %25.
+func withHost(s string, t collectors.Target, url bool) string {
+	host := hostOf(t)
+	a, err := netip.ParseAddr(host)
+	if err != nil || !a.Is6() {
+		return strings.ReplaceAll(s, config.HostPlaceholder, host)
+	}
+	if url {
+		host = strings.Replace(host, "%", "%25", 1)
+	}
+	var b strings.Builder
+	for {
+		before, after, found := strings.Cut(s, config.HostPlaceholder)
+		b.WriteString(before)
+		if !found {
+			return b.String()
+		}
+		if strings.HasSuffix(before, "[") && strings.HasPrefix(after, "]") {
+			b.WriteString(host)
+		} else {
+			b.WriteString("[" + host + "]")
+		}
+		s = after
+	}
+}
+
 func hostOf(t collectors.Target) string {
 	if t.Host != "" {
 		return t.Host

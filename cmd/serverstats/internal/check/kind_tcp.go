@@ -1,8 +1,6 @@
 package check
 
 import (
-	"strings"
-
 	"serverstats/collectors"
 	"serverstats/config"
 )
@@ -15,7 +13,7 @@ type tcpKind struct{ probeKind }
 
 func (tcpKind) collector(c *Checker, cmd *config.Command, t collectors.Target) collectors.Collector {
 	return c.probe(cmd, func(dial collectors.DialFunc) collectors.Collector {
-		addr := strings.ReplaceAll(cmd.TCP.Addr, config.HostPlaceholder, hostOf(t))
+		addr := withHost(cmd.TCP.Addr, t, false)
 		return &collectors.TCPProbe{Addr: addr, Send: cmd.TCP.Send, Expect: cmd.TCP.Expect, Timeout: probeTimeout(cmd), Dial: dial}
 	})
 }

@@ -5,7 +5,6 @@ import (
 	"fmt"
 	"maps"
 	"slices"
-	"strings"
 
 	"serverstats/collectors"
 	"serverstats/config"
@@ -27,7 +26,7 @@ func (urlKind) collector(c *Checker, cmd *config.Command, t collectors.Target) c
 			return Failing{err}
 		}
 		p := &collectors.HTTPProbe{
-			URL: strings.ReplaceAll(h.URL, config.HostPlaceholder, hostOf(t)), Method: h.Method, Headers: headers, Secret: secretNames, Body: h.Body,
+			URL: withHost(h.URL, t, true), Method: h.Method, Headers: headers, Secret: secretNames, Body: h.Body,
 			CAFile: h.CAFile, Insecure: h.Insecure, FollowRedirects: h.FollowRedirects, Timeout: probeTimeout(cmd), Dial: dial,
 		}
 		if len(secrets) == 0 {

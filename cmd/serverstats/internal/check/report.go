@@ -92,8 +92,10 @@ func Judge(cmd *config.Command, r collectors.Result, evaluate bool) *Host {
 		}
 	}
 	k.read(cmd, h)
-	if r.Truncated {
-		h.Note = strings.TrimPrefix(h.Note+"; "+truncationNote(r.Stderr), "; ")
+	if n := collectorNotes(r.Stderr); n != "" {
+		h.Note = strings.TrimPrefix(h.Note+"; "+n, "; ")
+	} else if r.Truncated {
+		h.Note = strings.TrimPrefix(h.Note+"; output truncated", "; ")
 	}
 	if h.ParseErr != nil || h.Problem != "" || !evaluate {
 		return h
@@ -112,18 +114,15 @@ func Judge(cmd *config.Command, r collectors.Result, evaluate bool) *Host {
 	return h
 }
 
-// truncationNote is the collector's notes on output it cut (e.g. "stdout
-// truncated: kept 4194304 bytes, dropped 48234496"), from the lines it
-// appended to stderr.
-func truncationNote(stderr []byte) string {
+// collectorNotes are the notes the collector appended to stderr, as
+// "[serverstats: ...]" lines (output truncated, output held open by a
+// background process), joined by "; ".
+func collectorNotes(stderr []byte) string {
 	var notes []string
 	for _, l := range strings.Split(string(stderr), "\n") {
-		if s, ok := strings.CutPrefix(l, "[serverstats: "); ok && strings.Contains(s, " truncated: ") {
+		if s, ok := strings.CutPrefix(l, "[serverstats: "); ok {
 			notes = append(notes, strings.TrimSuffix(s, "]"))
 		}
-	}
-	if len(notes) == 0 {
-		return "output truncated"
 	}
 	return strings.Join(notes, "; ")
 }
@@ -243,4 +242,36 @@ func tail(s string, n int) string {
 		lines = lines[len(lines)-n:]
 	}
 	return strings.Join(lines, "\n")
+}
+
+// Health codes: whether the monitor itself did its job in a run, as the
+// heartbeat and `status` tell it. A rule that fires is the monitor
+// working (HealthOK); a host or rule that could not be checked, or a state
+// file that could not be used, is not.
+const (
+	HealthOK      = 0
+	HealthUnknown = 3 // a host or a rule could not be checked (the exit status UNKNOWN)
+	HealthState   = 4 // the state file could not be used (the one-shot's exit status 4)
+)
+
+// Health says whether the run checked every host and rule and recorded
+// them: HealthOK, else a health code and why, e.g. "web2: UNKNOWN:
+// connection refused".
+func (r *Report) Health() (code int, why string) {
+	if r.StateErr != nil {
+		return HealthState, "state file unavailable: " + stateReason(r.StateErr)
+	}
+	var whys []string
+	for _, h := range r.Hosts {
+		if t := h.FailureText(); t != "" {
+			whys = append(whys, h.Target.Name+": "+t)
+		}
+		for _, u := range h.Unknown {
+			whys = append(whys, h.Target.Name+": rule "+u+" cannot be judged")
+		}
+	}
+	if len(whys) > 0 {
+		return HealthUnknown, strings.Join(whys, "; ")
+	}
+	return HealthOK, ""
 }

@@ -31,6 +31,7 @@ func NewDispatcher(cfg *config.Config, q handlers.Queue, env Env) *handlers.Disp
 	return &handlers.Dispatcher{
 		Queue: q, Handlers: hs, Broken: broken, Config: cfg.Handler, Log: env.Log, Now: env.Now, Observe: env.Observe,
 		Backoff: handlers.Backoff{Initial: cfg.Delivery.RetryInitial, Max: cfg.Delivery.RetryMax}, Redact: redact,
+		Trail: store.TrailLimits{MaxAge: cfg.Delivery.TrailMaxAge, MaxEntries: cfg.Delivery.TrailEntries}, FailureHandlers: cfg.OnCommandFailure.Handlers,
 	}
 }
 
@@ -67,6 +68,10 @@ func (c *Checker) settle(ctx context.Context, rep *Report, st *store.Store, open
 	rep.Queued = tr.Out
 	if err := c.runActions(ctx, rep, st, tr.Actions); err != nil {
 		rep.StateErr, rep.StateOp = err, "update"
+	}
+	code, why := rep.Health()
+	if err := st.MarkRun(ctx, rep.Command.Name, now, code, alerts.Clip(why, alerts.MaxTextLen)); err != nil {
+		c.env.Log.Warn("last run not recorded for serverstats status", "error", err)
 	}
 	if _, err := st.MaybePrune(ctx, now); err != nil {
 		c.env.Log.Warn("state file not pruned", "error", err)

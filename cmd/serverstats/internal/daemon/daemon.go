@@ -18,6 +18,7 @@ import (
 	"serverstats/alerts"
 	"serverstats/alerts/store"
 	"serverstats/cmd/serverstats/internal/check"
+	"serverstats/cmd/serverstats/internal/heartbeat"
 	"serverstats/collectors"
 	"serverstats/config"
 	"serverstats/handlers"
@@ -62,6 +63,8 @@ type daemon struct {
 	lastErr string // last reload error
 
 	flushNow chan struct{}
+	pings    *heartbeat.Serial // heartbeat outcome pings, in order, never holding a run up
+	pingMu   sync.Mutex
 	csrfKey  []byte         // signs the page's CSRF tokens; new at every start
 	recent   recentOutcomes // the last delivery outcomes, for the page
 
@@ -150,7 +153,9 @@ type generation struct {
 	last    map[string]runInfo  // per command
 	runs    map[string]*pageRun // per command: the last run, as the status page shows it
 	lastMu  sync.Mutex
-	auth    pageAuth // the credential of the page's actions
+	auth    pageAuth           // the credential of the page's actions
+	beat    *heartbeat.Pinger  // nil without heartbeat:
+	limit   *heartbeat.Limiter // at most one ping per heartbeat.every
 }
 
 // runInfo is what /api/status tells of a command's last run.
@@ -176,7 +181,7 @@ func Run(ctx context.Context, o Options) error {
 		return &ConfigError{err}
 	}
 	defer closeLog()
-	d := &daemon{opts: o, log: log, metrics: newMetrics(), started: time.Now(), flushNow: make(chan struct{}, 1), csrfKey: newCSRFKey()}
+	d := &daemon{opts: o, log: log, metrics: newMetrics(), started: time.Now(), flushNow: make(chan struct{}, 1), csrfKey: newCSRFKey(), pings: heartbeat.NewSerial(16)}
 	defer d.closeState()
 	d.metrics.registerPool(func() collectors.PoolStats {
 		if p, ok := d.current().remote.(*collectors.Pool); ok {
@@ -261,6 +266,7 @@ func Run(ctx context.Context, o Options) error {
 		<-runsDone
 	}
 	stopFlush()
+	d.pings.Close() // each is bounded by heartbeat.timeout
 	select {
 	case <-flushDone:
 	case <-graceCtx.Done():
@@ -286,6 +292,13 @@ func Run(ctx context.Context, o Options) error {
 	return nil
 }
 
+func orOK(why string) string {
+	if why == "" {
+		return "every host checked"
+	}
+	return why
+}
+
 func errString(err error) string {
 	if err == nil {
 		return ""
@@ -298,6 +311,14 @@ func isLoopback(addr net.Addr) bool {
 	return ok && ta.IP.IsLoopback()
 }
 
+// now is the daemon's clock: the scheduler's.
+func (d *daemon) now() time.Time {
+	if d.opts.clock != nil {
+		return d.opts.clock.Now()
+	}
+	return time.Now()
+}
+
 func (d *daemon) current() *generation {
 	d.mu.Lock()
 	defer d.mu.Unlock()
@@ -308,6 +329,11 @@ func (d *daemon) current() *generation {
 func (d *daemon) start(runCtx context.Context, cfg *config.Config) {
 	g := &generation{cfg: cfg, stopped: make(chan struct{}), last: map[string]runInfo{}, runs: map[string]*pageRun{}}
 	g.auth = d.readAuth(cfg)
+	var err error
+	if g.beat, err = heartbeat.New(cfg, d.opts.Getenv, d.log); err != nil {
+		d.log.Error("heartbeat not sent", "error", err)
+	}
+	g.limit = &heartbeat.Limiter{Every: cfg.Heartbeat.Every}
 	g.remote, g.closer = check.DaemonRemote(cfg, d.log)
 	g.checker = check.New(cfg, check.Env{
 		Remote: g.remote, Stdout: d.opts.Stdout, Stderr: d.opts.Stderr, Getenv: d.opts.Getenv, Log: d.log, StatusURL: d.statusURL,
@@ -362,6 +388,7 @@ func (d *daemon) runOnce(parent context.Context, g *generation, c *config.Comman
 	ctx, cancel := context.WithDeadline(parent, deadline.Add(2*time.Second))
 	defer cancel()
 	d.metrics.runs.WithLabelValues(c.Name).Inc()
+	beat := g.beat.Begin(context.WithoutCancel(ctx), g.beat != nil && g.limit.Start(d.now()))
 	rep := g.checker.Run(ctx, c, check.Options{
 		Alerts: true, Timeout: timeout, State: d.state,
 		SettleTimeout: g.cfg.Daemon.Grace, // recording is not cut by shutdown, but bounded
@@ -393,6 +420,16 @@ func (d *daemon) runOnce(parent context.Context, g *generation, c *config.Comman
 	default:
 		d.stateFailed(rep.StateOp, rep.StateErr)
 		d.observeOutcome(rep.Delivery)
+	}
+	if g.beat != nil {
+		code, why := rep.Health()
+		d.pingMu.Lock() // the outcomes reach the sender in the order the limiter decided them
+		if overall, ping := g.limit.Finish(d.now(), c.Name, code, beat.Started()); ping {
+			if !d.pings.Go(func() { beat.End(context.WithoutCancel(ctx), overall, c.Name+": "+orOK(why)) }) {
+				d.log.Warn("heartbeat ping dropped: the heartbeat service is not answering")
+			}
+		}
+		d.pingMu.Unlock()
 	}
 	g.lastMu.Lock()
 	g.last[c.Name] = info

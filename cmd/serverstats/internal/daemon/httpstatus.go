@@ -72,7 +72,7 @@ func limitBody(next http.Handler) http.Handler {
 func (d *daemon) healthz(w http.ResponseWriter, _ *http.Request) {
 	g := d.current()
 	w.Header().Set("Content-Type", "text/plain; charset=utf-8")
-	now := time.Now()
+	now := d.now()
 	if g == nil || !g.sched.alive(now) {
 		w.WriteHeader(http.StatusServiceUnavailable)
 		fmt.Fprintln(w, "Status FAILED - serverstats scheduler is not running")
@@ -81,6 +81,11 @@ func (d *daemon) healthz(w http.ResponseWriter, _ *http.Request) {
 	if failing, why := d.stateHealth(); failing {
 		w.WriteHeader(http.StatusServiceUnavailable)
 		fmt.Fprintf(w, "Status FAILED - state file unavailable (alerts are delivered directly, without debounce, mutes or reminders): %s\n", why)
+		return
+	}
+	if late := g.sched.overdue(now); len(late) > 0 {
+		w.WriteHeader(http.StatusServiceUnavailable)
+		fmt.Fprintf(w, "Status FAILED - not run for two of their intervals: %s (a run that hangs, or a scheduler that stopped; see the log)\n", strings.Join(late, ", "))
 		return
 	}
 	fmt.Fprintf(w, "Status OK - serverstats %s: %d commands scheduled, up %s\n", d.opts.Version, len(g.sched.jobs), now.Sub(d.started).Round(time.Second))
@@ -93,6 +98,9 @@ type apiCommand struct {
 	Started  int      `json:"runs_started"`
 	Skipped  int      `json:"runs_skipped"`
 	Last     *runInfo `json:"last_run,omitempty"`
+	// LastOK is the last run that checked every host and rule (from the
+	// state file: one-shots of the command count too).
+	LastOK *time.Time `json:"last_ok,omitempty"`
 }
 
 func (d *daemon) apiStatus(w http.ResponseWriter, r *http.Request) {
@@ -144,6 +152,13 @@ func (d *daemon) apiStatus(w http.ResponseWriter, r *http.Request) {
 		}
 		if states, err := st.States(r.Context()); err == nil {
 			doc.Alerts = apiAlerts(states, now)
+		}
+		if marks, err := st.RunMarks(r.Context()); err == nil {
+			for i, c := range doc.Commands {
+				if m, ok := marks[c.Name]; ok && !m.LastOK.IsZero() {
+					doc.Commands[i].LastOK = &m.LastOK
+				}
+			}
 		}
 	}
 	_, doc.StateError = d.stateHealth()

@@ -41,14 +41,16 @@ type scheduler struct {
 	mu      sync.Mutex
 	running map[string]bool
 	stats   map[string]*schedulerStats
-	beat    time.Time // last time the loop was alive
+	beat    time.Time            // last time the loop was alive
+	began   time.Time            // when the loop began
+	ran     map[string]time.Time // per job: when its last run started
 	wg      sync.WaitGroup
 	// onSkip is told of each skipped run (for logs and metrics); may be nil.
 	onSkip func(name string)
 }
 
 func newScheduler(c clock, jobs []job) *scheduler {
-	s := &scheduler{clock: c, jobs: jobs, running: map[string]bool{}, stats: map[string]*schedulerStats{}}
+	s := &scheduler{clock: c, jobs: jobs, running: map[string]bool{}, stats: map[string]*schedulerStats{}, ran: map[string]time.Time{}}
 	for _, j := range jobs {
 		s.stats[j.name] = &schedulerStats{}
 	}
@@ -67,6 +69,9 @@ func runDeadline(start, next time.Time) time.Time {
 // own contexts are the caller's business: runCtx).
 func (s *scheduler) loop(ctx, runCtx context.Context) {
 	now := s.clock.Now()
+	s.mu.Lock()
+	s.began = now
+	s.mu.Unlock()
 	next := make([]time.Time, len(s.jobs))
 	for i, j := range s.jobs {
 		next[i] = j.schedule.Next(now)
@@ -112,6 +117,7 @@ func (s *scheduler) start(ctx context.Context, j job, at, deadline time.Time) {
 		return
 	}
 	s.running[j.name] = true
+	s.ran[j.name] = s.clock.Now()
 	s.stats[j.name].Started++
 	s.mu.Unlock()
 	s.wg.Add(1)
@@ -143,3 +149,36 @@ func (s *scheduler) snapshot() map[string]schedulerStats {
 	}
 	return out
 }
+
+// overdue lists the jobs that have not started a run for two of their
+// intervals (since the loop began, for a job that never ran): a wedged
+// run, a scheduler that stopped firing. /healthz turns 503 for them.
+func (s *scheduler) overdue(now time.Time) []string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.began.IsZero() {
+		return nil
+	}
+	var out []string
+	for _, j := range s.jobs {
+		last, ok := s.ran[j.name]
+		if !ok {
+			last = s.began
+		}
+		if isOverdue(j.schedule, last, now) {
+			out = append(out, j.name)
+		}
+	}
+	return out
+}
+
+// isOverdue reports whether, after a run at last, two of sched's times
+// have passed by now without a run (with a little slack for the loop's
+// own tick).
+func isOverdue(sched cron.Schedule, last, now time.Time) bool {
+	second := sched.Next(sched.Next(last))
+	return !second.IsZero() && now.After(second.Add(overdueSlack))
+}
+
+// overdueSlack is how late past its second missed time a job is overdue.
+const overdueSlack = 5 * time.Second
