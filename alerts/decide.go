@@ -24,6 +24,10 @@ type Run struct {
 	Hosts           []HostRun
 	FailureHandlers []string                  // on-command-failure
 	SendResolved    func(handler string) bool // whether a handler wants resolved notifications
+	// Resend is a handler's re-post interval while an alert fires (the
+	// alertmanager handler's resend:); 0 for handlers that are told once.
+	// Nil: no handler re-posts.
+	Resend func(handler string) time.Duration
 }
 
 // Decide advances the state of every key a run touched and returns the new
@@ -47,7 +51,7 @@ func Decide(run Run, states map[Key]State, mutes []Mute, now time.Time) Transiti
 		rules[r.Name] = r
 	}
 	var tr Transition
-	g := grouper{byHandler: map[string]*Envelope{}, sendResolved: run.SendResolved}
+	g := grouper{byHandler: map[string]*Envelope{}, sendResolved: run.SendResolved, resend: run.Resend}
 	heldBy := func(k Key) string {
 		for _, m := range mutes {
 			if m.Matches(k) && now.Before(m.Until) {
@@ -98,6 +102,7 @@ func Decide(run Run, states map[Key]State, mutes []Mute, now time.Time) Transiti
 		hk := Key{Command: run.Command, Host: h.Host}
 		failed := h.Failure != nil
 		s, due := Step(states[hk], Observation{Key: hk, Holds: failed, Clears: !failed}, Policy{For: 1}, isMuted(hk), now)
+		again := Resend(&s, due, run.FailureHandlers, g.resend, now)
 		save(s)
 		switch due {
 		case StatusFiring:
@@ -109,6 +114,12 @@ func Decide(run Run, states map[Key]State, mutes []Mute, now time.Time) Transiti
 				Severity: SeverityCritical, Message: "the command runs again", Time: now}, KeyMute{Key: hk})
 		}
 		if failed {
+			if len(again) > 0 {
+				n := *h.Failure
+				n.Status, n.Time, n.Since = StatusReminder, now, s.Since
+				g.add(again, n, KeyMute{Key: hk, Repost: true})
+			}
+			g.repostHeld(states, rules, run.Command, h.Host, now, save)
 			continue
 		}
 		seen := map[Key]bool{}
@@ -177,7 +188,7 @@ func Decide(run Run, states map[Key]State, mutes []Mute, now time.Time) Transiti
 			}
 			o := Observation{Key: k, Clears: true, Value: st.LastValue, Finding: Finding{
 				Command: k.Command, Rule: k.Rule, Host: k.Host, Key: k.Row, Column: r.Column,
-				Trigger: r.Trigger.String(), Severity: r.Severity, Message: "no longer in the output",
+				Trigger: r.Trigger.String(), Severity: r.Severity, Message: "no longer in the output", Runbook: r.Runbook,
 			}}
 			g.step(st, o, r, isMuted(k), now, save)
 		}
@@ -204,6 +215,7 @@ type grouper struct {
 	byHandler    map[string]*Envelope
 	order        []string
 	sendResolved func(string) bool
+	resend       func(string) time.Duration
 	actions      []ActionRequest
 }
 
@@ -233,7 +245,13 @@ func (g *grouper) step(s State, o Observation, r *Rule, muted bool, now time.Tim
 	if !o.Unknown {
 		g.escalate(&next, o, r, muted, now)
 	}
+	told := due
+	if rd == RemedyStop && due == "" {
+		told = stopStatus
+	}
+	again := Resend(&next, told, r.Handlers, g.resend, now)
 	save(next)
+	g.repost(again, next, &o, r, now)
 	if rd == RemedyRun {
 		g.actions = append(g.actions, ActionRequest{Key: o.Key, Cmd: r.Action.Cmd, Handlers: r.Handlers, Severity: r.Severity, Row: o.Key.Row})
 	}

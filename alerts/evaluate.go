@@ -33,7 +33,8 @@ type Finding struct {
 	Trigger  string
 	Severity Severity
 	Message  string
-	Line     int // input line of the row, 0 when not about a row
+	Line     int    // input line of the row, 0 when not about a row
+	Runbook  string // the rule's runbook URL
 }
 
 // Findings keeps the findings of observations that fired or could not be
@@ -60,7 +61,7 @@ func Observe(command, host, keyColumn string, rules []*Rule, t *parse.Table) []O
 		if !ok {
 			f := Finding{
 				Status: StatusUnknown, Command: command, Rule: r.Name, Host: host,
-				Column: r.Column, Trigger: r.Trigger.String(), Severity: r.Severity,
+				Column: r.Column, Trigger: r.Trigger.String(), Severity: r.Severity, Runbook: r.Runbook,
 				Message: fmt.Sprintf("column %q is not in the output (columns: %s)", r.Column, strings.Join(t.Header, ", ")),
 			}
 			out = append(out, Observation{Key: Key{command, r.Name, host, ""}, Unknown: true, ColumnMissing: true, Finding: f})
@@ -73,7 +74,7 @@ func Observe(command, host, keyColumn string, rules []*Rule, t *parse.Table) []O
 			key := keys[i]
 			f := Finding{
 				Command: command, Rule: r.Name, Host: host, Key: key, Column: r.label(),
-				Trigger: r.Trigger.String(), Severity: r.Severity, Line: row.Line,
+				Trigger: r.Trigger.String(), Severity: r.Severity, Line: row.Line, Runbook: r.Runbook,
 			}
 			o := Observation{Key: Key{command, r.Name, host, key}}
 			raw := ""

@@ -20,6 +20,7 @@ type Notification struct {
 	Trigger  string   `json:"trigger,omitempty"`
 	Severity Severity `json:"severity"`
 	Message  string   `json:"message,omitempty"`
+	Runbook  string   `json:"runbook,omitempty"` // the rule's runbook URL
 	// Action says what remediation did about this alert: "running: CMD",
 	// "failed: ...", or that serverstats stopped acting (the guard).
 	Action string `json:"action,omitempty"`
@@ -30,6 +31,9 @@ type Notification struct {
 	Stderr     string `json:"stderr,omitempty"` // the tail of stderr
 
 	Time time.Time `json:"time"`
+	// Since is when the alert started firing, set on re-posts (see Resend),
+	// whose Time is the re-post's.
+	Since time.Time `json:"since,omitzero"`
 
 	// Ack is the key's acknowledgement, when it has one ("acked ...: why").
 	Ack string `json:"ack,omitempty"`
@@ -46,7 +50,7 @@ func FromFinding(f Finding, now time.Time) Notification {
 	return Notification{
 		Status: f.Status, Command: f.Command, Rule: f.Rule, Host: f.Host, Key: f.Key,
 		Column: f.Column, Value: f.Value.String(), Raw: f.Value.Raw, Trigger: f.Trigger,
-		Severity: f.Severity, Message: f.Message, Time: now,
+		Severity: f.Severity, Message: f.Message, Runbook: f.Runbook, Time: now,
 	}
 }
 

@@ -39,6 +39,9 @@ type Rule struct {
 	// Escalate are the handlers told, in turn, when the alert has fired
 	// for After without being acknowledged.
 	Escalate []Escalation
+	// Runbook is the URL of what to do when the rule fires ("" for none):
+	// in its notifications, and the alertmanager handler's runbook_url.
+	Runbook string
 }
 
 // Escalation is one step of a rule's escalation.

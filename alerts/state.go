@@ -66,6 +66,10 @@ type State struct {
 	AckUntil  time.Time // zero: until it resolves
 	AckReason string
 	Escalated int // escalation levels told in this firing episode
+
+	// Reposted is when the firing key was last queued for its re-posting
+	// handlers (alertmanager; see Resend); zero when not firing.
+	Reposted time.Time
 }
 
 // Acked reports whether the key is acknowledged at now.

@@ -14,6 +14,10 @@ type Envelope struct {
 type KeyMute struct {
 	Key     Key           `json:"key"`
 	MuteFor time.Duration `json:"mute_for"`
+	// Repost marks a re-post to a resend handler (see Resend): its
+	// delivery stamps nothing (no mute-for, no LastNotified), so the
+	// other handlers' reminders keep their own pace.
+	Repost bool `json:"repost,omitempty"`
 }
 
 // Transition is what one run decided for one command.

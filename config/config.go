@@ -55,6 +55,9 @@ type Config struct {
 	DependsOn Dependencies
 	// Heartbeat pings a dead man's switch as scheduled runs start and end.
 	Heartbeat Heartbeat
+	// Shard is the part of the fleet this instance runs (shard: K/N, or
+	// the --shard switch); the zero Shard is all of it. See Shard.
+	Shard     Shard
 	hostLines map[string]int
 }
 

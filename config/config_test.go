@@ -108,7 +108,7 @@ func TestLoadProbesBuiltinsNagios(t *testing.T) {
 // Each bad config has its own file and its exact message.
 func TestLoadBad(t *testing.T) {
 	cases := map[string]string{
-		"bad-unknown-key.yaml":       `bad-unknown-key.yaml:8: commands.disk.alerts[0].mute_for: unknown key "mute_for"; fix: did you mean "mute-for"? valid keys here: action, clear, column, escalate, flap, for, handlers, json, msg, mute-for, name, repeat, severity, trigger, value-type`,
+		"bad-unknown-key.yaml":       `bad-unknown-key.yaml:8: commands.disk.alerts[0].mute_for: unknown key "mute_for"; fix: did you mean "mute-for"? valid keys here: action, clear, column, escalate, flap, for, handlers, json, msg, mute-for, name, repeat, runbook, severity, trigger, value-type`,
 		"bad-undefined-group.yaml":   `bad-undefined-group.yaml:5: commands.disk.servers: undefined group (got "web-server"); fix: did you mean "web-servers"? defined groups: web-servers; or define it under groups:, or name a host directly with a dot, user@ or :port (localhost runs here)`,
 		"bad-undefined-handler.yaml": `bad-undefined-handler.yaml:10: commands.disk.alerts[0].handlers: undefined handler (got "emial"); fix: did you mean "email"? define it under handlers: or use one of: email, print`,
 		"bad-trigger.yaml":           `bad-trigger.yaml:8: commands.disk.alerts[0].trigger: invalid trigger: threshold "ninety" is not a percent (got "> ninety"); fix: ` + "write an operator",
@@ -156,7 +156,7 @@ func TestLoadBad(t *testing.T) {
 		"bad-negative-duration.yaml":  {1, `bad-negative-duration.yaml:8: commands.disk.alerts[0].mute-for: the duration must be zero or more (got "-5m"); fix: remove the '-', e.g. mute-for: 5m`},
 		"bad-header-none-column.yaml": {1, `bad-header-none-column.yaml:7: commands.artifactory.alerts[0].column: header: none reads one value per line: the only column is "value" (got "state"); fix: write column: value, or remove header: none to read a table by its header row`},
 		"bad-header-false-key.yaml":   {1, `bad-header-false-key.yaml:6: commands.du.key: header: false numbers the columns: there is no column of this name (got "path"); fix: write key: "#1" for the first field of each line, "#2" for the second, ...; or header: true if the first line names the columns`},
-		"bad-handler-type-used.yaml":  {1, `bad-handler-type-used.yaml:3: handlers.pager.type: unknown handler type (got "opsgenie"); fix: use one of print, email, sms, exec, webhook, slack, teams, pagerduty, ntfy, telegram, pushover`},
+		"bad-handler-type-used.yaml":  {1, `bad-handler-type-used.yaml:3: handlers.pager.type: unknown handler type (got "opsgenie"); fix: use one of print, email, sms, exec, webhook, slack, teams, pagerduty, ntfy, telegram, pushover, alertmanager`},
 		"bad-tab-indent.yaml":         {1, `bad-tab-indent.yaml:4: YAML syntax error: a tab in the indentation (got "servers: [localhost]"); fix: indent with spaces only: YAML does not allow tabs`},
 		"bad-list-indent.yaml":        {1, `bad-list-indent.yaml:8: YAML syntax error: the indentation of this line matches no key above it (got "- column: Avail"); fix: indent it with exactly as many spaces as the other keys of the same block`},
 		"bad-dash-missing.yaml":       {1, `bad-dash-missing.yaml:7: YAML syntax error: a key where a list item was expected (got "trigger: \"> 90\""); fix: start the line with '- ' for a new item, or indent it under the item above`},

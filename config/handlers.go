@@ -75,6 +75,11 @@ type Handler struct {
 	UserKeyEnv     string   // pushover: env var holding the user (or group) key
 	UserKeyFile    string   // pushover: file holding it
 
+	// alertmanager
+	URLs   []string          // the peers of an Alertmanager cluster; each gets every alert
+	Labels map[string]string // extra labels, the same on every replica
+	Resend time.Duration     // re-post interval while an alert fires
+
 	// every type
 	SendResolved bool          // send resolved notifications (default: on, except sms)
 	Timeout      time.Duration // one delivery attempt
@@ -83,7 +88,7 @@ type Handler struct {
 }
 
 // HandlerTypes are the handler types this build delivers to.
-var HandlerTypes = []string{"print", "email", "sms", "exec", "webhook", "slack", "teams", "pagerduty", "ntfy", "telegram", "pushover"}
+var HandlerTypes = []string{"print", "email", "sms", "exec", "webhook", "slack", "teams", "pagerduty", "ntfy", "telegram", "pushover", "alertmanager"}
 
 // Handler defaults.
 const (
@@ -91,11 +96,18 @@ const (
 	DefaultMaxAge         = 24 * time.Hour
 	DefaultTwilioAPI      = "https://api.twilio.com"
 	DefaultEmailSubject   = `[serverstats] {{.Summary}}`
+	// DefaultResend is the alertmanager handler's re-post interval: well
+	// under Alertmanager's default resolve_timeout (5m).
+	DefaultResend = time.Minute
 )
+
+// AlertmanagerLabels are the labels the alertmanager handler sets itself;
+// labels: may not redefine them.
+var AlertmanagerLabels = []string{"alertname", "command", "host", "row", "severity"}
 
 func (c *Config) decodeHandlers(d *decoder, path string, n *yaml.Node) {
 	for _, e := range d.entries(n, path) {
-		h := &Handler{Name: e[0].Value, Line: e[0].Line, Timeout: DefaultHandlerTimeout, MaxAge: DefaultMaxAge}
+		h := &Handler{Name: e[0].Value, Line: e[0].Line, Timeout: DefaultHandlerTimeout, MaxAge: DefaultMaxAge, Resend: DefaultResend}
 		p := join(path, h.Name)
 		if !validName.MatchString(h.Name) {
 			d.fail(e[0], p, h.Name, "bad handler name", "use letters, digits, '.', '_' and '-'")
@@ -142,6 +154,10 @@ func (c *Config) decodeHandlers(d *decoder, path string, n *yaml.Node) {
 		case "webhook":
 			fields = append(fields, field{"url", d.str(&h.URL)}, field{"headers", d.stringMap(&h.Headers)},
 				field{"header-env", d.stringMap(&h.HeaderEnv)}, field{"header-file", d.stringMap(&h.HeaderFile)})
+		case "alertmanager":
+			fields = append(fields, field{"urls", d.list(&h.URLs, nil)}, field{"labels", d.stringMap(&h.Labels)},
+				field{"resend", d.duration(&h.Resend, false)}, field{"auth-user", d.str(&h.Username)},
+				field{"auth-token-env", d.str(&h.AuthTokenEnv)}, field{"auth-token-file", d.str(&h.AuthTokenFile)})
 		default:
 			fields = append(fields, h.channelFields(d)...)
 		}
@@ -267,6 +283,8 @@ func (h *Handler) validate(d *decoder, p string, at *yaml.Node, seen map[string]
 				d.fail(d.at(k, seen["env"]), k, name, "not the name of an environment variable", "write names only, e.g. env: [PAGER_API_KEY] (the command gets that variable of serverstats's environment)")
 			}
 		}
+	case "alertmanager":
+		h.validateAlertmanager(d, p, at, seen)
 	case "webhook":
 		if u, err := url.Parse(h.URL); h.URL == "" || err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
 			d.fail(orAt(seen["url"], at), p+".url", h.URL, "missing or not an http(s) URL", "add url: https://hooks.example.com/serverstats")

@@ -3,6 +3,7 @@ package config
 import (
 	"fmt"
 	"net"
+	"net/url"
 	"regexp"
 	"slices"
 	"strings"
@@ -33,6 +34,15 @@ func (c *Config) decode(d *decoder, n *yaml.Node) {
 		}},
 		{"commands", func(p string, v *yaml.Node) { c.decodeCommands(d, p, v) }},
 		{"state-file", d.str(&c.StateFile)},
+		{"shard", func(p string, v *yaml.Node) {
+			var text string
+			d.str(&text)(p, v)
+			sh, err := ParseShard(text)
+			if err != nil {
+				d.fail(v, p, text, "not a shard K/N with 1 ≤ K ≤ N", "write e.g. shard: 1/3 (this instance watches the first of three shards; --shard K/N wins)")
+			}
+			c.Shard = sh
+		}},
 		{"maintenance", func(p string, v *yaml.Node) { c.decodeMaintenance(d, p, v) }},
 		{"hosts", func(p string, v *yaml.Node) { c.decodeHosts(d, p, v) }},
 		{"daemon", func(p string, v *yaml.Node) { c.decodeDaemon(d, p, v) }},
@@ -277,6 +287,7 @@ func (c *Config) decodeAlerts(d *decoder, path string, n *yaml.Node, cmd *Comman
 			{"action", func(ap string, v *yaml.Node) { r.Action = d.action(ap, v) }},
 			{"flap", func(fp string, v *yaml.Node) { r.Flap = d.flap(fp, v) }},
 			{"escalate", func(ep string, v *yaml.Node) { r.Escalate = d.escalate(ep, v, cmd) }},
+			{"runbook", d.str(&r.Runbook)},
 		})
 		if an.Kind != yaml.MappingNode {
 			continue
@@ -328,6 +339,9 @@ func (c *Config) decodeAlerts(d *decoder, path string, n *yaml.Node, cmd *Comman
 			} else {
 				r.Clear = tr
 			}
+		}
+		if u, err := url.Parse(r.Runbook); r.Runbook != "" && (err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "") {
+			d.fail(seen["runbook"], p+".runbook", r.Runbook, "not an http(s) URL", "write the page to open when it fires, e.g. runbook: https://wiki.example.com/runbooks/disk-full")
 		}
 		switch severity {
 		case "", "critical":

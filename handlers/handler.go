@@ -31,22 +31,26 @@ type Env struct {
 	// handler shows of another program's output (the exec handler's
 	// stderr) goes through it. nil redacts nothing.
 	Redact *Redactor
+	// StatusURL is the status page, when the daemon listens: where the
+	// alertmanager handler's generatorURL points. "" for none.
+	StatusURL string
 }
 
 // constructors maps a handler type to its constructor: adding a handler type
 // means one new file and one line here.
 var constructors = map[string]func(*config.Handler, Env) (Handler, error){
-	"print":     newPrint,
-	"email":     newEmail,
-	"sms":       newSMS,
-	"exec":      newExec,
-	"webhook":   newWebhook,
-	"slack":     newSlack,
-	"teams":     newTeams,
-	"pagerduty": newPagerDuty,
-	"ntfy":      newNtfy,
-	"telegram":  newTelegram,
-	"pushover":  newPushover,
+	"print":        newPrint,
+	"email":        newEmail,
+	"sms":          newSMS,
+	"exec":         newExec,
+	"webhook":      newWebhook,
+	"slack":        newSlack,
+	"teams":        newTeams,
+	"pagerduty":    newPagerDuty,
+	"ntfy":         newNtfy,
+	"telegram":     newTelegram,
+	"pushover":     newPushover,
+	"alertmanager": newAlertmanager,
 }
 
 // New builds the handler a config entry describes.

@@ -169,6 +169,10 @@ func ConfigSecrets(cfg *config.Config, getenv func(string) string) []string {
 			if sid != "" && tok != "" {
 				out = append(out, sid+":"+tok)
 			}
+		case "alertmanager":
+			if tok := read(h.AuthTokenEnv, h.AuthTokenFile); tok != "" && h.Username != "" {
+				out = append(out, h.Username+":"+tok)
+			}
 		case "webhook":
 			readAll(h.HeaderEnv, h.HeaderFile)
 			for k, v := range h.Headers {

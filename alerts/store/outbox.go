@@ -32,6 +32,10 @@ type Entry struct {
 	Done []Receipt `json:"done,omitempty"`
 }
 
+// repostStatus is the outbox_keys status of a key's re-post
+// (alerts.KeyMute.Repost): its delivery stamps nothing.
+const repostStatus = "repost"
+
 // enqueue stores one envelope for delivery, in the caller's transaction. A
 // reminder for a key that already has a message waiting for the same
 // handler is dropped: while a handler is down, its reminders collapse into
@@ -97,6 +101,9 @@ func enqueue(ctx context.Context, tx *sql.Tx, e alerts.Envelope, origin string, 
 		status := ""
 		if len(keys) == len(ns_) {
 			status = string(ns_[i].Status)
+		}
+		if km.Repost {
+			status = repostStatus
 		}
 		if _, err := put.ExecContext(ctx, id, km.Key.Command, km.Key.Rule, km.Key.Host, km.Key.Row, int64(km.MuteFor), status); err != nil {
 			return alerts.Envelope{}, fmt.Errorf("queue for %s: %w", e.Handler, err)
@@ -281,7 +288,7 @@ func (s *Store) Done(ctx context.Context, id int64, at time.Time) error {
 				last_notified = max(alerts.last_notified, ?1),
 				mute_until = CASE WHEN k.mute_for > 0 AND ?1 + k.mute_for > alerts.mute_until THEN ?1 + k.mute_for ELSE alerts.mute_until END
 			FROM outbox_keys k
-			WHERE k.outbox_id = ?2 AND alerts.command = k.command AND alerts.rule = k.rule AND alerts.host = k.host AND alerts.row = k.row`, t, id); err != nil {
+			WHERE k.outbox_id = ?2 AND k.status != '`+repostStatus+`' AND alerts.command = k.command AND alerts.rule = k.rule AND alerts.host = k.host AND alerts.row = k.row`, t, id); err != nil {
 			return err
 		}
 		if _, err := tx.ExecContext(ctx, `DELETE FROM outbox_keys WHERE outbox_id=?`, id); err != nil {

@@ -30,12 +30,14 @@ type extraJSON struct {
 	AckReason  string        `json:"ack_reason,omitempty"`
 	Escalated  int           `json:"escalated,omitempty"`
 	HeldBy     string        `json:"held_by,omitempty"`
+	Reposted   int64         `json:"reposted,omitempty"`
 }
 
 func encodeRemedy(st alerts.State) (string, error) {
 	r := extraJSON{Runs: st.Runs, Acted: st.Acted, GraceUntil: ns(st.GraceUntil), GaveUp: st.GaveUp,
 		Judged: st.Judged, Flips: st.Flips, Flapping: st.Flapping, FlapSince: ns(st.FlapSince),
-		AckedAt: ns(st.AckedAt), AckUntil: ns(st.AckUntil), AckReason: st.AckReason, Escalated: st.Escalated, HeldBy: st.HeldBy}
+		AckedAt: ns(st.AckedAt), AckUntil: ns(st.AckUntil), AckReason: st.AckReason, Escalated: st.Escalated, HeldBy: st.HeldBy,
+		Reposted: ns(st.Reposted)}
 	if r == (extraJSON{}) {
 		return "", nil
 	}
@@ -54,7 +56,7 @@ func decodeRemedy(s string, st *alerts.State) error {
 	st.Runs, st.Acted, st.GraceUntil, st.GaveUp = r.Runs, r.Acted, fromNS(r.GraceUntil), r.GaveUp
 	st.Judged, st.Flips, st.Flapping, st.FlapSince = r.Judged, r.Flips, r.Flapping, fromNS(r.FlapSince)
 	st.AckedAt, st.AckUntil, st.AckReason, st.Escalated = fromNS(r.AckedAt), fromNS(r.AckUntil), r.AckReason, r.Escalated
-	st.HeldBy = r.HeldBy
+	st.HeldBy, st.Reposted = r.HeldBy, fromNS(r.Reposted)
 	return nil
 }
 

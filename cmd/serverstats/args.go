@@ -6,6 +6,7 @@ import (
 	"strings"
 
 	"serverstats/cmd/serverstats/internal/scaffold"
+	"serverstats/config"
 )
 
 // opts are the parsed switches. Switches may come before or after the
@@ -26,6 +27,7 @@ type opts struct {
 	parseOpt parseOpts
 	muteOpt  muteOpts
 	scaffold scaffold.Options
+	shard    config.Shard // --shard K/N; the zero Shard: the config's shard:
 }
 
 // muteOpts are the switches of `serverstats mute`.
@@ -76,6 +78,7 @@ var switches = []switchDoc{
 	{"", "--until-resolved", "", "mute: end the mute when an alert it covers resolves (at most --for, default 7d)", false},
 	{"", "--user", "U", "scaffold: the user the daemon runs as (default serverstats)", true},
 	{"", "--out", "DIR", "scaffold: where to write the unit and the monit check (default .)", true},
+	{"", "--shard", "K/N", "run only the hosts of shard K of N (wins over shard:); scaffold: that shard's unit", true},
 	{"", "--cron", "", "scaffold: print crontab lines (one-shot --alerts, flock, a log) instead", false},
 	{"-h", "--help", "", "print this page and exit 0", false},
 	{"", "--version", "", "print the version and exit 0", false},
@@ -190,6 +193,10 @@ func (o *opts) set(long, val string) error {
 		o.scaffold.User = val
 	case "--out":
 		o.scaffold.Dir = val
+	case "--shard":
+		if o.shard, err = config.ParseShard(val); err != nil {
+			err = &usageError{fmt.Sprintf("switch --shard: %v (e.g. --shard 2/3)", err)}
+		}
 	case "--cron":
 		o.scaffold.Cron = true
 	case "--type":

@@ -13,7 +13,7 @@ import (
 // runDaemon is `serverstats run`.
 func (a *app) runDaemon(ctx context.Context, o *opts) int {
 	err := daemon.Run(ctx, daemon.Options{
-		Load: func() (*config.Config, error) { return a.loadConfig(o.config) },
+		Load: func() (*config.Config, error) { return a.load(o) },
 		OpenState: func(ctx context.Context, cfg *config.Config) (*store.Store, error) {
 			return a.openStore(ctx, cfg, o)
 		},

@@ -47,7 +47,16 @@ func startDaemon(t *testing.T, dir, cfg string, env ...string) *daemonProc {
 	t.Helper()
 	d := &daemonProc{addr: freeAddr(t), config: filepath.Join(dir, "daemon.yaml"), state: filepath.Join(dir, "state.db"), logs: &syncBuffer{}, done: make(chan struct{})}
 	d.write(t, cfg)
-	d.cmd = exec.Command(binary, "run", "-c", d.config, "--state", d.state)
+	d.launch(t, env)
+	return d
+}
+
+// launch starts `serverstats run` on d's config and state with env and
+// the extra args, kills it at the end of the test if still running, and
+// waits for its /healthz.
+func (d *daemonProc) launch(t *testing.T, env []string, args ...string) {
+	t.Helper()
+	d.cmd = exec.Command(binary, append([]string{"run", "-c", d.config, "--state", d.state}, args...)...)
 	d.cmd.Env = append(os.Environ(), env...)
 	d.cmd.Stdout, d.cmd.Stderr = d.logs, d.logs
 	if err := d.cmd.Start(); err != nil {
@@ -69,7 +78,6 @@ func startDaemon(t *testing.T, dir, cfg string, env ...string) *daemonProc {
 		code, _ := d.get("/healthz")
 		return code == 200
 	})
-	return d
 }
 
 func (d *daemonProc) write(t *testing.T, cfg string) {

@@ -70,7 +70,7 @@ func (a *app) run(ctx context.Context, args []string) int {
 			return b.run(a, ctx, o)
 		}
 	}
-	cfg, err := a.loadConfig(o.config)
+	cfg, err := a.load(o)
 	if err != nil {
 		fmt.Fprintf(a.stderr, "serverstats: %v\n", err)
 		return exitUsage
@@ -119,6 +119,15 @@ func (a *app) loadConfig(explicit string) (*config.Config, error) {
 		return nil, err
 	}
 	return cfg, nil
+}
+
+// load is loadConfig with --shard applied over the config's shard:.
+func (a *app) load(o *opts) (*config.Config, error) {
+	cfg, err := a.loadConfig(o.config)
+	if err == nil && o.shard.N > 0 {
+		cfg.Shard = o.shard
+	}
+	return cfg, err
 }
 
 func (a *app) checkConfig(ctx context.Context, o *opts) int {

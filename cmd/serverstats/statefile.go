@@ -37,7 +37,7 @@ func (a *app) openStore(ctx context.Context, cfg *config.Config, o *opts) (*stor
 // what failed; st is nil then, and code the exit code. With cfgOptional
 // and --state, a config that does not load is no error (cfg is nil).
 func (a *app) loadAndOpen(ctx context.Context, o *opts, cfgOptional bool) (cfg *config.Config, st *store.Store, code int) {
-	cfg, err := a.loadConfig(o.config)
+	cfg, err := a.load(o)
 	if err != nil && !(cfgOptional && o.state != "") {
 		fmt.Fprintf(a.stderr, "serverstats: %v\n", err)
 		return nil, nil, exitUsage

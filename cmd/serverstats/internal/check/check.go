@@ -47,6 +47,9 @@ type Env struct {
 	// Observe counts delivery attempts by handler and outcome (metrics);
 	// nil for none.
 	Observe func(handler, outcome string)
+	// StatusURL is the daemon's status page, where alertmanager alerts'
+	// generatorURL points; "" when none listens (one-shot, cron).
+	StatusURL string
 }
 
 // Checker runs the commands of one loaded config.
@@ -128,7 +131,9 @@ func (c *Checker) Run(ctx context.Context, cmd *config.Command, o Options) *Repo
 	}
 	rctx := collectors.WithCommandTimeout(ctx, timeout)
 	rep := &Report{Command: cmd, Started: c.env.Now()}
-	results := collectors.RunAll(rctx, c.pick(cmd), cmd.Targets, cmd.Cmd, c.cfg.SSH.Parallel, o.Progress)
+	// Hosts of another shard are not run at all: they are another
+	// instance's (config.Shard).
+	results := collectors.RunAll(rctx, c.pick(cmd), c.cfg.Shard.Targets(cmd.Targets), cmd.Cmd, c.cfg.SSH.Parallel, o.Progress)
 	rep.Duration = c.env.Now().Sub(rep.Started)
 	for _, r := range results {
 		rep.Hosts = append(rep.Hosts, Judge(cmd, r, o.Alerts))

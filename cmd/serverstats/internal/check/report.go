@@ -209,6 +209,12 @@ func (r *Report) AlertRun(cfg *config.Config, deps config.Dependencies) alerts.R
 	run := alerts.Run{
 		Command: r.Command.Name, Rules: r.Command.Alerts, FailureHandlers: cfg.OnCommandFailure.Handlers,
 		SendResolved: func(name string) bool { h := cfg.Handler(name); return h != nil && h.SendResolved },
+		Resend: func(name string) time.Duration {
+			if h := cfg.Handler(name); h != nil && h.Type == "alertmanager" {
+				return h.Resend
+			}
+			return 0
+		},
 	}
 	for _, h := range r.Hosts {
 		hr := alerts.HostRun{Host: h.Target.Name, Observations: h.Observations}

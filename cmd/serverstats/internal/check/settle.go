@@ -20,7 +20,7 @@ func NewDispatcher(cfg *config.Config, q handlers.Queue, env Env) *handlers.Disp
 	broken := map[string]error{}
 	redact := handlers.NewRedactor(handlers.ConfigSecrets(cfg, env.Getenv)...)
 	for _, hc := range cfg.Handlers {
-		h, err := handlers.New(hc, handlers.Env{Stdout: env.Stdout, Stderr: env.Stderr, Getenv: env.Getenv, Logger: env.Log, Redact: redact})
+		h, err := handlers.New(hc, handlers.Env{Stdout: env.Stdout, Stderr: env.Stderr, Getenv: env.Getenv, Logger: env.Log, Redact: redact, StatusURL: env.StatusURL})
 		if err != nil {
 			env.Log.Error("handler cannot be built; its messages are retried, then handed to its fallback after max-age", "handler", hc.Name, "error", err)
 			broken[hc.Name] = err

@@ -10,6 +10,7 @@ import (
 	"net/http"
 	"os"
 	"os/signal"
+	"strconv"
 	"sync"
 	"syscall"
 	"time"
@@ -71,6 +72,8 @@ type daemon struct {
 	st         *store.Store // nil until it opens; closed and reopened after a failure
 	stateFails int          // consecutive failed state operations
 	stateErr   string       // the last one
+
+	statusURL string // the status page, for alertmanager's generatorURL
 }
 
 // stateUnhealthyAfter is how many consecutive state failures turn /healthz
@@ -195,6 +198,7 @@ func Run(ctx context.Context, o Options) error {
 	if !isLoopback(ln.Addr()) {
 		log.Warn("the status endpoint listens beyond this machine; /metrics and /api/status show hosts and alerts", "listen", ln.Addr().String())
 	}
+	d.statusURL = statusURL(ln.Addr())
 	srv := &http.Server{
 		Handler:           d.routes(isLoopback(ln.Addr())),
 		ReadHeaderTimeout: 5 * time.Second,
@@ -332,12 +336,16 @@ func (d *daemon) start(runCtx context.Context, cfg *config.Config) {
 	g.limit = &heartbeat.Limiter{Every: cfg.Heartbeat.Every}
 	g.remote, g.closer = check.DaemonRemote(cfg, d.log)
 	g.checker = check.New(cfg, check.Env{
-		Remote: g.remote, Stdout: d.opts.Stdout, Stderr: d.opts.Stderr, Getenv: d.opts.Getenv, Log: d.log,
+		Remote: g.remote, Stdout: d.opts.Stdout, Stderr: d.opts.Stderr, Getenv: d.opts.Getenv, Log: d.log, StatusURL: d.statusURL,
 		Observe: func(h, outcome string) {
 			d.metrics.notifications.WithLabelValues(h, outcome).Inc()
 			d.recent.add(h, outcome, time.Now())
 		},
 	})
+	d.metrics.setShard(cfg)
+	if cfg.Shard.N > 1 {
+		d.log.Info("sharded: running this shard's hosts only", "shard", cfg.Shard.String(), "hosts", cfg.Shard.Hosts(cfg))
+	}
 	var jobs []job
 	for _, c := range cfg.Commands {
 		if c.Cron == nil {
@@ -543,4 +551,20 @@ func (d *daemon) reload(runCtx context.Context) {
 	d.mu.Unlock()
 	d.metrics.reloads.WithLabelValues("ok").Inc()
 	d.log.Info("config reloaded", "config", cfg.File, "commands", len(d.current().sched.jobs))
+}
+
+// statusURL is the status page's URL as another machine (Alertmanager's
+// users) reaches it: this host's name when it listens on every address.
+func statusURL(addr net.Addr) string {
+	ta, ok := addr.(*net.TCPAddr)
+	if !ok {
+		return ""
+	}
+	host := ta.IP.String()
+	if ta.IP.IsUnspecified() {
+		if h, err := os.Hostname(); err == nil {
+			host = h
+		}
+	}
+	return "http://" + net.JoinHostPort(host, strconv.Itoa(ta.Port)) + "/"
 }

@@ -114,6 +114,10 @@ func (d *daemon) apiStatus(w http.ResponseWriter, r *http.Request) {
 		Healthy  bool         `json:"healthy"`
 		Commands []apiCommand `json:"commands"`
 		Outbox   int          `json:"outbox"`
+		// Shard is the part of the fleet this instance runs ("K/N"; absent
+		// when not sharded) and Hosts the number of its hosts.
+		Shard string `json:"shard,omitempty"`
+		Hosts int    `json:"hosts"`
 		// Alerts are the keys not OK (or flapping), with what holds them.
 		Alerts []apiAlert `json:"alerts"`
 		// Maintenance are the maintenance windows open now, as mutes.
@@ -126,7 +130,8 @@ func (d *daemon) apiStatus(w http.ResponseWriter, r *http.Request) {
 			LastError string `json:"last_error,omitempty"`
 		} `json:"reloads"`
 	}{Version: d.opts.Version, Config: g.cfg.File, Started: d.started, Commands: []apiCommand{}, Alerts: []apiAlert{},
-		Maintenance: append([]alerts.Mute{}, g.cfg.MaintenanceMutes(now)...)}
+		Maintenance: append([]alerts.Mute{}, g.cfg.MaintenanceMutes(now)...),
+		Shard:       g.cfg.Shard.String(), Hosts: g.cfg.Shard.Hosts(g.cfg)}
 	failing, _ := d.stateHealth()
 	doc.Healthy = g.sched.alive(now) && !failing
 	g.lastMu.Lock()

@@ -1,11 +1,14 @@
 package daemon
 
 import (
+	"strconv"
+
 	"github.com/prometheus/client_golang/prometheus"
 	promcollectors "github.com/prometheus/client_golang/prometheus/collectors"
 
 	"serverstats/cmd/serverstats/internal/check"
 	"serverstats/collectors"
+	"serverstats/config"
 )
 
 // metrics are the daemon's Prometheus series.
@@ -20,6 +23,7 @@ type metrics struct {
 	firing        *prometheus.GaugeVec
 	notifications *prometheus.CounterVec
 	queued        prometheus.Gauge
+	shardHosts    *prometheus.GaugeVec
 	reloads       *prometheus.CounterVec
 	actionRuns    *prometheus.CounterVec
 	stateErrors   *prometheus.CounterVec
@@ -46,6 +50,8 @@ func newMetrics() *metrics {
 			Help: "Delivery attempts by handler and outcome (sent, retry, rerouted, undeliverable)."}, []string{"handler", "outcome"}),
 		queued: prometheus.NewGauge(prometheus.GaugeOpts{Name: "serverstats_outbox_queued",
 			Help: "Messages in the outbox not yet delivered (including undeliverable ones)."}),
+		shardHosts: prometheus.NewGaugeVec(prometheus.GaugeOpts{Name: "serverstats_shard_hosts",
+			Help: "Hosts this instance runs: those of its shard (shard K of shards N; 1 of 1 when the fleet is not sharded)."}, []string{"shard", "shards"}),
 		reloads: prometheus.NewCounterVec(prometheus.CounterOpts{Name: "serverstats_config_reloads_total",
 			Help: "Config reloads by result (ok, failed)."}, []string{"result"}),
 		actionRuns: prometheus.NewCounterVec(prometheus.CounterOpts{Name: "serverstats_actions_total",
@@ -54,7 +60,7 @@ func newMetrics() *metrics {
 			Help: "Failed operations on the state file, by operation (open, update, read, deliver); alerts are then delivered directly."}, []string{"op"}),
 	}
 	m.reg.MustRegister(m.stateErrors, m.lastRun, m.duration, m.success, m.unknown, m.runs, m.skipped, m.firing,
-		m.notifications, m.queued, m.reloads, m.actionRuns,
+		m.notifications, m.queued, m.shardHosts, m.reloads, m.actionRuns,
 		promcollectors.NewGoCollector(), promcollectors.NewProcessCollector(promcollectors.ProcessCollectorOpts{}))
 	for _, r := range []string{"ok", "failed"} {
 		m.reloads.WithLabelValues(r)
@@ -103,4 +109,15 @@ func (m *metrics) observeRun(rep *check.Report) {
 		m.success.WithLabelValues(cmd, host).Set(ok)
 		m.unknown.WithLabelValues(cmd, host).Set(unknown)
 	}
+}
+
+// setShard exports the shard of a config and its host count; a reload
+// replaces them.
+func (m *metrics) setShard(cfg *config.Config) {
+	k, n := cfg.Shard.K, cfg.Shard.N
+	if n == 0 {
+		k, n = 1, 1
+	}
+	m.shardHosts.Reset()
+	m.shardHosts.WithLabelValues(strconv.Itoa(k), strconv.Itoa(n)).Set(float64(cfg.Shard.Hosts(cfg)))
 }

@@ -169,7 +169,7 @@ func (d *daemon) pageOverview(w http.ResponseWriter, r *http.Request) {
 			continue
 		}
 		c := v.g.cfg.Command(name)
-		for _, t := range c.Targets {
+		for _, t := range v.g.cfg.Shard.Targets(c.Targets) {
 			if inGroup != nil && !slices.Contains(inGroup, t.Name) {
 				continue
 			}

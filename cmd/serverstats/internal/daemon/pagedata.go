@@ -335,7 +335,7 @@ func (v *view) hosts() []string {
 	var out []string
 	for _, name := range v.scheduled() {
 		if c := v.g.cfg.Command(name); c != nil {
-			for _, t := range c.Targets {
+			for _, t := range v.g.cfg.Shard.Targets(c.Targets) {
 				if !slices.Contains(out, t.Name) {
 					out = append(out, t.Name)
 				}

@@ -130,10 +130,18 @@ func reach(h *config.Handler) []string {
 		if len(h.Command) > 0 {
 			return []string{h.Command[0]}
 		}
-	case "webhook", "alertmanager":
+	case "webhook":
 		if u := hostOf(h.URL); u != "" {
 			return []string{u}
 		}
+	case "alertmanager":
+		var out []string
+		for _, raw := range h.URLs {
+			if u := hostOf(raw); u != "" {
+				out = append(out, u)
+			}
+		}
+		return out
 	case "print":
 		if h.Stream == "" {
 			return []string{"stdout"}

@@ -29,6 +29,10 @@ func Crontab(w io.Writer, cfg *config.Config, bin, cfgPath, user string) error {
 	fmt.Fprintf(&b, "# Install: mkdir -p %s; crontab -e (as %s) and paste these lines.\n", dir, user)
 	fmt.Fprintf(&b, "# flock -n skips a run while the previous one still holds the lock; output goes to %s/cron.log.\n", dir)
 	fmt.Fprintf(&b, "# Use the daemon (serverstats run) instead for schedules under a minute and kept SSH connections.\n")
+	shard := ""
+	if cfg.Shard.N > 0 {
+		shard = " --shard " + cfg.Shard.String() // this machine's part of the hosts
+	}
 	cmds := slices.Clone(cfg.Commands)
 	slices.SortFunc(cmds, func(a, b *config.Command) int { return strings.Compare(a.Name, b.Name) })
 	for _, c := range cmds {
@@ -36,8 +40,8 @@ func Crontab(w io.Writer, cfg *config.Config, bin, cfgPath, user string) error {
 		if note != "" {
 			fmt.Fprintf(&b, "# %s: %s\n", c.Name, note)
 		}
-		line := fmt.Sprintf("%s flock -n %s/%s.lock %s -c %s --alerts %s >>%s/cron.log 2>&1",
-			sched, dir, shellQuote("cron-"+c.Name), shellQuote(bin), shellQuote(cfgPath), shellQuote(c.Name), dir)
+		line := fmt.Sprintf("%s flock -n %s/%s.lock %s -c %s --alerts%s %s >>%s/cron.log 2>&1",
+			sched, dir, shellQuote("cron-"+c.Name), shellQuote(bin), shellQuote(cfgPath), shard, shellQuote(c.Name), dir)
 		b.WriteString(strings.ReplaceAll(line, "%", `\%`) + "\n") // % is a newline to cron
 	}
 	_, err := io.WriteString(w, b.String())

@@ -63,3 +63,31 @@ func TestCrontab(t *testing.T) {
 		}
 	}
 }
+
+// With a shard (--shard, or shard: in the config), each line runs that
+// shard's hosts only; and the unit of `scaffold --shard` is that shard's.
+func TestScaffoldShardUnitAndCron(t *testing.T) {
+	dir := t.TempDir()
+	p := filepath.Join(dir, "serverstats.yaml")
+	os.WriteFile(p, []byte("commands:\n  load: {servers: [localhost], cmd: uptime}\n"), 0o644)
+	cfg, err := config.Load(p)
+	if err != nil {
+		t.Fatal(err)
+	}
+	cfg.Shard = config.Shard{K: 2, N: 3}
+	var b strings.Builder
+	if err := Crontab(&b, cfg, "/usr/bin/serverstats", p, "root"); err != nil {
+		t.Fatal(err)
+	}
+	if want := " --alerts --shard 2/3 load >>"; !strings.Contains(b.String(), want) {
+		t.Errorf("crontab lacks %q:\n%s", want, b.String())
+	}
+	wrote, err := Write(cfg, Options{Dir: dir, User: "root", Shard: cfg.Shard})
+	if err != nil || len(wrote) != 2 || filepath.Base(wrote[0]) != "serverstats-shard-2-of-3.service" {
+		t.Fatalf("wrote %v, %v", wrote, err)
+	}
+	unit, _ := os.ReadFile(wrote[0])
+	if !strings.Contains(string(unit), " run -c "+p+" --state /var/lib/serverstats/state.db --shard 2/3\n") {
+		t.Errorf("unit's ExecStart lacks --shard 2/3:\n%s", unit)
+	}
+}

@@ -3,6 +3,7 @@
 package scaffold
 
 import (
+	"fmt"
 	"io"
 	"net"
 	"os"
@@ -13,13 +14,18 @@ import (
 	"serverstats/config"
 )
 
-var unitTemplate = template.Must(template.New("unit").Parse(`# serverstats daemon: systemd unit written by "serverstats scaffold".
-# Install: cp serverstats.service /etc/systemd/system/ && systemctl daemon-reload
-#          systemctl enable --now serverstats
+var unitTemplate = template.Must(template.New("unit").Parse(`# serverstats daemon: systemd unit written by "serverstats scaffold{{if .Shard}} --shard {{.Shard}}{{end}}".
+# Install: cp {{.Name}}.service /etc/systemd/system/ && systemctl daemon-reload
+#          systemctl enable --now {{.Name}}
+{{- if .Shard}}
+# Shard {{.Shard}}: this instance runs only the hosts of its shard (rendezvous
+# hashing of the host names); run this unit on a second machine as well for
+# a replica (see docs/deployment.md).
+{{- end}}
 # Secrets (SMTP_PASSWORD, TWILIO_AUTH_TOKEN, ...) go in /etc/serverstats/env,
 # mode 0600, one NAME=value a line; never in the config.
 [Unit]
-Description=serverstats threshold monitoring and alerting
+Description=serverstats threshold monitoring and alerting{{if .Shard}} (shard {{.Shard}}){{end}}
 Documentation=https://github.com/serverstats/serverstats
 Wants=network-online.target
 After=network-online.target
@@ -34,7 +40,7 @@ WatchdogSec=30s
 User={{.User}}
 Group={{.Group}}
 ExecStartPre={{.Binary}} check-config -c {{.Config}}
-ExecStart={{.Binary}} run -c {{.Config}} --state /var/lib/serverstats/state.db
+ExecStart={{.Binary}} run -c {{.Config}} --state /var/lib/serverstats/state.db{{if .Shard}} --shard {{.Shard}}{{end}}
 ExecReload=/bin/kill -HUP $MAINPID
 EnvironmentFile=-/etc/serverstats/env
 Restart=on-failure
@@ -100,6 +106,9 @@ type Options struct {
 	User string    // --user: who runs serverstats (default serverstats)
 	Cron bool      // --cron: print crontab lines to Stdout instead of writing files
 	Out  io.Writer // where --cron prints
+	// Shard (--shard K/N) writes the unit of one shard,
+	// serverstats-shard-K-of-N.service, whose daemon runs --shard K/N.
+	Shard config.Shard
 }
 
 // Write writes serverstats.service and serverstats.monitrc into o.Dir for
@@ -129,14 +138,19 @@ func Write(cfg *config.Config, o Options) ([]string, error) {
 	if host == "" || host == "0.0.0.0" || host == "::" {
 		host = "127.0.0.1"
 	}
+	name, shard := "serverstats", o.Shard.String()
+	if shard != "" {
+		name = fmt.Sprintf("serverstats-shard-%d-of-%d", o.Shard.K, o.Shard.N)
+	}
 	files := []struct {
 		name string
 		tmpl *template.Template
 		data any
 	}{
-		{"serverstats.service", unitTemplate, map[string]string{"User": user, "Group": user, "Binary": bin, "Config": cfgPath, "Home": home}},
-		{"serverstats.monitrc", monitTemplate, map[string]string{"Host": host, "Port": port,
-			"Start": "/bin/systemctl start serverstats", "Stop": "/bin/systemctl stop serverstats"}},
+		{name + ".service", unitTemplate, map[string]string{"User": user, "Group": user, "Binary": bin, "Config": cfgPath, "Home": home,
+			"Name": name, "Shard": shard}},
+		{name + ".monitrc", monitTemplate, map[string]string{"Host": host, "Port": port,
+			"Start": "/bin/systemctl start " + name, "Stop": "/bin/systemctl stop " + name}},
 	}
 	if err := os.MkdirAll(dir, 0o755); err != nil {
 		return nil, err

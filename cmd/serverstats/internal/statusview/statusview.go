@@ -83,9 +83,16 @@ func JSON(w io.Writer, v View) {
 		// Runs are each command's last run and last OK run (every host
 		// and rule checked), by command name.
 		Runs []store.RunMark `json:"runs"`
-	}{v.Path, v.Info, []jsonState{}, append([]alerts.Mute{}, v.Mutes...), []alerts.Mute{}, append([]store.Entry{}, v.Outbox...), v.runs()}
+		// Shard is this instance's part of the hosts (K/N, when sharded)
+		// and Hosts the number of its hosts.
+		Shard string `json:"shard,omitempty"`
+		Hosts int    `json:"shard_hosts,omitempty"`
+	}{v.Path, v.Info, []jsonState{}, append([]alerts.Mute{}, v.Mutes...), []alerts.Mute{}, append([]store.Entry{}, v.Outbox...), v.runs(), "", 0}
 	if v.Config != nil {
 		doc.Maintenance = append(doc.Maintenance, v.Config.MaintenanceMutes(v.Now)...)
+		if v.Config.Shard.N > 0 {
+			doc.Shard, doc.Hosts = v.Config.Shard.String(), v.Config.Shard.Hosts(v.Config)
+		}
 	}
 	for _, s := range list {
 		doc.Alerts = append(doc.Alerts, jsonState{Key: s.Key, Phase: s.Phase, Count: s.Count, Since: s.Since,
@@ -108,6 +115,9 @@ func Text(w io.Writer, v View) {
 	fmt.Fprintf(w, "Retention: %s for undeliverable messages, ended mutes and the states of commands or hosts no longer run; last pruned %s (%d rows pruned so far)\n",
 		v.Info.Retention, when(v.Info.LastPrune, v.Now), v.Info.PrunedTotal)
 	fmt.Fprintf(w, "History: %d points for the status page's plots (at most %d per alert key)\n", v.Info.HistoryPoints, store.HistoryPoints)
+	if v.Config != nil && v.Config.Shard.N > 0 {
+		fmt.Fprintf(w, "Shard: %s (%d hosts; the others are other instances')\n", v.Config.Shard, v.Config.Shard.Hosts(v.Config))
+	}
 	fmt.Fprintf(w, "\nAlerts (%d not OK):\n", len(list))
 	if len(list) > 0 {
 		t := textout.NewTable(w, []string{"command", "rule", "host", "row", "phase", "since", "value", "last notified", "muted until"})
