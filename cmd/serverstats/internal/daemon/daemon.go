@@ -65,8 +65,7 @@ type daemon struct {
 	flushNow chan struct{}
 	pings    *heartbeat.Serial // heartbeat outcome pings, in order, never holding a run up
 	pingMu   sync.Mutex
-	csrfKey  []byte         // signs the page's CSRF tokens; new at every start
-	recent   recentOutcomes // the last delivery outcomes, for the page
+	csrfKey  []byte // signs the page's CSRF tokens; new at every start
 
 	stateMu    sync.Mutex
 	st         *store.Store // nil until it opens; closed and reopened after a failure
@@ -339,7 +338,6 @@ func (d *daemon) start(runCtx context.Context, cfg *config.Config) {
 		Remote: g.remote, Stdout: d.opts.Stdout, Stderr: d.opts.Stderr, Getenv: d.opts.Getenv, Log: d.log, StatusURL: d.statusURL,
 		Observe: func(h, outcome string) {
 			d.metrics.notifications.WithLabelValues(h, outcome).Inc()
-			d.recent.add(h, outcome, time.Now())
 		},
 	})
 	d.metrics.setShard(cfg)

@@ -17,11 +17,11 @@ import (
 	"slices"
 	"strconv"
 	"strings"
-	"sync"
 	"time"
 
 	"serverstats/alerts"
 	"serverstats/alerts/store"
+	"serverstats/cmd/serverstats/internal/history"
 	"serverstats/collectors"
 	"serverstats/config"
 	"serverstats/handlers"
@@ -321,11 +321,14 @@ func ruleOf(o alerts.Observation) ruleView {
 	return rv
 }
 
+// recentMax is how many of the trail's last attempts the outbox page shows.
+const recentMax = 50
+
 // outboxData is the outbox page.
 type outboxData struct {
 	pageBase
 	Entries []outboxEntry
-	Recent  []outcome
+	Recent  []history.Row // the delivery trail's last attempts, newest first
 }
 
 type outboxEntry struct {
@@ -335,10 +338,16 @@ type outboxEntry struct {
 }
 
 func (d *daemon) pageOutbox(w http.ResponseWriter, r *http.Request) {
-	data := outboxData{pageBase: d.base(w, r, "outbox"), Recent: d.recent.list()}
-	if st, err := d.state(r.Context()); err != nil {
-		data.StateErr = err.Error()
-	} else if entries, err := st.Outbox(r.Context()); err != nil {
+	data := outboxData{pageBase: d.base(w, r, "outbox")}
+	st, err := d.state(r.Context())
+	if err == nil {
+		data.Recent, err = history.Last(r.Context(), st, recentMax, d.now().Add(-7*24*time.Hour))
+	}
+	var entries []store.Entry
+	if err == nil {
+		entries, err = st.Outbox(r.Context())
+	}
+	if err != nil {
 		data.StateErr = err.Error()
 	} else {
 		for i := len(entries) - 1; i >= 0; i-- {
@@ -676,37 +685,4 @@ func stamp(t time.Time) string {
 		return ""
 	}
 	return t.UTC().Format("2006-01-02 15:04:05 MST")
-}
-
-// outcome is one delivery attempt's result.
-type outcome struct {
-	At      time.Time
-	Handler string
-	Outcome string
-}
-
-// recentOutcomes keeps the last delivery outcomes (the outbox keeps only
-// what is not delivered).
-type recentOutcomes struct {
-	mu    sync.Mutex
-	items []outcome
-}
-
-const recentMax = 50
-
-func (r *recentOutcomes) add(handler, result string, at time.Time) {
-	r.mu.Lock()
-	defer r.mu.Unlock()
-	r.items = append(r.items, outcome{At: at, Handler: handler, Outcome: result})
-	if len(r.items) > recentMax {
-		r.items = slices.Delete(r.items, 0, len(r.items)-recentMax)
-	}
-}
-
-func (r *recentOutcomes) list() []outcome {
-	r.mu.Lock()
-	defer r.mu.Unlock()
-	out := slices.Clone(r.items)
-	slices.Reverse(out)
-	return out
 }

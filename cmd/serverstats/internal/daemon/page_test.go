@@ -333,13 +333,30 @@ func TestPageAuthFileUnreadable(t *testing.T) {
 // The outbox page lists what waits and the static files are served with
 // their types.
 func TestPageOutboxAndStatic(t *testing.T) {
-	_, h, _ := testDaemon(t, pageConfig, nil)
+	_, h, st := testDaemon(t, pageConfig, nil)
 	w := get(t, h, "/outbox")
 	if w.Code != 200 || !strings.Contains(w.Body.String(), "<h1>Outbox</h1>") {
 		t.Errorf("outbox: %d", w.Code)
 	}
 	if !strings.Contains(w.Body.String(), "print") {
 		t.Error("outbox does not show the print handler's message")
+	}
+	// The last attempts come from the delivery trail, with the receipts
+	// and the errors, newest first, and survive a restart (no memory list).
+	ctx := context.Background()
+	now := time.Now()
+	for i, a := range []store.Attempt{
+		{At: now.Add(-2 * time.Minute), Message: 7, Handler: "mail", Outcome: "sent", Receipts: []store.Receipt{{Recipient: "oncall@example.com", Text: "250 2.0.0 Ok: queued as 4F2A9C01B3"}}, Alerts: []store.AlertRef{{Host: "db1", Command: "disk", Status: "firing"}}},
+		{At: now.Add(-time.Minute), Message: 8, Handler: "sms", Outcome: "undeliverable", Receipts: []store.Receipt{{Recipient: "+15550100", Err: "HTTP 400: invalid To number", Permanent: true}}},
+	} {
+		if err := st.AddAttempt(ctx, a, store.TrailLimits{}); err != nil {
+			t.Fatalf("attempt %d: %v", i, err)
+		}
+	}
+	body := get(t, h, "/outbox").Body.String()
+	receipt, refused := strings.Index(body, "queued as 4F2A9C01B3"), strings.Index(body, "invalid To number")
+	if receipt < 0 || refused < 0 || refused > receipt || !strings.Contains(body, "oncall@example.com") || !strings.Contains(body, "db1 disk firing") {
+		t.Errorf("the outbox page does not show the trail's attempts, newest first, with receipts:\n%s", body)
 	}
 	for path, ctype := range map[string]string{"/static/page.js": "text/javascript", "/static/page.css": "text/css"} {
 		w := get(t, h, path)

@@ -8,6 +8,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -125,6 +126,10 @@ func Print(w io.Writer, rows []Row, asJSON bool, loc *time.Location) error {
 }
 
 // alertsText is what a message carried, e.g. "web1 disk Use% > 90 / firing; +2 more".
+// AlertsText is what a row's alerts say in a table: the first two, and
+// how many more.
+func (r Row) AlertsText() string { return alertsText(r.Alerts) }
+
 func alertsText(refs []store.AlertRef) string {
 	const shown = 2
 	var parts []string
@@ -151,6 +156,18 @@ func nonEmpty(ss ...string) []string {
 // Store is what Run reads.
 type Store interface {
 	Attempts(ctx context.Context, since time.Time) ([]store.Attempt, error)
+}
+
+// Last are the n newest rows of st's trail, newest first.
+func Last(ctx context.Context, st Store, n int, since time.Time) ([]Row, error) {
+	attempts, err := st.Attempts(ctx, since)
+	if err != nil {
+		return nil, err
+	}
+	rows := Rows(attempts, Filter{})
+	rows = rows[max(len(rows)-n, 0):]
+	slices.Reverse(rows)
+	return rows, nil
 }
 
 // Run prints the trail of st that f selects.
