@@ -67,6 +67,7 @@ func buildColumns(hdr string, htoks []token, rows [][]token) []column {
 			break
 		}
 	}
+	padded := paddedHeader(words, rows)
 	cols := make([]column, 0, len(words)+1)
 	if len(words) > 0 && leadingColumn(words[0].s, rows) {
 		cols = append(cols, column{s: 0, e: words[0].s - 1})
@@ -77,7 +78,7 @@ func buildColumns(hdr string, htoks []token, rows [][]token) []column {
 		if i > 0 {
 			prevE = words[i-1].e
 		}
-		for !exact && j < len(words) && words[j].s-words[j-1].e == 1 && joinWords(hdr, words[j-1], words[j], prevE, j == len(words)-1, rows) {
+		for !exact && j < len(words) && words[j].s-words[j-1].e == 1 && joinWords(hdr, words[j-1], words[j], prevE, j == len(words)-1, padded, rows) {
 			j++
 		}
 		cols = append(cols, column{
@@ -158,7 +159,12 @@ func isUpper(c byte) bool { return c >= 'A' && c <= 'Z' }
 // last says w2 is the last header word: when no row has data right of the
 // first word and its values run past its end, the two words are one
 // header (systemctl's "VENDOR PRESET" over "enabled").
-func joinWords(hdr string, w1, w2 word, prevE int, last bool, rows [][]token) bool {
+//
+// padded says the header separates its columns by three spaces or more
+// (see paddedHeader): one space is then inside a label, and the two words
+// are one header unless each has data of its own ("NOMINATED NODE" over
+// "<none>").
+func joinWords(hdr string, w1, w2 word, prevE int, last, padded bool, rows [][]token) bool {
 	lexical := hasUpper(hdr[w1.bs:w1.be]) && allLower(hdr[w2.bs:w2.be])
 	if len(rows) == 0 {
 		return lexical
@@ -229,12 +235,61 @@ func joinWords(hdr string, w1, w2 word, prevE int, last bool, rows [][]token) bo
 		return true
 	case last && right == 0 && spill > 0:
 		return true // "VENDOR PRESET" over "enabled", nothing right of it
+	case padded && a2 == 0:
+		return true // a label of two words in a padded header: "READINESS GATES"
 	case a1 == 0 && (a2 > 0 || weak > 0) && innerColon(hdr[w2.bs:w2.be]):
 		// The first word has no data and the second names the parts
 		// of a value: ss "Peer Address:Port".
 		return true
 	}
 	return lexical // "Mounted on"
+}
+
+// paddedHeader reports whether the header and rows are laid out as
+// tabwriter pads left-aligned columns (docker, kubectl, helm): every gap
+// between header words is one space (inside a label, "CONTAINER ID") or
+// three and more, the wide gaps, two at least, outnumber the one-space
+// ones, and in every row each word after a wide gap has a value starting
+// under it or nothing under it. (lsof also puts one space between some
+// labels, but its numbers end under their labels' right edges.)
+func paddedHeader(words []word, rows [][]token) bool {
+	one, wide := 0, 0
+	for i := 1; i < len(words); i++ {
+		switch g := words[i].s - words[i-1].e; {
+		case g == 1:
+			one++
+		case g >= 3:
+			wide++
+		default:
+			return false
+		}
+	}
+	if wide < 2 || wide <= one || len(rows) == 0 {
+		return false
+	}
+	for i, w := range words {
+		if i > 0 && w.s-words[i-1].e == 1 {
+			continue
+		}
+		end := w.e
+		if i+1 < len(words) {
+			end = words[i+1].s
+		}
+		for _, r := range rows {
+			for _, t := range r {
+				if t.cs >= end {
+					break
+				}
+				if t.cs > w.s || (t.cs < w.s && t.ce > w.s) {
+					return false // a value starts inside the column, or runs into it
+				}
+				if t.cs == w.s {
+					break
+				}
+			}
+		}
+	}
+	return true
 }
 
 // innerColon reports whether a word joins two names with a colon
