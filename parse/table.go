@@ -148,6 +148,10 @@ func parseTables(text string, opt Options) ([]*Table, error) {
 			if n := countWords(lines[s.hdr]); n > maxColumns {
 				return nil, fmt.Errorf("the header has %d words; at most %d columns are read", n, maxColumns)
 			}
+			if tt, ok := tabTable(tabbed, s.hdr, s.rows, opt); ok {
+				tabs[i] = tt
+				continue
+			}
 			tabs[i] = buildTable(lines, lines[s.hdr], s.group, s.rows, opt)
 		}
 		return tabs, nil
