@@ -162,14 +162,14 @@ func isUpper(c byte) bool { return c >= 'A' && c <= 'Z' }
 //
 // padded says the header separates its columns by three spaces or more
 // (see paddedHeader): one space is then inside a label, and the two words
-// are one header unless each has data of its own ("NOMINATED NODE" over
-// "<none>").
+// are one header unless a value starts under the second ("NOMINATED
+// NODE" over "<none>", "MEM USAGE / LIMIT" over "8.9MiB / 7.667GiB").
 func joinWords(hdr string, w1, w2 word, prevE int, last, padded bool, rows [][]token) bool {
 	lexical := hasUpper(hdr[w1.bs:w1.be]) && allLower(hdr[w2.bs:w2.be])
 	if len(rows) == 0 {
 		return lexical
 	}
-	cross, weak, a1, a2, edge2, spill, right := 0, 0, 0, 0, 0, 0, 0
+	cross, weak, a1, a2, edge2, spill, right, start2 := 0, 0, 0, 0, 0, 0, 0, 0
 	for _, r := range rows {
 		for _, t := range r {
 			if t.cs >= w1.e {
@@ -189,6 +189,9 @@ func joinWords(hdr string, w1, w2 word, prevE int, last, padded bool, rows [][]t
 			}
 			if t.cs == w2.s || t.ce == w2.e {
 				e2 = true
+			}
+			if t.cs == w2.s {
+				start2++
 			}
 			// A value across the space from the first word's start (a
 			// value merely shifted from its column is not across).
@@ -227,6 +230,12 @@ func joinWords(hdr string, w1, w2 word, prevE int, last, padded bool, rows [][]t
 	switch {
 	case 2*cross >= len(rows):
 		return true // values run across both words: "Local Address"
+	case padded && start2 == 0 && (a2 == 0 || !last):
+		// A label of words in a padded header, where no value starts
+		// under the second word: "READINESS GATES", "MEM USAGE / LIMIT".
+		// Values that start right of the last word belong to it (w's
+		// "PCPU WHAT" over "0.01s -bash").
+		return true
 	case a1 >= need && a2 >= need:
 		return false // each word has data of its own: "Used Avail"
 	case a1 == 0 && a2 > 0 && (weak > 0 || 2*edge2 < a2):
@@ -235,8 +244,6 @@ func joinWords(hdr string, w1, w2 word, prevE int, last, padded bool, rows [][]t
 		return true
 	case last && right == 0 && spill > 0:
 		return true // "VENDOR PRESET" over "enabled", nothing right of it
-	case padded && a2 == 0:
-		return true // a label of two words in a padded header: "READINESS GATES"
 	case a1 == 0 && (a2 > 0 || weak > 0) && innerColon(hdr[w2.bs:w2.be]):
 		// The first word has no data and the second names the parts
 		// of a value: ss "Peer Address:Port".
@@ -248,8 +255,9 @@ func joinWords(hdr string, w1, w2 word, prevE int, last, padded bool, rows [][]t
 // paddedHeader reports whether the header and rows are laid out as
 // tabwriter pads left-aligned columns (docker, kubectl, helm): every gap
 // between header words is one space (inside a label, "CONTAINER ID") or
-// three and more, the wide gaps, two at least, outnumber the one-space
-// ones, and in every row each word after a wide gap has a value starting
+// three and more (two at least), in most rows no value ends under the end
+// of a word after one space unless it starts before it, and in every row each word
+// after a wide gap has a value starting
 // under it or nothing under it. (lsof also puts one space between some
 // labels, but its numbers end under their labels' right edges.)
 func paddedHeader(words []word, rows [][]token) bool {
@@ -264,11 +272,25 @@ func paddedHeader(words []word, rows [][]token) bool {
 			return false
 		}
 	}
-	if wide < 2 || wide <= one || len(rows) == 0 {
+	if wide < 2 || len(rows) == 0 {
 		return false
 	}
 	for i, w := range words {
 		if i > 0 && w.s-words[i-1].e == 1 {
+			// Inside a label: no value is right-aligned under the word
+			// (netstat's "Proto Recv-Q" over "tcp        0").
+			right := 0
+			for _, r := range rows {
+				for _, t := range r {
+					if t.ce == w.e && t.cs > w.s {
+						right++
+						break
+					}
+				}
+			}
+			if 2*right > len(rows) {
+				return false
+			}
 			continue
 		}
 		end := w.e
