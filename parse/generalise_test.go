@@ -132,6 +132,19 @@ func TestGeneralRules(t *testing.T) {
 			},
 		},
 		{
+			name: "numbers that line up row by row, one per column, keep their columns after an overflow",
+			text: lines(
+				" r  b   swpd   free  inact active   si   so    bi    bo   in   cs us sy id",
+				" 5  0      0 19801964 1985224 1819356    0    0   891   864 2106 6165 34 10 55",
+				" 4  0      0 19801964 1985224 1819356    0    0   148 16672 1924 3888 94  6  0",
+			),
+			header: []string{"r", "b", "swpd", "free", "inact", "active", "si", "so", "bi", "bo", "in", "cs", "us", "sy", "id"},
+			rows: [][]string{
+				{"5", "0", "0", "19801964", "1985224", "1819356", "0", "0", "891", "864", "2106", "6165", "34", "10", "55"},
+				{"4", "0", "0", "19801964", "1985224", "1819356", "0", "0", "148", "16672", "1924", "3888", "94", "6", "0"},
+			},
+		},
+		{
 			name:   "wide characters take two columns, as column -t pads them",
 			text:   lines("NAME          SIZE  USED  OWNER", "日本語データ  10G   3G    山田", "résumé        512M  100M  josé", "plain         1T    900G  bob"),
 			header: []string{"NAME", "SIZE", "USED", "OWNER"},
