@@ -1,9 +1,6 @@
 package parse
 
-import (
-	"reflect"
-	"testing"
-)
+import "testing"
 
 // TestGeneralRules checks, on small synthetic inputs, the rules that make
 // parse read outputs it has not seen (issue 12): each case is the shape
@@ -12,7 +9,6 @@ func TestGeneralRules(t *testing.T) {
 	tests := []struct {
 		name   string
 		text   string
-		table  string
 		header []string
 		rows   [][]string
 	}{
@@ -153,20 +149,7 @@ func TestGeneralRules(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			tab, err := ParseTable(tt.text, Options{Table: tt.table})
-			if err != nil {
-				t.Fatal(err)
-			}
-			if !reflect.DeepEqual(tab.Header, tt.header) {
-				t.Errorf("header %q, want %q", tab.Header, tt.header)
-			}
-			var got [][]string
-			for _, r := range tab.Rows {
-				got = append(got, r.Cells)
-			}
-			if !reflect.DeepEqual(got, tt.rows) {
-				t.Errorf("rows\n%q\nwant\n%q", got, tt.rows)
-			}
+			checkShape(t, tt.text, Options{}, tt.header, tt.rows)
 		})
 	}
 }

@@ -96,16 +96,7 @@ func positionalTable(lines []string, first int, fields [][]string, opt Options) 
 		n = min(n, maxColumns)
 		t.Header = positionalNames(n)
 		for r, i := range rowIdx {
-			cells := make([]string, n)
-			u := units[r]
-			for c := range min(n, len(u)) {
-				end := u[c].be
-				if c == n-1 {
-					end = u[len(u)-1].be
-				}
-				cells[c] = lines[i][u[c].bs:end]
-			}
-			t.Rows = append(t.Rows, Row{Line: i + 1, Cells: cells, Short: len(u) < n})
+			t.Rows = append(t.Rows, wordRow(lines[i], i, units[r], n))
 		}
 		return t
 	}
@@ -131,14 +122,7 @@ func positionalTable(lines []string, first int, fields [][]string, opt Options) 
 			// A line of another shape whose words all fall in the first
 			// column (ls -l's "total 768" over its file modes): its words
 			// fill the columns in order, as an unaligned row's do.
-			for c := range min(k, len(u)) {
-				end := u[c].be
-				if c == k-1 {
-					end = u[len(u)-1].be
-				}
-				cells[c] = lines[i][u[c].bs:end]
-			}
-			t.Rows = append(t.Rows, Row{Line: i + 1, Cells: cells, Short: len(u) < k})
+			t.Rows = append(t.Rows, wordRow(lines[i], i, u, k))
 			continue
 		}
 		for c := range cells {
@@ -149,6 +133,20 @@ func positionalTable(lines []string, first int, fields [][]string, opt Options) 
 		t.Rows = append(t.Rows, Row{Line: i + 1, Cells: cells, Short: cells[k-1] == ""})
 	}
 	return t
+}
+
+// wordRow is the row of line i (text line, words u) read one word per
+// column of n, the last taking the rest of the line.
+func wordRow(line string, i int, u []token, n int) Row {
+	cells := make([]string, n)
+	for c := range min(n, len(u)) {
+		end := u[c].be
+		if c == n-1 {
+			end = u[len(u)-1].be
+		}
+		cells[c] = line[u[c].bs:end]
+	}
+	return Row{Line: i + 1, Cells: cells, Short: len(u) < n}
 }
 
 // otherShape reports whether a row's words are separated by single
