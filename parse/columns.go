@@ -67,6 +67,7 @@ func buildColumns(hdr string, htoks []token, rows [][]token) []column {
 			break
 		}
 	}
+	padded := paddedHeader(words, rows)
 	cols := make([]column, 0, len(words)+1)
 	if len(words) > 0 && leadingColumn(words[0].s, rows) {
 		cols = append(cols, column{s: 0, e: words[0].s - 1})
@@ -77,7 +78,7 @@ func buildColumns(hdr string, htoks []token, rows [][]token) []column {
 		if i > 0 {
 			prevE = words[i-1].e
 		}
-		for !exact && j < len(words) && words[j].s-words[j-1].e == 1 && joinWords(hdr, words[j-1], words[j], prevE, j == len(words)-1, rows) {
+		for !exact && j < len(words) && words[j].s-words[j-1].e == 1 && joinWords(hdr, words[j-1], words[j], prevE, j == len(words)-1, padded, rows) {
 			j++
 		}
 		cols = append(cols, column{
@@ -158,12 +159,17 @@ func isUpper(c byte) bool { return c >= 'A' && c <= 'Z' }
 // last says w2 is the last header word: when no row has data right of the
 // first word and its values run past its end, the two words are one
 // header (systemctl's "VENDOR PRESET" over "enabled").
-func joinWords(hdr string, w1, w2 word, prevE int, last bool, rows [][]token) bool {
+//
+// padded says the header separates its columns by three spaces or more
+// (see paddedHeader): one space is then inside a label, and the two words
+// are one header unless a value starts under the second ("NOMINATED
+// NODE" over "<none>", "MEM USAGE / LIMIT" over "8.9MiB / 7.667GiB").
+func joinWords(hdr string, w1, w2 word, prevE int, last, padded bool, rows [][]token) bool {
 	lexical := hasUpper(hdr[w1.bs:w1.be]) && allLower(hdr[w2.bs:w2.be])
 	if len(rows) == 0 {
 		return lexical
 	}
-	cross, weak, a1, a2, edge2, spill, right := 0, 0, 0, 0, 0, 0, 0
+	cross, weak, a1, a2, edge2, spill, right, start2 := 0, 0, 0, 0, 0, 0, 0, 0
 	for _, r := range rows {
 		for _, t := range r {
 			if t.cs >= w1.e {
@@ -183,6 +189,9 @@ func joinWords(hdr string, w1, w2 word, prevE int, last bool, rows [][]token) bo
 			}
 			if t.cs == w2.s || t.ce == w2.e {
 				e2 = true
+			}
+			if t.cs == w2.s {
+				start2++
 			}
 			// A value across the space from the first word's start (a
 			// value merely shifted from its column is not across).
@@ -221,6 +230,12 @@ func joinWords(hdr string, w1, w2 word, prevE int, last bool, rows [][]token) bo
 	switch {
 	case 2*cross >= len(rows):
 		return true // values run across both words: "Local Address"
+	case padded && start2 == 0 && (a2 == 0 || !last):
+		// A label of words in a padded header, where no value starts
+		// under the second word: "READINESS GATES", "MEM USAGE / LIMIT".
+		// Values that start right of the last word belong to it (w's
+		// "PCPU WHAT" over "0.01s -bash").
+		return true
 	case a1 >= need && a2 >= need:
 		return false // each word has data of its own: "Used Avail"
 	case a1 == 0 && a2 > 0 && (weak > 0 || 2*edge2 < a2):
@@ -235,6 +250,68 @@ func joinWords(hdr string, w1, w2 word, prevE int, last bool, rows [][]token) bo
 		return true
 	}
 	return lexical // "Mounted on"
+}
+
+// paddedHeader reports whether the header and rows are laid out as
+// tabwriter pads left-aligned columns (docker, kubectl, helm): every gap
+// between header words is one space (inside a label, "CONTAINER ID") or
+// three and more (two at least), in most rows no value ends under the end
+// of a word after one space unless it starts before it, and in every row each word
+// after a wide gap has a value starting
+// under it or nothing under it. (lsof also puts one space between some
+// labels, but its numbers end under their labels' right edges.)
+func paddedHeader(words []word, rows [][]token) bool {
+	one, wide := 0, 0
+	for i := 1; i < len(words); i++ {
+		switch g := words[i].s - words[i-1].e; {
+		case g == 1:
+			one++
+		case g >= 3:
+			wide++
+		default:
+			return false
+		}
+	}
+	if wide < 2 || len(rows) == 0 {
+		return false
+	}
+	for i, w := range words {
+		if i > 0 && w.s-words[i-1].e == 1 {
+			// Inside a label: no value is right-aligned under the word
+			// (netstat's "Proto Recv-Q" over "tcp        0").
+			right := 0
+			for _, r := range rows {
+				for _, t := range r {
+					if t.ce == w.e && t.cs > w.s {
+						right++
+						break
+					}
+				}
+			}
+			if 2*right > len(rows) {
+				return false
+			}
+			continue
+		}
+		end := w.e
+		if i+1 < len(words) {
+			end = words[i+1].s
+		}
+		for _, r := range rows {
+			for _, t := range r {
+				if t.cs >= end {
+					break
+				}
+				if t.cs > w.s || (t.cs < w.s && t.ce > w.s) {
+					return false // a value starts inside the column, or runs into it
+				}
+				if t.cs == w.s {
+					break
+				}
+			}
+		}
+	}
+	return true
 }
 
 // innerColon reports whether a word joins two names with a colon

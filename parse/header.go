@@ -47,10 +47,14 @@ type tableSpec struct {
 // title or header of labels after rows, as netstat prints its UNIX
 // sockets under its TCP ones). A table whose header repeats an earlier
 // one's adds its rows to it (iostat's intervals). A header with no rows
-// is a table only when no header has rows (`w` with nobody logged in).
+// is a table only when no header has rows (`w` with nobody logged in),
+// or when it ends its block and the next block has no header and as many
+// words as it on every line: those lines are its rows (/proc/partitions
+// prints a blank line under its header).
 func findTables(lines []string, first int) []tableSpec {
 	var specs []tableSpec
 	var empty []tableSpec
+	lone := false // the last block ended with a header with no rows
 	for b0 := first; b0 < len(lines); {
 		if isBlank(lines[b0]) {
 			b0++
@@ -59,6 +63,17 @@ func findTables(lines []string, first int) []tableSpec {
 		b1 := b0
 		for b1 < len(lines) && !isBlank(lines[b1]) {
 			b1++
+		}
+		if n := len(empty); lone && n > 0 {
+			lone = false
+			if rows := loneRows(lines, b0, b1, lines[empty[n-1].hdr]); rows != nil {
+				spec := empty[n-1]
+				spec.rows, spec.anchor = rows, 1
+				empty = empty[:n-1]
+				specs = append(specs, spec)
+				b0 = b1
+				continue
+			}
 		}
 		for s := b0; s < b1; {
 			best := bestHeader(lines, s, b1)
@@ -84,7 +99,7 @@ func findTables(lines []string, first int) []tableSpec {
 			}
 			merged := false
 			for k := range specs {
-				if sameWords(lines[specs[k].hdr], lines[spec.hdr]) {
+				if sameHeader(lines[specs[k].hdr], lines[spec.hdr]) {
 					specs[k].rows = append(specs[k].rows, spec.rows...)
 					merged = true
 					break
@@ -96,6 +111,7 @@ func findTables(lines []string, first int) []tableSpec {
 				specs = append(specs, spec)
 			default:
 				empty = append(empty, spec)
+				lone = spec.hdr == b1-1
 			}
 			s = end
 		}
@@ -119,6 +135,57 @@ func findTables(lines []string, first int) []tableSpec {
 		return specs[:1]
 	}
 	return kept
+}
+
+// loneRows returns the lines of block [b0, b1) as the rows of a header
+// printed alone above it, or nil: no line of the block looks like a
+// header, and every line has as many words as the header.
+func loneRows(lines []string, b0, b1 int, hdr string) []int {
+	n := countWords(hdr)
+	var rows []int
+	var buf []token
+	for i := b0; i < b1; i++ {
+		buf = tokenize(lines[i], buf[:0])
+		if len(buf) != n || headerLike(lines[i], buf) {
+			return nil
+		}
+		rows = append(rows, i)
+	}
+	return rows
+}
+
+// sameHeader reports whether two header lines name the same columns: the
+// same words, or the same words after a first one that is the time of
+// the report or a label ending in ":" (sar prints its header again for
+// each interval, "13:07:58  IFACE  rxpck/s", and for the averages,
+// "Average:  IFACE  rxpck/s").
+func sameHeader(a, b string) bool {
+	if sameWords(a, b) {
+		return true
+	}
+	fa, ra := firstWord(a)
+	fb, rb := firstWord(b)
+	stamp := func(w string) bool { return isClock(w) || (len(w) > 1 && strings.HasSuffix(w, ":")) }
+	return ra != "" && stamp(fa) && stamp(fb) && sameWords(stripMeridiem(ra), stripMeridiem(rb))
+}
+
+// firstWord splits a line into its first word and the rest.
+func firstWord(s string) (string, string) {
+	s = strings.TrimLeft(s, " ")
+	if i := strings.IndexByte(s, ' '); i >= 0 {
+		return s[:i], s[i:]
+	}
+	return s, ""
+}
+
+// stripMeridiem drops the AM or PM of a 12-hour time that started the
+// line ("10:16:24 AM  CPU" leaves "  CPU" after firstWord).
+func stripMeridiem(rest string) string {
+	w, r := firstWord(rest)
+	if meridiem(w) {
+		return r
+	}
+	return rest
 }
 
 // sameShape reports whether a header candidate that is not a line of
@@ -354,14 +421,17 @@ func headerLike(line string, toks []token) bool {
 	if len(toks) == 0 || len(toks) > maxColumns || isRuleLine(line, toks) {
 		return false
 	}
-	// Words with digits are data ("ttyS0", a checksum, a date), but for
-	// a unit ("1K-blocks") and a leading time (sar and mpstat print the
-	// time in the header): at most a quarter of the words.
+	// Words with digits are data ("ttyS0", a checksum, a date): at most
+	// a quarter of the words. A unit ("1K-blocks"), a numbered label
+	// ("ldavg-15") and a leading time (sar, mpstat and pidstat print the
+	// time of the report where the first label would be) do not count.
 	withDigits := 0
-	for _, t := range toks {
-		if s := line[t.bs:t.be]; digits(s) > 0 && !strings.HasSuffix(s, "-blocks") {
-			withDigits++
+	for k, t := range toks {
+		s := line[t.bs:t.be]
+		if digits(s) == 0 || strings.HasSuffix(s, "-blocks") || numberedLabel(s) || (k == 0 && isClock(s)) {
+			continue
 		}
+		withDigits++
 	}
 	if 4*withDigits > len(toks) {
 		return false
@@ -384,6 +454,23 @@ func headerLike(line string, toks []token) bool {
 			if _, _, _, ok := parseBytes(s, 1024); ok {
 				return false
 			}
+		}
+	}
+	return true
+}
+
+// numberedLabel reports whether a word is a label with a number after a
+// dash ("ldavg-15", "ldavg-1"): two letters or more, a "-", then digits
+// only. A data word holds its digits elsewhere ("ttyS0", "sda1",
+// "5-edge").
+func numberedLabel(s string) bool {
+	i := strings.LastIndexByte(s, '-')
+	if i < 2 || i == len(s)-1 || !allDigits(s[i+1:]) {
+		return false
+	}
+	for j := 0; j < i; j++ {
+		if !isLower(s[j]) && !isUpper(s[j]) && s[j] != '_' {
+			return false
 		}
 	}
 	return true

@@ -25,7 +25,8 @@ func splitLines(text string) []string {
 }
 
 // expandTabs replaces tabs with spaces up to the next tab stop and other
-// control characters with spaces, so that display columns are rune counts.
+// control characters with spaces; display columns count wide characters
+// twice (runeWidth).
 func expandTabs(s string) string {
 	clean := true
 	for i := 0; i < len(s); i++ {
@@ -51,7 +52,7 @@ func expandTabs(s string) string {
 			r = ' '
 		}
 		b.WriteRune(r)
-		col++
+		col += runeWidth(r)
 	}
 	return b.String()
 }
@@ -64,7 +65,7 @@ func isBlank(s string) bool {
 // token is a run of non-space characters in a line.
 type token struct {
 	bs, be int  // byte offsets in the line, [bs, be)
-	cs, ce int  // display columns (runes), [cs, ce)
+	cs, ce int  // display columns (see runeWidth), [cs, ce)
 	ph     bool // a placeholder ("-", "?"), which tools align loosely
 }
 
@@ -102,7 +103,7 @@ func tokenize(s string, buf []token) []token {
 				t.bs = i
 			}
 			i += size
-			col++
+			col += runeWidth(r)
 		}
 		if !decor {
 			t.be, t.ce = i, col

@@ -96,16 +96,7 @@ func positionalTable(lines []string, first int, fields [][]string, opt Options) 
 		n = min(n, maxColumns)
 		t.Header = positionalNames(n)
 		for r, i := range rowIdx {
-			cells := make([]string, n)
-			u := units[r]
-			for c := range min(n, len(u)) {
-				end := u[c].be
-				if c == n-1 {
-					end = u[len(u)-1].be
-				}
-				cells[c] = lines[i][u[c].bs:end]
-			}
-			t.Rows = append(t.Rows, Row{Line: i + 1, Cells: cells, Short: len(u) < n})
+			t.Rows = append(t.Rows, wordRow(lines[i], i, units[r], n))
 		}
 		return t
 	}
@@ -127,6 +118,13 @@ func positionalTable(lines []string, first int, fields [][]string, opt Options) 
 			}
 			last[c] = m
 		}
+		if u := units[r]; k > 1 && len(u) > 1 && last[0] == len(u)-1 && otherShape(u) {
+			// A line of another shape whose words all fall in the first
+			// column (ls -l's "total 768" over its file modes): its words
+			// fill the columns in order, as an unaligned row's do.
+			t.Rows = append(t.Rows, wordRow(lines[i], i, u, k))
+			continue
+		}
 		for c := range cells {
 			if first[c] >= 0 {
 				cells[c] = lines[i][units[r][first[c]].bs:units[r][last[c]].be]
@@ -135,6 +133,31 @@ func positionalTable(lines []string, first int, fields [][]string, opt Options) 
 		t.Rows = append(t.Rows, Row{Line: i + 1, Cells: cells, Short: cells[k-1] == ""})
 	}
 	return t
+}
+
+// wordRow is the row of line i (text line, words u) read one word per
+// column of n, the last taking the rest of the line.
+func wordRow(line string, i int, u []token, n int) Row {
+	cells := make([]string, n)
+	for c := range min(n, len(u)) {
+		end := u[c].be
+		if c == n-1 {
+			end = u[len(u)-1].be
+		}
+		cells[c] = line[u[c].bs:end]
+	}
+	return Row{Line: i + 1, Cells: cells, Short: len(u) < n}
+}
+
+// otherShape reports whether a row's words are separated by single
+// spaces ("total 768"): not the padded value of an aligned column.
+func otherShape(u []token) bool {
+	for m := 1; m < len(u); m++ {
+		if u[m].cs-u[m-1].ce != 1 {
+			return false
+		}
+	}
+	return true
 }
 
 func positionalNames(k int) []string {

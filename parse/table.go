@@ -148,6 +148,10 @@ func parseTables(text string, opt Options) ([]*Table, error) {
 			if n := countWords(lines[s.hdr]); n > maxColumns {
 				return nil, fmt.Errorf("the header has %d words; at most %d columns are read", n, maxColumns)
 			}
+			if tt, ok := tabTable(tabbed, s.hdr, s.rows, opt); ok {
+				tabs[i] = tt
+				continue
+			}
 			tabs[i] = buildTable(lines, lines[s.hdr], s.group, s.rows, opt)
 		}
 		return tabs, nil
@@ -246,7 +250,7 @@ func fillTable(lines []string, rowIdx []int, rows [][]token, cols []column, name
 	slab := make([]string, len(rows)*k)
 	t.Rows = make([]Row, 0, len(rows))
 	filled := make([][2]int, 0, len(rows)) // first and last non-empty column
-	byCount := oneTokenEach(a, rows, spans)
+	byCount := oneTokenEach(a, rows, spans) || alignedTokens(lines, rowIdx, rows, k)
 	for r, toks := range rows {
 		line := lines[rowIdx[r]]
 		if byCount {
@@ -312,6 +316,44 @@ func oneTokenEach(a *assigner, rows [][]token, spans []cellSpan) bool {
 		}
 	}
 	return false
+}
+
+// alignedTokens reports whether the rows are to be read one token per
+// column because they line up with each other token by token: two rows or
+// more, each with exactly one number per column, and the N-th tokens of
+// all rows end (or start) at the same place. (Text may hold a space and
+// sit next to a blank column: netstat's "442/avahi-daemon: r".) The rows then agree on where the
+// columns are even where the header does not: a value wider than its
+// field pushes every later one right by the same amount in every row
+// (vmstat -a's 8-digit free, whose shift the header cannot show).
+func alignedTokens(lines []string, rowIdx []int, rows [][]token, k int) bool {
+	if len(rows) < 2 || k < 2 {
+		return false
+	}
+	for _, toks := range rows {
+		if len(toks) != k {
+			return false
+		}
+	}
+	for r, toks := range rows {
+		for _, t := range toks {
+			if !numeric(lines[rowIdx[r]][t.bs:t.be]) {
+				return false
+			}
+		}
+	}
+	for m := range k {
+		cs, ce := rows[0][m].cs, rows[0][m].ce
+		sameS, sameE := true, true
+		for _, toks := range rows[1:] {
+			sameS = sameS && toks[m].cs == cs
+			sameE = sameE && toks[m].ce == ce
+		}
+		if !sameS && !sameE {
+			return false
+		}
+	}
+	return true
 }
 
 // evenGaps reports whether the tokens are separated by gaps of one width.

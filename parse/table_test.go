@@ -153,23 +153,7 @@ func TestParseTableShapes(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			tab, err := ParseTable(tt.text, tt.opt)
-			if err != nil {
-				t.Fatal(err)
-			}
-			if !reflect.DeepEqual(tab.Header, tt.header) {
-				t.Errorf("header %q, want %q", tab.Header, tt.header)
-			}
-			var got [][]string
-			for _, r := range tab.Rows {
-				got = append(got, r.Cells)
-				if len(r.Cells) != len(tab.Header) {
-					t.Errorf("line %d has %d cells for %d columns", r.Line, len(r.Cells), len(tab.Header))
-				}
-			}
-			if !reflect.DeepEqual(got, tt.rows) {
-				t.Errorf("rows\n%q\nwant\n%q", got, tt.rows)
-			}
+			tab := checkShape(t, tt.text, tt.opt, tt.header, tt.rows)
 			for i, s := range tt.short {
 				if i < len(tab.Rows) && tab.Rows[i].Short != s {
 					t.Errorf("row %d Short = %v, want %v", i, tab.Rows[i].Short, s)
@@ -177,6 +161,29 @@ func TestParseTableShapes(t *testing.T) {
 			}
 		})
 	}
+}
+
+// checkShape parses text and checks its header and the cells of its rows.
+func checkShape(t *testing.T, text string, opt Options, header []string, rows [][]string) *Table {
+	t.Helper()
+	tab, err := ParseTable(text, opt)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !reflect.DeepEqual(tab.Header, header) {
+		t.Errorf("header %q, want %q", tab.Header, header)
+	}
+	var got [][]string
+	for _, r := range tab.Rows {
+		got = append(got, r.Cells)
+		if len(r.Cells) != len(tab.Header) {
+			t.Errorf("line %d has %d cells for %d columns", r.Line, len(r.Cells), len(tab.Header))
+		}
+	}
+	if !reflect.DeepEqual(got, rows) {
+		t.Errorf("rows\n%q\nwant\n%q", got, rows)
+	}
+	return tab
 }
 
 func TestParseTableLines(t *testing.T) {
