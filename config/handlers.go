@@ -171,7 +171,7 @@ func (h *Handler) validate(d *decoder, p string, at *yaml.Node, seen map[string]
 		}
 	}
 	oneOf := func(a, b, fix string) {
-		if (seen[a] == nil) == (seen[b] == nil) {
+		if (seen[a] == nil) == (seen[b] == nil) && !d.inlineSecrets[p+"."+strings.TrimSuffix(a, "-env")] {
 			d.fail(at, p+"."+a, "", fmt.Sprintf("set exactly one of %s and %s", a, b), fix)
 		}
 	}
@@ -221,7 +221,7 @@ func (h *Handler) validate(d *decoder, p string, at *yaml.Node, seen map[string]
 		default:
 			d.fail(seen["tls"], p+".tls", h.TLS, "unknown TLS mode", "use starttls (port 587), tls (implicit, port 465) or none")
 		}
-		if h.Username != "" && h.PasswordEnv == "" && h.PasswordFile == "" {
+		if h.Username != "" && h.PasswordEnv == "" && h.PasswordFile == "" && !d.inlineSecrets[p+".password"] {
 			d.fail(seen["username"], p+".username", h.Username, "AUTH needs a password", "add password-env: SMTP_PASSWORD or password-file: /etc/serverstats/smtp-password (never the password itself)")
 		}
 		if h.PasswordEnv != "" && h.PasswordFile != "" {

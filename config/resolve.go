@@ -18,7 +18,7 @@ func (c *Config) resolve(d *decoder) {
 		handlerNames[i] = h.Name
 	}
 	checkHandler := func(name, key string, line int) {
-		if c.Handler(name) != nil || d.brokenHandlers[name] {
+		if c.Handler(name) != nil || d.brokenHandlers[name] || d.brokenSections["handlers"] {
 			return
 		}
 		fix := "define it under handlers: or use one of: " + strings.Join(handlerNames, ", ")
@@ -38,6 +38,9 @@ func (c *Config) resolve(d *decoder) {
 		checkHandler(h.Fallback, "handlers."+h.Name+".fallback", h.Line)
 	}
 	for _, h := range c.Handlers {
+		if h.Fallback == h.Name {
+			continue // reported above
+		}
 		// A fallback chain must end: A -> B -> A would pass a message around forever.
 		seen := map[string]bool{h.Name: true}
 		for next := c.Handler(h.Fallback); next != nil && next.Fallback != ""; next = c.Handler(next.Fallback) {
@@ -98,6 +101,9 @@ func (c *Config) resolve(d *decoder) {
 					d.errs = append(d.errs, &Error{File: c.File, Line: line, Key: "commands." + cmd.Name + ".servers", Value: s, Msg: err.Error(), Fix: "write host, user@host or user@host:port"})
 				}
 				add(s)
+				continue
+			}
+			if d.brokenSections["groups"] {
 				continue
 			}
 			fix := "define it under groups:, or name a host directly with a dot, user@ or :port (localhost runs here)"

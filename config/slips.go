@@ -1,0 +1,151 @@
+package config
+
+import (
+	"fmt"
+	"regexp"
+	"slices"
+	"strconv"
+	"strings"
+
+	"go.yaml.in/yaml/v3"
+)
+
+// The common slips of a hand-written config, each told in the user's
+// terms: where the value went, what YAML made of it, and what to write.
+
+// unknownKey reports k, a key not valid at path, and returns the valid key
+// it is a typo of ("" if none). In order: a secret written where only
+// its -env/-file keys are allowed, a typo (Levenshtein), a key that is
+// valid one level deeper or higher (it fell out of its block).
+func (d *decoder) unknownKey(k *yaml.Node, path string, names []string) string {
+	p := join(path, k.Value)
+	valid := "valid keys here: " + strings.Join(sorted(names), ", ")
+	msg := fmt.Sprintf("unknown key %q", k.Value)
+	var from []string
+	for _, n := range names {
+		if strings.HasSuffix(n, "-env") || strings.HasSuffix(n, "-file") && n != "log-file" && n != "ca-file" && n != "state-file" {
+			from = append(from, n)
+		}
+	}
+	s := suggest(k.Value, names)
+	switch {
+	case slices.Contains(names, k.Value+"-env"):
+		d.inlineSecret(p)
+		fix := k.Value + "-env: NAME (the environment variable holding it)"
+		if slices.Contains(names, k.Value+"-file") {
+			fix += " or " + k.Value + "-file: /etc/serverstats/" + k.Value + " (a file holding it)"
+		}
+		d.fail(k, p, "", msg+": a secret is never written in the config", "write "+fix)
+	case looksSecret(k.Value) && len(from) > 0 && (s == "" || !strings.HasSuffix(s, "-env") && !strings.HasSuffix(s, "-file")):
+		d.inlineSecret(p)
+		d.fail(k, p, "", msg+": a secret is never written in the config",
+			"read it from the environment or a file with "+strings.Join(from, " or ")+"; "+valid)
+	case s != "":
+		d.fail(k, p, "", msg, fmt.Sprintf("did you mean %q? %s", s, valid))
+	default:
+		fix := valid
+		if home := keyHome(path, k.Value); home != "" {
+			fix = home + "; " + valid
+		}
+		d.fail(k, p, "", msg, fix)
+	}
+	return s
+}
+
+func (d *decoder) inlineSecret(path string) {
+	if d.inlineSecrets == nil {
+		d.inlineSecrets = map[string]bool{}
+	}
+	d.inlineSecrets[path] = true
+}
+
+// secretWords are parts of key names that hold credentials.
+var secretWords = regexp.MustCompile(`(?i)pass|token|secret|api-?key|credential|sid$`)
+
+func looksSecret(key string) bool { return secretWords.MatchString(key) }
+
+// checkEnvName checks the value of a *-env key: the name of an environment
+// variable, not "$NAME" or "${NAME}" as a shell writes it, and not the
+// secret itself (which is then not repeated).
+func (d *decoder) checkEnvName(v *yaml.Node, path string) {
+	if v.Kind != yaml.ScalarNode || v.Tag == "!!null" || v.Value == "" || envName.MatchString(v.Value) {
+		return
+	}
+	if name := strings.TrimSuffix(strings.TrimPrefix(strings.TrimPrefix(v.Value, "$"), "{"), "}"); strings.HasPrefix(v.Value, "$") && envName.MatchString(name) {
+		d.fail(v, path, v.Value, "write the variable's name: serverstats reads the variable itself, no '$' expansion happens here",
+			"write "+lastKey(path)+": "+name)
+		return
+	}
+	d.fail(v, path, "", "not the name of an environment variable",
+		"write "+lastKey(path)+": NAME, the name of the variable holding the secret (letters, digits and _), never the secret itself")
+}
+
+// flowWritten is the text of a flow mapping or list as written on its line
+// ("{{.Host}}"), or "" for a block one.
+func (d *decoder) flowWritten(n *yaml.Node) string {
+	if n.Style&yaml.FlowStyle == 0 || n.Line < 1 || n.Line > len(d.src) {
+		return ""
+	}
+	line := strings.TrimRight(d.src[n.Line-1], "\r")
+	if n.Column < 1 || n.Column > len(line) {
+		return ""
+	}
+	// Only text that is plainly not meant as YAML: a template
+	// ({{.Host}}) or a shell test ([ -f x ]).
+	v := stripComment(line[n.Column-1:])
+	if !strings.HasPrefix(v, "{{") && !strings.HasPrefix(v, "[ ") {
+		return ""
+	}
+	return v
+}
+
+// swallowedComment is the "#..." that YAML took for a comment where a
+// value was meant ("key: #1"), or "".
+func (d *decoder) swallowedComment(n *yaml.Node) string {
+	if n.Line < 1 || n.Line > len(d.src) {
+		return ""
+	}
+	if m := gluedComment.FindStringSubmatch(strings.TrimRight(d.src[n.Line-1], "\r")); m != nil {
+		return strings.TrimSpace(m[1])
+	}
+	return ""
+}
+
+// gluedComment matches "key: #x" with no space after the '#': a value,
+// not a comment ("key: # note" is a comment).
+var gluedComment = regexp.MustCompile(`^[\s-]*[^\s#'"][^:#]*:\s+(#[^\s#].*)$`)
+
+// checkDuplicates reports a key written twice in a mapping whose keys the
+// user names (headers:, params:): YAML would keep the last.
+func (d *decoder) checkDuplicates(n *yaml.Node, path string) {
+	first := map[string]int{}
+	for i := 0; i+1 < len(n.Content); i += 2 {
+		k := n.Content[i]
+		if line, dup := first[k.Value]; dup {
+			d.fail(k, join(path, k.Value), "", fmt.Sprintf("duplicate key %q (first on line %d): YAML would keep only the last", k.Value, line), "keep one of them")
+			continue
+		}
+		first[k.Value] = k.Line
+	}
+}
+
+// daysWeeks matches a duration in days or weeks, which Go durations do not
+// have.
+var daysWeeks = regexp.MustCompile(`^(\d+)\s*(d|days?|w|weeks?)$`)
+
+// inHours is s ("1d", "2w") in hours ("24h", "336h"), or "".
+func inHours(s string) string {
+	m := daysWeeks.FindStringSubmatch(strings.TrimSpace(s))
+	if m == nil {
+		return ""
+	}
+	n, err := strconv.Atoi(m[1])
+	if err != nil || n > 365*7 {
+		return ""
+	}
+	h := 24 * n
+	if m[2][0] == 'w' {
+		h *= 7
+	}
+	return fmt.Sprintf("%dh", h)
+}
