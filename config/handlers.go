@@ -209,10 +209,19 @@ func (h *Handler) validate(d *decoder, p string, at *yaml.Node, seen map[string]
 		need("smtp", h.SMTP, "add smtp: host:port, e.g. smtp.example.com:587")
 		need("from", h.From, "add from: serverstats@example.com")
 		if len(h.To) == 0 {
-			d.fail(at, p+".to", "", "missing to", "add to: [oncall@example.com]")
+			d.fail(orAt(seen["to"], at), p+".to", "", "missing to", "add to: [oncall@example.com]")
 		}
 		if h.SMTP != "" && !strings.Contains(h.SMTP, ":") {
 			d.fail(seen["smtp"], p+".smtp", h.SMTP, "missing port", "write host:port, e.g. "+h.SMTP+":587")
+		} else if h.SMTP != "" {
+			d.checkPort(seen["smtp"], p+".smtp", h.SMTP, "smtp.example.com:587")
+		}
+		if h.From != "" {
+			d.checkEmail(seen["from"], p+".from", h.From)
+		}
+		for i, a := range h.To {
+			k := fmt.Sprintf("%s.to[%d]", p, i)
+			d.checkEmail(d.at(k, seen["to"]), k, a)
 		}
 		switch h.TLS {
 		case "":
@@ -256,6 +265,8 @@ func (h *Handler) validate(d *decoder, p string, at *yaml.Node, seen map[string]
 	case "exec":
 		if len(h.Command) == 0 {
 			d.fail(at, p+".command", "", "missing command", `add command: [/usr/local/bin/notify, --urgent] (the notification JSON arrives on stdin)`)
+		} else if c := d.nodes[p+".command"]; c != nil && c.Kind == yaml.ScalarNode && strings.ContainsAny(h.Command[0], " \t") {
+			d.fail(seen["command"], p+".command", h.Command[0], "one string with spaces would run a program of that whole name", execWords(h.Command[0]))
 		}
 		for i, name := range h.Env {
 			k := fmt.Sprintf("%s.env[%d]", p, i)

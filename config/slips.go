@@ -149,3 +149,40 @@ func inHours(s string) string {
 	}
 	return fmt.Sprintf("%dh", h)
 }
+
+// joinSplitItems finds a list item cut in two by a '- ' too many: an item
+// without the required key followed by one that has it, with no key in
+// common ("- column: Use%" then "- trigger: ..."). It reports the second
+// item's line, the one to edit, and joins the two, so that the first is
+// not also reported as missing the key.
+func (d *decoder) joinSplitItems(items []*yaml.Node, path, required string) []*yaml.Node {
+	for i := 0; i+1 < len(items); i++ {
+		a, b := items[i], items[i+1]
+		if a.Kind != yaml.MappingNode || b.Kind != yaml.MappingNode || b.Style&yaml.FlowStyle != 0 ||
+			mappingNode(a, required) != nil || mappingNode(b, required) == nil {
+			continue
+		}
+		disjoint := true
+		for j := 0; j < len(b.Content); j += 2 {
+			if mappingNode(a, b.Content[j].Value) != nil {
+				disjoint = false
+			}
+		}
+		if !disjoint {
+			continue
+		}
+		d.fail(b, fmt.Sprintf("%s[%d]", path, i+1), "",
+			fmt.Sprintf("this '- ' starts a new item, so the item above it (line %d) has no %s:", a.Line, required),
+			"remove the '- ' (and indent the line like the keys above it) to go on with the item above")
+		joined := *a
+		joined.Content = append(append([]*yaml.Node(nil), a.Content...), b.Content...)
+		items = append(append(append([]*yaml.Node(nil), items[:i]...), &joined), items[i+2:]...)
+	}
+	return items
+}
+
+// emptyList reports a list key written with no items where at least one
+// is needed (handlers: [] would tell no one).
+func (d *decoder) emptyList(at *yaml.Node, path, fix string) {
+	d.fail(at, path, "[]", lastKey(path)+": is empty", fix)
+}
