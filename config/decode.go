@@ -158,6 +158,10 @@ func (d *decoder) scalar(n *yaml.Node, path string) (string, bool) {
 		}
 		return "", true
 	}
+	if c := d.cutComment(n); c != "" {
+		d.fail(n, path, n.Value+" "+c, "YAML reads ' #' as the start of a comment, so the value ends before "+c,
+			"quote the value if # is part of it: "+lastKey(path)+": "+strconv.Quote(n.Value+" "+c)+"; a comment has a space after #")
+	}
 	return n.Value, true
 }
 
@@ -174,7 +178,7 @@ func (d *decoder) list(dst *[]string, lines *[]int) func(string, *yaml.Node) {
 	return func(path string, n *yaml.Node) {
 		items := []*yaml.Node{n}
 		if n.Kind == yaml.SequenceNode {
-			items = n.Content
+			items = flatten(n.Content)
 		}
 		for i, it := range items {
 			p := path
@@ -226,19 +230,30 @@ func (d *decoder) boolean(dst *bool) func(string, *yaml.Node) {
 		if !ok {
 			return
 		}
-		v, err := strconv.ParseBool(s)
-		switch strings.ToLower(s) {
-		case "yes", "on":
-			v, err = true, nil
-		case "no", "off":
-			v, err = false, nil
-		}
+		v, err := parseBool(s)
 		if err != nil {
 			d.fail(n, path, s, "expected true or false", "write "+lastKey(path)+": true")
 			return
 		}
 		*dst = v
 	}
+}
+
+// parseBool reads true and false as strconv does, and YAML 1.1's yes, no,
+// on and off.
+func parseBool(s string) (bool, error) {
+	switch strings.ToLower(s) {
+	case "yes", "on":
+		return true, nil
+	case "no", "off":
+		return false, nil
+	}
+	return strconv.ParseBool(s)
+}
+
+func isBool(s string) bool {
+	_, err := parseBool(s)
+	return err == nil
 }
 
 // MaxDuration is the longest duration a config may hold: longer is a typo

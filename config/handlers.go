@@ -107,9 +107,9 @@ func (c *Config) decodeHandlers(d *decoder, path string, n *yaml.Node) {
 			// alerts naming it are not "undefined" as well.
 			d.brokenHandler(h.Name)
 			if t := entryAt(e[1], "type", nil); t == nil {
-				d.fail(e[0], p+".type", "", "missing handler type", "add type: one of "+strings.Join(HandlerTypes, ", "))
+				d.missingType(e[0], e[1], p)
 			} else {
-				d.fail(t, p+".type", short(mappingNode(e[1], "type")), "unknown handler type", "use one of "+strings.Join(HandlerTypes, ", "))
+				d.fail(t, p+".type", short(mappingNode(e[1], "type")), "unknown handler type", didYouMean(h.Type, HandlerTypes)+"use one of "+strings.Join(HandlerTypes, ", "))
 			}
 			continue
 		}
@@ -200,7 +200,7 @@ func (h *Handler) validate(d *decoder, p string, at *yaml.Node, seen map[string]
 	switch h.Type {
 	case "print":
 		if k := seen["stream"]; k != nil && h.Stream != "stdout" && h.Stream != "stderr" {
-			d.fail(k, p+".stream", h.Stream, "unknown stream", "use stdout or stderr")
+			d.fail(k, p+".stream", h.Stream, "unknown stream", didYouMean(h.Stream, []string{"stdout", "stderr"})+"use stdout or stderr")
 		}
 		if h.Stream == "" {
 			h.Stream = "stdout"
@@ -228,7 +228,7 @@ func (h *Handler) validate(d *decoder, p string, at *yaml.Node, seen map[string]
 			h.TLS = "starttls"
 		case "starttls", "tls", "none":
 		default:
-			d.fail(seen["tls"], p+".tls", h.TLS, "unknown TLS mode", "use starttls (port 587), tls (implicit, port 465) or none")
+			d.fail(seen["tls"], p+".tls", h.TLS, "unknown TLS mode", didYouMean(h.TLS, []string{"starttls", "tls", "none"})+"use starttls (port 587), tls (implicit, port 465) or none")
 		}
 		if h.Username != "" && h.PasswordEnv == "" && h.PasswordFile == "" && !d.inlineSecrets[p+".password"] {
 			d.fail(seen["username"], p+".username", h.Username, "AUTH needs a password", "add password-env: SMTP_PASSWORD or password-file: /etc/serverstats/smtp-password (never the password itself)")

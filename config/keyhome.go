@@ -15,28 +15,35 @@ import (
 // key the decoder does. "" when key is nowhere near.
 func keyHome(path, key string) string {
 	homes := schemaHomes()[key]
-	best, bestRel := "", ""
-	for _, h := range homes {
-		// h is a generic path of the key's parent: commands.*.alerts[]
-		for _, a := range ancestors(h) {
-			if !genericMatch(a, path) {
-				continue
-			}
-			rel := strings.TrimPrefix(strings.TrimPrefix(h, a), ".")
-			if best == "" || len(rel) < len(bestRel) {
-				best, bestRel = h, rel
+	// A name matches without dots first: commands.disk.alerts is the
+	// alerts of commands.disk, not a command called "disk.alerts".
+	for _, dots := range []bool{false, true} {
+		best, bestRel := "", ""
+		for _, h := range homes {
+			// h is a generic path of the key's parent: commands.*.alerts[]
+			for _, a := range ancestors(h) {
+				if !genericMatch(a, path, dots) {
+					continue
+				}
+				rel := strings.TrimPrefix(strings.TrimPrefix(h, a), ".")
+				if best == "" || len(rel) < len(bestRel) {
+					best, bestRel = h, rel
+				}
 			}
 		}
-	}
-	if best != "" {
-		where := strings.NewReplacer("*", "NAME", "[]", "[N]").Replace(best)
-		return key + " belongs deeper, under " + where + ": indent it with the other keys of that block"
-	}
-	// Higher: the key's home is an ancestor of path.
-	for _, h := range homes {
-		for _, a := range ancestors(path) {
-			if genericMatch(h, a) && a != path {
-				return key + " is a key of " + orTop(a) + ", not of " + path + ": indent it as " + orTop(a) + "'s other keys"
+		if best != "" {
+			where := strings.NewReplacer("*", "NAME", "[]", "[N]").Replace(bestRel)
+			if path != "" && where != "" && !strings.HasPrefix(where, "[") {
+				where = "." + where
+			}
+			return key + " belongs deeper, under " + path + where + ": indent it with the other keys of that block"
+		}
+		// Higher: the key's home is an ancestor of path.
+		for _, a := range ancestors(path)[1:] {
+			for _, h := range homes {
+				if genericMatch(h, a, dots) {
+					return key + " is a key of " + orTop(a) + ", not of " + path + ": indent it as " + orTop(a) + "'s other keys"
+				}
 			}
 		}
 	}
@@ -66,13 +73,18 @@ func ancestors(p string) []string {
 }
 
 // genericMatch says whether the concrete path p is an instance of the
-// generic path g ("*" a name, which may hold dots; "[]" an index).
-func genericMatch(g, p string) bool {
+// generic path g ("*" a name, which may hold dots when dots is set; "[]"
+// an index).
+func genericMatch(g, p string, dots bool) bool {
+	name := `[^.\[\]]+`
+	if dots {
+		name = `[^\[\]]+`
+	}
 	var b strings.Builder
 	b.WriteString("^")
 	for i, part := range strings.Split(g, "*") {
 		if i > 0 {
-			b.WriteString(`[^\[\]]+`)
+			b.WriteString(name)
 		}
 		b.WriteString(strings.ReplaceAll(regexp.QuoteMeta(part), `\[\]`, `\[[0-9]+\]`))
 	}

@@ -127,6 +127,9 @@ func (c *Config) checkURL(d *decoder, p string, cmd *Command, seen map[string]*y
 	case u.Host == "":
 		d.fail(seen["url"], p+".url", h.URL, "the URL has no host", "write e.g. url: http://localhost:8080/ping")
 		return
+	case u.Port() != "" && badPort(u.Port()):
+		d.fail(seen["url"], p+".url", h.URL, fmt.Sprintf("bad port %q: want a number from 1 to 65535", u.Port()), "write e.g. url: http://localhost:8080/ping")
+		return
 	case u.User != nil:
 		d.fail(seen["url"], p+".url", u.Redacted(), "a credential written in the URL",
 			"keep it out of the file: remove user:password@ and send it with header-env: {Authorization: APP_AUTH} (APP_AUTH=\"Basic <base64 of user:password>\")")

@@ -4,6 +4,8 @@ import (
 	"fmt"
 	"strings"
 
+	"go.yaml.in/yaml/v3"
+
 	"serverstats/collectors"
 )
 
@@ -64,6 +66,17 @@ func (c *Config) resolve(d *decoder) {
 	for i, g := range c.Groups {
 		groups[g.Name] = g
 		groupNames[i] = g.Name
+	}
+	for _, g := range c.Groups {
+		for i, h := range g.Hosts {
+			k := fmt.Sprintf("groups.%s[%d]", g.Name, i)
+			if h == g.Name {
+				d.fail(d.at(k, &yaml.Node{Line: g.Line}), k, h, "the group names itself", "remove it: a group lists hosts")
+			} else if groups[h] != nil {
+				d.fail(d.at(k, &yaml.Node{Line: g.Line}), k, h, "names a group, and groups do not nest: it would be read as a host called "+h,
+					"list the hosts of "+h+" here, or name both groups where they are used: servers: ["+h+", "+g.Name+"]")
+			}
+		}
 	}
 	for _, cmd := range c.Commands {
 		for i, r := range cmd.Alerts {

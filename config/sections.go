@@ -186,7 +186,7 @@ func (c *Config) decodeCommands(d *decoder, path string, n *yaml.Node) {
 		if seen["servers"] != nil && len(cmd.Servers) == 0 {
 			d.fail(seen["servers"], p+".servers", "", "servers: is empty: the command would run nowhere", "list groups or hosts, e.g. servers: [web-servers], or write local: true")
 		}
-		if seen["servers"] == nil && !cmd.Local {
+		if seen["servers"] == nil && !cmd.Local && (seen["local"] == nil || isBool(mappingValue(e[1], "local"))) {
 			d.fail(e[0], p+".servers", "", "missing servers: where to run the command",
 				"add servers: [GROUP] (a group from groups:), servers: [localhost], or local: true")
 		}

@@ -111,6 +111,26 @@ func (d *decoder) swallowedComment(n *yaml.Node) string {
 	return ""
 }
 
+// cutComment is the "#word..." that ends the line of a plain one-line
+// value (cmd: echo #tag): YAML took it for a comment, but a comment is
+// written "# text", so it was most likely meant as part of the value.
+func (d *decoder) cutComment(n *yaml.Node) string {
+	if n.Style != 0 || n.Line < 1 || n.Line > len(d.src) {
+		return ""
+	}
+	line := strings.TrimRight(d.src[n.Line-1], "\r")
+	rest, ok := strings.CutPrefix(line[min(max(n.Column-1, 0), len(line)):], n.Value)
+	if !ok {
+		return ""
+	}
+	if m := trailingComment.FindStringSubmatch(rest); m != nil {
+		return m[1]
+	}
+	return ""
+}
+
+var trailingComment = regexp.MustCompile(`^\s+(#[^\s#].*)$`)
+
 // gluedComment matches "key: #x" with no space after the '#': a value,
 // not a comment ("key: # note" is a comment).
 var gluedComment = regexp.MustCompile(`^[\s-]*[^\s#'"][^:#]*:\s+(#[^\s#].*)$`)
@@ -185,4 +205,25 @@ func (d *decoder) joinSplitItems(items []*yaml.Node, path, required string) []*y
 // is needed (handlers: [] would tell no one).
 func (d *decoder) emptyList(at *yaml.Node, path, fix string) {
 	d.fail(at, path, "[]", lastKey(path)+": is empty", fix)
+}
+
+// didYouMean is `did you mean "x"? ` when v is a typo of one of options,
+// else "".
+func didYouMean(v string, options []string) string {
+	if s := suggest(v, options); s != "" && s != v {
+		return fmt.Sprintf("did you mean %q? ", s)
+	}
+	return ""
+}
+
+// missingType reports a handler without type:, or with a typo of it
+// (tpye: print) at the typo's line.
+func (d *decoder) missingType(name, n *yaml.Node, path string) {
+	for i := 0; i+1 < len(n.Content); i += 2 {
+		if k := n.Content[i]; suggest(k.Value, []string{"type"}) != "" {
+			d.fail(k, join(path, k.Value), "", fmt.Sprintf("unknown key %q", k.Value), `did you mean "type"? a handler needs type: one of `+strings.Join(HandlerTypes, ", "))
+			return
+		}
+	}
+	d.fail(name, path+".type", "", "missing handler type", "add type: one of "+strings.Join(HandlerTypes, ", "))
 }

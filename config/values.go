@@ -34,9 +34,15 @@ func (d *decoder) checkPort(at *yaml.Node, path, hostport, example string) {
 	if err != nil {
 		return // reported by the caller's own host:port check
 	}
-	if n, err := strconv.Atoi(port); err != nil || n < 1 || n > 65535 {
+	if badPort(port) {
 		d.fail(at, path, hostport, fmt.Sprintf("bad port %q: want a number from 1 to 65535", port), "write e.g. "+lastKey(path)+": "+example)
 	}
+}
+
+// badPort says whether port is not a number from 1 to 65535.
+func badPort(port string) bool {
+	n, err := strconv.Atoi(port)
+	return err != nil || n < 1 || n > 65535
 }
 
 // everyTooShort says why an "@every D" schedule does not mean what it

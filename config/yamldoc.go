@@ -37,6 +37,20 @@ func secondDocument(data []byte) int {
 	return max(at, 1)
 }
 
+// flatten replaces each list inside the list items by its items: [*web,
+// db1] where &web is a list of hosts is one list of hosts.
+func flatten(items []*yaml.Node) []*yaml.Node {
+	var out []*yaml.Node
+	for _, it := range items {
+		if it.Kind == yaml.SequenceNode {
+			out = append(out, it.Content...)
+			continue
+		}
+		out = append(out, it)
+	}
+	return out
+}
+
 // maxAliasDepth bounds how deep aliases expand into aliases.
 const maxAliasDepth = 32
 

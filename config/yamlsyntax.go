@@ -456,6 +456,12 @@ func valueSlip(text string) (why, fix string) {
 	key, v := m[1], m[2]
 	quote := fmt.Sprintf("quote the value: %s: %s", key, strconv.Quote(stripComment(v)))
 	switch c := v[0]; {
+	case c == '"' || c == '\'':
+		if end := closeQuote(v, 1, c); end > 0 {
+			if rest := strings.TrimSpace(v[end+1:]); rest != "" && rest[0] != '#' {
+				return fmt.Sprintf("a %s inside the value closes its quote early, after %s", string(c), v[:end+1]), requote(key, stripComment(v), c)
+			}
+		}
 	case (c == '>' || c == '|') && strings.Trim(stripComment(v[1:]), "+-0123456789 \t") != "":
 		return fmt.Sprintf("YAML reads %q at the start of a value as the start of a block of text on the lines below, not as part of the value", string(c)), quote
 	case c == '*' && (len(v) == 1 || !isAnchorChar(v[1])):
@@ -476,6 +482,19 @@ func valueSlip(text string) (why, fix string) {
 		}
 	}
 	return "", ""
+}
+
+// requote is the fix of a value quoted with c that holds c itself: quote
+// it with the other kind, or double the inner single quotes as YAML does.
+func requote(key, v string, c byte) string {
+	inner := strings.TrimSuffix(v[1:], string(c))
+	switch {
+	case c == '"' && !strings.Contains(inner, "'"):
+		return fmt.Sprintf("quote it with single quotes: %s: '%s'", key, inner)
+	case c == '\'' && !strings.ContainsAny(inner, `"\`):
+		return fmt.Sprintf(`quote it with double quotes: %s: "%s"`, key, inner)
+	}
+	return fmt.Sprintf("double each ' inside single quotes: %s: '%s'", key, strings.ReplaceAll(inner, "'", "''"))
 }
 
 func isAnchorChar(c byte) bool {
