@@ -28,10 +28,11 @@ func (d *decoder) checkEmail(at *yaml.Node, path, addr string) {
 	d.fail(at, path, addr, "not an email address", fix)
 }
 
-// checkPort checks the port of host:port: a number from 1 to 65535.
+// checkPort checks the port of host:port: a number from 1 to 65535 (or 0,
+// any free port, for a listen address).
 func (d *decoder) checkPort(at *yaml.Node, path, hostport, example string) {
 	_, port, err := net.SplitHostPort(hostport)
-	if err != nil {
+	if err != nil || port == "0" && lastKey(path) == "listen" {
 		return // reported by the caller's own host:port check
 	}
 	if badPort(port) {
