@@ -121,6 +121,9 @@ func (c *Config) checkURL(d *decoder, p string, cmd *Command, seen map[string]*y
 	case err != nil:
 		d.fail(seen["url"], p+".url", h.URL, "bad URL: "+strings.TrimPrefix(err.Error(), "parse \""+raw+"\": "), "write e.g. url: http://localhost:8080/ping")
 		return
+	case u.Scheme == "" && !strings.HasPrefix(h.URL, "/"):
+		d.fail(seen["url"], p+".url", h.URL, "a url: probe speaks http:// or https://, and this URL names no scheme", "write url: http://"+h.URL+" (or https://)")
+		return
 	case u.Scheme != "http" && u.Scheme != "https":
 		d.fail(seen["url"], p+".url", h.URL, "a url: probe speaks http:// or https://", "write e.g. url: https://example.com/health; use tcp: host:port for other services")
 		return
