@@ -272,6 +272,7 @@ func Parse(name string, data []byte) (*Config, error) {
 	d.localTags(&root, "")
 	c.decode(d, root.Content[0])
 	c.resolve(d)
+	d.checkEnvNames()
 	if len(d.errs) > 0 {
 		return nil, d.errs.sorted()
 	}

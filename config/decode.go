@@ -30,6 +30,7 @@ type decoder struct {
 	// not also "missing".
 	inlineSecrets map[string]bool
 	src           []string // the file's lines, to show a value as written
+	envKeys       []envKey // the *-env keys read, checked by checkEnvNames
 }
 
 // at returns the node recorded for path, or fallback.
@@ -106,7 +107,7 @@ func (d *decoder) mapping(n *yaml.Node, path string, fields []field) map[string]
 		seen[k.Value] = k
 		f.set(p, v)
 		if strings.HasSuffix(k.Value, "-env") {
-			d.checkEnvName(v, p)
+			d.envKeys = append(d.envKeys, envKey{v, p})
 		}
 	}
 	return seen

@@ -64,6 +64,22 @@ var secretWords = regexp.MustCompile(`(?i)pass|token|secret|api-?key|credential|
 
 func looksSecret(key string) bool { return secretWords.MatchString(key) }
 
+// envKey is a *-env key's value and path.
+type envKey struct {
+	v    *yaml.Node
+	path string
+}
+
+// checkEnvNames checks the *-env keys that no check of their own has
+// reported already.
+func (d *decoder) checkEnvNames() {
+	for _, k := range d.envKeys {
+		if !slices.ContainsFunc(d.errs, func(e *Error) bool { return e.Key == k.path }) {
+			d.checkEnvName(k.v, k.path)
+		}
+	}
+}
+
 // checkEnvName checks the value of a *-env key: the name of an environment
 // variable, not "$NAME" or "${NAME}" as a shell writes it, and not the
 // secret itself (which is then not repeated).
