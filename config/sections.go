@@ -141,6 +141,11 @@ func (c *Config) decodeCommands(d *decoder, path string, n *yaml.Node) {
 		case slices.Contains(Reserved, cmd.Name):
 			d.fail(e[0], p, cmd.Name, "command name is reserved for a built-in subcommand", "rename it, e.g. "+cmd.Name+"-check")
 		}
+		if e[1].Tag == "!!null" && e[1].Kind == yaml.ScalarNode {
+			d.fail(e[0], p, "", "the command is empty: no key is indented under it",
+				`indent its keys under `+cmd.Name+`: with more spaces, e.g. cmd: "df -hP" and servers: [localhost]`)
+			continue
+		}
 		var header, sizeBase string
 		var okCodes []string
 		var okLines []int

@@ -74,6 +74,9 @@ var slipCases = map[string]struct {
 	"bad-url-no-scheme.yaml":         {1, "bad-url-no-scheme.yaml:7: commands.api.url: a url: probe speaks http:// or https://, and this URL names no scheme (got \"www.example.com/health\"); fix: write url: http://www.example.com/health (or https://)"},
 	"bad-url-port.yaml":              {1, "bad-url-port.yaml:7: commands.api.url: bad port \"80800\": want a number from 1 to 65535 (got \"http://127.0.0.1:80800/health\"); fix: write e.g. url: http://localhost:8080/ping"},
 	"bad-webhook-token-inline.yaml":  {1, "bad-webhook-token-inline.yaml:9: handlers.chat.token: unknown key \"token\": a secret is never written in the config; fix: read it from the environment or a file with header-env or header-file; valid keys here: "},
+	"bad-command-empty.yaml":         {1, "bad-command-empty.yaml:2: commands.disk: the command is empty: no key is indented under it; fix: indent its keys under disk: with more spaces, e.g. cmd: \"df -hP\" and servers: [localhost]"},
+	"bad-daemon-token-inline.yaml":   {1, "bad-daemon-token-inline.yaml:2: daemon.auth-token: unknown key \"auth-token\": a secret is never written in the config; fix: write auth-token-env: NAME (the environment variable holding it) or auth-token-file: /etc/serverstats/auth-token (a file holding it)"},
+	"bad-dash-no-space.yaml":         {1, "bad-dash-no-space.yaml:18: YAML syntax error: no space after '-': YAML reads \"-column:\" as a key, not as a list item (got \"-column: Use%\"); fix: write - column: Use%"},
 }
 
 func TestLoadBadSlips(t *testing.T) {

@@ -295,6 +295,9 @@ func (s *syntaxScan) checkIndent() {
 				continue // a plain scalar going on over several lines
 			}
 			switch {
+			case !opens && dashGlued.MatchString(prev.text):
+				fail(*prev, "no space after '-': YAML reads "+strconv.Quote(strings.Fields(prev.text)[0])+" as a key, not as a list item",
+					"write "+strings.Replace(prev.text, "-", "- ", 1))
 			case !opens && slices.ContainsFunc(popped, func(lv level) bool { return lv.ind == l.ind }):
 				// The line above left a block this line is still in: it is
 				// the one that fell out of its block.
@@ -403,7 +406,7 @@ func locateYAMLError(src []byte, reported int, msg string) (line int, what, fix 
 		}
 		return reported, "a line without ':' inside a mapping", "write key: value, or indent a continued value deeper than its key"
 	case strings.Contains(msg, "mapping values are not allowed"):
-		if s.badIndent == reported || s.badIndent == reported-1 && s.indentWhy == fallsOut {
+		if s.badIndent == reported || s.badIndent == reported-1 && (s.indentWhy == fallsOut || strings.HasPrefix(s.indentWhy, "no space after '-'")) {
 			return s.badIndent, s.indentWhy, s.indentFix
 		}
 		return reported, "a value containing ': ' must be quoted", `quote the whole value, e.g. msg: "disk: full"`
@@ -434,6 +437,10 @@ func syntaxValue(src []byte, n int) string {
 // fallsOut is what is wrong with a line indented less than the block it
 // is in: the line below it goes on with the block.
 const fallsOut = "this line is indented less than the lines of its block around it"
+
+// dashGlued matches a list item written without the space after '-'
+// ("-column: Use%").
+var dashGlued = regexp.MustCompile(`^-[A-Za-z][A-Za-z0-9_-]*:(\s|$)`)
 
 // noSpaceKey matches "key:value" written without the space YAML needs
 // after the colon (a URL's "://" is not one).
