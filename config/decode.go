@@ -127,12 +127,18 @@ func (d *decoder) entries(n *yaml.Node, path string) [][2]*yaml.Node {
 		d.brokenSections[path] = true
 		return nil
 	}
+	return d.unique(n, path, "duplicate name %q (first on line %d)", "rename or merge one of them")
+}
+
+// unique returns the key/value pairs of mapping n, in file order, and
+// reports each key written again (msg has the key and the first line).
+func (d *decoder) unique(n *yaml.Node, path, msg, fix string) [][2]*yaml.Node {
 	var out [][2]*yaml.Node
 	seen := map[string]int{}
 	for i := 0; i+1 < len(n.Content); i += 2 {
 		k := n.Content[i]
 		if line, dup := seen[k.Value]; dup {
-			d.fail(k, join(path, k.Value), "", fmt.Sprintf("duplicate name %q (first on line %d)", k.Value, line), "rename or merge one of them")
+			d.fail(k, join(path, k.Value), "", fmt.Sprintf(msg, k.Value, line), fix)
 			continue
 		}
 		seen[k.Value] = k.Line
@@ -379,11 +385,10 @@ func (d *decoder) stringMap(dst *map[string]string) func(string, *yaml.Node) {
 			return
 		}
 		*dst = map[string]string{}
-		d.checkDuplicates(n, path)
-		for i := 0; i+1 < len(n.Content); i += 2 {
-			d.record(join(path, n.Content[i].Value), n.Content[i])
-			if s, ok := d.scalar(n.Content[i+1], join(path, n.Content[i].Value)); ok {
-				(*dst)[n.Content[i].Value] = s
+		for _, e := range d.unique(n, path, "duplicate key %q (first on line %d): YAML would keep only the last", "keep one of them") {
+			d.record(join(path, e[0].Value), e[0])
+			if s, ok := d.scalar(e[1], join(path, e[0].Value)); ok {
+				(*dst)[e[0].Value] = s
 			}
 		}
 	}

@@ -151,20 +151,6 @@ var trailingComment = regexp.MustCompile(`^\s+(#[^\s#].*)$`)
 // not a comment ("key: # note" is a comment).
 var gluedComment = regexp.MustCompile(`^[\s-]*[^\s#'"][^:#]*:\s+(#[^\s#].*)$`)
 
-// checkDuplicates reports a key written twice in a mapping whose keys the
-// user names (headers:, params:): YAML would keep the last.
-func (d *decoder) checkDuplicates(n *yaml.Node, path string) {
-	first := map[string]int{}
-	for i := 0; i+1 < len(n.Content); i += 2 {
-		k := n.Content[i]
-		if line, dup := first[k.Value]; dup {
-			d.fail(k, join(path, k.Value), "", fmt.Sprintf("duplicate key %q (first on line %d): YAML would keep only the last", k.Value, line), "keep one of them")
-			continue
-		}
-		first[k.Value] = k.Line
-	}
-}
-
 // daysWeeks matches a duration in days or weeks, which Go durations do not
 // have.
 var daysWeeks = regexp.MustCompile(`^(\d+)\s*(d|days?|w|weeks?)$`)

@@ -81,25 +81,31 @@ var slipCases = map[string]struct {
 
 func TestLoadBadSlips(t *testing.T) {
 	for file, c := range slipCases {
-		t.Run(file, func(t *testing.T) {
-			_, err := Load(filepath.Join("../testdata/config", file))
-			var es Errors
-			if !errors.As(err, &es) {
-				t.Fatalf("error %T is not config.Errors: %v", err, err)
-			}
-			got := strings.TrimPrefix(es[0].Error(), "../testdata/config/")
-			if got != c.want && !(strings.HasSuffix(c.want, "valid keys here: ") && strings.HasPrefix(got, c.want)) {
-				t.Errorf("error:\n got  %s\n want %s", got, c.want)
-			}
-			if len(es) != c.n {
-				t.Errorf("%d errors, want %d:\n%v", len(es), c.n, es)
-			}
-			for _, secret := range []string{"s3cretpw", "abc123"} {
-				if strings.Contains(es.Error(), secret) || strings.Contains(Public(es), secret) {
-					t.Errorf("the error repeats the secret %q: %s", secret, es)
-				}
-			}
-		})
+		t.Run(file, func(t *testing.T) { checkBadConfig(t, file, c.n, c.want) })
+	}
+}
+
+// checkBadConfig loads testdata/config/file and checks its first error
+// (exactly, or up to a list of valid keys), the number of errors, and that
+// no test secret is repeated.
+func checkBadConfig(t *testing.T, file string, n int, want string) {
+	t.Helper()
+	_, err := Load(filepath.Join("../testdata/config", file))
+	var es Errors
+	if !errors.As(err, &es) {
+		t.Fatalf("error %T is not config.Errors: %v", err, err)
+	}
+	got := strings.TrimPrefix(es[0].Error(), "../testdata/config/")
+	if got != want && !(strings.HasSuffix(want, "valid keys here: ") && strings.HasPrefix(got, want)) {
+		t.Errorf("error:\n got  %s\n want %s", got, want)
+	}
+	if len(es) != n {
+		t.Errorf("%d errors, want %d:\n%v", len(es), n, es)
+	}
+	for _, secret := range []string{"s3cretpw", "abc123"} {
+		if strings.Contains(es.Error(), secret) || strings.Contains(Public(es), secret) {
+			t.Errorf("the error repeats the secret %q: %s", secret, es)
+		}
 	}
 }
 
