@@ -440,4 +440,3 @@ const fallsOut = "this line is indented less than the lines of its block around 
 // dashGlued matches a list item written without the space after '-'
 // ("-column: Use%").
 var dashGlued = regexp.MustCompile(`^-[A-Za-z][A-Za-z0-9_-]*:(\s|$)`)
-
