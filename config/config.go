@@ -5,6 +5,7 @@
 package config
 
 import (
+	"bytes"
 	"errors"
 	"fmt"
 	"os"
@@ -256,14 +257,25 @@ func Parse(name string, data []byte) (*Config, error) {
 	}
 	c := Default()
 	c.File = name
-	d := &decoder{file: name}
+	d := &decoder{file: name, src: strings.Split(string(data), "\n")}
 	if len(root.Content) == 0 {
-		d.fail(&root, "", "", "the config is empty", "define at least one command under commands:")
+		what := "the config is empty"
+		if len(bytes.TrimSpace(data)) > 0 {
+			what += ": it holds only comments"
+		}
+		d.fail(&yaml.Node{Line: 1}, "", "", what, "define at least one command under commands:")
 		return nil, d.errs
 	}
+	if n := secondDocument(data); n > 0 {
+		d.fail(&yaml.Node{Line: n}, "", "---", "a second YAML document starts here, and serverstats reads one document per file",
+			"remove this '---' line to make one document of the two (merge keys that appear in both), or split them into two config files")
+		return nil, d.errs
+	}
+	expandAliases(&root, 0)
 	d.localTags(&root, "")
 	c.decode(d, root.Content[0])
 	c.resolve(d)
+	d.checkEnvNames()
 	if len(d.errs) > 0 {
 		return nil, d.errs.sorted()
 	}

@@ -22,6 +22,15 @@ type decoder struct {
 	// brokenHandlers are handlers defined with an error of their own:
 	// names of them are not also "undefined".
 	brokenHandlers map[string]bool
+	// brokenSections are the sections (handlers, groups) that could not
+	// be read at all: references to them are not also "undefined".
+	brokenSections map[string]bool
+	// inlineSecrets are the keys where a secret was written in the file
+	// (password: instead of password-env:), already reported: the key is
+	// not also "missing".
+	inlineSecrets map[string]bool
+	src           []string // the file's lines, to show a value as written
+	envKeys       []envKey // the *-env keys read, checked by checkEnvNames
 }
 
 // at returns the node recorded for path, or fallback.
@@ -82,12 +91,14 @@ func (d *decoder) mapping(n *yaml.Node, path string, fields []field) map[string]
 		p := join(path, k.Value)
 		f, ok := byName[k.Value]
 		if !ok {
-			fix := "valid keys here: " + strings.Join(sorted(names), ", ")
-			if s := suggest(k.Value, names); s != "" {
-				fix = fmt.Sprintf("did you mean %q? %s", s, fix)
+			s := d.unknownKey(k, path, names)
+			if s == "" || !strings.EqualFold(s, k.Value) || seen[s] != nil || mappingNode(n, s) != nil {
+				continue
 			}
-			d.fail(k, p, "", fmt.Sprintf("unknown key %q", k.Value), fix)
-			continue
+			// Only the case is wrong (Handlers:): read it as meant, so
+			// that what refers to it is not reported as well.
+			f, p = byName[s], join(path, s)
+			k = &yaml.Node{Kind: yaml.ScalarNode, Value: s, Line: k.Line}
 		}
 		if prev, dup := seen[k.Value]; dup {
 			d.fail(k, p, "", fmt.Sprintf("duplicate key %q (first on line %d)", k.Value, prev.Line), "keep one of them")
@@ -95,6 +106,9 @@ func (d *decoder) mapping(n *yaml.Node, path string, fields []field) map[string]
 		}
 		seen[k.Value] = k
 		f.set(p, v)
+		if strings.HasSuffix(k.Value, "-env") {
+			d.envKeys = append(d.envKeys, envKey{v, p})
+		}
 	}
 	return seen
 }
@@ -107,14 +121,24 @@ func (d *decoder) entries(n *yaml.Node, path string) [][2]*yaml.Node {
 	}
 	if n.Kind != yaml.MappingNode {
 		d.fail(n, path, short(n), "expected a mapping of names to definitions", "write one `name:` per entry under "+path+":")
+		if d.brokenSections == nil {
+			d.brokenSections = map[string]bool{}
+		}
+		d.brokenSections[path] = true
 		return nil
 	}
+	return d.unique(n, path, "duplicate name %q (first on line %d)", "rename or merge one of them")
+}
+
+// unique returns the key/value pairs of mapping n, in file order, and
+// reports each key written again (msg has the key and the first line).
+func (d *decoder) unique(n *yaml.Node, path, msg, fix string) [][2]*yaml.Node {
 	var out [][2]*yaml.Node
 	seen := map[string]int{}
 	for i := 0; i+1 < len(n.Content); i += 2 {
 		k := n.Content[i]
 		if line, dup := seen[k.Value]; dup {
-			d.fail(k, join(path, k.Value), "", fmt.Sprintf("duplicate name %q (first on line %d)", k.Value, line), "rename or merge one of them")
+			d.fail(k, join(path, k.Value), "", fmt.Sprintf(msg, k.Value, line), fix)
 			continue
 		}
 		seen[k.Value] = k.Line
@@ -125,11 +149,25 @@ func (d *decoder) entries(n *yaml.Node, path string) [][2]*yaml.Node {
 
 func (d *decoder) scalar(n *yaml.Node, path string) (string, bool) {
 	if n.Kind != yaml.ScalarNode {
+		if written := d.flowWritten(n); written != "" {
+			d.fail(n, path, written, fmt.Sprintf("YAML reads a value starting with %q as %s, not as text", written[:1], short(n)),
+				"quote the value: "+lastKey(path)+": "+strconv.Quote(written))
+			return written, true // what was meant, so that nothing else fails on it
+		}
 		d.fail(n, path, short(n), "expected a single value", "write a plain value, e.g. "+lastKey(path)+": value")
 		return "", false
 	}
 	if n.Tag == "!!null" {
+		if c := d.swallowedComment(n); c != "" {
+			d.fail(n, path, c, "YAML reads ' #' as the start of a comment, so "+lastKey(path)+": has no value",
+				"quote the value: "+lastKey(path)+": "+strconv.Quote(c))
+			return c, true
+		}
 		return "", true
+	}
+	if c := d.cutComment(n); c != "" {
+		d.fail(n, path, n.Value+" "+c, "YAML reads ' #' as the start of a comment, so the value ends before "+c,
+			"quote the value if # is part of it: "+lastKey(path)+": "+strconv.Quote(n.Value+" "+c)+"; a comment has a space after #")
 	}
 	return n.Value, true
 }
@@ -147,7 +185,7 @@ func (d *decoder) list(dst *[]string, lines *[]int) func(string, *yaml.Node) {
 	return func(path string, n *yaml.Node) {
 		items := []*yaml.Node{n}
 		if n.Kind == yaml.SequenceNode {
-			items = n.Content
+			items = flatten(n.Content)
 		}
 		for i, it := range items {
 			p := path
@@ -155,6 +193,19 @@ func (d *decoder) list(dst *[]string, lines *[]int) func(string, *yaml.Node) {
 				p = fmt.Sprintf("%s[%d]", path, i)
 			}
 			d.record(p, it)
+			if it.Kind == yaml.ScalarNode && it.Style == 0 && n.Kind != yaml.SequenceNode && strings.Contains(it.Value, ", ") {
+				d.fail(it, path, it.Value, "several values written as one: a list needs brackets",
+					"write "+lastKey(path)+": ["+it.Value+"]")
+				for _, v := range strings.Split(it.Value, ",") { // as meant
+					if v = strings.TrimSpace(v); v != "" {
+						*dst = append(*dst, v)
+						if lines != nil {
+							*lines = append(*lines, it.Line)
+						}
+					}
+				}
+				continue
+			}
 			if s, ok := d.scalar(it, p); ok && s != "" {
 				*dst = append(*dst, s)
 				if lines != nil {
@@ -186,13 +237,30 @@ func (d *decoder) boolean(dst *bool) func(string, *yaml.Node) {
 		if !ok {
 			return
 		}
-		v, err := strconv.ParseBool(s)
+		v, err := parseBool(s)
 		if err != nil {
 			d.fail(n, path, s, "expected true or false", "write "+lastKey(path)+": true")
 			return
 		}
 		*dst = v
 	}
+}
+
+// parseBool reads true and false as strconv does, and YAML 1.1's yes, no,
+// on and off.
+func parseBool(s string) (bool, error) {
+	switch strings.ToLower(s) {
+	case "yes", "on":
+		return true, nil
+	case "no", "off":
+		return false, nil
+	}
+	return strconv.ParseBool(s)
+}
+
+func isBool(s string) bool {
+	_, err := parseBool(s)
+	return err == nil
 }
 
 // MaxDuration is the longest duration a config may hold: longer is a typo
@@ -223,6 +291,9 @@ func (d *decoder) duration(dst *time.Duration, millis bool) func(string, *yaml.N
 			d.fail(n, path, s, "the duration must be positive", "remove the '-', e.g. "+lastKey(path)+": "+strings.TrimPrefix(s, "-"))
 		case err != nil:
 			fix := `write a duration with a unit, e.g. "30s", "5m", "4h"`
+			if h := inHours(s); h != "" {
+				fix = "Go durations stop at hours (h): write " + lastKey(path) + ": " + h
+			}
 			if millis {
 				fix += ", or whole milliseconds as ServerStats did (300000)"
 			}
@@ -314,10 +385,10 @@ func (d *decoder) stringMap(dst *map[string]string) func(string, *yaml.Node) {
 			return
 		}
 		*dst = map[string]string{}
-		for i := 0; i+1 < len(n.Content); i += 2 {
-			d.record(join(path, n.Content[i].Value), n.Content[i])
-			if s, ok := d.scalar(n.Content[i+1], join(path, n.Content[i].Value)); ok {
-				(*dst)[n.Content[i].Value] = s
+		for _, e := range d.unique(n, path, "duplicate key %q (first on line %d): YAML would keep only the last", "keep one of them") {
+			d.record(join(path, e[0].Value), e[0])
+			if s, ok := d.scalar(e[1], join(path, e[0].Value)); ok {
+				(*dst)[e[0].Value] = s
 			}
 		}
 	}

@@ -119,9 +119,9 @@ func (c *Config) decodeHandlers(d *decoder, path string, n *yaml.Node) {
 			// alerts naming it are not "undefined" as well.
 			d.brokenHandler(h.Name)
 			if t := entryAt(e[1], "type", nil); t == nil {
-				d.fail(e[0], p+".type", "", "missing handler type", "add type: one of "+strings.Join(HandlerTypes, ", "))
+				d.missingType(e[0], e[1], p)
 			} else {
-				d.fail(t, p+".type", short(mappingNode(e[1], "type")), "unknown handler type", "use one of "+strings.Join(HandlerTypes, ", "))
+				d.fail(t, p+".type", short(mappingNode(e[1], "type")), "unknown handler type", didYouMean(h.Type, HandlerTypes)+"use one of "+strings.Join(HandlerTypes, ", "))
 			}
 			continue
 		}
@@ -187,7 +187,7 @@ func (h *Handler) validate(d *decoder, p string, at *yaml.Node, seen map[string]
 		}
 	}
 	oneOf := func(a, b, fix string) {
-		if (seen[a] == nil) == (seen[b] == nil) {
+		if (seen[a] == nil) == (seen[b] == nil) && !d.inlineSecrets[p+"."+strings.TrimSuffix(a, "-env")] {
 			d.fail(at, p+"."+a, "", fmt.Sprintf("set exactly one of %s and %s", a, b), fix)
 		}
 	}
@@ -216,7 +216,7 @@ func (h *Handler) validate(d *decoder, p string, at *yaml.Node, seen map[string]
 	switch h.Type {
 	case "print":
 		if k := seen["stream"]; k != nil && h.Stream != "stdout" && h.Stream != "stderr" {
-			d.fail(k, p+".stream", h.Stream, "unknown stream", "use stdout or stderr")
+			d.fail(k, p+".stream", h.Stream, "unknown stream", didYouMean(h.Stream, []string{"stdout", "stderr"})+"use stdout or stderr")
 		}
 		if h.Stream == "" {
 			h.Stream = "stdout"
@@ -225,19 +225,28 @@ func (h *Handler) validate(d *decoder, p string, at *yaml.Node, seen map[string]
 		need("smtp", h.SMTP, "add smtp: host:port, e.g. smtp.example.com:587")
 		need("from", h.From, "add from: serverstats@example.com")
 		if len(h.To) == 0 {
-			d.fail(at, p+".to", "", "missing to", "add to: [oncall@example.com]")
+			d.fail(orAt(seen["to"], at), p+".to", "", "missing to", "add to: [oncall@example.com]")
 		}
 		if h.SMTP != "" && !strings.Contains(h.SMTP, ":") {
 			d.fail(seen["smtp"], p+".smtp", h.SMTP, "missing port", "write host:port, e.g. "+h.SMTP+":587")
+		} else if h.SMTP != "" {
+			d.checkPort(seen["smtp"], p+".smtp", h.SMTP, "smtp.example.com:587")
+		}
+		if h.From != "" {
+			d.checkEmail(seen["from"], p+".from", h.From)
+		}
+		for i, a := range h.To {
+			k := fmt.Sprintf("%s.to[%d]", p, i)
+			d.checkEmail(d.at(k, seen["to"]), k, a)
 		}
 		switch h.TLS {
 		case "":
 			h.TLS = "starttls"
 		case "starttls", "tls", "none":
 		default:
-			d.fail(seen["tls"], p+".tls", h.TLS, "unknown TLS mode", "use starttls (port 587), tls (implicit, port 465) or none")
+			d.fail(seen["tls"], p+".tls", h.TLS, "unknown TLS mode", didYouMean(h.TLS, []string{"starttls", "tls", "none"})+"use starttls (port 587), tls (implicit, port 465) or none")
 		}
-		if h.Username != "" && h.PasswordEnv == "" && h.PasswordFile == "" {
+		if h.Username != "" && h.PasswordEnv == "" && h.PasswordFile == "" && !d.inlineSecrets[p+".password"] {
 			d.fail(seen["username"], p+".username", h.Username, "AUTH needs a password", "add password-env: SMTP_PASSWORD or password-file: /etc/serverstats/smtp-password (never the password itself)")
 		}
 		if h.PasswordEnv != "" && h.PasswordFile != "" {
@@ -272,6 +281,8 @@ func (h *Handler) validate(d *decoder, p string, at *yaml.Node, seen map[string]
 	case "exec":
 		if len(h.Command) == 0 {
 			d.fail(at, p+".command", "", "missing command", `add command: [/usr/local/bin/notify, --urgent] (the notification JSON arrives on stdin)`)
+		} else if c := d.nodes[p+".command"]; c != nil && c.Kind == yaml.ScalarNode && strings.ContainsAny(h.Command[0], " \t") {
+			d.fail(seen["command"], p+".command", h.Command[0], "one string with spaces would run a program of that whole name", execWords(h.Command[0]))
 		}
 		for i, name := range h.Env {
 			k := fmt.Sprintf("%s.env[%d]", p, i)

@@ -121,11 +121,17 @@ func (c *Config) checkURL(d *decoder, p string, cmd *Command, seen map[string]*y
 	case err != nil:
 		d.fail(seen["url"], p+".url", h.URL, "bad URL: "+strings.TrimPrefix(err.Error(), "parse \""+raw+"\": "), "write e.g. url: http://localhost:8080/ping")
 		return
+	case u.Scheme == "" && !strings.HasPrefix(h.URL, "/"):
+		d.fail(seen["url"], p+".url", h.URL, "a url: probe speaks http:// or https://, and this URL names no scheme", "write url: http://"+h.URL+" (or https://)")
+		return
 	case u.Scheme != "http" && u.Scheme != "https":
 		d.fail(seen["url"], p+".url", h.URL, "a url: probe speaks http:// or https://", "write e.g. url: https://example.com/health; use tcp: host:port for other services")
 		return
 	case u.Host == "":
 		d.fail(seen["url"], p+".url", h.URL, "the URL has no host", "write e.g. url: http://localhost:8080/ping")
+		return
+	case u.Port() != "" && badPort(u.Port()):
+		d.fail(seen["url"], p+".url", h.URL, fmt.Sprintf("bad port %q: want a number from 1 to 65535", u.Port()), "write e.g. url: http://localhost:8080/ping")
 		return
 	case u.User != nil:
 		d.fail(seen["url"], p+".url", u.Redacted(), "a credential written in the URL",

@@ -4,6 +4,8 @@ import (
 	"fmt"
 	"strings"
 
+	"go.yaml.in/yaml/v3"
+
 	"serverstats/collectors"
 )
 
@@ -18,7 +20,7 @@ func (c *Config) resolve(d *decoder) {
 		handlerNames[i] = h.Name
 	}
 	checkHandler := func(name, key string, line int) {
-		if c.Handler(name) != nil || d.brokenHandlers[name] {
+		if c.Handler(name) != nil || d.brokenHandlers[name] || d.brokenSections["handlers"] {
 			return
 		}
 		fix := "define it under handlers: or use one of: " + strings.Join(handlerNames, ", ")
@@ -38,6 +40,9 @@ func (c *Config) resolve(d *decoder) {
 		checkHandler(h.Fallback, "handlers."+h.Name+".fallback", h.Line)
 	}
 	for _, h := range c.Handlers {
+		if h.Fallback == h.Name {
+			continue // reported above
+		}
 		// A fallback chain must end: A -> B -> A would pass a message around forever.
 		seen := map[string]bool{h.Name: true}
 		for next := c.Handler(h.Fallback); next != nil && next.Fallback != ""; next = c.Handler(next.Fallback) {
@@ -61,6 +66,17 @@ func (c *Config) resolve(d *decoder) {
 	for i, g := range c.Groups {
 		groups[g.Name] = g
 		groupNames[i] = g.Name
+	}
+	for _, g := range c.Groups {
+		for i, h := range g.Hosts {
+			k := fmt.Sprintf("groups.%s[%d]", g.Name, i)
+			if h == g.Name {
+				d.fail(d.at(k, &yaml.Node{Line: g.Line}), k, h, "the group names itself", "remove it: a group lists hosts")
+			} else if groups[h] != nil {
+				d.fail(d.at(k, &yaml.Node{Line: g.Line}), k, h, "names a group, and groups do not nest: it would be read as a host called "+h,
+					"list the hosts of "+h+" here, or name both groups where they are used: servers: ["+h+", "+g.Name+"]")
+			}
+		}
 	}
 	for _, cmd := range c.Commands {
 		for i, r := range cmd.Alerts {
@@ -98,6 +114,9 @@ func (c *Config) resolve(d *decoder) {
 					d.errs = append(d.errs, &Error{File: c.File, Line: line, Key: "commands." + cmd.Name + ".servers", Value: s, Msg: err.Error(), Fix: "write host, user@host or user@host:port"})
 				}
 				add(s)
+				continue
+			}
+			if d.brokenSections["groups"] {
 				continue
 			}
 			fix := "define it under groups:, or name a host directly with a dot, user@ or :port (localhost runs here)"

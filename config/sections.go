@@ -134,6 +134,7 @@ func (c *Config) decodeDaemon(d *decoder, path string, n *yaml.Node) {
 		if _, port, err := net.SplitHostPort(dm.Listen); err != nil || port == "" {
 			d.fail(k, path+".listen", dm.Listen, "not host:port", "write e.g. 127.0.0.1:9920 (loopback keeps the status endpoint private)")
 		}
+		d.checkPort(k, path+".listen", dm.Listen, DefaultListen)
 	}
 	if k := seen["log-format"]; k != nil && dm.LogFormat != "text" && dm.LogFormat != "json" {
 		d.fail(k, path+".log-format", dm.LogFormat, "unknown log format", "use text or json")
@@ -149,6 +150,11 @@ func (c *Config) decodeCommands(d *decoder, path string, n *yaml.Node) {
 			d.fail(e[0], p, cmd.Name, "bad command name", "use letters, digits, '.', '_' and '-', starting with a letter or digit")
 		case slices.Contains(Reserved, cmd.Name):
 			d.fail(e[0], p, cmd.Name, "command name is reserved for a built-in subcommand", "rename it, e.g. "+cmd.Name+"-check")
+		}
+		if e[1].Tag == "!!null" && e[1].Kind == yaml.ScalarNode {
+			d.fail(e[0], p, "", "the command is empty: no key is indented under it",
+				`indent its keys under `+cmd.Name+`: with more spaces, e.g. cmd: "df -hP" and servers: [localhost]`)
+			continue
 		}
 		var header, sizeBase string
 		var okCodes []string
@@ -195,12 +201,14 @@ func (c *Config) decodeCommands(d *decoder, path string, n *yaml.Node) {
 		if seen["servers"] != nil && len(cmd.Servers) == 0 {
 			d.fail(seen["servers"], p+".servers", "", "servers: is empty: the command would run nowhere", "list groups or hosts, e.g. servers: [web-servers], or write local: true")
 		}
-		if seen["servers"] == nil && !cmd.Local {
+		if seen["servers"] == nil && !cmd.Local && (seen["local"] == nil || isBool(mappingValue(e[1], "local"))) {
 			d.fail(e[0], p+".servers", "", "missing servers: where to run the command",
 				"add servers: [GROUP] (a group from groups:), servers: [localhost], or local: true")
 		}
 		if k := seen["schedule"]; k != nil {
-			if sched, err := CronParser.Parse(cmd.Schedule); err != nil {
+			if why := everyTooShort(cmd.Schedule); why != "" {
+				d.fail(k, p+".schedule", cmd.Schedule, why, `write e.g. schedule: "@every 30s"`)
+			} else if sched, err := CronParser.Parse(cmd.Schedule); err != nil {
 				d.fail(k, p+".schedule", cmd.Schedule, "invalid schedule: "+err.Error(),
 					`write 5 cron fields ("*/5 * * * *"), 6 with seconds first ("*/30 * * * * *"), or a descriptor ("@every 30s", "@hourly"); prefix CRON_TZ=Area/City for a time zone`)
 			} else if sched.Next(time.Now()).IsZero() {
@@ -266,6 +274,7 @@ func (c *Config) decodeAlerts(d *decoder, path string, n *yaml.Node, cmd *Comman
 	}
 	withColumn, without := 0, 0
 	names := map[string]int{}
+	n.Content = d.joinSplitItems(n.Content, path, "trigger")
 	for i, an := range n.Content {
 		p := fmt.Sprintf("%s[%d]", path, i)
 		var column, vtype, trigger, clear, msg, severity, name, jsonPath string
@@ -361,6 +370,9 @@ func (c *Config) decodeAlerts(d *decoder, path string, n *yaml.Node, cmd *Comman
 			} else {
 				r.Msg = t
 			}
+		}
+		if k := seen["handlers"]; k != nil && len(r.Handlers) == 0 {
+			d.emptyList(k, p+".handlers", "name at least one, e.g. handlers: [print], or remove handlers: for the command's (print if it names none)")
 		}
 		if len(r.Handlers) == 0 {
 			r.Handlers = c.defaultHandlers(cmd)

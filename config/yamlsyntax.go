@@ -1,6 +1,12 @@
 package config
 
-import "strings"
+import (
+	"fmt"
+	"regexp"
+	"slices"
+	"strconv"
+	"strings"
+)
 
 // yaml.v3 numbers its syntax errors by the line of the construct it was
 // parsing (0-based for parser errors), not the line of the mistake: an
@@ -18,6 +24,8 @@ type syntaxLine struct {
 	n       int  // 1-based line number
 	ind     int  // leading spaces
 	dash    bool // starts with "- " (a list item)
+	dashes  int  // how many "- " start it ("- - x" is a list in a list)
+	dashCol int  // the column after the first "- "
 	itemCol int  // for a dash line with content, the column of that content
 	keyOpen bool // ends with "key:" and no value: a block opens below
 	bare    bool // a "-" with nothing after it: the item is below
@@ -34,6 +42,10 @@ type syntaxScan struct {
 	badIndent int    // first line whose indentation fits no open block
 	indentWhy string // what is wrong with it
 	indentFix string
+	noSpace   int // first line "key:value" with no space after the colon
+	slip      int // first line whose value starts with a character YAML reads as syntax
+	slipWhy   string
+	slipFix   string
 }
 
 // opened is an unclosed flow bracket or quote.
@@ -89,16 +101,29 @@ func scanSyntax(src []byte) *syntaxScan {
 		}
 		l := syntaxLine{n: n, ind: ind, text: strings.TrimSpace(line)}
 		p := ws
-		for p < len(line) && line[p] == '-' && (p+1 == len(line) || line[p+1] == ' ') {
+		for p < len(line) && line[p] == '-' && (p+1 == len(line) || line[p+1] == ' ' || line[p+1] == '\t') {
 			l.dash = true
+			l.dashes++
 			p++
-			for p < len(line) && line[p] == ' ' {
+			for p < len(line) && (line[p] == ' ' || line[p] == '\t') {
+				if line[p] == '\t' && !slices.Contains(s.tabLine, n) {
+					s.tabLine = append(s.tabLine, n)
+				}
 				p++
 			}
 			l.itemCol = p
+			if l.dashes == 1 {
+				l.dashCol = p
+			}
 		}
 		l.bare = l.dash && p >= len(strings.TrimRight(line, " "))
 		stack, l.key, l.keyOpen, blockInd = scanBlockValue(line, p, n, ind, stack)
+		if !l.key && s.noSpace == 0 && noSpaceKey.MatchString(line[p:]) {
+			s.noSpace = n
+		}
+		if why, fix := valueSlip(line[p:]); why != "" && s.slip == 0 {
+			s.slip, s.slipWhy, s.slipFix = n, why, fix
+		}
 		s.lines = append(s.lines, l)
 	}
 	unclosed()
@@ -253,6 +278,7 @@ func (s *syntaxScan) checkIndent() {
 		}
 	}
 	var prev *syntaxLine
+	var popped []level // the levels the line before closed
 	for i := range s.lines {
 		l := s.lines[i]
 		if prev == nil {
@@ -267,14 +293,30 @@ func (s *syntaxScan) checkIndent() {
 			if !opens && !l.key && !l.dash {
 				continue // a plain scalar going on over several lines
 			}
-			if !opens {
+			switch {
+			case !opens && dashGlued.MatchString(prev.text):
+				fail(*prev, "no space after '-': YAML reads "+strconv.Quote(strings.Fields(prev.text)[0])+" as a key, not as a list item",
+					"write "+strings.Replace(prev.text, "-", "- ", 1))
+			case !opens && slices.ContainsFunc(popped, func(lv level) bool { return lv.ind == l.ind }):
+				// The line above left a block this line is still in: it is
+				// the one that fell out of its block.
+				fail(*prev, fallsOut,
+					fmt.Sprintf("indent it with %d spaces, as the line below it", l.ind))
+			case !opens:
 				fail(l, "this line is indented deeper than the line above, which already has a value",
 					"line it up with the keys above it, or end the line above with ':' to nest this under it")
 			}
+			popped = nil
 			push(l)
 		default:
+			popped = nil
 			for len(levels) > 0 && levels[len(levels)-1].ind > l.ind {
+				popped = append(popped, levels[len(levels)-1])
 				levels = levels[:len(levels)-1]
+			}
+			if prev.dashes > 1 && l.ind == prev.dashCol {
+				fail(*prev, "two '- ' on one line start a list inside a list item",
+					"remove one '- ': one dash starts one item")
 			}
 			if len(levels) == 0 || levels[len(levels)-1].ind != l.ind {
 				fail(l, "the indentation of this line matches no key above it",
@@ -311,6 +353,26 @@ func locateYAMLError(src []byte, reported int, msg string) (line int, what, fix 
 	s := scanSyntax(src)
 	lower := max(reported, 1)
 	switch {
+	case strings.Contains(msg, "UTF-8") || strings.Contains(msg, "control characters"):
+		if n, b := firstInvalidUTF8(src); n > 0 {
+			return n, fmt.Sprintf("the file is not UTF-8: byte 0x%02X on this line (Latin-1 or Windows-1252 text?)", b),
+				"save the file as UTF-8 (iconv -f latin1 -t utf-8)"
+		}
+	case strings.HasPrefix(msg, "unknown anchor '"):
+		name := strings.TrimSuffix(strings.TrimPrefix(msg, "unknown anchor '"), "' referenced")
+		if n := aliasLine(src, name); n > 0 {
+			return n, fmt.Sprintf("*%s refers to an anchor &%s that is not defined above it", name, name),
+				fmt.Sprintf("define &%s on a value above, or quote the value if '*' is part of the text", name)
+		}
+	case s.slip > 0 && s.unclosed == 0:
+		return s.slip, s.slipWhy, s.slipFix
+	case s.noSpace > 0 && s.noSpace >= reported-1 && s.noSpace <= reported+1 && s.unclosed == 0:
+		l := s.src[s.noSpace-1]
+		k := strings.Index(l, ":")
+		return s.noSpace, "no space after ':': YAML reads the line as one word, not as key: value",
+			"write " + strings.TrimSpace(l[:k+1]+" "+l[k+1:])
+	}
+	switch {
 	case s.unclosed > 0:
 		// Whatever yaml says then ("did not find expected ',' or ']'", "end
 		// of stream", "expected comment or line break" after the quote
@@ -343,7 +405,7 @@ func locateYAMLError(src []byte, reported int, msg string) (line int, what, fix 
 		}
 		return reported, "a line without ':' inside a mapping", "write key: value, or indent a continued value deeper than its key"
 	case strings.Contains(msg, "mapping values are not allowed"):
-		if s.badIndent == reported {
+		if s.badIndent == reported || s.badIndent == reported-1 && (s.indentWhy == fallsOut || strings.HasPrefix(s.indentWhy, "no space after '-'")) {
 			return s.badIndent, s.indentWhy, s.indentFix
 		}
 		return reported, "a value containing ': ' must be quoted", `quote the whole value, e.g. msg: "disk: full"`
@@ -370,3 +432,11 @@ func syntaxValue(src []byte, n int) string {
 	}
 	return v
 }
+
+// fallsOut is what is wrong with a line indented less than the block it
+// is in: the line below it goes on with the block.
+const fallsOut = "this line is indented less than the lines of its block around it"
+
+// dashGlued matches a list item written without the space after '-'
+// ("-column: Use%").
+var dashGlued = regexp.MustCompile(`^-[A-Za-z][A-Za-z0-9_-]*:(\s|$)`)
