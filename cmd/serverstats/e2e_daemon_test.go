@@ -74,9 +74,11 @@ func (d *daemonProc) launch(t *testing.T, env []string, args ...string) {
 			t.Logf("daemon log:\n%s", d.logs.String())
 		}
 	})
+	// Up when /healthz answers with something else than "starting",
+	// healthy or not (a broken state file turns it 503 from the start).
 	waitFor(t, "the daemon's /healthz", func() bool {
-		code, _ := d.get("/healthz")
-		return code == 200
+		code, body := d.get("/healthz")
+		return code != 0 && !strings.Contains(body, "is starting")
 	})
 }
 

@@ -15,6 +15,8 @@ import (
 	"syscall"
 	"time"
 
+	"github.com/robfig/cron/v3"
+
 	"serverstats/alerts"
 	"serverstats/alerts/store"
 	"serverstats/cmd/serverstats/internal/check"
@@ -82,12 +84,17 @@ const stateUnhealthyAfter = 3
 // state returns the open state file, opening it if needed (a file fixed or
 // reset while the daemon runs is picked up at the next run).
 func (d *daemon) state(ctx context.Context) (*store.Store, error) {
+	return d.stateFor(ctx, d.current().cfg)
+}
+
+// stateFor is state for cfg, before a generation of it is current.
+func (d *daemon) stateFor(ctx context.Context, cfg *config.Config) (*store.Store, error) {
 	d.stateMu.Lock()
 	defer d.stateMu.Unlock()
 	if d.st != nil {
 		return d.st, nil
 	}
-	st, err := d.opts.OpenState(ctx, d.current().cfg)
+	st, err := d.opts.OpenState(ctx, cfg)
 	if err != nil {
 		d.failedLocked("open", err)
 		return nil, err
@@ -344,13 +351,17 @@ func (d *daemon) start(runCtx context.Context, cfg *config.Config) {
 	if cfg.Shard.N > 1 {
 		d.log.Info("sharded: running this shard's hosts only", "shard", cfg.Shard.String(), "hosts", cfg.Shard.Hosts(cfg))
 	}
+	missed := d.missedRuns(runCtx, cfg)
 	var jobs []job
 	for _, c := range cfg.Commands {
 		if c.Cron == nil {
 			d.log.Info("command has no schedule; the daemon does not run it", "command", c.Name)
 			continue
 		}
-		jobs = append(jobs, job{name: c.Name, schedule: c.Cron, run: func(ctx context.Context, at, deadline time.Time) {
+		if missed[c.Name] {
+			d.log.Info("running at once: a scheduled run was missed while the daemon was not running", "command", c.Name)
+		}
+		jobs = append(jobs, job{name: c.Name, schedule: c.Cron, catchUp: missed[c.Name], run: func(ctx context.Context, at, deadline time.Time) {
 			d.runOnce(ctx, g, c, deadline)
 		}})
 		d.metrics.runs.WithLabelValues(c.Name)
@@ -374,6 +385,33 @@ func (d *daemon) start(runCtx context.Context, cfg *config.Config) {
 	d.mu.Lock()
 	d.gen = g
 	d.mu.Unlock()
+}
+
+// missedRuns are the scheduled commands whose last run (as the state file
+// knows it) is older than their last scheduled time, or that never ran:
+// started after a downtime, or for the first time, the daemon runs them at
+// once instead of staying blind until their next time (anacron's rule: a
+// restart inside an interval adds no run). Without a state file, every
+// command is run at once.
+func (d *daemon) missedRuns(ctx context.Context, cfg *config.Config) map[string]bool {
+	var marks map[string]store.RunMark
+	if st, err := d.stateFor(ctx, cfg); err == nil {
+		marks, _ = st.RunMarks(ctx)
+	}
+	now := d.now()
+	out := map[string]bool{}
+	for _, c := range cfg.Commands {
+		if c.Cron != nil {
+			out[c.Name] = missedRun(c.Cron, marks[c.Name].LastRun, now)
+		}
+	}
+	return out
+}
+
+// missedRun reports whether a run of schedule fell due after last (zero:
+// never ran) and by now.
+func missedRun(schedule cron.Schedule, last, now time.Time) bool {
+	return last.IsZero() || !schedule.Next(last).After(now)
 }
 
 // runOnce is one scheduled run of c: collect, record, queue, and wake the

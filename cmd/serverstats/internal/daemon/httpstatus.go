@@ -26,11 +26,28 @@ func (d *daemon) routes(loopback bool) http.Handler {
 	mux.HandleFunc("GET /api/status", d.apiStatus)
 	d.pageRoutes(mux)
 	mux.HandleFunc("/", http.NotFound)
-	var h http.Handler = mux
+	var h http.Handler = d.whenStarted(mux)
 	if loopback {
 		h = loopbackOnly(h)
 	}
 	return limitBody(h)
+}
+
+// whenStarted answers 503 until the first config's generation runs: the
+// listener opens first (so a port clash is told at once), and the first
+// generation may take a moment (the state file is read to catch up missed
+// runs). /healthz says so in monit's words.
+func (d *daemon) whenStarted(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if d.current() == nil {
+			w.Header().Set("Content-Type", "text/plain; charset=utf-8")
+			w.Header().Set("Retry-After", "1")
+			w.WriteHeader(http.StatusServiceUnavailable)
+			fmt.Fprintln(w, "Status FAILED - serverstats is starting")
+			return
+		}
+		next.ServeHTTP(w, r)
+	})
 }
 
 // loopbackOnly refuses requests whose Host is not a loopback name or

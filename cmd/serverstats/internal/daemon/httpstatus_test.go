@@ -39,3 +39,17 @@ func TestLoopbackOnly(t *testing.T) {
 		t.Errorf("large body: %d, want 413", w.Code)
 	}
 }
+
+// Before the first generation runs, every endpoint answers 503 "starting"
+// instead of reading a generation that is not there yet.
+func TestEndpointsBeforeStart(t *testing.T) {
+	d := &daemon{metrics: newMetrics()}
+	h := d.routes(true)
+	for _, path := range []string{"/healthz", "/api/status", "/metrics", "/", "/outbox"} {
+		w := httptest.NewRecorder()
+		h.ServeHTTP(w, httptest.NewRequest("GET", "http://127.0.0.1:9920"+path, nil))
+		if w.Code != 503 || !strings.Contains(w.Body.String(), "serverstats is starting") {
+			t.Errorf("%s before start: %d %q, want 503 starting", path, w.Code, w.Body)
+		}
+	}
+}

@@ -24,6 +24,7 @@ func (realClock) After(d time.Duration) <-chan time.Time { return time.After(d) 
 type job struct {
 	name     string
 	schedule cron.Schedule
+	catchUp  bool                                              // run once as soon as the loop starts, then on schedule
 	run      func(ctx context.Context, at, deadline time.Time) // at: the scheduled time
 }
 
@@ -75,6 +76,9 @@ func (s *scheduler) loop(ctx, runCtx context.Context) {
 	next := make([]time.Time, len(s.jobs))
 	for i, j := range s.jobs {
 		next[i] = j.schedule.Next(now)
+		if j.catchUp {
+			next[i] = now
+		}
 	}
 	const heartbeat = time.Second
 	for {

@@ -187,3 +187,58 @@ func TestSchedulerSkipsOverlaps(t *testing.T) {
 		t.Errorf("started %d, skipped %d (%v); want 1 and 2", st.Started, st.Skipped, skipped)
 	}
 }
+
+// A run missed while the daemon was down (or never made) is made at once;
+// a restart inside an interval adds none.
+func TestMissedRun(t *testing.T) {
+	now := time.Date(2026, 12, 3, 3, 12, 0, 0, time.UTC)
+	every10s, _ := config.CronParser.Parse("@every 10s")
+	nightly, _ := config.CronParser.Parse("0 2 * * *")
+	for _, tt := range []struct {
+		name     string
+		schedule string
+		last     time.Time
+		want     bool
+	}{
+		{"never ran", "@every 10s", time.Time{}, true},
+		{"ran 5s ago", "@every 10s", now.Add(-5 * time.Second), false},
+		{"ran 15s ago", "@every 10s", now.Add(-15 * time.Second), true},
+		{"nightly, ran at 02:00 today", "0 2 * * *", time.Date(2026, 12, 3, 2, 0, 3, 0, time.UTC), false},
+		{"nightly, last ran yesterday", "0 2 * * *", time.Date(2026, 12, 2, 2, 0, 3, 0, time.UTC), true},
+	} {
+		s := every10s
+		if tt.schedule != "@every 10s" {
+			s = nightly
+		}
+		if got := missedRun(s, tt.last, now); got != tt.want {
+			t.Errorf("%s: missedRun = %v, want %v", tt.name, got, tt.want)
+		}
+	}
+}
+
+// A job marked catchUp runs as soon as the loop starts, then on its
+// schedule; the others wait for their time.
+func TestSchedulerCatchUp(t *testing.T) {
+	t0 := time.Date(2026, 12, 3, 3, 12, 0, 0, time.UTC)
+	c := newFakeClock(t0)
+	r := &recorder{times: map[string][]time.Time{}, dls: map[string][]time.Time{}}
+	missed := r.job(t, "missed", "@every 1m", c, nil)
+	missed.catchUp = true
+	s := newScheduler(c, []job{missed, r.job(t, "ontime", "@every 1m", c, nil)})
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan struct{})
+	go func() { s.loop(ctx, context.Background()); close(done) }()
+	for range 61 {
+		waitIdle(t, s)
+		c.advance(t, time.Second)
+	}
+	cancel()
+	c.advance(t, time.Second)
+	<-done
+	if got := r.times["missed"]; len(got) < 2 || !got[0].Equal(t0) || !got[1].Equal(t0.Add(time.Minute)) {
+		t.Errorf("missed ran at %v, want at the start (%v) and a minute later", got, t0)
+	}
+	if got := r.times["ontime"]; len(got) != 1 || !got[0].Equal(t0.Add(time.Minute)) {
+		t.Errorf("ontime ran at %v, want once, a minute after the start", got)
+	}
+}
