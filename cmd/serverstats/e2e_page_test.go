@@ -30,6 +30,23 @@ func chromiumPath(t *testing.T) string {
 	return ""
 }
 
+// newBrowser starts a headless Chromium 1280×900 px wide on first (waiting
+// for its #grid) and returns a context for it that ends after within; the
+// browser is stopped at the end of the test.
+func newBrowser(t *testing.T, chromium, first string, within time.Duration) context.Context {
+	t.Helper()
+	ctx, cancel := chromedp.NewExecAllocator(context.Background(), append(chromedp.DefaultExecAllocatorOptions[:],
+		chromedp.ExecPath(chromium), chromedp.Flag("headless", true), chromedp.NoSandbox, chromedp.DisableGPU, chromedp.WindowSize(1280, 900))...)
+	t.Cleanup(cancel)
+	ctx, cancel = chromedp.NewContext(ctx)
+	t.Cleanup(cancel)
+	// The first run starts the browser, under ctx (a timeout there would stop it).
+	do(t, ctx, chromedp.Navigate(first), chromedp.WaitVisible("#grid"))
+	ctx, cancel = context.WithTimeout(ctx, within)
+	t.Cleanup(cancel)
+	return ctx
+}
+
 // pageArtifacts is where the browser test leaves its screenshots.
 func pageArtifacts(t *testing.T) string {
 	t.Helper()
@@ -79,18 +96,10 @@ commands:
 	waitFor(t, "3 runs of disk", func() bool { return d.status(t).runs("disk") >= 3 })
 	artifacts := pageArtifacts(t)
 
-	ctx, cancel := chromedp.NewExecAllocator(context.Background(), append(chromedp.DefaultExecAllocatorOptions[:],
-		chromedp.ExecPath(chromium), chromedp.Flag("headless", true), chromedp.NoSandbox, chromedp.DisableGPU, chromedp.WindowSize(1280, 900))...)
-	defer cancel()
-	ctx, cancel = chromedp.NewContext(ctx)
-	defer cancel()
 	base := "http://" + d.addr
 	web0 := f.Servers[0].Name
 	detail := base + "/detail?command=disk&host=" + web0
-	// The first run starts the browser, under ctx (a timeout there would stop it).
-	do(t, ctx, chromedp.Navigate(base+"/"), chromedp.WaitVisible("#grid"))
-	ctx, cancel = context.WithTimeout(ctx, 90*time.Second)
-	defer cancel()
+	ctx := newBrowser(t, chromium, base+"/", 90*time.Second)
 
 	// The grid.
 	grid := run(t, ctx, chromedp.OuterHTML("#grid"))
