@@ -5,8 +5,8 @@ import (
 	"crypto/sha256"
 	"encoding/base64"
 	"fmt"
-	"os"
 	"net/url"
+	"os"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -224,8 +224,8 @@ func tabUntil(t *testing.T, ctx context.Context, limit int, want func(focusInfo)
 }
 
 // keyboardMute tabs through the overview (the filters, then every cell
-// link), opens web0's disk cell with Enter, tabs to the mute form, types
-// into it and submits it with Enter.
+// link), filters with the arrow keys and Enter, opens web0's disk cell with
+// Enter, tabs to the mute form, types into it and submits it with Enter.
 func keyboardMute(t *testing.T, ctx context.Context, base, web0 string) {
 	t.Helper()
 	do(t, ctx, chromedp.EmulateViewport(1280, 900), chromedp.Navigate(base+"/"), chromedp.WaitVisible("#grid"))
@@ -248,7 +248,36 @@ func keyboardMute(t *testing.T, ctx context.Context, base, web0 string) {
 	if !reached[target] {
 		t.Fatalf("no cell link %s in %v", target, links)
 	}
-	// Back to that cell with Shift+Tab would depend on the order: start over.
+	// The filters with the keyboard: an arrow key picks a state without
+	// reloading the page (the script used to submit on change), Enter on
+	// the button applies it.
+	do(t, ctx, chromedp.Navigate(base+"/"), chromedp.WaitVisible("#grid"))
+	tabUntil(t, ctx, 20, func(f focusInfo) bool { return f.Form == "filters" && f.Name == "state" })
+	// A script that reloads on change calls form.submit() or requestSubmit()
+	// (counted here, synchronously, and not carried out) or navigates
+	// otherwise (the Navigation API's navigate event, read a task later).
+	do(t, ctx, chromedp.Evaluate[chromedp.Void](`window.navs = 0;
+navigation.addEventListener("navigate", () => window.navs++);
+HTMLFormElement.prototype.submit = HTMLFormElement.prototype.requestSubmit = function () { window.navs++ };`))
+	do(t, ctx, chromedp.KeyEvent(kb.ArrowDown))
+	if v := run(t, ctx, chromedp.Evaluate[[3]string](`new Promise(r => setTimeout(r, 0)).then(() => [document.activeElement.value, location.search, String(window.navs)])`, chromedp.EvalAwaitPromise)); v != [3]string{"firing", "", "0"} {
+		t.Errorf("ArrowDown on the state filter: value, query and navigations %q, want firing, none and 0: no reload", v)
+	}
+	do(t, ctx, chromedp.Navigate(base+"/"), chromedp.WaitVisible("#grid")) // the real submit again
+	tabUntil(t, ctx, 20, func(f focusInfo) bool { return f.Form == "filters" && f.Name == "state" })
+	do(t, ctx, chromedp.KeyEvent(kb.ArrowDown))
+	tabUntil(t, ctx, 3, func(f focusInfo) bool { return f.Tag == "button" && f.Form == "filters" })
+	do(t, ctx, chromedp.KeyEvent(kb.Enter))
+	waitFor(t, "the filtered overview", func() bool {
+		q, err := chromedp.Run(ctx, chromedp.Evaluate[string](`document.readyState === "complete" ? location.search : ""`))
+		return err == nil && strings.Contains(q, "state=firing")
+	})
+	do(t, ctx, chromedp.WaitVisible("#grid"))
+	if v := run(t, ctx, chromedp.Evaluate[[2]string](`[location.search, Array.from(document.querySelectorAll("#grid td[data-state]")).map(td => td.dataset.state).join(" ")]`)); v[0] != "?group=&command=&state=firing" || v[1] != "firing firing" {
+		t.Errorf("Enter on Filter: query %q, cells %q; want state=firing and the two firing cells", v[0], v[1])
+	}
+
+	// Back to the overview, Tab to web0's disk cell, Enter opens it.
 	do(t, ctx, chromedp.Navigate(base+"/"), chromedp.WaitVisible("#grid"))
 	tabUntil(t, ctx, 60, func(f focusInfo) bool { return f.Href == target })
 	do(t, ctx, chromedp.KeyEvent(kb.Enter), chromedp.WaitVisible("#mute-form"))

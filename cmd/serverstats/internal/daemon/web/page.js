@@ -1,13 +1,8 @@
 // Progressive enhancement only: the page works without it.
 "use strict";
 document.addEventListener("DOMContentLoaded", function () {
-  // Filters apply as soon as they change.
-  var filters = document.querySelector("form.filters");
-  if (filters) {
-    filters.querySelectorAll("select").forEach(function (s) {
-      s.addEventListener("change", function () { filters.submit(); });
-    });
-  }
+  // The filters apply with their button, not as a select changes: arrowing
+  // through a select with the keyboard must not reload the page (WCAG 3.2.2).
   // The overview refreshes itself (keeping its filters: they are the
   // query string), unless switched off or while the keyboard focus is on
   // something: a timed reload must not pull the page from under a
