@@ -128,6 +128,21 @@ func containerBackground(rules []cssRule, sel string) string {
 	return ""
 }
 
+// baseColor is the text colour of the rule for sel without its attribute
+// and pseudo-class parts ("button" for "button[disabled]"), if any.
+func baseColor(rules []cssRule, sel string) string {
+	base, _, _ := strings.Cut(strings.SplitN(sel, "[", 2)[0], ":")
+	if base == sel {
+		return ""
+	}
+	for _, r := range rules {
+		if r.selector == base && r.decl["color"] != "" {
+			return r.decl["color"]
+		}
+	}
+	return ""
+}
+
 // Every text colour of page.css, the state colours (ok, firing, unknown,
 // stale, pending, muted, acked) first among them, reads at 4.5:1 or more on
 // its background (WCAG 1.4.3), so each state is legible in every cell and
@@ -145,6 +160,9 @@ func TestPageCSSTextContrast(t *testing.T) {
 		if strings.HasSuffix(r.selector, "text") {
 			fg = r.decl["fill"] // SVG text
 		}
+		if fg == "" && r.decl["background"] != "" {
+			fg = baseColor(rules, r.selector) // button[disabled]: a button's colour on its own background
+		}
 		if fg == "" || fg == "inherit" {
 			continue
 		}
@@ -161,7 +179,7 @@ func TestPageCSSTextContrast(t *testing.T) {
 		}
 		checked[r.selector] = true
 	}
-	for _, s := range append(cellStates, ".error", ".flash", "header .meta", "footer", "svg text") {
+	for _, s := range append(cellStates, ".error", ".flash", "header .meta", "footer", "svg text", "button[disabled]") {
 		if !checked[s] && !checked["."+s] {
 			t.Errorf("no text colour checked for %q: page.css lost it or the test's reading of it", s)
 		}
