@@ -94,26 +94,7 @@ func TestStatusPageAccessible(t *testing.T) {
 	f := sshdtest.Start(t, 2)
 	// A webhook to a closed loopback port keeps messages in the outbox,
 	// retrying, so the outbox page has rows to audit.
-	cfg := fleetSSH(f) + fmt.Sprintf(`daemon: {listen: "@ADDR@", auth-token-env: PAGE_TOKEN}
-groups:
-  web: [%q, %q]
-  gone: ["127.0.0.1:1"]
-handlers:
-  hook: {type: webhook, url: "http://%s/hook"}
-commands:
-  disk:
-    servers: [web, gone]
-    cmd: printf 'Filesystem Use%%%% Mounted on\n/dev/vda1 95%%%% /\n/dev/vdb1 41%%%% /data\n'
-    schedule: "@every 1s"
-    alerts:
-      - {column: Use%%, trigger: "> 90%%", severity: critical, handlers: [hook]}
-  load:
-    servers: [web]
-    cmd: echo 0.42
-    header: none
-    schedule: "@every 1s"
-    alerts: [{trigger: "> 4"}]
-`, f.Servers[0].Name, f.Servers[1].Name, freeAddr(t))
+	cfg := pageFleet(f, fmt.Sprintf(`hook: {type: webhook, url: "http://%s/hook"}`, freeAddr(t)), "handlers: [hook]")
 	d := startDaemon(t, f.Dir, cfg, "PAGE_TOKEN=s3cret-token")
 	waitFor(t, "3 runs of disk and a message in the outbox", func() bool {
 		s := d.status(t)
@@ -147,12 +128,7 @@ commands:
 		for _, p := range pages {
 			do(t, ctx, chromedp.Navigate(p.url), chromedp.WaitVisible(p.ready))
 			if p.name == "refusal" {
-				do(t, ctx,
-					chromedp.SetValue("#mute-form input[name=reason]", "disk work"),
-					chromedp.SetValue("#mute-form input[name=by]", "alice"),
-					chromedp.SetValue("#mute-form input[name=token]", "wrong"),
-					chromedp.Click("#mute-form button[type=submit]"),
-					chromedp.WaitVisible("p.error[role=alert]"))
+				muteWrongToken(t, ctx)
 			}
 			name := p.name + "-" + vp.name
 			audit(t, ctx, axe, name)

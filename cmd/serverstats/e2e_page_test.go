@@ -30,6 +30,45 @@ func chromiumPath(t *testing.T) string {
 	return ""
 }
 
+// pageFleet is the config of the status page tests' daemon: two real sshd
+// hosts in group web with a disk at 95 % (firing), one host that is down in
+// group gone (UNKNOWN), and a load check (OK). handler defines the disk
+// alert's handler and alertTail ends the alert (its handlers and more).
+func pageFleet(f *sshdtest.Fleet, handler, alertTail string) string {
+	return fleetSSH(f) + fmt.Sprintf(`daemon: {listen: "@ADDR@", auth-token-env: PAGE_TOKEN}
+groups:
+  web: [%q, %q]
+  gone: ["127.0.0.1:1"]
+handlers:
+  %s
+commands:
+  disk:
+    servers: [web, gone]
+    cmd: printf 'Filesystem Use%%%% Mounted on\n/dev/vda1 95%%%% /\n/dev/vdb1 41%%%% /data\n'
+    schedule: "@every 1s"
+    alerts:
+      - {column: Use%%, trigger: "> 90%%", severity: critical, %s}
+  load:
+    servers: [web]
+    cmd: echo 0.42
+    header: none
+    schedule: "@every 1s"
+    alerts: [{trigger: "> 4"}]
+`, f.Servers[0].Name, f.Servers[1].Name, handler, alertTail)
+}
+
+// muteWrongToken submits the mute form shown with a wrong token and waits
+// for the refusal.
+func muteWrongToken(t *testing.T, ctx context.Context) {
+	t.Helper()
+	do(t, ctx,
+		chromedp.SetValue("#mute-form input[name=reason]", "disk work"),
+		chromedp.SetValue("#mute-form input[name=by]", "alice"),
+		chromedp.SetValue("#mute-form input[name=token]", "wrong"),
+		chromedp.Click("#mute-form button[type=submit]"),
+		chromedp.WaitVisible("p.error[role=alert]"))
+}
+
 // newBrowser starts a headless Chromium 1280×900 px wide on first (waiting
 // for its #grid) and returns a context for it that ends after within; the
 // browser is stopped at the end of the test.
@@ -72,26 +111,7 @@ func pageArtifacts(t *testing.T) string {
 func TestStatusPageInBrowser(t *testing.T) {
 	chromium := chromiumPath(t)
 	f := sshdtest.Start(t, 2)
-	cfg := fleetSSH(f) + fmt.Sprintf(`daemon: {listen: "@ADDR@", auth-token-env: PAGE_TOKEN}
-groups:
-  web: [%q, %q]
-  gone: ["127.0.0.1:1"]
-handlers:
-  console: {type: print}
-commands:
-  disk:
-    servers: [web, gone]
-    cmd: printf 'Filesystem Use%%%% Mounted on\n/dev/vda1 95%%%% /\n/dev/vdb1 41%%%% /data\n'
-    schedule: "@every 1s"
-    alerts:
-      - {column: Use%%, trigger: "> 90%%", severity: critical, handlers: [console], repeat: 2s}
-  load:
-    servers: [web]
-    cmd: echo 0.42
-    header: none
-    schedule: "@every 1s"
-    alerts: [{trigger: "> 4"}]
-`, f.Servers[0].Name, f.Servers[1].Name)
+	cfg := pageFleet(f, "console: {type: print}", "handlers: [console], repeat: 2s")
 	d := startDaemon(t, f.Dir, cfg, "PAGE_TOKEN=s3cret-token")
 	waitFor(t, "3 runs of disk", func() bool { return d.status(t).runs("disk") >= 3 })
 	artifacts := pageArtifacts(t)
@@ -125,12 +145,7 @@ commands:
 	savePNG(t, filepath.Join(artifacts, "detail-desktop.png"), run(t, ctx, chromedp.FullScreenshot(100)))
 
 	// Refused: a wrong token, then a forged CSRF token.
-	do(t, ctx,
-		chromedp.SetValue("#mute-form input[name=reason]", "disk work"),
-		chromedp.SetValue("#mute-form input[name=by]", "alice"),
-		chromedp.SetValue("#mute-form input[name=token]", "wrong"),
-		chromedp.Click("#mute-form button[type=submit]"),
-		chromedp.WaitVisible("p.error[role=alert]"))
+	muteWrongToken(t, ctx)
 	if msg := run(t, ctx, chromedp.Text("p.error[role=alert]")); !strings.Contains(msg, "wrong or missing credential") {
 		t.Errorf("wrong token: %q", msg)
 	}
