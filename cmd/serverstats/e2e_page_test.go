@@ -30,6 +30,62 @@ func chromiumPath(t *testing.T) string {
 	return ""
 }
 
+// pageFleet is the config of the status page tests' daemon: two real sshd
+// hosts in group web with a disk at 95 % (firing), one host that is down in
+// group gone (UNKNOWN), and a load check (OK). handler defines the disk
+// alert's handler and alertTail ends the alert (its handlers and more).
+func pageFleet(f *sshdtest.Fleet, handler, alertTail string) string {
+	return fleetSSH(f) + fmt.Sprintf(`daemon: {listen: "@ADDR@", auth-token-env: PAGE_TOKEN}
+groups:
+  web: [%q, %q]
+  gone: ["127.0.0.1:1"]
+handlers:
+  %s
+commands:
+  disk:
+    servers: [web, gone]
+    cmd: printf 'Filesystem Use%%%% Mounted on\n/dev/vda1 95%%%% /\n/dev/vdb1 41%%%% /data\n'
+    schedule: "@every 1s"
+    alerts:
+      - {column: Use%%, trigger: "> 90%%", severity: critical, %s}
+  load:
+    servers: [web]
+    cmd: echo 0.42
+    header: none
+    schedule: "@every 1s"
+    alerts: [{trigger: "> 4"}]
+`, f.Servers[0].Name, f.Servers[1].Name, handler, alertTail)
+}
+
+// muteWrongToken submits the mute form shown with a wrong token and waits
+// for the refusal.
+func muteWrongToken(t *testing.T, ctx context.Context) {
+	t.Helper()
+	do(t, ctx,
+		chromedp.SetValue("#mute-form input[name=reason]", "disk work"),
+		chromedp.SetValue("#mute-form input[name=by]", "alice"),
+		chromedp.SetValue("#mute-form input[name=token]", "wrong"),
+		chromedp.Click("#mute-form button[type=submit]"),
+		chromedp.WaitVisible("p.error[role=alert]"))
+}
+
+// newBrowser starts a headless Chromium 1280×900 px wide on first (waiting
+// for its #grid) and returns a context for it that ends after within; the
+// browser is stopped at the end of the test.
+func newBrowser(t *testing.T, chromium, first string, within time.Duration) context.Context {
+	t.Helper()
+	ctx, cancel := chromedp.NewExecAllocator(context.Background(), append(chromedp.DefaultExecAllocatorOptions[:],
+		chromedp.ExecPath(chromium), chromedp.Flag("headless", true), chromedp.NoSandbox, chromedp.DisableGPU, chromedp.WindowSize(1280, 900))...)
+	t.Cleanup(cancel)
+	ctx, cancel = chromedp.NewContext(ctx)
+	t.Cleanup(cancel)
+	// The first run starts the browser, under ctx (a timeout there would stop it).
+	do(t, ctx, chromedp.Navigate(first), chromedp.WaitVisible("#grid"))
+	ctx, cancel = context.WithTimeout(ctx, within)
+	t.Cleanup(cancel)
+	return ctx
+}
+
 // pageArtifacts is where the browser test leaves its screenshots.
 func pageArtifacts(t *testing.T) string {
 	t.Helper()
@@ -55,42 +111,15 @@ func pageArtifacts(t *testing.T) string {
 func TestStatusPageInBrowser(t *testing.T) {
 	chromium := chromiumPath(t)
 	f := sshdtest.Start(t, 2)
-	cfg := fleetSSH(f) + fmt.Sprintf(`daemon: {listen: "@ADDR@", auth-token-env: PAGE_TOKEN}
-groups:
-  web: [%q, %q]
-  gone: ["127.0.0.1:1"]
-handlers:
-  console: {type: print}
-commands:
-  disk:
-    servers: [web, gone]
-    cmd: printf 'Filesystem Use%%%% Mounted on\n/dev/vda1 95%%%% /\n/dev/vdb1 41%%%% /data\n'
-    schedule: "@every 1s"
-    alerts:
-      - {column: Use%%, trigger: "> 90%%", severity: critical, handlers: [console], repeat: 2s}
-  load:
-    servers: [web]
-    cmd: echo 0.42
-    header: none
-    schedule: "@every 1s"
-    alerts: [{trigger: "> 4"}]
-`, f.Servers[0].Name, f.Servers[1].Name)
+	cfg := pageFleet(f, "console: {type: print}", "handlers: [console], repeat: 2s")
 	d := startDaemon(t, f.Dir, cfg, "PAGE_TOKEN=s3cret-token")
 	waitFor(t, "3 runs of disk", func() bool { return d.status(t).runs("disk") >= 3 })
 	artifacts := pageArtifacts(t)
 
-	ctx, cancel := chromedp.NewExecAllocator(context.Background(), append(chromedp.DefaultExecAllocatorOptions[:],
-		chromedp.ExecPath(chromium), chromedp.Flag("headless", true), chromedp.NoSandbox, chromedp.DisableGPU, chromedp.WindowSize(1280, 900))...)
-	defer cancel()
-	ctx, cancel = chromedp.NewContext(ctx)
-	defer cancel()
 	base := "http://" + d.addr
 	web0 := f.Servers[0].Name
 	detail := base + "/detail?command=disk&host=" + web0
-	// The first run starts the browser, under ctx (a timeout there would stop it).
-	do(t, ctx, chromedp.Navigate(base+"/"), chromedp.WaitVisible("#grid"))
-	ctx, cancel = context.WithTimeout(ctx, 90*time.Second)
-	defer cancel()
+	ctx := newBrowser(t, chromium, base+"/", 90*time.Second)
 
 	// The grid.
 	grid := run(t, ctx, chromedp.OuterHTML("#grid"))
@@ -99,7 +128,8 @@ commands:
 			t.Errorf("the grid lacks %q:\n%s", want, grid)
 		}
 	}
-	savePNG(t, filepath.Join(artifacts, "overview-desktop.png"), run(t, ctx, chromedp.FullScreenshot(100)))
+	overview := run(t, ctx, chromedp.FullScreenshot(100))
+	savePNG(t, filepath.Join(artifacts, "overview-desktop.png"), overview)
 
 	// The drill-down and its history plot.
 	do(t, ctx, chromedp.Navigate(detail), chromedp.WaitVisible("svg.history"))
@@ -115,12 +145,7 @@ commands:
 	savePNG(t, filepath.Join(artifacts, "detail-desktop.png"), run(t, ctx, chromedp.FullScreenshot(100)))
 
 	// Refused: a wrong token, then a forged CSRF token.
-	do(t, ctx,
-		chromedp.SetValue("#mute-form input[name=reason]", "disk work"),
-		chromedp.SetValue("#mute-form input[name=by]", "alice"),
-		chromedp.SetValue("#mute-form input[name=token]", "wrong"),
-		chromedp.Click("#mute-form button[type=submit]"),
-		chromedp.WaitVisible("p.error[role=alert]"))
+	muteWrongToken(t, ctx)
 	if msg := run(t, ctx, chromedp.Text("p.error[role=alert]")); !strings.Contains(msg, "wrong or missing credential") {
 		t.Errorf("wrong token: %q", msg)
 	}
@@ -208,8 +233,9 @@ commands:
 	}
 	savePNG(t, filepath.Join(artifacts, "overview-phone.png"), run(t, ctx, chromedp.FullScreenshot(100)))
 	if os.Getenv("SERVERSTATS_UPDATE_DOCS") == "1" {
-		b, _ := os.ReadFile(filepath.Join(artifacts, "overview-desktop.png"))
-		savePNG(t, filepath.Join("..", "..", "docs", "status-page.png"), b)
+		// This run's bytes, not the artifact file: the artifact folder is
+		// shared by every run on the machine.
+		savePNG(t, filepath.Join("..", "..", "docs", "status-page.png"), overview)
 	}
 	d.stop(t, 10*time.Second)
 }

@@ -189,8 +189,8 @@ func TestPageFilters(t *testing.T) {
 				t.Errorf("%s: shows %q", c.query, s)
 			}
 		}
-		if !strings.Contains(body, `http-equiv="refresh"`) {
-			t.Errorf("%s: no refresh", c.query)
+		if !strings.Contains(body, `data-refresh="30"`) || !strings.Contains(body, `id="auto-refresh"`) || strings.Contains(body, `http-equiv="refresh"`) {
+			t.Errorf("%s: want the script's refresh with its switch, not a meta refresh", c.query)
 		}
 	}
 }
