@@ -34,6 +34,7 @@ const (
 	posCap      = 10.0
 	gapWeight   = 1.5
 	emptyWeight = 12.0
+	kindWeight  = 6.0
 	maxCellToks = 16      // tokens in one cell, last column excepted
 	maxFitCells = 1 << 14 // columns × tokens of a row beyond which it is not fitted
 )
@@ -125,6 +126,7 @@ func (a *assigner) assign(toks []token, spans []cellSpan) {
 					p = c.placeholder(toks[j].cs, toks[j].ce)
 				} else {
 					p, d = c.place(toks[j].cs, toks[b-1].ce, d)
+					p += c.kindCost(toks[j], b-j)
 				}
 				v := base + p + gaps[b-1] - gaps[j]
 				if v < next[b] {
@@ -170,6 +172,7 @@ func (a *assigner) simple(toks []token, spans []cellSpan) float64 {
 			total += c.placeholder(toks[i].cs, toks[i].ce)
 		} else {
 			p, d := c.place(toks[i].cs, toks[b-1].ce, prev)
+			p += c.kindCost(toks[i], b-i)
 			total += p
 			prev = d
 		}
@@ -223,6 +226,26 @@ func (c *column) placeholder(s, e int) float64 {
 		return min(float64(lo-s), posCap)
 	case e > hi:
 		return min(float64(e-hi), posCap)
+	}
+	return 0
+}
+
+// kindCost is the cost of a cell of n tokens starting with t whose kind
+// is not the kind of most of its column's one-token cells (see
+// column.kind): a word among numbers, or a number among words, is a sign
+// that a value before it overflowed its column; a number holds no space,
+// so a cell of several tokens in a column of numbers costs the same.
+func (c *column) kindCost(t token, n int) float64 {
+	switch {
+	case c.kind == 0:
+		return 0
+	case n > 1:
+		if c.kind == 'N' {
+			return kindWeight
+		}
+		return 0
+	case t.num != (c.kind == 'N'):
+		return kindWeight
 	}
 	return 0
 }

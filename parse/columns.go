@@ -41,6 +41,9 @@ type column struct {
 	empty float64
 	prevE int // right edge of the previous column's header, 0 for the first
 	nextS int // left edge of the next column's header, s for the last
+	// kind is what most of the column's one-token cells are: 'N'
+	// numbers (numberLike), 'W' other words, 0 not known (calibrate).
+	kind byte
 }
 
 // word is a header word before grouping.
@@ -447,6 +450,8 @@ func calibrate(cols []column, rows [][]token) {
 	starts := make([]map[int]int, len(cols))
 	ends := make([]map[int]int, len(cols))
 	n := 0
+	nums := make([]int, len(cols))
+	ones := make([]int, len(cols))
 	for _, toks := range rows {
 		a.assign(toks, spans)
 		n++
@@ -455,6 +460,12 @@ func calibrate(cols []column, rows [][]token) {
 				continue
 			}
 			filled[i]++
+			if sp.b == sp.a+1 && !toks[sp.a].ph {
+				ones[i]++
+				if toks[sp.a].num {
+					nums[i]++
+				}
+			}
 			if cols[i].align == 0 {
 				if starts[i] == nil {
 					starts[i], ends[i] = map[int]int{}, map[int]int{}
@@ -468,6 +479,13 @@ func calibrate(cols []column, rows [][]token) {
 	for i := range cols {
 		c := &cols[i]
 		c.empty = 1 + emptyWeight*float64(filled[i])/float64(n)
+		switch {
+		case ones[i] < 2:
+		case 2*nums[i] > ones[i]:
+			c.kind = 'N'
+		case 2*nums[i] < ones[i]:
+			c.kind = 'W'
+		}
 		if c.align != 0 {
 			continue
 		}

@@ -39,6 +39,38 @@ func TestOtherSystemsRules(t *testing.T) {
 				}},
 			},
 		},
+		{
+			name: "an overflowing first cell with few rows: the word goes to the column of words, not among the numbers",
+			text: lines(
+				"Name          Kind 1024-blocks      Used Available Capacity Where",
+				"/a/very-long-name-of-a-volume00 ext3     6030784   1147932   4571556      21% /",
+				"aa              aa           0         0         0       -  /x",
+				"bbb            bbb           0         0         0       -  /y",
+			),
+			tables: []table{{[]string{"Name", "Kind", "1024-blocks", "Used", "Available", "Capacity", "Where"}, [][]string{
+				{"/a/very-long-name-of-a-volume00", "ext3", "6030784", "1147932", "4571556", "21%", "/"},
+				{"aa", "aa", "0", "0", "0", "-", "/x"},
+				{"bbb", "bbb", "0", "0", "0", "-", "/y"},
+			}}},
+		},
+		{
+			name: "addresses are not numbers: one starting with a digit stays in a column of names",
+			text: lines(
+				"Name  Mtu   Network       Address            Ipkts Ierrs",
+				"lo0   16384 <Link#1>                              5     0",
+				"en0   1500  <Link#4>    a0:99:9b:00:00:01        9     0",
+				"en0   1500  fe80::1     fe80::aa:1                3     -",
+				"vm1   1500  10.1.101      10.1.101.1              0     -",
+				"vm2   1500  <Link#20>   00:50:56:c0:00:08        1     0",
+			),
+			tables: []table{{[]string{"Name", "Mtu", "Network", "Address", "Ipkts", "Ierrs"}, [][]string{
+				{"lo0", "16384", "<Link#1>", "", "5", "0"},
+				{"en0", "1500", "<Link#4>", "a0:99:9b:00:00:01", "9", "0"},
+				{"en0", "1500", "fe80::1", "fe80::aa:1", "3", "-"},
+				{"vm1", "1500", "10.1.101", "10.1.101.1", "0", "-"},
+				{"vm2", "1500", "<Link#20>", "00:50:56:c0:00:08", "1", "0"},
+			}}},
+		},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -62,5 +94,19 @@ func TestOtherSystemsRules(t *testing.T) {
 				}
 			}
 		})
+	}
+}
+
+func TestNumberLike(t *testing.T) {
+	for s, want := range map[string]bool{
+		"42": true, "-1.5": true, "+3": true, "21%": true, "1.9G": true, "4Ki": true, "90s": true,
+		"0:03": true, "7:53.61": true, "8:0": true, "1KiB": true,
+		"ext3": false, "192.168.1.1": false, "0.0.0.0:22": false, "10.1.101": false, "1.2.3": false,
+		"00:50:56:c0:00:08": false, "fe80::1": false, "1/1": false, "3d4h": false, "-": false, "": false,
+		"5.": false, "12abcd": false, "[::]:*": false,
+	} {
+		if got := numberLike(s); got != want {
+			t.Errorf("numberLike(%q) = %v, want %v", s, got, want)
+		}
 	}
 }
