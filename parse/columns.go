@@ -233,6 +233,11 @@ func joinWords(hdr string, w1, w2 word, prevE int, last, padded bool, rows [][]t
 	switch {
 	case 2*cross >= len(rows):
 		return true // values run across both words: "Local Address"
+	case start2 == 0 && cross > 0 && innerColon(hdr[w2.bs:w2.be]):
+		// The second word names the parts of a value, no value starts
+		// under it and some run into it from under the first: old ss's
+		// "Local Address:Port" over "rtnl:kernel" and "* 22373".
+		return true
 	case padded && start2 == 0 && (a2 == 0 || !last):
 		// A label of words in a padded header, where no value starts
 		// under the second word: "READINESS GATES", "MEM USAGE / LIMIT".

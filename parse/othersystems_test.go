@@ -71,6 +71,26 @@ func TestOtherSystemsRules(t *testing.T) {
 				{"vm2", "1500", "<Link#20>", "00:50:56:c0:00:08", "1", "0"},
 			}}},
 		},
+		{
+			name: "a header word naming parts with a colon joins the word before it when values under that one run into it",
+			text: lines(
+				"Kind  State      Recv-Q Send-Q Local Address:Port                 Other",
+				"nl    UNCONN     768    0      rtnl:some-daemon/1220       x",
+				"nl    UNCONN     0      0      rtnl:kernel                 x",
+				"us    ESTAB      0      0       * 22658                    y",
+				"tcp   LISTEN     0      128    *:ssh                       z",
+				"us    ESTAB      0      0       * 22659                    y",
+				"us    ESTAB      0      0       * 22660                    y",
+			),
+			tables: []table{{[]string{"Kind", "State", "Recv-Q", "Send-Q", "Local Address:Port", "Other", "Local Address", "Local Port"}, [][]string{
+				{"nl", "UNCONN", "768", "0", "rtnl:some-daemon/1220", "x", "rtnl", "some-daemon/1220"},
+				{"nl", "UNCONN", "0", "0", "rtnl:kernel", "x", "rtnl", "kernel"},
+				{"us", "ESTAB", "0", "0", "* 22658", "y", "*", "22658"},
+				{"tcp", "LISTEN", "0", "128", "*:ssh", "z", "*", "ssh"},
+				{"us", "ESTAB", "0", "0", "* 22659", "y", "*", "22659"},
+				{"us", "ESTAB", "0", "0", "* 22660", "y", "*", "22660"},
+			}}},
+		},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
