@@ -187,6 +187,17 @@ func (a *assigner) simple(toks []token, spans []cellSpan) float64 {
 // previous cells of the row are shifted by prev; it also returns this
 // cell's shift.
 func (c *column) place(s, e, prev int) (float64, int) {
+	p, d := c.placeAligned(s, e, prev)
+	if e <= c.s && c.s > 0 {
+		// No column's cells end before its header starts: the text is
+		// the end of the cell before it ("VMware Virtual S" under lsblk's
+		// MODEL, one space before SERIAL).
+		p += kindWeight
+	}
+	return p, d
+}
+
+func (c *column) placeAligned(s, e, prev int) (float64, int) {
 	var d int
 	switch c.align {
 	case 'L':

@@ -91,6 +91,22 @@ func TestOtherSystemsRules(t *testing.T) {
 				{"us", "ESTAB", "0", "0", "* 22660", "y", "*", "22660"},
 			}}},
 		},
+		{
+			name: "a value filling its field to one space before the next header stays whole when that column is mostly empty",
+			text: lines(
+				"NAME   RA MODEL            SERIAL               STATE",
+				"aaa  4096 Maker Virtual S                      running",
+				"aa1  4096                                      ",
+				"aa2  4096                                      ",
+				"bbb  4096 Maker IDE CD                         running",
+			),
+			tables: []table{{[]string{"NAME", "RA", "MODEL", "SERIAL", "STATE"}, [][]string{
+				{"aaa", "4096", "Maker Virtual S", "", "running"},
+				{"aa1", "4096", "", "", ""},
+				{"aa2", "4096", "", "", ""},
+				{"bbb", "4096", "Maker IDE CD", "", "running"},
+			}}},
+		},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
