@@ -233,6 +233,11 @@ func joinWords(hdr string, w1, w2 word, prevE int, last, padded bool, rows [][]t
 	switch {
 	case 2*cross >= len(rows):
 		return true // values run across both words: "Local Address"
+	case a2 == 0 && edge2 == 0 && cross > 0:
+		// No value starts or ends under the second word, and some run
+		// into it from under the first: one label ("Next Hop" over
+		// "::" and "fe80::20c:29ff:fe3e:1").
+		return true
 	case start2 == 0 && cross > 0 && innerColon(hdr[w2.bs:w2.be]):
 		// The second word names the parts of a value, no value starts
 		// under it and some run into it from under the first: old ss's

@@ -107,6 +107,24 @@ func TestOtherSystemsRules(t *testing.T) {
 				{"bbb", "4096", "Maker IDE CD", "", "running"},
 			}}},
 		},
+		{
+			name: "two label words over one value: nothing starts or ends under the second, some values run into it",
+			text: lines(
+				"Destination          Next Hop                   Flag  Iface Met",
+				"::1/96               ::                         !n    lo     10",
+				"::/96                ::                         !n    lo      8",
+				"::1/128              ::                         Un    lo    256",
+				"fe80::/64            ::                         U     en0     1",
+				"::/0                 fe80::20c:29ff:fe3e:1      UG    en0   100",
+			),
+			tables: []table{{[]string{"Destination", "Next Hop", "Flag", "Iface", "Met"}, [][]string{
+				{"::1/96", "::", "!n", "lo", "10"},
+				{"::/96", "::", "!n", "lo", "8"},
+				{"::1/128", "::", "Un", "lo", "256"},
+				{"fe80::/64", "::", "U", "en0", "1"},
+				{"::/0", "fe80::20c:29ff:fe3e:1", "UG", "en0", "100"},
+			}}},
+		},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
