@@ -126,7 +126,7 @@ func (a *assigner) assign(toks []token, spans []cellSpan) {
 					p = c.placeholder(toks[j].cs, toks[j].ce)
 				} else {
 					p, d = c.place(toks[j].cs, toks[b-1].ce, d)
-					p += c.kindCost(toks[j], b-j)
+					p += c.kindCost(toks[j], b-j) + a.skipCost(i, toks, j)
 				}
 				v := base + p + gaps[b-1] - gaps[j]
 				if v < next[b] {
@@ -172,7 +172,7 @@ func (a *assigner) simple(toks []token, spans []cellSpan) float64 {
 			total += c.placeholder(toks[i].cs, toks[i].ce)
 		} else {
 			p, d := c.place(toks[i].cs, toks[b-1].ce, prev)
-			p += c.kindCost(toks[i], b-i)
+			p += c.kindCost(toks[i], b-i) + a.skipCost(i, toks, i)
 			total += p
 			prev = d
 		}
@@ -259,6 +259,30 @@ func (c *column) kindCost(t token, n int) float64 {
 		return kindWeight
 	}
 	return 0
+}
+
+// skipCost is the cost of giving token j to column i when the header
+// spans of column i and of the columns after it lie blank before the
+// token, in the gap after the previous token: those blank fields are
+// the row's empty cells, and the token is a later column's (lsof's NAME
+// after a blank DEVICE, SIZE/OFF and NODE). Each such column costs
+// kindWeight. A gap of about one field's width is a shifted row's
+// (vmstat's overflowing numbers), not a blank field.
+func (a *assigner) skipCost(i int, toks []token, j int) float64 {
+	prevE := 0
+	if j > 0 {
+		prevE = toks[j-1].ce
+	}
+	t := toks[j]
+	p := 0.0
+	for k := i; k < len(a.cols); k++ {
+		c := &a.cols[k]
+		if c.e >= t.cs || c.s <= prevE || t.cs-prevE <= 2*(c.e-c.s)+2 {
+			break
+		}
+		p += kindWeight
+	}
+	return p
 }
 
 func abs(x int) int {

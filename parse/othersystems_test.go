@@ -125,6 +125,24 @@ func TestOtherSystemsRules(t *testing.T) {
 				{"::/0", "fe80::20c:29ff:fe3e:1", "UG", "en0", "100"},
 			}}},
 		},
+		{
+			name: "blank fields over whole header spans stay blank: the text after them is the last column's",
+			text: lines(
+				"PROG       PID    OWNER  FD      KIND DEVICE  SIZE/OFF     NODE NAME",
+				"prog1        1    root  cwd   unknown                           /p/1/cwd (readlink: Permission denied)",
+				"prog1        1    root  txt       REG  253,0    964600 50332501 /usr/bin/prog1",
+				"prog2       22    root  cwd   unknown                           /p/22/cwd (readlink: Permission denied)",
+				"prog2       22    root NOFD                                     /p/22/fd (opendir: Permission denied)",
+				"prog3      333    user  mem       REG  253,0     61624   503058 /usr/lib/x.so",
+			),
+			tables: []table{{[]string{"PROG", "PID", "OWNER", "FD", "KIND", "DEVICE", "SIZE/OFF", "NODE", "NAME"}, [][]string{
+				{"prog1", "1", "root", "cwd", "unknown", "", "", "", "/p/1/cwd (readlink: Permission denied)"},
+				{"prog1", "1", "root", "txt", "REG", "253,0", "964600", "50332501", "/usr/bin/prog1"},
+				{"prog2", "22", "root", "cwd", "unknown", "", "", "", "/p/22/cwd (readlink: Permission denied)"},
+				{"prog2", "22", "root", "NOFD", "", "", "", "", "/p/22/fd (opendir: Permission denied)"},
+				{"prog3", "333", "user", "mem", "REG", "253,0", "61624", "503058", "/usr/lib/x.so"},
+			}}},
+		},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
