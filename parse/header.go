@@ -105,7 +105,7 @@ func findTables(lines []string, first int) []tableSpec {
 			}
 			merged := false
 			for k := range specs {
-				if sameHeader(lines[specs[k].hdr], lines[spec.hdr]) {
+				if sameHeader(lines[specs[k].hdr], lines[spec.hdr]) && sameSpans(lines[specs[k].hdr], lines[spec.hdr]) {
 					specs[k].rows = append(specs[k].rows, spec.rows...)
 					merged = true
 					break
@@ -173,6 +173,25 @@ func sameHeader(a, b string) bool {
 	fb, rb := firstWord(b)
 	stamp := func(w string) bool { return isClock(w) || (len(w) > 1 && strings.HasSuffix(w, ":")) }
 	return ra != "" && stamp(fa) && stamp(fb) && sameWords(stripMeridiem(ra), stripMeridiem(rb))
+}
+
+// sameSpans reports whether two header lines put their words (after the
+// first, which may be the time of the report) at the same places. The
+// same words elsewhere head another block of the same table, laid out
+// for its own rows (macOS netstat -r's Internet6 routes, wider than its
+// Internet ones): it is read alone, then its rows join the table (see
+// mergeTables).
+func sameSpans(a, b string) bool {
+	ta, tb := tokenize(a, nil), tokenize(b, nil)
+	if len(ta) != len(tb) {
+		return false
+	}
+	for i := 1; i < len(ta); i++ {
+		if ta[i].cs != tb[i].cs || ta[i].ce != tb[i].ce {
+			return false
+		}
+	}
+	return true
 }
 
 // firstWord splits a line into its first word and the rest.

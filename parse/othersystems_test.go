@@ -143,6 +143,28 @@ func TestOtherSystemsRules(t *testing.T) {
 				{"prog3", "333", "user", "mem", "REG", "253,0", "61624", "503058", "/usr/lib/x.so"},
 			}}},
 		},
+		{
+			name: "the same header again with wider columns reads its block with its own layout, into the same table",
+			text: lines(
+				"Routes:",
+				"",
+				"Inet:",
+				"Destination        Gateway            Flags   Netif",
+				"default            10.0.0.1           UGSc      en0",
+				"127                127.0.0.1          UCS       lo0",
+				"",
+				"Inet6:",
+				"Destination                             Gateway                         Flags   Netif",
+				"default                                 fe80::feae:34ff:fea1:3a80%en0   UGc       en0",
+				"2600:1700:bab0:d40:1874:4566:6499:f3d1  a4:83:e7:2d:62:8f               UHL       lo0",
+			),
+			tables: []table{{[]string{"Destination", "Gateway", "Flags", "Netif"}, [][]string{
+				{"default", "10.0.0.1", "UGSc", "en0"},
+				{"127", "127.0.0.1", "UCS", "lo0"},
+				{"default", "fe80::feae:34ff:fea1:3a80%en0", "UGc", "en0"},
+				{"2600:1700:bab0:d40:1874:4566:6499:f3d1", "a4:83:e7:2d:62:8f", "UHL", "lo0"},
+			}}},
+		},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
