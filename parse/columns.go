@@ -1,6 +1,7 @@
 package parse
 
 import (
+	"math"
 	"strconv"
 	"strings"
 )
@@ -310,8 +311,21 @@ func paddedHeader(words []word, rows [][]token) bool {
 		if i+1 < len(words) {
 			end = words[i+1].s
 		}
+		// The label's column runs to the next word after a wide gap; a
+		// value in it holds single spaces only (route -6's "Flag Met Ref
+		// Use If" over "!n   1024 0" is five columns, not one label).
+		group := -1 // a last label of one word takes the rest of the line
+		if i+1 < len(words) {
+			group = math.MaxInt
+		}
+		for k := i + 1; k < len(words); k++ {
+			if words[k].s-words[k-1].e >= 3 {
+				group = words[k].s
+				break
+			}
+		}
 		for _, r := range rows {
-			for _, t := range r {
+			for x, t := range r {
 				if t.cs >= end {
 					break
 				}
@@ -319,6 +333,11 @@ func paddedHeader(words []word, rows [][]token) bool {
 					return false // a value starts inside the column, or runs into it
 				}
 				if t.cs == w.s {
+					for y := x + 1; group >= 0 && y < len(r) && r[y].cs < group; y++ {
+						if r[y].cs-r[y-1].ce > 1 {
+							return false // two values in one label's column
+						}
+					}
 					break
 				}
 			}

@@ -165,6 +165,20 @@ func TestOtherSystemsRules(t *testing.T) {
 				{"2600:1700:bab0:d40:1874:4566:6499:f3d1", "a4:83:e7:2d:62:8f", "UHL", "lo0"},
 			}}},
 		},
+		{
+			name: "one-space header words over values several spaces apart are columns, not one padded label",
+			text: lines(
+				"Destination                    Next Hop                   Flag Met Ref Use If",
+				"::/96                          ::                         !n   1024 0      0 lo",
+				"0.0.0.0/96                     ::                         !n   1024 0      0 lo",
+				"::/0                           fe80::1                    UG   100 1      4 en0",
+			),
+			tables: []table{{[]string{"Destination", "Next Hop", "Flag", "Met", "Ref", "Use", "If"}, [][]string{
+				{"::/96", "::", "!n", "1024", "0", "0", "lo"},
+				{"0.0.0.0/96", "::", "!n", "1024", "0", "0", "lo"},
+				{"::/0", "fe80::1", "UG", "100", "1", "4", "en0"},
+			}}},
+		},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
