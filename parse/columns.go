@@ -92,6 +92,7 @@ func buildColumns(hdr string, htoks []token, rows [][]token) []column {
 		})
 		i = j
 	}
+	cols = flagColumns(cols, rows)
 	for i := range cols {
 		if i > 0 {
 			cols[i].prevE = cols[i-1].e
@@ -104,6 +105,54 @@ func buildColumns(hdr string, htoks []token, rows [][]token) []column {
 	alignAll(cols, rows)
 	calibrate(cols, rows)
 	return cols
+}
+
+// flagColumns adds a column with no header where a one-character mark
+// (a symbol, not a letter or digit) stands alone at the same place between
+// two header words in a quarter of the rows (two at least), and no longer
+// value covers that place:
+// who -aH prints each user's message status ("+", "-", "?") there, under
+// no label, between NAME and LINE.
+func flagColumns(cols []column, rows [][]token) []column {
+	if len(rows) < 2 || len(cols) < 2 {
+		return cols
+	}
+	var out []column
+	for i := range cols {
+		out = append(out, cols[i])
+		if i+1 == len(cols) {
+			break
+		}
+		lo, hi := cols[i].e+1, cols[i+1].s-1 // room for a value with a space on each side
+		if hi <= lo {
+			continue
+		}
+		counts := map[int]int{}
+		for _, r := range rows {
+			for k, t := range r {
+				// Apart from the value before it ("[ ACC ]" is one value).
+				if t.mark && t.cs >= lo && t.ce <= hi && (k == 0 || t.cs-r[k-1].ce >= 2) {
+					counts[t.cs]++
+				}
+			}
+		}
+		p, n := mode(counts)
+		if n < 2 || 4*n < len(rows) {
+			continue
+		}
+		covered := false
+		for _, r := range rows {
+			for _, t := range r {
+				if t.cs <= p && p < t.ce && t.ce-t.cs > 1 {
+					covered = true
+				}
+			}
+		}
+		if !covered {
+			out = append(out, column{s: p, e: p + 1})
+		}
+	}
+	return out
 }
 
 // splitGlued cuts a header word where a lower-case letter meets an

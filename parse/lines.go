@@ -68,6 +68,7 @@ type token struct {
 	cs, ce int  // display columns (see runeWidth), [cs, ce)
 	ph     bool // a placeholder ("-", "?"), which tools align loosely
 	num    bool // reads as a number, maybe with a unit ("42", "-1.5", "21%", "1.9G", "0:03"; see numberLike)
+	mark   bool // one symbol, neither letter nor digit ("+", "-", "?")
 }
 
 // tokenize appends the tokens of line s to buf. Tree-drawing and bullet
@@ -115,6 +116,7 @@ func tokenize(s string, buf []token) []token {
 			}
 			t.ph = t.be-t.bs <= 3 && isPlaceholder(s[t.bs:t.be])
 			t.num = numberLike(s[t.bs:t.be])
+			t.mark = t.be-t.bs == 1 && !isDigit(s[t.bs]) && !isLower(s[t.bs]) && !isUpper(s[t.bs])
 			buf = append(buf, t)
 		}
 	}

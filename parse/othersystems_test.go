@@ -179,6 +179,36 @@ func TestOtherSystemsRules(t *testing.T) {
 				{"::/0", "fe80::1", "UG", "100", "1", "4", "en0"},
 			}}},
 		},
+		{
+			name: "a one-symbol mark between two header words, apart from the values, is a column of its own",
+			text: lines(
+				"NAME       LINE         TIME",
+				"           system boot  2026-12-01 08:14",
+				"LOGIN      tty1         2026-12-01 08:14",
+				"carol    + pts/0        2026-12-03 09:02",
+				"dave     - pts/1        2026-12-03 07:45",
+			),
+			tables: []table{{[]string{"NAME", "#2", "LINE", "TIME"}, [][]string{
+				{"", "", "system boot", "2026-12-01 08:14"},
+				{"LOGIN", "", "tty1", "2026-12-01 08:14"},
+				{"carol", "+", "pts/0", "2026-12-03 09:02"},
+				{"dave", "-", "pts/1", "2026-12-03 07:45"},
+			}}},
+		},
+		{
+			name: "a symbol next to a value by one space is part of it",
+			text: lines(
+				"Proto RefCnt Flags       Type       State",
+				"unix  2      [ ACC ]     STREAM     LISTENING",
+				"unix  3      [ ]         DGRAM      ",
+				"unix  2      [ ACC ]     STREAM     LISTENING",
+			),
+			tables: []table{{[]string{"Proto", "RefCnt", "Flags", "Type", "State"}, [][]string{
+				{"unix", "2", "[ ACC ]", "STREAM", "LISTENING"},
+				{"unix", "3", "[ ]", "DGRAM", ""},
+				{"unix", "2", "[ ACC ]", "STREAM", "LISTENING"},
+			}}},
+		},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
