@@ -209,6 +209,47 @@ func TestOtherSystemsRules(t *testing.T) {
 				{"unix", "2", "[ ACC ]", "STREAM", "LISTENING"},
 			}}},
 		},
+		{
+			name: "a boxed table drawn with | and +---+ reads by its separators, borders left out",
+			text: lines(
+				"+----+------+-----------+---------+",
+				"| Id | User | Host      | Info    |",
+				"+----+------+-----------+---------+",
+				"|  5 | root | localhost | show x  |",
+				"| 12 | app  | 10.0.0.7:51234 | NULL    |",
+				"+----+------+-----------+---------+",
+			),
+			tables: []table{{[]string{"Id", "User", "Host", "Info"}, [][]string{
+				{"5", "root", "localhost", "show x"},
+				{"12", "app", "10.0.0.7:51234", "NULL"},
+			}}},
+		},
+		{
+			name: "columns split by | under a rule of -+-, a footer with no | left out",
+			text: lines(
+				"  name  | count | hits ",
+				"--------+-------+------",
+				" a      |     1 |  340",
+				" a-very-long-name |    14 | 88112233",
+				"(2 rows)",
+			),
+			tables: []table{{[]string{"name", "count", "hits"}, [][]string{
+				{"a", "1", "340"},
+				{"a-very-long-name", "14", "88112233"},
+			}}},
+		},
+		{
+			name: "comma-separated values under a comma-separated header",
+			text: lines(
+				"index, name, utilization.gpu [%], memory.used [MiB]",
+				"0, Maker X1 40GB, 0 %, 0 MiB",
+				"1, Maker X1 40GB, 87 %, 30011 MiB",
+			),
+			tables: []table{{[]string{"index", "name", "utilization.gpu [%]", "memory.used [MiB]"}, [][]string{
+				{"0", "Maker X1 40GB", "0 %", "0 MiB"},
+				{"1", "Maker X1 40GB", "87 %", "30011 MiB"},
+			}}},
+		},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

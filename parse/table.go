@@ -152,6 +152,10 @@ func parseTables(text string, opt Options) ([]*Table, error) {
 				tabs[i] = tt
 				continue
 			}
+			if tt, ok := delimTable(lines, s.hdr, s.rows, opt); ok {
+				tabs[i] = tt
+				continue
+			}
 			tabs[i] = buildTable(lines, lines[s.hdr], s.group, s.rows, opt)
 		}
 		return mergeTables(tabs), nil
