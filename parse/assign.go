@@ -34,6 +34,7 @@ const (
 	posCap      = 10.0
 	gapWeight   = 1.5
 	emptyWeight = 12.0
+	kindWeight  = 6.0
 	maxCellToks = 16      // tokens in one cell, last column excepted
 	maxFitCells = 1 << 14 // columns × tokens of a row beyond which it is not fitted
 )
@@ -125,6 +126,7 @@ func (a *assigner) assign(toks []token, spans []cellSpan) {
 					p = c.placeholder(toks[j].cs, toks[j].ce)
 				} else {
 					p, d = c.place(toks[j].cs, toks[b-1].ce, d)
+					p += c.kindCost(toks[j], b-j) + a.skipCost(i, toks, j)
 				}
 				v := base + p + gaps[b-1] - gaps[j]
 				if v < next[b] {
@@ -170,6 +172,7 @@ func (a *assigner) simple(toks []token, spans []cellSpan) float64 {
 			total += c.placeholder(toks[i].cs, toks[i].ce)
 		} else {
 			p, d := c.place(toks[i].cs, toks[b-1].ce, prev)
+			p += c.kindCost(toks[i], b-i) + a.skipCost(i, toks, i)
 			total += p
 			prev = d
 		}
@@ -184,6 +187,17 @@ func (a *assigner) simple(toks []token, spans []cellSpan) float64 {
 // previous cells of the row are shifted by prev; it also returns this
 // cell's shift.
 func (c *column) place(s, e, prev int) (float64, int) {
+	p, d := c.placeAligned(s, e, prev)
+	if e <= c.s && c.s > 0 {
+		// No column's cells end before its header starts: the text is
+		// the end of the cell before it ("VMware Virtual S" under lsblk's
+		// MODEL, one space before SERIAL).
+		p += kindWeight
+	}
+	return p, d
+}
+
+func (c *column) placeAligned(s, e, prev int) (float64, int) {
 	var d int
 	switch c.align {
 	case 'L':
@@ -225,6 +239,50 @@ func (c *column) placeholder(s, e int) float64 {
 		return min(float64(e-hi), posCap)
 	}
 	return 0
+}
+
+// kindCost is the cost of a cell of n tokens starting with t whose kind
+// is not the kind of most of its column's one-token cells (see
+// column.kind): a word among numbers, or a number among words, is a sign
+// that a value before it overflowed its column; a number holds no space,
+// so a cell of several tokens in a column of numbers costs the same.
+func (c *column) kindCost(t token, n int) float64 {
+	switch {
+	case c.kind == 0:
+		return 0
+	case n > 1:
+		if c.kind == 'N' {
+			return kindWeight
+		}
+		return 0
+	case t.num != (c.kind == 'N'):
+		return kindWeight
+	}
+	return 0
+}
+
+// skipCost is the cost of giving token j to column i when the header
+// spans of column i and of the columns after it lie blank before the
+// token, in the gap after the previous token: those blank fields are
+// the row's empty cells, and the token is a later column's (lsof's NAME
+// after a blank DEVICE, SIZE/OFF and NODE). Each such column costs
+// kindWeight. A gap of about one field's width is a shifted row's
+// (vmstat's overflowing numbers), not a blank field.
+func (a *assigner) skipCost(i int, toks []token, j int) float64 {
+	prevE := 0
+	if j > 0 {
+		prevE = toks[j-1].ce
+	}
+	t := toks[j]
+	p := 0.0
+	for k := i; k < len(a.cols); k++ {
+		c := &a.cols[k]
+		if c.e >= t.cs || c.s <= prevE || t.cs-prevE <= 2*(c.e-c.s)+2 {
+			break
+		}
+		p += kindWeight
+	}
+	return p
 }
 
 func abs(x int) int {

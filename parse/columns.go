@@ -1,6 +1,7 @@
 package parse
 
 import (
+	"math"
 	"strconv"
 	"strings"
 )
@@ -41,6 +42,9 @@ type column struct {
 	empty float64
 	prevE int // right edge of the previous column's header, 0 for the first
 	nextS int // left edge of the next column's header, s for the last
+	// kind is what most of the column's one-token cells are: 'N'
+	// numbers (numberLike), 'W' other words, 0 not known (calibrate).
+	kind byte
 }
 
 // word is a header word before grouping.
@@ -88,6 +92,7 @@ func buildColumns(hdr string, htoks []token, rows [][]token) []column {
 		})
 		i = j
 	}
+	cols = flagColumns(cols, rows)
 	for i := range cols {
 		if i > 0 {
 			cols[i].prevE = cols[i-1].e
@@ -100,6 +105,54 @@ func buildColumns(hdr string, htoks []token, rows [][]token) []column {
 	alignAll(cols, rows)
 	calibrate(cols, rows)
 	return cols
+}
+
+// flagColumns adds a column with no header where a one-character mark
+// (a symbol, not a letter or digit) stands alone at the same place between
+// two header words in a quarter of the rows (two at least), and no longer
+// value covers that place:
+// who -aH prints each user's message status ("+", "-", "?") there, under
+// no label, between NAME and LINE.
+func flagColumns(cols []column, rows [][]token) []column {
+	if len(rows) < 2 || len(cols) < 2 {
+		return cols
+	}
+	var out []column
+	for i := range cols {
+		out = append(out, cols[i])
+		if i+1 == len(cols) {
+			break
+		}
+		lo, hi := cols[i].e+1, cols[i+1].s-1 // room for a value with a space on each side
+		if hi <= lo {
+			continue
+		}
+		counts := map[int]int{}
+		for _, r := range rows {
+			for k, t := range r {
+				// Apart from the value before it ("[ ACC ]" is one value).
+				if t.mark && t.cs >= lo && t.ce <= hi && (k == 0 || t.cs-r[k-1].ce >= 2) {
+					counts[t.cs]++
+				}
+			}
+		}
+		p, n := mode(counts)
+		if n < 2 || 4*n < len(rows) {
+			continue
+		}
+		covered := false
+		for _, r := range rows {
+			for _, t := range r {
+				if t.cs <= p && p < t.ce && t.ce-t.cs > 1 {
+					covered = true
+				}
+			}
+		}
+		if !covered {
+			out = append(out, column{s: p, e: p + 1})
+		}
+	}
+	return out
 }
 
 // splitGlued cuts a header word where a lower-case letter meets an
@@ -230,6 +283,16 @@ func joinWords(hdr string, w1, w2 word, prevE int, last, padded bool, rows [][]t
 	switch {
 	case 2*cross >= len(rows):
 		return true // values run across both words: "Local Address"
+	case a2 == 0 && edge2 == 0 && cross > 0:
+		// No value starts or ends under the second word, and some run
+		// into it from under the first: one label ("Next Hop" over
+		// "::" and "fe80::20c:29ff:fe3e:1").
+		return true
+	case start2 == 0 && cross > 0 && innerColon(hdr[w2.bs:w2.be]):
+		// The second word names the parts of a value, no value starts
+		// under it and some run into it from under the first: old ss's
+		// "Local Address:Port" over "rtnl:kernel" and "* 22373".
+		return true
 	case padded && start2 == 0 && (a2 == 0 || !last):
 		// A label of words in a padded header, where no value starts
 		// under the second word: "READINESS GATES", "MEM USAGE / LIMIT".
@@ -297,8 +360,21 @@ func paddedHeader(words []word, rows [][]token) bool {
 		if i+1 < len(words) {
 			end = words[i+1].s
 		}
+		// The label's column runs to the next word after a wide gap; a
+		// value in it holds single spaces only (route -6's "Flag Met Ref
+		// Use If" over "!n   1024 0" is five columns, not one label).
+		group := -1 // a last label of one word takes the rest of the line
+		if i+1 < len(words) {
+			group = math.MaxInt
+		}
+		for k := i + 1; k < len(words); k++ {
+			if words[k].s-words[k-1].e >= 3 {
+				group = words[k].s
+				break
+			}
+		}
 		for _, r := range rows {
-			for _, t := range r {
+			for x, t := range r {
 				if t.cs >= end {
 					break
 				}
@@ -306,6 +382,11 @@ func paddedHeader(words []word, rows [][]token) bool {
 					return false // a value starts inside the column, or runs into it
 				}
 				if t.cs == w.s {
+					for y := x + 1; group >= 0 && y < len(r) && r[y].cs < group; y++ {
+						if r[y].cs-r[y-1].ce > 1 {
+							return false // two values in one label's column
+						}
+					}
 					break
 				}
 			}
@@ -447,6 +528,8 @@ func calibrate(cols []column, rows [][]token) {
 	starts := make([]map[int]int, len(cols))
 	ends := make([]map[int]int, len(cols))
 	n := 0
+	nums := make([]int, len(cols))
+	ones := make([]int, len(cols))
 	for _, toks := range rows {
 		a.assign(toks, spans)
 		n++
@@ -455,6 +538,12 @@ func calibrate(cols []column, rows [][]token) {
 				continue
 			}
 			filled[i]++
+			if sp.b == sp.a+1 && !toks[sp.a].ph {
+				ones[i]++
+				if toks[sp.a].num {
+					nums[i]++
+				}
+			}
 			if cols[i].align == 0 {
 				if starts[i] == nil {
 					starts[i], ends[i] = map[int]int{}, map[int]int{}
@@ -468,6 +557,13 @@ func calibrate(cols []column, rows [][]token) {
 	for i := range cols {
 		c := &cols[i]
 		c.empty = 1 + emptyWeight*float64(filled[i])/float64(n)
+		switch {
+		case ones[i] < 2:
+		case 2*nums[i] > ones[i]:
+			c.kind = 'N'
+		case 2*nums[i] < ones[i]:
+			c.kind = 'W'
+		}
 		if c.align != 0 {
 			continue
 		}

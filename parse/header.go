@@ -93,13 +93,19 @@ func findTables(lines []string, first int) []tableSpec {
 					break
 				}
 			}
+			if end < b1 {
+				// Another table starts inside the block: score the
+				// header with its own rows only.
+				rows, _, _ := tokenizeRows(lines[best.line+1:end], nil, scoreSample)
+				best.anchor = anchorScore(best.words, rows)
+			}
 			spec := tableSpec{hdr: best.line, rows: collectRows(lines, s, best.line, end), anchor: best.anchor}
 			if best.line > s && groupLine(lines[best.line-1]) {
 				spec.group = lines[best.line-1]
 			}
 			merged := false
 			for k := range specs {
-				if sameHeader(lines[specs[k].hdr], lines[spec.hdr]) {
+				if sameHeader(lines[specs[k].hdr], lines[spec.hdr]) && sameSpans(lines[specs[k].hdr], lines[spec.hdr]) {
 					specs[k].rows = append(specs[k].rows, spec.rows...)
 					merged = true
 					break
@@ -169,6 +175,25 @@ func sameHeader(a, b string) bool {
 	return ra != "" && stamp(fa) && stamp(fb) && sameWords(stripMeridiem(ra), stripMeridiem(rb))
 }
 
+// sameSpans reports whether two header lines put their words (after the
+// first, which may be the time of the report) at the same places. The
+// same words elsewhere head another block of the same table, laid out
+// for its own rows (macOS netstat -r's Internet6 routes, wider than its
+// Internet ones): it is read alone, then its rows join the table (see
+// mergeTables).
+func sameSpans(a, b string) bool {
+	ta, tb := tokenize(a, nil), tokenize(b, nil)
+	if len(ta) != len(tb) {
+		return false
+	}
+	for i := 1; i < len(ta); i++ {
+		if ta[i].cs != tb[i].cs || ta[i].ce != tb[i].ce {
+			return false
+		}
+	}
+	return true
+}
+
 // firstWord splits a line into its first word and the rest.
 func firstWord(s string) (string, string) {
 	s = strings.TrimLeft(s, " ")
@@ -220,16 +245,21 @@ func sameShape(line string, words []token, rows [][]token, texts []string) bool 
 func bestHeader(lines []string, b0, b1 int) candidate {
 	var hbuf []token
 	best := candidate{line: -1}
-	dataShape := -1 // the word count of a line found to be data
+	dataShape := -1    // the word count of a line found to be data
+	dataAfter := false // a data line follows the best candidate
 	for c := b0; c < b1 && c < b0+maxTitleLines; c++ {
 		hbuf = tokenize(lines[c], hbuf[:0])
 		if !headerLike(lines[c], hbuf) {
+			dataAfter = dataAfter || (best.line >= 0 && !isRuleLine(lines[c], hbuf))
 			continue
 		}
 		// A one-word line fits any table: it is a header only when
 		// no longer line is.
 		if best.line >= 0 && len(hbuf) == 1 && len(best.words) > 1 {
 			continue
+		}
+		if best.line >= 0 && dataAfter && best.anchor >= 0.5 && labelHeader(lines[c], hbuf) && !sameWords(lines[c], lines[best.line]) {
+			break // rows, then a header of labels: another table
 		}
 		cand := candidate{line: c, words: append([]token(nil), hbuf...), label: labelShare(lines[c], hbuf)}
 		cand.rows, cand.texts, _ = tokenizeRows(lines[c+1:b1], nil, scoreSample)
@@ -276,6 +306,13 @@ func startsTable(lines []string, i, b1 int, toks []token, h *candidate) bool {
 		}
 	}
 	return false
+}
+
+// labelHeader reports whether a header-like line is a line of labels
+// wide enough to head a table of its own: three words or more, three in
+// four of them labels.
+func labelHeader(line string, toks []token) bool {
+	return len(toks) > 2 && labelShare(line, toks) >= labelMin
 }
 
 // upperStart reports whether the first non-space byte of s is an
@@ -378,7 +415,8 @@ func groupLine(line string) bool {
 
 // tokenizeRows tokenizes up to max lines, leaving out rules ("-----"),
 // and keeps the rows that do not look like a header (a group line's rows
-// hold the real header), unless that leaves none. The rows share buf.
+// hold the real header), unless that leaves none. It stops at a header of
+// labels after a data row: the rows of another table. The rows share buf.
 func tokenizeRows(lines []string, buf []token, max int) ([][]token, []string, []token) {
 	type span struct {
 		a, b int
@@ -398,6 +436,12 @@ func tokenizeRows(lines []string, buf []token, max int) ([][]token, []string, []
 			continue
 		}
 		h := headerLike(l, buf[a:])
+		if h && data > 0 && labelHeader(l, buf[a:]) {
+			// A header of labels after rows starts another table
+			// (netstat's UNIX sockets under its TCP ones).
+			buf = buf[:a]
+			break
+		}
 		if !h {
 			data++
 		}

@@ -67,6 +67,8 @@ type token struct {
 	bs, be int  // byte offsets in the line, [bs, be)
 	cs, ce int  // display columns (see runeWidth), [cs, ce)
 	ph     bool // a placeholder ("-", "?"), which tools align loosely
+	num    bool // reads as a number, maybe with a unit ("42", "-1.5", "21%", "1.9G", "0:03"; see numberLike)
+	mark   bool // one symbol, neither letter nor digit ("+", "-", "?")
 }
 
 // tokenize appends the tokens of line s to buf. Tree-drawing and bullet
@@ -113,10 +115,52 @@ func tokenize(s string, buf []token) []token {
 				continue
 			}
 			t.ph = t.be-t.bs <= 3 && isPlaceholder(s[t.bs:t.be])
+			t.num = numberLike(s[t.bs:t.be])
+			t.mark = t.be-t.bs == 1 && !isDigit(s[t.bs]) && !isLower(s[t.bs]) && !isUpper(s[t.bs])
 			buf = append(buf, t)
 		}
 	}
 	return buf
+}
+
+// numberLike reports, in one pass over the bytes, whether a token has the
+// shape of a number: a sign, digits with at most one decimal point or
+// groups of digits joined by ":" (a time or a duration, "7:53.61"), then
+// at most three letters or a "%" (a unit: "1.9G", "4Ki", "21%", "90s").
+// Addresses ("192.168.1.1", "0.0.0.0:22"), versions and names are not.
+func numberLike(s string) bool {
+	i := 0
+	if i < len(s) && (s[i] == '-' || s[i] == '+') {
+		i++
+	}
+	if i == len(s) || !isDigit(s[i]) {
+		return false
+	}
+	dot := false
+	for ; i < len(s); i++ {
+		c := s[i]
+		switch {
+		case isDigit(c):
+		case c == '.' && !dot && i+1 < len(s) && isDigit(s[i+1]):
+			dot = true
+		case c == ':' && !dot && i+1 < len(s) && isDigit(s[i+1]):
+		default:
+			rest := s[i:]
+			if rest == "%" {
+				return true
+			}
+			if len(rest) > 3 {
+				return false
+			}
+			for j := 0; j < len(rest); j++ {
+				if !isLower(rest[j]) && !isUpper(rest[j]) {
+					return false
+				}
+			}
+			return true
+		}
+	}
+	return true
 }
 
 // meridiem reports whether s is AM or PM (in either case), which follows

@@ -152,14 +152,39 @@ func parseTables(text string, opt Options) ([]*Table, error) {
 				tabs[i] = tt
 				continue
 			}
+			if tt, ok := delimTable(lines, s.hdr, s.rows, opt); ok {
+				tabs[i] = tt
+				continue
+			}
 			tabs[i] = buildTable(lines, lines[s.hdr], s.group, s.rows, opt)
 		}
-		return tabs, nil
+		return mergeTables(tabs), nil
 	}
 	if n := countWords(hdr); n > maxColumns {
 		return nil, fmt.Errorf("the header has %d words; at most %d columns are read", n, maxColumns)
 	}
 	return []*Table{buildTable(lines, hdr, "", rowIdx, opt)}, nil
+}
+
+// mergeTables adds the rows of a table to an earlier one with the same
+// name and column names: the same table printed again with its own
+// layout (see sameSpans).
+func mergeTables(tabs []*Table) []*Table {
+	out := tabs[:0]
+	for _, t := range tabs {
+		merged := false
+		for _, o := range out {
+			if o.Name == t.Name && slices.Equal(o.Header, t.Header) && len(o.Parts) == len(t.Parts) {
+				o.Rows = append(o.Rows, t.Rows...)
+				merged = true
+				break
+			}
+		}
+		if !merged {
+			out = append(out, t)
+		}
+	}
+	return out
 }
 
 // valueTable is the no-header table: one column "value", one row per

@@ -1,0 +1,291 @@
+package parse
+
+import (
+	"reflect"
+	"testing"
+)
+
+// TestOtherSystemsRules checks, on small synthetic inputs, the rules added
+// for outputs of other systems and versions (issue 12, held-out shapes):
+// each case is the shape of a real output, with none of its names. Every
+// table of the output is checked, in order.
+func TestOtherSystemsRules(t *testing.T) {
+	type table struct {
+		header []string
+		rows   [][]string
+	}
+	tests := []struct {
+		name   string
+		text   string
+		tables []table
+	}{
+		{
+			name: "a short table, then a title and a header of labels in the same block with more rows",
+			text: lines(
+				"Open things (brief)",
+				"Kind Size Where         State",
+				"aa      0 here:1        UP",
+				"Open others (brief)",
+				"Kind Count Mode   Path",
+				"bb   2     [ x ]  /a/b",
+				"bb   3     [ ]    /a/c",
+				"bb   2     [ x ]  /a/d",
+				"bb   1     [ ]    /a/e",
+			),
+			tables: []table{
+				{[]string{"Kind", "Size", "Where", "State"}, [][]string{{"aa", "0", "here:1", "UP"}}},
+				{[]string{"Kind", "Count", "Mode", "Path"}, [][]string{
+					{"bb", "2", "[ x ]", "/a/b"}, {"bb", "3", "[ ]", "/a/c"}, {"bb", "2", "[ x ]", "/a/d"}, {"bb", "1", "[ ]", "/a/e"},
+				}},
+			},
+		},
+		{
+			name: "an overflowing first cell with few rows: the word goes to the column of words, not among the numbers",
+			text: lines(
+				"Name          Kind 1024-blocks      Used Available Capacity Where",
+				"/a/very-long-name-of-a-volume00 ext3     6030784   1147932   4571556      21% /",
+				"aa              aa           0         0         0       -  /x",
+				"bbb            bbb           0         0         0       -  /y",
+			),
+			tables: []table{{[]string{"Name", "Kind", "1024-blocks", "Used", "Available", "Capacity", "Where"}, [][]string{
+				{"/a/very-long-name-of-a-volume00", "ext3", "6030784", "1147932", "4571556", "21%", "/"},
+				{"aa", "aa", "0", "0", "0", "-", "/x"},
+				{"bbb", "bbb", "0", "0", "0", "-", "/y"},
+			}}},
+		},
+		{
+			name: "addresses are not numbers: one starting with a digit stays in a column of names",
+			text: lines(
+				"Name  Mtu   Network       Address            Ipkts Ierrs",
+				"lo0   16384 <Link#1>                              5     0",
+				"en0   1500  <Link#4>    a0:99:9b:00:00:01        9     0",
+				"en0   1500  fe80::1     fe80::aa:1                3     -",
+				"vm1   1500  10.1.101      10.1.101.1              0     -",
+				"vm2   1500  <Link#20>   00:50:56:c0:00:08        1     0",
+			),
+			tables: []table{{[]string{"Name", "Mtu", "Network", "Address", "Ipkts", "Ierrs"}, [][]string{
+				{"lo0", "16384", "<Link#1>", "", "5", "0"},
+				{"en0", "1500", "<Link#4>", "a0:99:9b:00:00:01", "9", "0"},
+				{"en0", "1500", "fe80::1", "fe80::aa:1", "3", "-"},
+				{"vm1", "1500", "10.1.101", "10.1.101.1", "0", "-"},
+				{"vm2", "1500", "<Link#20>", "00:50:56:c0:00:08", "1", "0"},
+			}}},
+		},
+		{
+			name: "a header word naming parts with a colon joins the word before it when values under that one run into it",
+			text: lines(
+				"Kind  State      Recv-Q Send-Q Local Address:Port                 Other",
+				"nl    UNCONN     768    0      rtnl:some-daemon/1220       x",
+				"nl    UNCONN     0      0      rtnl:kernel                 x",
+				"us    ESTAB      0      0       * 22658                    y",
+				"tcp   LISTEN     0      128    *:ssh                       z",
+				"us    ESTAB      0      0       * 22659                    y",
+				"us    ESTAB      0      0       * 22660                    y",
+			),
+			tables: []table{{[]string{"Kind", "State", "Recv-Q", "Send-Q", "Local Address:Port", "Other", "Local Address", "Local Port"}, [][]string{
+				{"nl", "UNCONN", "768", "0", "rtnl:some-daemon/1220", "x", "rtnl", "some-daemon/1220"},
+				{"nl", "UNCONN", "0", "0", "rtnl:kernel", "x", "rtnl", "kernel"},
+				{"us", "ESTAB", "0", "0", "* 22658", "y", "*", "22658"},
+				{"tcp", "LISTEN", "0", "128", "*:ssh", "z", "*", "ssh"},
+				{"us", "ESTAB", "0", "0", "* 22659", "y", "*", "22659"},
+				{"us", "ESTAB", "0", "0", "* 22660", "y", "*", "22660"},
+			}}},
+		},
+		{
+			name: "a value filling its field to one space before the next header stays whole when that column is mostly empty",
+			text: lines(
+				"NAME   RA MODEL            SERIAL               STATE",
+				"aaa  4096 Maker Virtual S                      running",
+				"aa1  4096                                      ",
+				"aa2  4096                                      ",
+				"bbb  4096 Maker IDE CD                         running",
+			),
+			tables: []table{{[]string{"NAME", "RA", "MODEL", "SERIAL", "STATE"}, [][]string{
+				{"aaa", "4096", "Maker Virtual S", "", "running"},
+				{"aa1", "4096", "", "", ""},
+				{"aa2", "4096", "", "", ""},
+				{"bbb", "4096", "Maker IDE CD", "", "running"},
+			}}},
+		},
+		{
+			name: "two label words over one value: nothing starts or ends under the second, some values run into it",
+			text: lines(
+				"Destination          Next Hop                   Flag  Iface Met",
+				"::1/96               ::                         !n    lo     10",
+				"::/96                ::                         !n    lo      8",
+				"::1/128              ::                         Un    lo    256",
+				"fe80::/64            ::                         U     en0     1",
+				"::/0                 fe80::20c:29ff:fe3e:1      UG    en0   100",
+			),
+			tables: []table{{[]string{"Destination", "Next Hop", "Flag", "Iface", "Met"}, [][]string{
+				{"::1/96", "::", "!n", "lo", "10"},
+				{"::/96", "::", "!n", "lo", "8"},
+				{"::1/128", "::", "Un", "lo", "256"},
+				{"fe80::/64", "::", "U", "en0", "1"},
+				{"::/0", "fe80::20c:29ff:fe3e:1", "UG", "en0", "100"},
+			}}},
+		},
+		{
+			name: "blank fields over whole header spans stay blank: the text after them is the last column's",
+			text: lines(
+				"PROG       PID    OWNER  FD      KIND DEVICE  SIZE/OFF     NODE NAME",
+				"prog1        1    root  cwd   unknown                           /p/1/cwd (readlink: Permission denied)",
+				"prog1        1    root  txt       REG  253,0    964600 50332501 /usr/bin/prog1",
+				"prog2       22    root  cwd   unknown                           /p/22/cwd (readlink: Permission denied)",
+				"prog2       22    root NOFD                                     /p/22/fd (opendir: Permission denied)",
+				"prog3      333    user  mem       REG  253,0     61624   503058 /usr/lib/x.so",
+			),
+			tables: []table{{[]string{"PROG", "PID", "OWNER", "FD", "KIND", "DEVICE", "SIZE/OFF", "NODE", "NAME"}, [][]string{
+				{"prog1", "1", "root", "cwd", "unknown", "", "", "", "/p/1/cwd (readlink: Permission denied)"},
+				{"prog1", "1", "root", "txt", "REG", "253,0", "964600", "50332501", "/usr/bin/prog1"},
+				{"prog2", "22", "root", "cwd", "unknown", "", "", "", "/p/22/cwd (readlink: Permission denied)"},
+				{"prog2", "22", "root", "NOFD", "", "", "", "", "/p/22/fd (opendir: Permission denied)"},
+				{"prog3", "333", "user", "mem", "REG", "253,0", "61624", "503058", "/usr/lib/x.so"},
+			}}},
+		},
+		{
+			name: "the same header again with wider columns reads its block with its own layout, into the same table",
+			text: lines(
+				"Routes:",
+				"",
+				"Inet:",
+				"Destination        Gateway            Flags   Netif",
+				"default            10.0.0.1           UGSc      en0",
+				"127                127.0.0.1          UCS       lo0",
+				"",
+				"Inet6:",
+				"Destination                             Gateway                         Flags   Netif",
+				"default                                 fe80::feae:34ff:fea1:3a80%en0   UGc       en0",
+				"2600:1700:bab0:d40:1874:4566:6499:f3d1  a4:83:e7:2d:62:8f               UHL       lo0",
+			),
+			tables: []table{{[]string{"Destination", "Gateway", "Flags", "Netif"}, [][]string{
+				{"default", "10.0.0.1", "UGSc", "en0"},
+				{"127", "127.0.0.1", "UCS", "lo0"},
+				{"default", "fe80::feae:34ff:fea1:3a80%en0", "UGc", "en0"},
+				{"2600:1700:bab0:d40:1874:4566:6499:f3d1", "a4:83:e7:2d:62:8f", "UHL", "lo0"},
+			}}},
+		},
+		{
+			name: "one-space header words over values several spaces apart are columns, not one padded label",
+			text: lines(
+				"Destination                    Next Hop                   Flag Met Ref Use If",
+				"::/96                          ::                         !n   1024 0      0 lo",
+				"0.0.0.0/96                     ::                         !n   1024 0      0 lo",
+				"::/0                           fe80::1                    UG   100 1      4 en0",
+			),
+			tables: []table{{[]string{"Destination", "Next Hop", "Flag", "Met", "Ref", "Use", "If"}, [][]string{
+				{"::/96", "::", "!n", "1024", "0", "0", "lo"},
+				{"0.0.0.0/96", "::", "!n", "1024", "0", "0", "lo"},
+				{"::/0", "fe80::1", "UG", "100", "1", "4", "en0"},
+			}}},
+		},
+		{
+			name: "a one-symbol mark between two header words, apart from the values, is a column of its own",
+			text: lines(
+				"NAME       LINE         TIME",
+				"           system boot  2026-12-01 08:14",
+				"LOGIN      tty1         2026-12-01 08:14",
+				"carol    + pts/0        2026-12-03 09:02",
+				"dave     - pts/1        2026-12-03 07:45",
+			),
+			tables: []table{{[]string{"NAME", "#2", "LINE", "TIME"}, [][]string{
+				{"", "", "system boot", "2026-12-01 08:14"},
+				{"LOGIN", "", "tty1", "2026-12-01 08:14"},
+				{"carol", "+", "pts/0", "2026-12-03 09:02"},
+				{"dave", "-", "pts/1", "2026-12-03 07:45"},
+			}}},
+		},
+		{
+			name: "a symbol next to a value by one space is part of it",
+			text: lines(
+				"Proto RefCnt Flags       Type       State",
+				"unix  2      [ ACC ]     STREAM     LISTENING",
+				"unix  3      [ ]         DGRAM      ",
+				"unix  2      [ ACC ]     STREAM     LISTENING",
+			),
+			tables: []table{{[]string{"Proto", "RefCnt", "Flags", "Type", "State"}, [][]string{
+				{"unix", "2", "[ ACC ]", "STREAM", "LISTENING"},
+				{"unix", "3", "[ ]", "DGRAM", ""},
+				{"unix", "2", "[ ACC ]", "STREAM", "LISTENING"},
+			}}},
+		},
+		{
+			name: "a boxed table drawn with | and +---+ reads by its separators, borders left out",
+			text: lines(
+				"+----+------+-----------+---------+",
+				"| Id | User | Host      | Info    |",
+				"+----+------+-----------+---------+",
+				"|  5 | root | localhost | show x  |",
+				"| 12 | app  | 10.0.0.7:51234 | NULL    |",
+				"+----+------+-----------+---------+",
+			),
+			tables: []table{{[]string{"Id", "User", "Host", "Info"}, [][]string{
+				{"5", "root", "localhost", "show x"},
+				{"12", "app", "10.0.0.7:51234", "NULL"},
+			}}},
+		},
+		{
+			name: "columns split by | under a rule of -+-, a footer with no | left out",
+			text: lines(
+				"  name  | count | hits ",
+				"--------+-------+------",
+				" a      |     1 |  340",
+				" a-very-long-name |    14 | 88112233",
+				"(2 rows)",
+			),
+			tables: []table{{[]string{"name", "count", "hits"}, [][]string{
+				{"a", "1", "340"},
+				{"a-very-long-name", "14", "88112233"},
+			}}},
+		},
+		{
+			name: "comma-separated values under a comma-separated header",
+			text: lines(
+				"index, name, utilization.gpu [%], memory.used [MiB]",
+				"0, Maker X1 40GB, 0 %, 0 MiB",
+				"1, Maker X1 40GB, 87 %, 30011 MiB",
+			),
+			tables: []table{{[]string{"index", "name", "utilization.gpu [%]", "memory.used [MiB]"}, [][]string{
+				{"0", "Maker X1 40GB", "0 %", "0 MiB"},
+				{"1", "Maker X1 40GB", "87 %", "30011 MiB"},
+			}}},
+		},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			tabs, err := ParseTables(tt.text, Options{})
+			if err != nil {
+				t.Fatal(err)
+			}
+			if len(tabs) != len(tt.tables) {
+				for _, tb := range tabs {
+					t.Logf("table %q: %d rows", tb.Header, len(tb.Rows))
+				}
+				t.Fatalf("%d tables, want %d", len(tabs), len(tt.tables))
+			}
+			for i, want := range tt.tables {
+				var got [][]string
+				for _, r := range tabs[i].Rows {
+					got = append(got, r.Cells)
+				}
+				if !reflect.DeepEqual(tabs[i].Header, want.header) || !reflect.DeepEqual(got, want.rows) {
+					t.Errorf("table %d: header %q rows %q, want %q %q", i+1, tabs[i].Header, got, want.header, want.rows)
+				}
+			}
+		})
+	}
+}
+
+func TestNumberLike(t *testing.T) {
+	for s, want := range map[string]bool{
+		"42": true, "-1.5": true, "+3": true, "21%": true, "1.9G": true, "4Ki": true, "90s": true,
+		"0:03": true, "7:53.61": true, "8:0": true, "1KiB": true,
+		"ext3": false, "192.168.1.1": false, "0.0.0.0:22": false, "10.1.101": false, "1.2.3": false,
+		"00:50:56:c0:00:08": false, "fe80::1": false, "1/1": false, "3d4h": false, "-": false, "": false,
+		"5.": false, "12abcd": false, "[::]:*": false,
+	} {
+		if got := numberLike(s); got != want {
+			t.Errorf("numberLike(%q) = %v, want %v", s, got, want)
+		}
+	}
+}
