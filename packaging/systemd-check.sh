@@ -105,7 +105,8 @@ nspawn_pid=$!
 leader=""
 findleader() {
   kill -0 "$nspawn_pid" 2>/dev/null || { cat "$work/console.log"; fail "systemd-nspawn exited (console above)"; }
-  leader=$(ps -o pid= --ppid "$nspawn_pid" | head -n1 | tr -d ' ')
+  # nspawn's child that runs systemd (an earlier one only sets up).
+  leader=$(ps -o pid=,comm= --ppid "$nspawn_pid" | awk '$2 == "systemd" { print $1; exit }')
   [ -n "$leader" ]
 }
 waitfor 30 "the container's PID 1" findleader
@@ -129,6 +130,11 @@ echo "is-active after enable --now: $state"
 [ "$state" = active ] || { ct journalctl -u serverstats --no-pager | tail -n 30; fail "serverstats is $state, not active"; }
 main=$(ct systemctl show -p MainPID --value serverstats)
 if journal -u serverstats | grep 'level=ERROR'; then fail "the service logs errors on a fresh install (above)"; fi
+# The status page token postinst made: root's alone, and never logged.
+token=$(ct sed -n 's/^SERVERSTATS_PAGE_TOKEN=//p' /etc/serverstats/env)
+[ "${#token}" -ge 32 ] || fail "/etc/serverstats/env has no SERVERSTATS_PAGE_TOKEN of 32+ characters"
+[ "$(ct stat -c %a:%U /etc/serverstats/env)" = 600:root ] || fail "/etc/serverstats/env is not 0600 root"
+if ct runuser -u serverstats -- cat /etc/serverstats/env >/dev/null 2>&1; then fail "the serverstats user can read /etc/serverstats/env"; fi
 
 # Active only after READY=1: systemd logged the daemon's READY=1 before it
 # changed start -> running, and the daemon's own log of its first load and
@@ -192,23 +198,43 @@ ssh:
 groups:
   watched: [watched@127.0.0.1]
 YAML
-ct sed -i 's/^commands:$/commands:\n  remote:\n    servers: [watched]\n    cmd: id -un\n    schedule: "@every 5s"\n/' /etc/serverstats/config.yaml
+# A command over SSH whose rule always fires: the service writes its alert
+# state, which serverstats status then reads as the service user.
+cat >"$root/root/remote.yaml" <<'YAML'
+  remote:
+    doc: the container's sshd, as watched@127.0.0.1
+    servers: [watched]
+    cmd: id -u watched
+    schedule: "@every 5s"
+    alerts:
+      - value-type: number
+        trigger: ">= 0"
+        msg: "logged in over SSH"
+        handlers: [console]
+YAML
+ct sed -i '/^commands:$/r /root/remote.yaml' /etc/serverstats/config.yaml
 ct runuser -u serverstats -- serverstats check-config -c /etc/serverstats/config.yaml
 ct systemctl reload serverstats
 [ "$(ct systemctl is-active serverstats)" = active ] || fail "not active after reload"
 journal -u serverstats | grep -E "PID $main \(RELOADING=1|PID $main \(READY=1\)|Changed (running -> reload|reload -> running)" | tail -n4
 for want in "PID $main (RELOADING=1" "Changed running -> reload" "Changed reload -> running"; do
-  journal -u serverstats | grep -qF "$want" || fail "reload: no \"$want\" in the journal"
+  journal -u serverstats | grep -cF "$want" >/dev/null || fail "reload: no \"$want\" in the journal"
 done
-[ "$(journal -u serverstats | grep -cF "PID $main (READY=1)")" -ge 2 ] || fail "reload: no READY=1 after RELOADING=1"
-sshran() { journal -u serverstats | grep -q 'msg=run command=remote .*hosts_ok=1'; }
+reloading=$(journal -u serverstats | grep -nF "PID $main (RELOADING=1" | tail -n1 | cut -d: -f1)
+ready=$(journal -u serverstats | grep -nF "PID $main (READY=1)" | tail -n1 | cut -d: -f1)
+[ "$ready" -gt "$reloading" ] || fail "reload: no READY=1 after RELOADING=1"
+sshran() { journal -u serverstats | grep -c 'msg=run command=remote .*hosts_ok=1' >/dev/null; }
 waitfor 30 "the SSH command running OK" sshran
 journal -u serverstats | grep 'command=remote' | tail -n2
 ct grep -q 127.0.0.1 /var/lib/serverstats/.ssh/known_hosts || fail "accept-new wrote no known_hosts entry in ~/.ssh"
 ct ls -l /var/lib/serverstats/.ssh/known_hosts /var/lib/serverstats/state.db
 
 step "serverstats status as the serverstats user (reads the state the service wrote)"
-ct runuser -u serverstats -- serverstats status -c /etc/serverstats/config.yaml --state /var/lib/serverstats/state.db | head -n 4
+st=$(ct runuser -u serverstats -- serverstats status -c /etc/serverstats/config.yaml --state /var/lib/serverstats/state.db) ||
+  fail "serverstats status as serverstats: exit $?"
+head -n 3 <<<"$st"
+grep -E '^ *remote|remote ' <<<"$st" | head -n 2
+grep -q "1 states" <<<"$st" && grep -q "remote" <<<"$st" || fail "serverstats status shows no alert state of the remote command"
 
 step "man serverstats, bash completion, serverstats schema"
 ct sh -c 'man -P cat serverstats 2>&1 | head -n 6'
@@ -226,7 +252,8 @@ echo "$got"
 grep -q -- "-F _serverstats serverstats" <<<"$got" || fail "bash-completion does not load the completion"
 grep -q "^commands: remote$" <<<"$got" || fail "completion of the config's commands"
 grep -q "^built-ins: check-config$" <<<"$got" || fail "completion of the built-ins"
-ct serverstats schema | head -c 120; echo
+schema=$(ct serverstats schema) || fail "serverstats schema: exit $?"
+head -c 120 <<<"$schema"; echo
 ct sh -c 'serverstats schema | cmp -s - /usr/share/serverstats/schema.json' || fail "serverstats schema differs from /usr/share/serverstats/schema.json"
 
 step "systemctl stop: STOPPING=1, exit 0 within TimeoutStopSec"
@@ -238,6 +265,8 @@ echo "$show" | tr '\n' ' '; echo "stop took ${took}ms"
 journal -u serverstats | grep -F "PID $main (STOPPING=1)" || fail "no STOPPING=1 from PID $main"
 grep -qx "ExecMainStatus=0" <<<"$show" && grep -qx "Result=success" <<<"$show" && grep -qx "ActiveState=inactive" <<<"$show" ||
   fail "stop: want inactive, Result=success, exit 0"
+
+if journal | grep -cF "$token" >/dev/null; then fail "the status page token is in the journal"; fi
 
 echo
 echo "systemd-check: OK in $(($(date +%s) - start))s"
