@@ -58,7 +58,7 @@ Version: $VERSION
 Architecture: $arch
 Maintainer: serverstats maintainers <root@localhost>
 Installed-Size: $(du -sk "$pkg" | cut -f1)
-Depends: passwd, util-linux
+Depends: passwd, util-linux, procps
 Recommends: openssh-client
 Suggests: systemd
 Section: admin

@@ -87,6 +87,16 @@ func TestDebInstallAndPurge(t *testing.T) {
 	if st, err := os.Stat("/var/lib/serverstats/.ssh"); err != nil || st.Mode().Perm() != 0o700 {
 		t.Errorf("/var/lib/serverstats/.ssh: %v, want a directory of mode 0700", err)
 	}
+	// The service's secrets: root's alone, with the status page token that
+	// the shipped config names (daemon.auth-token-env), made at install.
+	if st, err := os.Stat("/etc/serverstats/env"); err != nil || st.Mode().Perm() != 0o600 {
+		t.Errorf("/etc/serverstats/env: %v, want a file of mode 0600", err)
+	} else if env, _ := os.ReadFile("/etc/serverstats/env"); !regexp.MustCompile(`(?m)^SERVERSTATS_PAGE_TOKEN=[0-9a-f]{48}$`).Match(env) {
+		t.Errorf("/etc/serverstats/env has no SERVERSTATS_PAGE_TOKEN of 48 hex digits")
+	}
+	if err := exec.Command("runuser", "-u", "serverstats", "--", "cat", "/etc/serverstats/env").Run(); err == nil {
+		t.Error("the serverstats user can read /etc/serverstats/env")
+	}
 	// The service user can read the config; check-config passes as it.
 	run(t, "runuser", "-u", "serverstats", "--", "/usr/bin/serverstats", "check-config", "-c", "/etc/serverstats/config.yaml")
 

@@ -139,6 +139,11 @@ editors that use yaml\-language\-server read it from a first line such as
 .I /etc/serverstats/config.yaml
 the config of the packaged service.
 .TP
+.I /etc/serverstats/env
+the packaged service's secrets, NAME=value lines (its EnvironmentFile=) that the
+\fB*-env\fR keys name; mode 0600, root's. The first install writes the status page's
+SERVERSTATS_PAGE_TOKEN there.
+.TP
 .I /usr/share/serverstats/schema.json
 its JSON Schema.
 .SH SEE ALSO
