@@ -210,8 +210,8 @@ func TestHTTPProbeTimeout(t *testing.T) {
 	defer srv.Close()
 	start := time.Now()
 	r, f := runHTTP(t, &collectors.HTTPProbe{URL: srv.URL + "/slow", Timeout: 300 * time.Millisecond})
-	if el := time.Since(start); el > 1300*time.Millisecond {
-		t.Errorf("took %s", el)
+	if el := time.Since(start); el > testenv.NoHang(300*time.Millisecond) {
+		t.Errorf("took %s with a 300ms timeout", el)
 	}
 	if r.Err != nil || f["status"] != "0" || !strings.Contains(f["error"], "no answer within 300ms") {
 		t.Errorf("err %v fields %v", r.Err, f)

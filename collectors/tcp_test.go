@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"serverstats/collectors"
+	"serverstats/collectors/testenv"
 )
 
 var tcpFields = []string{"connected", "latency_ms", "banner", "error"}
@@ -95,8 +96,8 @@ func TestTCPProbeSilentServer(t *testing.T) {
 	defer ln.Close()
 	start := time.Now()
 	r, f := runTCP(t, &collectors.TCPProbe{Addr: ln.Addr().String(), Expect: "hello", Timeout: 300 * time.Millisecond})
-	if el := time.Since(start); el > 1300*time.Millisecond {
-		t.Errorf("took %s", el)
+	if el := time.Since(start); el > testenv.NoHang(300*time.Millisecond) {
+		t.Errorf("took %s with a 300ms timeout", el)
 	}
 	if r.Err != nil || f["connected"] != "true" || !strings.Contains(f["error"], "no answer within") {
 		t.Errorf("err %v fields %v", r.Err, f)
