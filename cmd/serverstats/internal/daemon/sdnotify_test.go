@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"fmt"
+	"math"
 	"net"
 	"os"
 	"path/filepath"
@@ -91,18 +92,7 @@ func awaitPings(msgs <-chan string, n int, within time.Duration) int {
 
 // pings counts the watchdog pings received within d, dropping other messages.
 func pings(msgs <-chan string, d time.Duration) int {
-	n := 0
-	deadline := time.After(d)
-	for {
-		select {
-		case m := <-msgs:
-			if m == "WATCHDOG=1" {
-				n++
-			}
-		case <-deadline:
-			return n
-		}
-	}
+	return awaitPings(msgs, math.MaxInt, d)
 }
 
 type syncBuf struct {
