@@ -12,6 +12,8 @@ import (
 	"syscall"
 	"testing"
 	"time"
+
+	"serverstats/collectors/testenv"
 )
 
 // testClock is an injectable PoolOptions.Now.
@@ -83,7 +85,9 @@ func TestPoolBackoffFailsFast(t *testing.T) {
 		dials.Add(1)
 		return nil, &net.OpError{Op: "dial", Net: "tcp", Err: syscall.ECONNREFUSED}
 	}
-	const lo, hi = time.Second, 8 * time.Second
+	// Long enough that a run which waited for the backoff (at least lo/2,
+	// on the real clock) cannot pass for one that failed at once.
+	const lo, hi = 20 * time.Second, 160 * time.Second
 	p := newTestPool(t, PoolOptions{ReconnectMin: lo, ReconnectMax: hi, Now: clock.Now}, refused)
 	tg := Target{Name: "web1", Host: "192.0.2.1", Port: 22}
 
@@ -104,8 +108,8 @@ func TestPoolBackoffFailsFast(t *testing.T) {
 		if !errors.Is(r.Err, ErrConnect) || !strings.Contains(r.Err.Error(), "next attempt in") || !strings.Contains(r.Err.Error(), "refused") {
 			t.Fatalf("run in backoff: err = %v, want ErrConnect with the next attempt and the last error", r.Err)
 		}
-		if el := time.Since(start); el >= lo {
-			t.Errorf("run in backoff took %v: it waited for the backoff (%v) instead of failing at once", el, lo)
+		if el := time.Since(start); el >= lo/2 {
+			t.Errorf("run in backoff took %v: it waited for the backoff (at least %v) instead of failing at once", el, lo/2)
 		}
 	}
 	if n := dials.Load(); n != 1 {
@@ -144,6 +148,8 @@ func TestPoolSharesDialAndCloseEndsIt(t *testing.T) {
 		return nil, &net.OpError{Op: "dial", Net: "tcp", Err: ctx.Err()}
 	}
 	p := newTestPool(t, PoolOptions{}, blackhole)
+	// Only Close can end the dial before this.
+	p.ssh.opts.ConnectTimeout = time.Minute
 	tg := Target{Name: "web1", Host: "192.0.2.1", Port: 22}
 	var wg sync.WaitGroup
 	errs := make([]error, 10)
@@ -161,8 +167,8 @@ func TestPoolSharesDialAndCloseEndsIt(t *testing.T) {
 	start := time.Now()
 	p.Close()
 	wg.Wait()
-	if el := time.Since(start); el > time.Second {
-		t.Errorf("Close and the waiting Runs took %v", el)
+	if el := time.Since(start); el > testenv.NoHang(0) {
+		t.Errorf("Close and the waiting Runs took %v: the dial was not ended (connect timeout %v)", el, p.ssh.opts.ConnectTimeout)
 	}
 	if n := dials.Load(); n != 1 {
 		t.Errorf("%d dials for 10 concurrent runs, want 1", n)

@@ -8,7 +8,6 @@ import (
 	"net"
 	"os"
 	"runtime"
-	"slices"
 	"strconv"
 	"strings"
 	"sync"
@@ -20,6 +19,7 @@ import (
 
 	"serverstats/collectors"
 	"serverstats/collectors/sshdtest"
+	"serverstats/collectors/testenv"
 )
 
 // fakeClock is an injectable PoolOptions.Now.
@@ -183,41 +183,30 @@ func TestPoolSharesConnectionUpToMaxSessions(t *testing.T) {
 	t.Logf("4 concurrent `sleep 0.5`, MaxSessions 2: %v; at most %d in use (%d remote sleeps), %d waiting", el, maxInUse.Load(), maxRemote.Load(), maxWaiting.Load())
 }
 
-// Per-run latency of `true` over loopback, pooled and one connection per
-// run, for the record; pooled must be faster.
-func TestPoolLatencyVsSSH(t *testing.T) {
+// Consecutive runs share the pool's one connection: one dial, one login.
+// (How much faster that is than a connection per run is measured by
+// BenchmarkPoolRun against BenchmarkSSHRun, not asserted here.)
+func TestPoolRunsShareOneConnection(t *testing.T) {
 	t.Parallel()
 	f := sshdtest.Start(t, 1)
-	tg := target(t, f.Servers[0].Name)
+	s := f.Servers[0]
+	tg := target(t, s.Name)
 	p, _ := newPool(t, f, nil, collectors.PoolOptions{})
-	c, _ := newSSH(t, f, func(o *collectors.SSHOptions) { o.ConnectTimeout = 10 * time.Second })
+	before := accepted(s)
 	const n = 20
-	measure := func(col collectors.Collector) (mean, p50, p95 time.Duration) {
-		var ds []time.Duration
-		var total time.Duration
-		for range n {
-			start := time.Now()
-			mustOK(t, col.Run(context.Background(), tg, "true"))
-			d := time.Since(start)
-			ds = append(ds, d)
-			total += d
-		}
-		slices.Sort(ds)
-		return total / n, ds[n/2], ds[n*9/10]
-	}
-	mustOK(t, p.Run(context.Background(), tg, "true")) // connect first
-	pm, p50, p90 := measure(p)
-	sm, s50, s90 := measure(c)
-	t.Logf("`true` over loopback, %d runs each: pooled mean %v (p50 %v, p90 %v); one connection per run mean %v (p50 %v, p90 %v)", n, pm, p50, p90, sm, s50, s90)
-	if pm >= sm {
-		t.Errorf("pooled runs (mean %v) are not faster than a connection per run (mean %v)", pm, sm)
+	for range n {
+		mustOK(t, p.Run(context.Background(), tg, "true"))
 	}
 	if st := p.Stats(); st.Dials != 1 {
-		t.Errorf("pool dialed %d times for %d runs", st.Dials, n+1)
+		t.Errorf("pool dialed %d times for %d runs", st.Dials, n)
+	}
+	if got := accepted(s) - before; got != 1 {
+		t.Errorf("sshd accepted %d logins for %d pooled runs, want 1", got, n)
 	}
 }
 
-// Benchmarks of one `true` over loopback: go test -run '^$' -bench 'Run$' ./collectors/
+// Benchmarks of one `true` over loopback, pooled and one connection per
+// run: go test -run '^$' -bench 'Run$' ./collectors/
 func BenchmarkPoolRun(b *testing.B) {
 	f := sshdtest.Start(b, 1)
 	tg, _ := collectors.ParseTarget(f.Servers[0].Name)
@@ -287,8 +276,9 @@ func TestPoolSessionWaitBoundedByCommandTimeout(t *testing.T) {
 	if waited != 1 {
 		t.Errorf("%d runs timed out waiting for a session, want 1: %v / %v", waited, res[0].Err, res[1].Err)
 	}
-	if el > limit+3*time.Second {
-		t.Errorf("runs returned after %v, want within %v", el, limit+3*time.Second)
+	// Both remote sleeps run 5 s: returning before that is the timeouts.
+	if bound := testenv.NoHang(limit); el > bound {
+		t.Errorf("runs returned after %v, want within %v", el, bound)
 	}
 	mustOK(t, p.Run(context.Background(), tg, "true"))
 	if st := p.Stats(); st.Dials != 1 || st.SessionsInUse != 0 || st.Waiting != 0 {
@@ -352,14 +342,18 @@ func TestPoolCommandTimeoutKeepsConnection(t *testing.T) {
 		var o outcome
 		select {
 		case o = <-runs[i]:
-		case <-time.After(limit + 5*time.Second):
-			t.Fatalf("%q: Run still running %v after a %v command timeout", tc.cmd, limit+5*time.Second, limit)
+		case <-time.After(testenv.NoHang(limit)):
+			t.Fatalf("%q: Run still running %v after a %v command timeout", tc.cmd, testenv.NoHang(limit), limit)
 		}
 		if !errors.Is(o.r.Err, collectors.ErrTimeout) || !strings.Contains(o.r.Err.Error(), "TIMED OUT after 3s") {
 			t.Fatalf("%q: err = %v, want ErrTimeout saying TIMED OUT after 3s", tc.cmd, o.r.Err)
 		}
-		if o.elapsed < limit || o.elapsed > limit+2*time.Second {
-			t.Errorf("%q: Run returned after %v, want within [%v, %v]", tc.cmd, o.elapsed, limit, limit+2*time.Second)
+		var te *collectors.TimeoutError
+		if !errors.As(o.r.Err, &te) || te.KillUnconfirmed {
+			t.Errorf("%q: err = %v, want the kill confirmed", tc.cmd, o.r.Err)
+		}
+		if o.elapsed < limit {
+			t.Errorf("%q: Run returned after %v, before its %v timeout", tc.cmd, o.elapsed, limit)
 		}
 		t.Logf("%q, timeout %v: Run returned after %v", tc.cmd, limit, o.elapsed)
 		if !poll(5*time.Second, func() bool { return len(s.Pids(tc.proc)) == 0 }) {
@@ -426,8 +420,10 @@ func TestPoolReconnectsAfterRestart(t *testing.T) {
 	s := f.Servers[0]
 	tg := target(t, s.Name)
 	clock := newFakeClock()
-	const connectTimeout = 2 * time.Second
-	po := collectors.PoolOptions{ReconnectMin: time.Second, ReconnectMax: 10 * time.Second, Now: clock.Now}
+	// Far longer than a refused dial or a failure in backoff may take, so
+	// that neither can pass for one that waited.
+	const connectTimeout = time.Minute
+	po := collectors.PoolOptions{ReconnectMin: 20 * time.Second, ReconnectMax: time.Minute, Now: clock.Now}
 	p, _ := newPool(t, f, func(o *collectors.SSHOptions) { o.ConnectTimeout = connectTimeout }, po)
 	mustOK(t, p.Run(context.Background(), tg, "true"))
 
@@ -454,16 +450,16 @@ func TestPoolReconnectsAfterRestart(t *testing.T) {
 	// and do not dial.
 	start := time.Now()
 	r := p.Run(context.Background(), tg, "true")
-	if el := time.Since(start); el > connectTimeout {
-		t.Errorf("run against a stopped server took %v, want < %v", el, connectTimeout)
+	if el := time.Since(start); el > testenv.NoHang(0) {
+		t.Errorf("run against a stopped server took %v, want it refused at once, not after the %v connect timeout", el, connectTimeout)
 	}
 	if !errors.Is(r.Err, collectors.ErrConnect) || !strings.Contains(r.Err.Error(), "refused") {
 		t.Fatalf("server down: err = %v, want ErrConnect saying connection refused", r.Err)
 	}
 	start = time.Now()
 	r = p.Run(context.Background(), tg, "true")
-	if el := time.Since(start); el >= po.ReconnectMin {
-		t.Errorf("run in backoff took %v, want it to fail at once, not wait for the backoff (%v)", el, po.ReconnectMin)
+	if el := time.Since(start); el >= po.ReconnectMin/2 {
+		t.Errorf("run in backoff took %v, want it to fail at once, not wait for the backoff (at least %v)", el, po.ReconnectMin/2)
 	}
 	if !errors.Is(r.Err, collectors.ErrConnect) || !strings.Contains(r.Err.Error(), "next attempt in") || !strings.Contains(r.Err.Error(), "refused") {
 		t.Fatalf("in backoff: err = %v, want ErrConnect saying when the next attempt is and why the last failed", r.Err)
@@ -529,8 +525,8 @@ func TestPoolDropsConnectionOfStoppedServer(t *testing.T) {
 	}
 	s.Stop()
 	start := time.Now()
-	if !poll(interval*count, func() bool { return p.Stats().Open == 0 }) {
-		t.Fatalf("connection still open %v after the server stopped: %+v", interval*count, p.Stats())
+	if bound := testenv.NoHang(interval * count); !poll(bound, func() bool { return p.Stats().Open == 0 }) {
+		t.Fatalf("connection still open %v after the server stopped: %+v", bound, p.Stats())
 	}
 	t.Logf("stopped server's connection dropped after %v", time.Since(start))
 }
@@ -557,7 +553,10 @@ func TestPoolKeepaliveDetectsSilentPeer(t *testing.T) {
 	}
 	px.freeze()
 	frozen := time.Now()
-	limit := interval*(count+1) + time.Second
+	// Far less than the default keepalive (DefaultKeepaliveInterval *
+	// DefaultKeepaliveMax), and the remote sleep cannot end it: the proxy
+	// is frozen.
+	limit := testenv.NoHang(interval * (count + 1))
 	if !poll(limit, func() bool { return p.Stats().Open == 0 }) {
 		t.Fatalf("silent connection still open %v after it froze: %+v", limit, p.Stats())
 	}
@@ -567,7 +566,7 @@ func TestPoolKeepaliveDetectsSilentPeer(t *testing.T) {
 		if !errors.Is(r.Err, collectors.ErrConnect) {
 			t.Errorf("run on the dead connection: err = %v, want ErrConnect", r.Err)
 		}
-	case <-time.After(2 * time.Second):
+	case <-time.After(testenv.NoHang(0)):
 		t.Fatal("run on a dead connection did not return")
 	}
 	if st := p.Stats(); st.KeepaliveFailures != 1 {
@@ -585,14 +584,14 @@ func TestPoolClosesIdleConnections(t *testing.T) {
 	s := f.Servers[0]
 	tg := target(t, s.Name)
 	// The idle clock starts when the session ends, after start and before
-	// Run returns: the close comes no sooner than idle after start, and (a
-	// margin for load 10 on 2 cores) within idle+5s after Run returned.
-	const idle, slack = time.Second, 5 * time.Second
+	// Run returns: the close comes no sooner than idle after start, and
+	// within testenv.NoHang(idle) after Run returned.
+	const idle = time.Second
 	p, _ := newPool(t, f, nil, collectors.PoolOptions{IdleTimeout: idle})
 	start := time.Now()
 	mustOK(t, p.Run(context.Background(), tg, "true"))
-	if !poll(idle+slack, func() bool { return p.Stats().Open == 0 }) {
-		t.Fatalf("idle connection still open after %v: %+v", idle+slack, p.Stats())
+	if bound := testenv.NoHang(idle); !poll(bound, func() bool { return p.Stats().Open == 0 }) {
+		t.Fatalf("idle connection still open after %v: %+v", bound, p.Stats())
 	}
 	if el := time.Since(start); el < idle {
 		t.Errorf("idle connection closed %v after the run started, before the idle timeout %v", el, idle)
@@ -619,16 +618,16 @@ func TestPoolCloseEndsRuns(t *testing.T) {
 	tg := target(t, s.Name)
 	p, _ := newPool(t, f, nil, collectors.PoolOptions{})
 	running := make(chan collectors.Result, 1)
-	go func() { running <- p.Run(context.Background(), tg, "sleep 5") }()
-	if !poll(4*time.Second, func() bool { return len(s.Pids("sleep 5")) == 1 }) {
-		t.Fatal("remote `sleep 5` never showed up")
+	go func() { running <- p.Run(context.Background(), tg, "sleep 30") }()
+	if !poll(testenv.NoHang(0), func() bool { return len(s.Pids("sleep 30")) == 1 }) {
+		t.Fatal("remote `sleep 30` never showed up")
 	}
 	start := time.Now()
 	if err := p.Close(); err != nil {
 		t.Fatal(err)
 	}
-	if el := time.Since(start); el > 2*time.Second {
-		t.Errorf("Close took %v", el)
+	if el := time.Since(start); el > testenv.NoHang(0) {
+		t.Errorf("Close took %v: it waited for the run (sleep 30)", el)
 	}
 	r := <-running
 	if !errors.Is(r.Err, collectors.ErrConnect) {
@@ -821,10 +820,10 @@ func TestPoolUncooperativeServerRetiresConnection(t *testing.T) {
 	}
 	// Measured from the exec request, to leave out the time to connect.
 	el := end.Sub(<-execAt)
-	// killGrace for the signal, killGrace for the fallback (whose second
-	// session this server never opens).
-	if end.Sub(start) < limit || el > limit+3*time.Second {
-		t.Errorf("Run returned %v after the command started (%v in all), want within %v", el, end.Sub(start), limit+3*time.Second)
+	// killGrace (1 s) for the signal, killGrace for the fallback (whose
+	// second session this server never opens); the command never ends.
+	if bound := testenv.NoHang(limit + 2*time.Second); end.Sub(start) < limit || el > bound {
+		t.Errorf("Run returned %v after the command started (%v in all), want within %v", el, end.Sub(start), bound)
 	}
 	var te *collectors.TimeoutError
 	if !errors.As(r.Err, &te) || !te.KillUnconfirmed {

@@ -138,7 +138,8 @@ func runSession(ctx context.Context, client *ssh.Client, hc hostConfig, cmd stri
 
 	start := time.Now()
 	confirmed := killSession(sess, execDone, done)
-	if !confirmed && o.fallback != nil {
+	fellBack := !confirmed && o.fallback != nil
+	if fellBack {
 		o.fallback(time.Now().Add(killGrace))
 		confirmed = waitOrTimeout(done, 100*time.Millisecond)
 	}
@@ -151,7 +152,7 @@ func runSession(ctx context.Context, client *ssh.Client, hc hostConfig, cmd stri
 		confirmed = !errors.Is(v, errOutputHeld)
 	}
 	if o.log != nil {
-		o.log.Debug("command timed out", "target", res.Target.Name, "after", limit, "kill_confirmed", confirmed, "kill_took", time.Since(start))
+		o.log.Debug("command timed out", "target", res.Target.Name, "after", limit, "kill_confirmed", confirmed, "fallback", fellBack, "kill_took", time.Since(start))
 	}
 	fillOutput(res, stdout, stderr)
 	res.Err = timeoutErr(ctx, limit, !confirmed)

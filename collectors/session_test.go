@@ -12,19 +12,42 @@ import (
 
 	"serverstats/collectors"
 	"serverstats/collectors/sshdtest"
+	"serverstats/collectors/testenv"
 )
 
 // transports returns the one-shot SSH collector and a Pool for fleet f,
-// logging in as user.
-func transports(t *testing.T, f *sshdtest.Fleet, user string, limit time.Duration) map[string]collectors.Collector {
+// logging in as user, and the debug log of each.
+func transports(t *testing.T, f *sshdtest.Fleet, user string, limit time.Duration) (map[string]collectors.Collector, map[string]*logBuffer) {
 	t.Helper()
 	edit := func(o *collectors.SSHOptions) {
 		o.User = user
 		o.CommandTimeout = limit
 	}
-	c, _ := newSSH(t, f, edit)
-	p, _ := newPool(t, f, edit, collectors.PoolOptions{})
-	return map[string]collectors.Collector{"SSH.Run": c, "Pool.Run": p}
+	c, clog := newSSH(t, f, edit)
+	p, plog := newPool(t, f, edit, collectors.PoolOptions{})
+	return map[string]collectors.Collector{"SSH.Run": c, "Pool.Run": p}, map[string]*logBuffer{"SSH.Run": clog, "Pool.Run": plog}
+}
+
+// killWay is how the kill of the one timed-out command in logs went, from
+// its debug line: "kill_confirmed=B fallback=B".
+func killWay(t *testing.T, logs *logBuffer) string {
+	t.Helper()
+	var lines []string
+	for _, l := range strings.Split(logs.String(), "\n") {
+		if strings.Contains(l, `msg="command timed out"`) {
+			lines = append(lines, l)
+		}
+	}
+	if len(lines) != 1 {
+		t.Fatalf("%d \"command timed out\" lines in the debug log, want 1:\n%s", len(lines), logs)
+	}
+	var way []string
+	for _, f := range strings.Fields(lines[0]) {
+		if strings.HasPrefix(f, "kill_confirmed=") || strings.HasPrefix(f, "fallback=") {
+			way = append(way, f)
+		}
+	}
+	return strings.Join(way, " ")
 }
 
 // The one-shot and the daemon give the same result whatever the login
@@ -44,7 +67,7 @@ func TestTransportsAgreeUnderAnyLoginShell(t *testing.T) {
 	}
 	for _, shell := range []string{"/bin/sh", "/usr/bin/csh", "/usr/bin/fish"} {
 		user := f.AddUser(shell)
-		cs := transports(t, f, user, 10*time.Second)
+		cs, _ := transports(t, f, user, 10*time.Second)
 		for _, tc := range cmds {
 			var got []collectors.Result
 			for _, name := range []string{"SSH.Run", "Pool.Run"} {
@@ -85,7 +108,7 @@ func TestRemoteGetsExactlyTheCommandLine(t *testing.T) {
 	if err := os.Chmod(logPath, 0o666); err != nil {
 		t.Fatal(err)
 	}
-	cs := transports(t, f, user, 10*time.Second)
+	cs, _ := transports(t, f, user, 10*time.Second)
 	cmds := []string{
 		"echo hi",
 		`df -P / | awk 'NR>1 {print $5}'; echo "a;b" $HOME`,
@@ -119,7 +142,7 @@ func TestTimeoutKillIsConfirmedForNonRootLogin(t *testing.T) {
 	tg := target(t, s.Name)
 	const limit = 2 * time.Second
 	user := f.AddUser("/bin/sh")
-	cs := transports(t, f, user, limit)
+	cs, logs := transports(t, f, user, limit)
 	for i, name := range []string{"SSH.Run", "Pool.Run"} {
 		proc := "sleep " + []string{"610", "611"}[i]
 		cmd := proc + " & " + proc + "; echo never"
@@ -132,7 +155,7 @@ func TestTimeoutKillIsConfirmedForNonRootLogin(t *testing.T) {
 		var r collectors.Result
 		select {
 		case r = <-done:
-		case <-time.After(limit + 4*time.Second):
+		case <-time.After(testenv.NoHang(limit)):
 			t.Fatalf("%s: Run still running %v after a %v timeout", name, time.Since(start), limit)
 		}
 		el := time.Since(start)
@@ -143,9 +166,12 @@ func TestTimeoutKillIsConfirmedForNonRootLogin(t *testing.T) {
 		if want := "TIMED OUT after 2s"; r.Err.Error() != want {
 			t.Errorf("%s: err = %q, want %q", name, r.Err, want)
 		}
-		// Confirmed by the signal alone: no fallback, so well within killGrace.
-		if el < limit || el > limit+time.Second {
-			t.Errorf("%s: Run returned after %v, want within [%v, %v]", name, el, limit, limit+time.Second)
+		// Confirmed by the signal alone: no fallback.
+		if way := killWay(t, logs[name]); way != "kill_confirmed=true fallback=false" {
+			t.Errorf("%s: the debug log says %q, want the kill confirmed by the signal, without the fallback", name, way)
+		}
+		if el < limit {
+			t.Errorf("%s: Run returned after %v, before its %v timeout", name, el, limit)
 		}
 		t.Logf("%s, non-root login: timed out, kill confirmed; Run returned %v after the start (timeout %v)", name, el, limit)
 		// Confirmed means gone: no waiting.
@@ -173,7 +199,7 @@ func TestTimeoutKillUnconfirmedWhenACommandEscapes(t *testing.T) {
 	tg := target(t, s.Name)
 	const limit = 2 * time.Second
 	user := f.AddUser("/bin/sh")
-	cs := transports(t, f, user, limit)
+	cs, logs := transports(t, f, user, limit)
 	for i, name := range []string{"SSH.Run", "Pool.Run"} {
 		proc := "sleep " + []string{"612", "613"}[i]
 		cmd := "setsid " + proc + " & " + proc
@@ -188,9 +214,12 @@ func TestTimeoutKillUnconfirmedWhenACommandEscapes(t *testing.T) {
 		if r.Err.Error() != want {
 			t.Errorf("%s: err = %q, want %q", name, r.Err, want)
 		}
-		// Signal, then the fallback: two killGraces at most.
-		if el < limit || el > limit+2500*time.Millisecond {
-			t.Errorf("%s: Run returned after %v, want within [%v, %v]", name, el, limit, limit+2500*time.Millisecond)
+		// Signal, then the fallback, each bounded by killGrace (1 s).
+		if way := killWay(t, logs[name]); way != "kill_confirmed=false fallback=true" {
+			t.Errorf("%s: the debug log says %q, want the kill unconfirmed after the fallback", name, way)
+		}
+		if bound := testenv.NoHang(limit + 2*time.Second); el < limit || el > bound {
+			t.Errorf("%s: Run returned after %v, want within [%v, %v] (the escaped sleep holds the session 600 s)", name, el, limit, bound)
 		}
 		t.Logf("%s: kill not confirmed; Run returned %v after the start (timeout %v)", name, el, limit)
 		if p := s.Pids(proc); len(p) != 1 {
@@ -220,7 +249,7 @@ func TestTimeoutRootLogin(t *testing.T) {
 		t.Fatalf("the fleet logs in as %s, not root (sshdtest runs as root): this test needs a root login", f.User)
 	}
 	const limit = 2 * time.Second
-	cs := transports(t, f, "root", limit)
+	cs, logs := transports(t, f, "root", limit)
 	for i, name := range []string{"SSH.Run", "Pool.Run"} {
 		proc := "sleep " + []string{"614", "615"}[i]
 		start := time.Now()
@@ -231,8 +260,11 @@ func TestTimeoutRootLogin(t *testing.T) {
 			t.Fatalf("%s, root alone on its connection: err = %v, want a confirmed timeout", name, r.Err)
 		}
 		t.Logf("%s, root login: kill confirmed by the fallback; Run returned %v after the start (timeout %v)", name, el, limit)
-		if el > limit+2500*time.Millisecond {
-			t.Errorf("%s: Run returned after %v, want within %v", name, el, limit+2500*time.Millisecond)
+		if way := killWay(t, logs[name]); way != "kill_confirmed=true fallback=true" {
+			t.Errorf("%s: the debug log says %q, want the kill confirmed by the fallback", name, way)
+		}
+		if bound := testenv.NoHang(limit + 2*time.Second); el > bound {
+			t.Errorf("%s: Run returned after %v, want within %v (the sleep runs 600 s)", name, el, bound)
 		}
 		if p := s.Pids(proc); len(p) != 0 {
 			t.Errorf("%s: kill confirmed but %q still running: %v", name, proc, p)
@@ -284,7 +316,7 @@ func TestExitedCommandBackgroundOutput(t *testing.T) {
 	t.Parallel()
 	f := sshdtest.Start(t, 1)
 	tg := target(t, f.Servers[0].Name)
-	cs := transports(t, f, f.User, 8*time.Second)
+	cs, _ := transports(t, f, f.User, 8*time.Second)
 	for _, name := range []string{"SSH.Run", "Pool.Run"} {
 		r := cs[name].Run(context.Background(), tg, "(for i in 1 2 3; do sleep 0.3; echo $i; done) & echo x")
 		if r.Err != nil || string(r.Stdout) != "x\n1\n2\n3\n" || strings.Contains(string(r.Stderr), "[serverstats:") {

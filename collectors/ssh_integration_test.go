@@ -20,6 +20,7 @@ import (
 
 	"serverstats/collectors"
 	"serverstats/collectors/sshdtest"
+	"serverstats/collectors/testenv"
 )
 
 // logBuffer collects slog output for assertions; safe for concurrent use.
@@ -365,20 +366,21 @@ func TestSSHCommandTimeoutKillsRemoteCommand(t *testing.T) {
 		var o outcome
 		select {
 		case o = <-runs[i]:
-		case <-time.After(limit + 5*time.Second):
-			t.Fatalf("%q: Run still running %v after a %v command timeout", tc.cmd, limit+5*time.Second, limit)
+		case <-time.After(testenv.NoHang(limit)):
+			t.Fatalf("%q: Run still running %v after a %v command timeout", tc.cmd, testenv.NoHang(limit), limit)
 		}
-		if !errors.Is(o.r.Err, collectors.ErrTimeout) {
-			t.Fatalf("%q: err = %v, want ErrTimeout", tc.cmd, o.r.Err)
+		var te *collectors.TimeoutError
+		if !errors.As(o.r.Err, &te) || !errors.Is(o.r.Err, collectors.ErrTimeout) || te.KillUnconfirmed {
+			t.Fatalf("%q: err = %v, want ErrTimeout with the kill confirmed", tc.cmd, o.r.Err)
 		}
 		if !strings.Contains(o.r.Err.Error(), "TIMED OUT after 2s") {
 			t.Errorf("%q: err = %q, want it to say TIMED OUT after 2s", tc.cmd, o.r.Err)
 		}
-		if o.elapsed < limit || o.elapsed > limit+2*time.Second {
-			t.Errorf("%q: Run returned after %v, want within [%v, %v]", tc.cmd, o.elapsed, limit, limit+2*time.Second)
+		if o.elapsed < limit {
+			t.Errorf("%q: Run returned after %v, before its %v timeout", tc.cmd, o.elapsed, limit)
 		}
 		t.Logf("%q, timeout %v: Run returned after %v (Duration %v)", tc.cmd, limit, o.elapsed, o.r.Duration)
-		if !poll(3*time.Second, func() bool { return len(s.Pids(tc.proc)) == 0 }) {
+		if !poll(testenv.NoHang(0), func() bool { return len(s.Pids(tc.proc)) == 0 }) {
 			t.Errorf("%q: remote processes still running: %v", tc.cmd, s.Pids(tc.proc))
 		}
 	}
@@ -393,10 +395,10 @@ func TestSSHCommandTimeoutKillsRemoteCommand(t *testing.T) {
 		if !errors.As(o.r.Err, &te) || !te.Canceled {
 			t.Errorf("canceled bystander: err = %v, want a canceled TimeoutError", o.r.Err)
 		}
-	case <-time.After(3 * time.Second):
+	case <-time.After(testenv.NoHang(0)):
 		t.Fatal("canceled Run did not return")
 	}
-	if !poll(3*time.Second, func() bool { return len(s.Pids("sleep 602")) == 0 }) {
+	if !poll(testenv.NoHang(0), func() bool { return len(s.Pids("sleep 602")) == 0 }) {
 		t.Errorf("canceled command still running remotely")
 	}
 }
@@ -420,12 +422,13 @@ func TestSSHClosedPortIsConnectError(t *testing.T) {
 	f := sshdtest.Start(t, 1)
 	s := f.Servers[0]
 	s.Stop()
-	const limit = 2 * time.Second
+	// Refused at once: far from waiting for the connect timeout.
+	const limit = time.Minute
 	c, _ := newSSH(t, f, func(o *collectors.SSHOptions) { o.ConnectTimeout = limit })
 	start := time.Now()
 	r := c.Run(context.Background(), target(t, s.Name), "true")
-	if el := time.Since(start); el > limit {
-		t.Errorf("closed port took %v, want < %v", el, limit)
+	if el := time.Since(start); el > testenv.NoHang(0) {
+		t.Errorf("closed port took %v, want it refused at once, not after the %v connect timeout", el, limit)
 	}
 	if !errors.Is(r.Err, collectors.ErrConnect) || !strings.Contains(r.Err.Error(), "refused") {
 		t.Fatalf("err = %v, want ErrConnect saying connection refused", r.Err)
@@ -472,8 +475,9 @@ func TestSSHSilentServerIsConnectErrorWithinTimeout(t *testing.T) {
 	if !errors.Is(r.Err, collectors.ErrConnect) {
 		t.Fatalf("err = %v, want ErrConnect", r.Err)
 	}
-	if el < limit-50*time.Millisecond || el > limit+time.Second {
-		t.Errorf("silent server: Run returned after %v, want about %v", el, limit)
+	// The server holds the connection until the test ends.
+	if bound := testenv.NoHang(limit); el < limit-50*time.Millisecond || el > bound {
+		t.Errorf("silent server: Run returned after %v, want within [%v, %v]", el, limit-50*time.Millisecond, bound)
 	}
 	if !strings.Contains(r.Err.Error(), "no answer within 1s") {
 		t.Errorf("err = %q, want it to say no answer within 1s", r.Err)

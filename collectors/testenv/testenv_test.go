@@ -6,6 +6,7 @@ import (
 	"os"
 	"strings"
 	"testing"
+	"time"
 )
 
 // recorder is a testing.TB that records how the test would have ended.
@@ -77,6 +78,22 @@ func setenv(t *testing.T, name, v string) {
 	if v == "-" {
 		if err := os.Unsetenv(name); err != nil {
 			t.Fatal(err)
+		}
+	}
+}
+
+// NoHang gives the larger of the two margins, and never less than expected.
+func TestNoHang(t *testing.T) {
+	for _, tc := range []struct{ expected, want time.Duration }{
+		{0, 5 * time.Second},
+		{300 * time.Millisecond, 5300 * time.Millisecond},
+		{2 * time.Second, 7 * time.Second},
+		{2500 * time.Millisecond, 7500 * time.Millisecond}, // both margins agree
+		{3 * time.Second, 9 * time.Second},
+		{time.Minute, 3 * time.Minute},
+	} {
+		if got := NoHang(tc.expected); got != tc.want {
+			t.Errorf("NoHang(%v) = %v, want %v", tc.expected, got, tc.want)
 		}
 	}
 }

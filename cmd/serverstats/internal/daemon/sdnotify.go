@@ -73,6 +73,10 @@ func reloading() string {
 	return fmt.Sprintf("RELOADING=1\nMONOTONIC_USEC=%d", ts.Nano()/1000)
 }
 
+// pingEvery is the period of the watchdog pings: half systemd's, so that a
+// late ping is not a missed one.
+func (n *notifier) pingEvery() time.Duration { return n.watchdog / 2 }
+
 // watchdogLoop sends WATCHDOG=1 every half watchdog period while alive says
 // the scheduler is ticking, until ctx ends. A wedged scheduler stops the
 // pings, so systemd kills and restarts the service (WatchdogSec=, Restart=).
@@ -80,7 +84,7 @@ func (n *notifier) watchdogLoop(ctx context.Context, alive func(now time.Time) b
 	if n.addr == "" || n.watchdog <= 0 {
 		return
 	}
-	t := time.NewTicker(n.watchdog / 2)
+	t := time.NewTicker(n.pingEvery())
 	defer t.Stop()
 	wasAlive := true
 	for {
