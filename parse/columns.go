@@ -299,6 +299,11 @@ func joinWords(hdr string, w1, w2 word, prevE int, last, padded bool, rows [][]t
 		// Values that start right of the last word belong to it (w's
 		// "PCPU WHAT" over "0.01s -bash").
 		return true
+	case (a1 > 0 || a2 > 0) && innerColon(hdr[w2.bs:w2.be]) && !strings.Contains(hdr[w1.bs:w1.be], ":") && !twoValuesUnder(w1, w2, prevE, rows):
+		// The second word names the parts of a value and no row holds
+		// two values under the pair, however far its values drift from
+		// the words: old ss's "Peer Address:Port" over "* 0" and "* 22464".
+		return true
 	case a1 >= need && a2 >= need:
 		return false // each word has data of its own: "Used Avail"
 	case a1 == 0 && a2 > 0 && (weak > 0 || 2*edge2 < a2):
@@ -393,6 +398,36 @@ func paddedHeader(words []word, rows [][]token) bool {
 		}
 	}
 	return true
+}
+
+// twoValuesUnder reports whether a row holds two values (runs of tokens
+// one space apart) that start after prevE and before the end of w2, the
+// first ending before w2 starts: the words then have data of their own.
+// A value that starts at or before prevE overflows from the column before.
+func twoValuesUnder(w1, w2 word, prevE int, rows [][]token) bool {
+	for _, r := range rows {
+		end := -1 // end of the last value starting after prevE, -1 for none
+		for i, t := range r {
+			if t.cs >= w2.e {
+				break
+			}
+			if i > 0 && t.cs-r[i-1].ce <= 1 {
+				if end >= 0 {
+					end = t.ce
+				}
+				continue
+			}
+			if t.cs <= prevE {
+				end = -1
+				continue
+			}
+			if end >= 0 && end <= w2.s {
+				return true
+			}
+			end = t.ce
+		}
+	}
+	return false
 }
 
 // innerColon reports whether a word joins two names with a colon

@@ -141,6 +141,35 @@ func TestGeneralRules(t *testing.T) {
 			},
 		},
 		{
+			name: "a word before a header naming the parts of a value is one label when no row has two values under them",
+			text: lines(
+				"Kind  Near Host:Slot        Far Host:Slot",
+				"a     /very/long/name/here 11      * 0",
+				"b     /x 12                   * 13",
+				"c      * 14                      * 15",
+				"d     h:1                      * 16",
+			),
+			// The last four columns are the parts of the two values.
+			header: []string{"Kind", "Near Host:Slot", "Far Host:Slot", "Near Host", "Near Slot", "Far Host", "Far Slot"},
+			rows: [][]string{
+				{"a", "/very/long/name/here 11", "* 0", "/very/long/name/here", "11", "*", "0"},
+				{"b", "/x 12", "* 13", "/x", "12", "*", "13"},
+				{"c", "* 14", "* 15", "*", "14", "*", "15"},
+				{"d", "h:1", "* 16", "h", "1", "*", "16"},
+			},
+		},
+		{
+			name: "a word before a header naming the parts of a value keeps its column when a row has a value under each",
+			text: lines(
+				"Kind  Tag Host:Slot",
+				"a     x   h:1",
+				"b     y   h:2",
+				"c         h:3",
+			),
+			header: []string{"Kind", "Tag", "Host:Slot", "Host", "Slot"},
+			rows:   [][]string{{"a", "x", "h:1", "h", "1"}, {"b", "y", "h:2", "h", "2"}, {"c", "", "h:3", "h", "3"}},
+		},
+		{
 			name:   "wide characters take two columns, as column -t pads them",
 			text:   lines("NAME          SIZE  USED  OWNER", "日本語データ  10G   3G    山田", "résumé        512M  100M  josé", "plain         1T    900G  bob"),
 			header: []string{"NAME", "SIZE", "USED", "OWNER"},
