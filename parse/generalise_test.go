@@ -183,6 +183,40 @@ func TestGeneralRules(t *testing.T) {
 	}
 }
 
+// TestTitledHeader: a title line over a header of lower-case words, over
+// rows of numbers, starts another table inside a block, as a header of
+// capitalised labels does.
+func TestTitledHeader(t *testing.T) {
+	text := lines(
+		"Open things",
+		"Addr     Kind   Recv-Q Send-Q Name",
+		"a1       x           0      0 n1",
+		"a2       y           1      0 n2",
+		"Other things here",
+		"ref  id  unit  flags",
+		" 10   1    -1      9",
+		" 20   2    -1      1",
+	)
+	checkShape(t, text, Options{Table: "1"}, []string{"Addr", "Kind", "Recv-Q", "Send-Q", "Name"},
+		[][]string{{"a1", "x", "0", "0", "n1"}, {"a2", "y", "1", "0", "n2"}})
+	checkShape(t, text, Options{Table: "2"}, []string{"ref", "id", "unit", "flags"},
+		[][]string{{"10", "1", "-1", "9"}, {"20", "2", "-1", "1"}})
+	// Two lines of words over more words are rows, not a title and a
+	// header: the line after them must be data.
+	words := lines(
+		"Name     Kind   State",
+		"a1       x      on",
+		"a2       y      off",
+		"Some odd line",
+		"b1 z on",
+		"b2 w off",
+	)
+	tabs, err := ParseTables(words, Options{})
+	if err != nil || len(tabs) != 1 {
+		t.Fatalf("%d tables, %v; want 1", len(tabs), err)
+	}
+}
+
 func TestRuneWidth(t *testing.T) {
 	for _, c := range []struct {
 		r rune

@@ -305,7 +305,24 @@ func startsTable(lines []string, i, b1 int, toks []token, h *candidate) bool {
 			return true
 		}
 	}
-	return false
+	return titledHeader(lines, i, b1, h)
+}
+
+// titledHeader reports whether line i, which looks like a header and is
+// not a data row of the good header h, is a title over a header of words
+// of any case over data: the next line looks like a header of three words
+// or more, is not a data row of h and does not repeat it, and the line
+// after it does not look like a header (macOS netstat's "Active kernel
+// event sockets" over "pcb Proto Recv-Q Send-Q vendor class subcla").
+func titledHeader(lines []string, i, b1 int, h *candidate) bool {
+	if h.anchor < 0.5 || i+2 >= b1 || !upperStart(lines[i]) {
+		return false
+	}
+	next := tokenize(lines[i+1], nil)
+	if len(next) < 3 || !headerLike(lines[i+1], next) || sameWords(lines[i+1], lines[h.line]) || h.dataRow(lines[i+1], next) {
+		return false
+	}
+	return !headerLike(lines[i+2], tokenize(lines[i+2], nil))
 }
 
 // labelHeader reports whether a header-like line is a line of labels
