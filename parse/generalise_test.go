@@ -183,6 +183,30 @@ func TestGeneralRules(t *testing.T) {
 	}
 }
 
+// TestSummaryLine: a last line of "Label: value" pairs, when no row holds
+// a word ending in ":", is a summary, not a row; a row that starts with
+// one such word (a report's "Average:") stays a row.
+func TestSummaryLine(t *testing.T) {
+	checkShape(t, lines(
+		"Host      Kind   Iface",
+		"a.b       x      e0",
+		"c.d       y      e1",
+		"Seen: 2\tLeft: 0\tKept: 2",
+	), Options{}, []string{"Host", "Kind", "Iface"}, [][]string{{"a.b", "x", "e0"}, {"c.d", "y", "e1"}})
+	checkShape(t, lines(
+		"Time      Dev   load",
+		"10:00:01  d0    1.0",
+		"10:00:02  d0    2.0",
+		"Average:  d0    1.5",
+	), Options{}, []string{"Time", "Dev", "load"}, [][]string{{"10:00:01", "d0", "1.0"}, {"10:00:02", "d0", "2.0"}, {"Average:", "d0", "1.5"}})
+	// Rows that hold labels with colons themselves keep their last one.
+	checkShape(t, lines(
+		"Name    Note",
+		"a       In: 1 Out: 2",
+		"b       In: 3 Out: 4",
+	), Options{}, []string{"Name", "Note"}, [][]string{{"a", "In: 1 Out: 2"}, {"b", "In: 3 Out: 4"}})
+}
+
 // TestTitledHeader: a title line over a header of lower-case words, over
 // rows of numbers, starts another table inside a block, as a header of
 // capitalised labels does.

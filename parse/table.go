@@ -228,7 +228,42 @@ func collectRows(lines []string, first, h, end int) []int {
 		}
 		rows = append(rows, i)
 	}
+	if n := len(rows); n > 1 && summaryLine(lines[rows[n-1]], lines, rows[:n-1]) {
+		rows = rows[:n-1]
+	}
 	return rows
+}
+
+// summaryLine reports whether the last line of a table is a summary of
+// it rather than a row: it holds two "Label: value" pairs or more, and no
+// row before it holds a word ending in ":" (arp -v's "Entries: 2
+// Skipped: 0 Found: 2"). sar's "Average:" row holds one such word.
+func summaryLine(last string, lines []string, rows []int) bool {
+	f := strings.Fields(last)
+	pairs := 0
+	for k := 0; k+1 < len(f); k++ {
+		if labelColon(f[k]) && !strings.HasSuffix(f[k+1], ":") {
+			pairs++
+			k++
+		}
+	}
+	if pairs < 2 {
+		return false
+	}
+	for _, i := range rows {
+		for _, w := range strings.Fields(lines[i]) {
+			if strings.HasSuffix(w, ":") {
+				return false
+			}
+		}
+	}
+	return true
+}
+
+// labelColon reports whether a word is a label ending in ":" ("Entries:"),
+// not a time or an address ("10:", "fe80::").
+func labelColon(w string) bool {
+	return len(w) > 1 && strings.HasSuffix(w, ":") && digits(w) == 0 && isLetter(w[0])
 }
 
 // buildTable lays out the columns and fills the rows.
