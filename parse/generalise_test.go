@@ -207,6 +207,24 @@ func TestSummaryLine(t *testing.T) {
 	), Options{}, []string{"Name", "Note"}, [][]string{{"a", "In: 1 Out: 2"}, {"b", "In: 3 Out: 4"}})
 }
 
+// TestCommentMark: a header line commented out with a lone "#" over no
+// value names no column; a "#" column that holds values stays.
+func TestCommentMark(t *testing.T) {
+	tab := checkShape(t, lines(
+		"#      Time   Id   load  Name",
+		" 1000000001    0   0.50  alpha",
+		" 1000000001    7   1.25  beta",
+	), Options{}, []string{"Time", "Id", "load", "Name"}, [][]string{{"1000000001", "0", "0.50", "alpha"}, {"1000000001", "7", "1.25", "beta"}})
+	if tab.Name != "Time" {
+		t.Errorf("name %q, want Time", tab.Name)
+	}
+	checkShape(t, lines(
+		"#   Name   Size",
+		"1   a      10",
+		"2   b      20",
+	), Options{}, []string{"#", "Name", "Size"}, [][]string{{"1", "a", "10"}, {"2", "b", "20"}})
+}
+
 // TestTitledHeader: a title line over a header of lower-case words, over
 // rows of numbers, starts another table inside a block, as a header of
 // capitalised labels does.

@@ -291,11 +291,33 @@ func buildTable(lines []string, hdr, group string, rowIdx []int, opt Options) *T
 	cols := buildColumns(hdr, htoks, rows)
 	names := nameColumns(cols, group)
 	t := fillTable(lines, rowIdx, rows, cols, names, opt)
+	if dropCommentMark(t) {
+		htoks = htoks[1:]
+	}
 	addParts(t)
 	if len(htoks) > 0 {
 		t.Name = strings.TrimSuffix(hdr[htoks[0].bs:htoks[0].be], ":")
 	}
 	return t
+}
+
+// dropCommentMark drops a first column headed "#" that holds nothing in
+// any row: the mark comments the header line out ("#      Time   UID" of
+// pidstat -h), it names no column.
+func dropCommentMark(t *Table) bool {
+	if len(t.Header) < 2 || t.Header[0] != "#" || len(t.Rows) == 0 {
+		return false
+	}
+	for _, r := range t.Rows {
+		if r.Cells[0] != "" {
+			return false
+		}
+	}
+	t.Header = t.Header[1:]
+	for i := range t.Rows {
+		t.Rows[i].Cells = t.Rows[i].Cells[1:]
+	}
+	return true
 }
 
 // fillTable fits each row's tokens to the columns.
