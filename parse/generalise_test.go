@@ -243,6 +243,26 @@ func TestTitledHeader(t *testing.T) {
 		[][]string{{"a1", "x", "0", "0", "n1"}, {"a2", "y", "1", "0", "n2"}})
 	checkShape(t, text, Options{Table: "2"}, []string{"ref", "id", "unit", "flags"},
 		[][]string{{"10", "1", "-1", "9"}, {"20", "2", "-1", "1"}})
+	// Numbers right-aligned under left-aligned labels line up badly
+	// with them: still a table, under the header below its title, and a
+	// title below it still starts another.
+	loose := lines(
+		"Open things",
+		"Addr     Kind   Recv-Q Send-Q Name",
+		"a1       x           0      0 n1",
+		"Listed parts",
+		"ref       id    size   name",
+		"      10001  1     131072 p.one",
+		"      20002  2      16384 p.two",
+		"More things",
+		"pcb Proto Recv-Q",
+		"  x1 kevt      0",
+		"  x2 kevt      1",
+	)
+	checkShape(t, loose, Options{Table: "2"}, []string{"ref", "id", "size", "name"},
+		[][]string{{"10001", "1", "131072", "p.one"}, {"20002", "2", "16384", "p.two"}})
+	checkShape(t, loose, Options{Table: "3"}, []string{"pcb", "Proto", "Recv-Q"},
+		[][]string{{"x1", "kevt", "0"}, {"x2", "kevt", "1"}})
 	// Two lines of words over more words are rows, not a title and a
 	// header: the line after them must be data.
 	words := lines(

@@ -75,8 +75,14 @@ func findTables(lines []string, first int) []tableSpec {
 				continue
 			}
 		}
+		titled := -1 // the header line under a title found by startsTable
 		for s := b0; s < b1; {
-			best := bestHeader(lines, s, b1)
+			var best candidate
+			if titled == s+1 {
+				best = headerAt(lines, titled, b1)
+			} else {
+				best = bestHeader(lines, s, b1)
+			}
 			if best.line < 0 {
 				break
 			}
@@ -88,8 +94,12 @@ func findTables(lines []string, first int) []tableSpec {
 					// capital, and no header has many words with digits.
 					continue
 				}
-				if buf = tokenize(lines[i], buf[:0]); startsTable(lines, i, b1, buf, &best) {
+				buf = tokenize(lines[i], buf[:0])
+				if starts, t := startsTable(lines, i, b1, buf, &best); starts {
 					end = i
+					if t {
+						titled = i + 1
+					}
 					break
 				}
 			}
@@ -133,7 +143,7 @@ func findTables(lines []string, first int) []tableSpec {
 	// is prose (systemctl's legend "LOAD   = Reflects whether ...").
 	kept := specs[:0]
 	for _, s := range specs {
-		if s.anchor >= 0.5 || len(specs) == 1 {
+		if s.anchor >= 0.5 || len(specs) == 1 || numericRows(lines, s.rows) {
 			kept = append(kept, s)
 		}
 	}
@@ -261,10 +271,7 @@ func bestHeader(lines []string, b0, b1 int) candidate {
 		if best.line >= 0 && dataAfter && best.anchor >= 0.5 && labelHeader(lines[c], hbuf) && !sameWords(lines[c], lines[best.line]) {
 			break // rows, then a header of labels: another table
 		}
-		cand := candidate{line: c, words: append([]token(nil), hbuf...), label: labelShare(lines[c], hbuf)}
-		cand.rows, cand.texts, _ = tokenizeRows(lines[c+1:b1], nil, scoreSample)
-		cand.anchor = anchorScore(cand.words, cand.rows)
-		cand.count = countScore(cand.words, cand.rows)
+		cand := newCandidate(lines, c, b1, hbuf)
 		if cand.label < labelMin && (len(hbuf) == dataShape || sameShape(lines[c], cand.words, cand.rows, cand.texts)) {
 			dataShape = len(hbuf)
 			continue // a line of data like the rows under it (mount)
@@ -286,26 +293,63 @@ func bestHeader(lines []string, b0, b1 int) candidate {
 	return best
 }
 
+// newCandidate scores line c, of tokens toks, as the header of the rows
+// below it up to b1.
+func newCandidate(lines []string, c, b1 int, toks []token) candidate {
+	cand := candidate{line: c, words: append([]token(nil), toks...), label: labelShare(lines[c], toks)}
+	cand.rows, cand.texts, _ = tokenizeRows(lines[c+1:b1], nil, scoreSample)
+	cand.anchor = anchorScore(cand.words, cand.rows)
+	cand.count = countScore(cand.words, cand.rows)
+	return cand
+}
+
+// headerAt is the candidate of line c, known to be a header.
+func headerAt(lines []string, c, b1 int) candidate {
+	return newCandidate(lines, c, b1, tokenize(lines[c], nil))
+}
+
 // startsTable reports whether line i of a table's block starts another
 // table: it looks like a header, is not a data row of the current header
 // h, and it or the next line is a line of labels that does not repeat h.
-func startsTable(lines []string, i, b1 int, toks []token, h *candidate) bool {
+//
+// titled says line i is a title and the next line the header (see
+// titledHeader).
+func startsTable(lines []string, i, b1 int, toks []token, h *candidate) (starts, titled bool) {
 	if !headerLike(lines[i], toks) || sameWords(lines[i], lines[h.line]) || h.dataRow(lines[i], toks) {
-		return false
+		return false, false
 	}
 	for j := i; j < min(i+2, b1); j++ {
 		tj := toks
 		if j != i {
 			tj = tokenize(lines[j], nil)
 			if !headerLike(lines[j], tj) {
-				return false
+				return false, false
 			}
 		}
 		if len(tj) > 2 && labelShare(lines[j], tj) >= labelMin && !sameWords(lines[j], lines[h.line]) {
-			return true
+			return true, false
 		}
 	}
-	return titledHeader(lines, i, b1, h)
+	t := titledHeader(lines, i, b1, h)
+	return t, t
+}
+
+// numericRows reports whether most words of a table's rows (a sample of
+// them) read as numbers: such rows are data, however loosely they line up
+// with their header (macOS netstat's kernel control modules print
+// right-aligned numbers under left-aligned labels); prose is words.
+func numericRows(lines []string, rows []int) bool {
+	nums, words := 0, 0
+	for _, i := range rows[:min(len(rows), scoreSample)] {
+		for _, w := range strings.Fields(lines[i]) {
+			if numeric(w) {
+				nums++
+			} else {
+				words++
+			}
+		}
+	}
+	return nums > words
 }
 
 // titledHeader reports whether line i, which looks like a header and is
@@ -315,7 +359,7 @@ func startsTable(lines []string, i, b1 int, toks []token, h *candidate) bool {
 // after it does not look like a header (macOS netstat's "Active kernel
 // event sockets" over "pcb Proto Recv-Q Send-Q vendor class subcla").
 func titledHeader(lines []string, i, b1 int, h *candidate) bool {
-	if h.anchor < 0.5 || i+2 >= b1 || !upperStart(lines[i]) {
+	if i+2 >= b1 || !upperStart(lines[i]) {
 		return false
 	}
 	next := tokenize(lines[i+1], nil)
