@@ -54,6 +54,12 @@ type corpusCase struct {
 	// comparison is with serverstats' typed value of the cell (the types
 	// entry of the key, else the column's), to the whole unit.
 	valueOf map[string]string
+	// objects maps a jc key whose value is an object jc parsed out of one
+	// cell (ss's Process column -> opts {process_id: {pid: {user, fd}},
+	// inode_number, cookie, cgroup}) to that column's header; the cell
+	// agrees when its text holds every value of the object (and every
+	// all-digit key, a pid).
+	objects map[string]string
 	// lists maps a jc key that holds a cell's list split into an array
 	// (top SUPGRPS "wheel,kbrazil" -> ["wheel", "kbrazil"]) to the
 	// separator; the comparison is with the cell text.
@@ -352,8 +358,8 @@ var corpusCases = []corpusCase{
 			"channel": "part of Local Address:Port", "pid": "part of Local Address:Port",
 			"path": "part of Local Address:Port", "link_layer": "part of Local Address:Port",
 			"interface": "part of Local Address:Port",
-			"opts":      "jc parses the Process column into an object",
-		}},
+		},
+		objects: map[string]string{"opts": "Process"}},
 	{glob: "systemctl/*"},
 	{glob: "top/*", percent: "prefix", rename: topRename,
 		unitScaled: map[string]bool{"virtual_mem": true, "resident_mem": true, "shared_mem": true, "swap": true, "code": true, "data": true, "used": true},
@@ -675,6 +681,17 @@ func compareCorpusFile(t *testing.T, cc corpusCase, outFile string, tl *corpusTa
 			ds = append(ds, disagreement(name, h, h, got, row.Line, want))
 		}
 		for key, want := range exp {
+			if h, ok := cc.objects[key]; ok {
+				tl.cells++
+				c, ok := tab.Column(h)
+				if ok && holdsLeaves(tab.Cell(r, c), want) {
+					tl.agree++
+					continue
+				}
+				tl.miss(key, "disagrees")
+				ds = append(ds, disagreement(name, key, h, tab.Cell(r, c), row.Line, want))
+				continue
+			}
 			if h, ok := cc.valueOf[key]; ok {
 				tl.cells++
 				c, ok := tab.Column(h)
@@ -730,6 +747,38 @@ func compareCorpusFile(t *testing.T, cc corpusCase, outFile string, tl *corpusTa
 		}
 	}
 	return ds
+}
+
+// holdsLeaves reports whether cell holds every scalar value of v (a jc
+// object, nested), and every all-digit key of its maps; an empty object
+// is an empty cell.
+func holdsLeaves(cell string, v any) bool {
+	switch x := v.(type) {
+	case map[string]any:
+		if len(x) == 0 {
+			return strings.TrimSpace(cell) == ""
+		}
+		for k, sub := range x {
+			if strings.Trim(k, "0123456789") == "" && !strings.Contains(cell, k) {
+				return false
+			}
+			if !holdsLeaves(cell, sub) {
+				return false
+			}
+		}
+		return true
+	case []any:
+		for _, sub := range x {
+			if !holdsLeaves(cell, sub) {
+				return false
+			}
+		}
+		return true
+	case nil:
+		return true
+	default:
+		return strings.Contains(cell, fmt.Sprint(x))
+	}
 }
 
 // partOfColumn reports whether an ignored key's reason says that the key
