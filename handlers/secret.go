@@ -216,7 +216,8 @@ func ConfigSecrets(cfg *config.Config, getenv func(string) string) []string {
 }
 
 // urlSecrets are the parts of a URL that carry credentials: its password,
-// its path (a ping or webhook token) and its query values.
+// its path (a ping or webhook token, as written and escaped), its query
+// and the query's values.
 func urlSecrets(raw string) []string {
 	u, err := url.Parse(raw)
 	if err != nil || raw == "" {
@@ -227,7 +228,10 @@ func urlSecrets(raw string) []string {
 		out = append(out, p)
 	}
 	if len(u.Path) > 1 {
-		out = append(out, u.Path)
+		out = append(out, u.Path, u.EscapedPath())
+	}
+	if u.RawQuery != "" {
+		out = append(out, u.RawQuery)
 	}
 	for _, vs := range u.Query() {
 		out = append(out, vs...)

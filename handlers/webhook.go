@@ -88,16 +88,8 @@ func newWebhook(h *config.Handler, env Env) (Handler, error) {
 			w.redact.Add(v)
 		}
 	}
-	if p, ok := u.User.Password(); ok {
-		w.redact.Add(p)
-	}
-	if len(u.Path) > 1 {
-		w.redact.Add(u.Path, u.EscapedPath())
-	}
-	w.redact.Add(u.RawQuery, h.URL)
-	for _, vs := range u.Query() {
-		w.redact.Add(vs...)
-	}
+	w.redact.Add(urlSecrets(h.URL)...)
+	w.redact.Add(h.URL)
 	return w, nil
 }
 
