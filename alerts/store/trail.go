@@ -6,6 +6,7 @@ import (
 	"database/sql"
 	"encoding/json"
 	"fmt"
+	"slices"
 	"time"
 
 	"serverstats/alerts"
@@ -143,10 +144,24 @@ func clipReceipts(rs []Receipt) []Receipt {
 
 // Attempts returns the trail since since, oldest first.
 func (s *Store) Attempts(ctx context.Context, since time.Time) ([]Attempt, error) {
+	return s.attempts(ctx, `SELECT at, message, handler, outcome, error, receipts, alerts FROM trail WHERE at>=? ORDER BY at, id`, ns(since))
+}
+
+// LastAttempts returns the n newest attempts of the trail since since,
+// oldest first: what a page showing the last ones needs, without reading
+// the whole trail.
+func (s *Store) LastAttempts(ctx context.Context, since time.Time, n int) ([]Attempt, error) {
+	out, err := s.attempts(ctx, `SELECT at, message, handler, outcome, error, receipts, alerts FROM trail WHERE at>=? ORDER BY at DESC, id DESC LIMIT ?`, ns(since), n)
+	slices.Reverse(out)
+	return out, err
+}
+
+// attempts runs a query of the trail's columns and decodes its rows.
+func (s *Store) attempts(ctx context.Context, query string, args ...any) ([]Attempt, error) {
 	var out []Attempt
 	err := s.retry(ctx, func(ctx context.Context) error {
 		out = nil
-		rows, err := s.db.QueryContext(ctx, `SELECT at, message, handler, outcome, error, receipts, alerts FROM trail WHERE at>=? ORDER BY at, id`, ns(since))
+		rows, err := s.db.QueryContext(ctx, query, args...)
 		if err != nil {
 			return err
 		}

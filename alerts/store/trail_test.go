@@ -52,6 +52,34 @@ func TestTrailBounded(t *testing.T) {
 	}
 }
 
+// LastAttempts reads only the n newest attempts since a time, oldest
+// first.
+func TestLastAttempts(t *testing.T) {
+	ctx := context.Background()
+	st := openTestStore(t, filepath.Join(t.TempDir(), "state.db"))
+	t0 := time.Date(2026, 12, 1, 3, 0, 0, 0, time.UTC)
+	for i := range 6 {
+		if err := st.AddAttempt(ctx, attempt(t0.Add(time.Duration(i)*time.Minute), int64(i), OutcomeSent), TrailLimits{}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	messages := func(as []Attempt) (out []int64) {
+		for _, a := range as {
+			out = append(out, a.Message)
+		}
+		return out
+	}
+	if got, err := st.LastAttempts(ctx, time.Time{}, 2); err != nil || fmt.Sprint(messages(got)) != "[4 5]" {
+		t.Errorf("last 2: %v %v, want messages [4 5]", messages(got), err)
+	}
+	if got, err := st.LastAttempts(ctx, t0.Add(4*time.Minute+time.Second), 3); err != nil || fmt.Sprint(messages(got)) != "[5]" {
+		t.Errorf("last 3 since 03:04:01: %v %v, want [5]", messages(got), err)
+	}
+	if got, err := st.LastAttempts(ctx, time.Time{}, 10); err != nil || len(got) != 6 || got[0].Message != 0 {
+		t.Errorf("last 10 of 6: %v %v", messages(got), err)
+	}
+}
+
 // storeWithMessage is a new state file with one message queued for sms.
 func storeWithMessage(t *testing.T) (st *Store, path string, now time.Time) {
 	t.Helper()

@@ -158,9 +158,10 @@ type Store interface {
 	Attempts(ctx context.Context, since time.Time) ([]store.Attempt, error)
 }
 
-// Last are the n newest rows of st's trail, newest first.
-func Last(ctx context.Context, st Store, n int, since time.Time) ([]Row, error) {
-	attempts, err := st.Attempts(ctx, since)
+// Last are the n newest rows of st's trail since since, newest first. An
+// attempt gives one row or more, so the n newest attempts hold them.
+func Last(ctx context.Context, st *store.Store, n int, since time.Time) ([]Row, error) {
+	attempts, err := st.LastAttempts(ctx, since, n)
 	if err != nil {
 		return nil, err
 	}
