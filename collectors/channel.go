@@ -15,9 +15,11 @@ import (
 // `daemon & echo started`): the output read so far is the command's.
 const quietGrace = time.Second
 
-// errOutputHeld ends a chanSession whose command exited while a process it
-// left in the background kept its output open.
-var errOutputHeld = errors.New("output held open after exit")
+// outputHeld ends a chanSession whose command exited (with status) while a
+// process it left in the background kept its output open.
+type outputHeld struct{ status int }
+
+func (e *outputHeld) Error() string { return "output held open after exit" }
 
 // chanSession runs one command on a raw "session" channel. It does what
 // ssh.Session does, and one more thing: it tells when the server reports
@@ -125,7 +127,7 @@ func (s *chanSession) start(cmd string, stdout, stderr io.Writer) error {
 }
 
 // wait returns when the command has ended: its output ended and the server
-// closed the channel. It returns errOutputHeld, after closing the channel,
+// closed the channel. It returns an *outputHeld, after closing the channel,
 // when the server reported the exit but the output then stayed open with
 // nothing coming for quietGrace; (a *sessionExit) error otherwise.
 func (s *chanSession) wait() error {
@@ -153,7 +155,9 @@ func (s *chanSession) wait() error {
 		case <-quiet.C:
 			_ = s.ch.Close()
 			<-s.outEnded
-			return errOutputHeld
+			s.mu.Lock()
+			defer s.mu.Unlock()
+			return &outputHeld{status: s.status}
 		}
 	}
 }
@@ -171,13 +175,6 @@ func (s *chanSession) exitErr() error {
 		return nil
 	}
 	return &sessionExit{status: s.status, signal: s.signal}
-}
-
-// exitStatus is the status the server reported, and whether it did.
-func (s *chanSession) exitStatus() (int, bool) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.status, s.gotExit
 }
 
 // sendSignal asks the server to signal the command (RFC 4254 6.9).

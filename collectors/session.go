@@ -114,12 +114,9 @@ func runSession(ctx context.Context, client *ssh.Client, hc hostConfig, cmd stri
 			return sessionOpenFailed, oe.err
 		}
 		fillOutput(res, stdout, stderr)
-		if errors.Is(err, errOutputHeld) {
-			mu.Lock()
-			status, _ := started.exitStatus()
-			mu.Unlock()
-			res.ExitStatus = status
-			res.Stderr = append(res.Stderr, fmt.Sprintf("\n[serverstats: the command exited (status %d) but a process it left in the background kept the output open; read until then (that process may still run on the host: start it with >/dev/null 2>&1 &)]\n", status)...)
+		if held := (*outputHeld)(nil); errors.As(err, &held) {
+			res.ExitStatus = held.status
+			res.Stderr = append(res.Stderr, fmt.Sprintf("\n[serverstats: the command exited (status %d) but a process it left in the background kept the output open; read until then (that process may still run on the host: start it with >/dev/null 2>&1 &)]\n", held.status)...)
 			return sessionExited, nil
 		}
 		setExit(res, hc, err)
@@ -144,12 +141,13 @@ func runSession(ctx context.Context, client *ssh.Client, hc hostConfig, cmd stri
 		confirmed = waitOrTimeout(done, 100*time.Millisecond)
 	}
 	if confirmed {
-		// A value is waiting on done. errOutputHeld: what was signalled
+		// A value is waiting on done. An *outputHeld: what was signalled
 		// died, but something it started outside its process group still
 		// holds the output, so not all of it is gone.
 		v := <-done
 		done <- v
-		confirmed = !errors.Is(v, errOutputHeld)
+		var held *outputHeld
+		confirmed = !errors.As(v, &held)
 	}
 	if o.log != nil {
 		o.log.Debug("command timed out", "target", res.Target.Name, "after", limit, "kill_confirmed", confirmed, "fallback", fellBack, "kill_took", time.Since(start))
