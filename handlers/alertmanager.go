@@ -1,14 +1,12 @@
 package handlers
 
 import (
-	"bytes"
 	"cmp"
 	"context"
 	"encoding/base64"
 	"encoding/json"
 	"errors"
 	"fmt"
-	"io"
 	"log/slog"
 	"maps"
 	"net/http"
@@ -51,7 +49,7 @@ type Alertmanager struct {
 	labels    map[string]string
 	generator string // the status page, "" when none listens
 	timeout   time.Duration
-	client    *http.Client
+	api       httpAPI // POSTs as the other HTTP handlers do: no redirects, one retry rule
 	log       *slog.Logger
 	maxAge    time.Duration
 	auth      string // the Authorization header, "" for none (a secret)
@@ -70,11 +68,7 @@ const AlertmanagerFailure = "command failure"
 func newAlertmanager(h *config.Handler, env Env) (Handler, error) {
 	a := &Alertmanager{name: h.Name, labels: maps.Clone(h.Labels), generator: env.StatusURL,
 		timeout: attemptTimeout(h.Timeout), log: env.logger(), maxAge: cmp.Or(h.MaxAge, config.DefaultMaxAge),
-		posted: map[string]time.Time{},
-		client: &http.Client{
-			Transport:     http.DefaultTransport.(*http.Transport).Clone(),
-			CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse },
-		}}
+		posted: map[string]time.Time{}, api: newHTTPAPI("alertmanager")}
 	if len(h.URLs) == 0 {
 		return nil, fmt.Errorf("handler %q: no urls", h.Name)
 	}
@@ -195,35 +189,23 @@ func (a *Alertmanager) Send(ctx context.Context, ns []alerts.Notification) (bool
 		a.mark(ns)
 		return false, nil
 	}
-	return retry, a.redact.Error(fmt.Errorf("alertmanager: every peer failed: %w", errors.Join(errs...)))
+	return retry, a.redact.Error(fmt.Errorf("every peer failed: %w", errors.Join(errs...)))
 }
 
 // post sends body to peer i.
 func (a *Alertmanager) post(ctx context.Context, i int, body []byte) (bool, error) {
-	req, err := http.NewRequestWithContext(ctx, http.MethodPost, a.urls[i], bytes.NewReader(body))
-	if err != nil {
-		return false, fmt.Errorf("POST %s: %w", a.shown[i], err)
-	}
-	req.Header.Set("Content-Type", "application/json")
-	req.Header.Set("User-Agent", userAgent)
+	var headers map[string]string
 	if a.auth != "" {
-		req.Header.Set("Authorization", a.auth)
+		headers = map[string]string{"Authorization": a.auth}
 	}
-	resp, err := a.client.Do(req)
+	r, retry, err := a.api.post(ctx, a.urls[i], "application/json", body, headers)
 	if err != nil {
-		retry, err := classifyHTTPError(ctx, err)
-		return retry, fmt.Errorf("POST %s: %w", a.shown[i], err)
+		return retry, err
 	}
-	msg, _ := io.ReadAll(io.LimitReader(resp.Body, 64<<10))
-	resp.Body.Close()
-	if resp.StatusCode >= 200 && resp.StatusCode < 300 {
+	if r.ok() {
 		return false, nil
 	}
-	err = fmt.Errorf("POST %s: HTTP %s", a.shown[i], resp.Status)
-	if s := snippet(msg); s != "" {
-		err = fmt.Errorf("%w: %s", err, s)
-	}
-	return retryStatus(resp.StatusCode), err
+	return a.api.failure(a.urls[i], r, "")
 }
 
 // alertID names the alert of n as Alertmanager tells alerts apart: by the
@@ -285,7 +267,7 @@ func (a *Alertmanager) Probe(ctx context.Context) error {
 		if a.auth != "" {
 			req.Header.Set("Authorization", a.auth)
 		}
-		resp, err := a.client.Do(req)
+		resp, err := a.api.client.Do(req)
 		if err != nil {
 			_, err = classifyHTTPError(ctx, err)
 			errs = append(errs, fmt.Errorf("GET %s: %w", a.shown[i], err))
