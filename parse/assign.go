@@ -12,6 +12,10 @@ import "math"
 //     left, up to posCap (twice that to the left): a value wider than its
 //     column pushes the rest of the row right (vmstat, busybox df after a
 //     long name) and only the cell where the shift starts pays;
+//   - a cell that the token before it would run into at its place was
+//     pushed right by it (a value wider than its field, df -PT's long LVM
+//     names): half that shift costs, capped at posCap/2, plus any shift
+//     beyond it and a separator of three spaces (placeAligned);
 //   - a right-aligned cell that starts left of the end of the previous
 //     column's header costs the overlap too, up to posCap: numbers do not
 //     run over their neighbours, while a long name in a left-aligned
@@ -49,6 +53,10 @@ type assigner struct {
 	from  []int32
 	shift []int32   // shift of the last non-empty cell on the best path
 	gaps  []float64 // gaps[m]: cost of the gaps between tokens 0..m
+	// overflow makes a shift that the value before a cell forces cheap
+	// (see placeAligned). The first fit of calibrate goes without: the
+	// layout is learned from cells where they are printed.
+	overflow bool
 }
 
 // assign fills spans (len(cols)) with the tokens each column gets.
@@ -125,7 +133,7 @@ func (a *assigner) assign(toks []token, spans []cellSpan) {
 				if b == j+1 && toks[j].ph {
 					p = c.placeholder(toks[j].cs, toks[j].ce)
 				} else {
-					p, d = c.place(toks[j].cs, toks[b-1].ce, d)
+					p, d = c.place(toks[j].cs, toks[b-1].ce, d, a.prevEnd(toks, j))
 					p += c.kindCost(toks[j], b-j) + a.skipCost(i, toks, j)
 				}
 				v := base + p + gaps[b-1] - gaps[j]
@@ -171,7 +179,7 @@ func (a *assigner) simple(toks []token, spans []cellSpan) float64 {
 		if b == i+1 && toks[i].ph {
 			total += c.placeholder(toks[i].cs, toks[i].ce)
 		} else {
-			p, d := c.place(toks[i].cs, toks[b-1].ce, prev)
+			p, d := c.place(toks[i].cs, toks[b-1].ce, prev, a.prevEnd(toks, i))
 			p += c.kindCost(toks[i], b-i) + a.skipCost(i, toks, i)
 			total += p
 			prev = d
@@ -183,11 +191,20 @@ func (a *assigner) simple(toks []token, spans []cellSpan) float64 {
 	return total
 }
 
+// prevEnd is the end of the token before token j, -1 for none or when
+// the assigner does not reconcile overflows (see assigner.overflow).
+func (a *assigner) prevEnd(toks []token, j int) int {
+	if j == 0 || !a.overflow {
+		return -1
+	}
+	return toks[j-1].ce
+}
+
 // place is the cost of a cell spanning display columns [s, e) when the
-// previous cells of the row are shifted by prev; it also returns this
-// cell's shift.
-func (c *column) place(s, e, prev int) (float64, int) {
-	p, d := c.placeAligned(s, e, prev)
+// previous cells of the row are shifted by prev and the previous token
+// ends at pe (-1 for none); it also returns this cell's shift.
+func (c *column) place(s, e, prev, pe int) (float64, int) {
+	p, d := c.placeAligned(s, e, prev, pe)
 	if e <= c.s && c.s > 0 {
 		// No column's cells end before its header starts: the text is
 		// the end of the cell before it ("VMware Virtual S" under lsblk's
@@ -197,13 +214,13 @@ func (c *column) place(s, e, prev int) (float64, int) {
 	return p, d
 }
 
-func (c *column) placeAligned(s, e, prev int) (float64, int) {
-	var d int
+func (c *column) placeAligned(s, e, prev, pe int) (float64, int) {
+	var d, ns int // the cell's shift, and where it would start unshifted
 	switch c.align {
 	case 'L':
-		d = s - c.ax
+		d, ns = s-c.ax, c.ax+prev
 	case 'R':
-		d = e - c.ax
+		d, ns = e-c.ax, c.ax+prev-(e-s)
 	default:
 		// Unaligned (before calibrate): the nearer header edge, with no
 		// shift to pass on.
@@ -212,6 +229,16 @@ func (c *column) placeAligned(s, e, prev int) (float64, int) {
 	// Cells move right when a value before them overflows; moving left
 	// of the column is rarer and costs twice.
 	delta := d - prev
+	if pe >= ns && delta > 0 {
+		// The value before would run into this cell at its place: it
+		// overflowed its field and pushed this cell, and the rest of the
+		// row, right (df -PT's long LVM names), by at least f: half the
+		// shift costs (capped at posCap/2), and in full what goes beyond
+		// f and a separator of up to three spaces. Only the final fit
+		// reads rows so (assigner.overflow).
+		f := pe + 1 - ns
+		return min(float64(delta)/2, posCap/2) + min(float64(max(0, delta-f-2)), posCap), d
+	}
 	p := min(float64(abs(delta)), posCap)
 	if delta < 0 {
 		p *= 2

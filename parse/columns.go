@@ -15,6 +15,14 @@ import (
 //     a value runs across both from the first word's start ("Local
 //     Address", "UNIT FILE"; a value merely shifted from its column, as
 //     vmstat's, does not count).
+//   - Two words are two columns when, in half of the rows (two at
+//     least), a value ends at the first word's end and the next starts at
+//     the second's start ("Send-Q Local:Port" over "18% 10.0.0.1:80").
+//   - In a header whose columns are two spaces or more apart (spacedHeader),
+//     two words one space apart are one label when one of them has no
+//     data of its own and the other has, in half of the rows ("Foreign
+//     Address", "CPU %" over right-aligned numbers, "CONTAINER ID" over
+//     left-aligned names); empty columns stay columns.
 //   - Else they are two columns when, in a quarter of the rows or more,
 //     each word has data of its own: a token ending in the first word (or
 //     the space after it), and one starting in the space or the second
@@ -72,6 +80,7 @@ func buildColumns(hdr string, htoks []token, rows [][]token) []column {
 		}
 	}
 	padded := paddedHeader(words, rows)
+	spaced := spacedHeader(words, rows)
 	cols := make([]column, 0, len(words)+1)
 	if len(words) > 0 && leadingColumn(words[0].s, rows) {
 		cols = append(cols, column{s: 0, e: words[0].s - 1})
@@ -82,7 +91,7 @@ func buildColumns(hdr string, htoks []token, rows [][]token) []column {
 		if i > 0 {
 			prevE = words[i-1].e
 		}
-		for !exact && j < len(words) && words[j].s-words[j-1].e == 1 && joinWords(hdr, words[j-1], words[j], prevE, j == len(words)-1, padded, rows) {
+		for !exact && j < len(words) && words[j].s-words[j-1].e == 1 && joinWords(hdr, words[j-1], words[j], prevE, j == len(words)-1, padded, spaced, rows) {
 			j++
 		}
 		cols = append(cols, column{
@@ -217,12 +226,25 @@ func isUpper(c byte) bool { return c >= 'A' && c <= 'Z' }
 // (see paddedHeader): one space is then inside a label, and the two words
 // are one header unless a value starts under the second ("NOMINATED
 // NODE" over "<none>", "MEM USAGE / LIMIT" over "8.9MiB / 7.667GiB").
-func joinWords(hdr string, w1, w2 word, prevE int, last, padded bool, rows [][]token) bool {
+//
+// spaced says the header's columns are two spaces or more apart (see
+// spacedHeader): one space is then inside a label when one of the two
+// words has no data of its own and the other has, in half of the rows:
+// nothing ends under the first and values end at the second's end
+// ("Foreign Address", "CPU %" over right-aligned numbers), or nothing
+// starts under the second and values start at the first's start, more
+// often than they end at its end ("CONTAINER ID" over left-aligned
+// names; "PID COMMENT" over right-aligned PIDs stays two). Empty
+// columns stay columns (lsof's "TID TASKCMD", lsblk's "WWN STATE").
+func joinWords(hdr string, w1, w2 word, prevE int, last, padded, spaced bool, rows [][]token) bool {
 	lexical := hasUpper(hdr[w1.bs:w1.be]) && allLower(hdr[w2.bs:w2.be])
 	if len(rows) == 0 {
 		return lexical
 	}
 	cross, weak, a1, a2, edge2, spill, right, start2 := 0, 0, 0, 0, 0, 0, 0, 0
+	left1, right1 := 0, 0 // rows with a value starting at w1's start, ending at its end
+	end2, under := 0, 0   // rows with a value ending at w2's end, with a value under w1 or w2
+	split := 0            // rows with a value ending at w1's end and another starting at w2's start
 	for _, r := range rows {
 		for _, t := range r {
 			if t.cs >= w1.e {
@@ -232,7 +254,8 @@ func joinWords(hdr string, w1, w2 word, prevE int, last, padded bool, rows [][]t
 				spill++
 			}
 		}
-		c, wk, f1, f2, e2 := false, false, false, false, false
+		c, wk, f1, f2, e2, u := false, false, false, false, false, false
+		endsAt1 := false
 		for _, t := range r {
 			if t.cs >= w2.e {
 				break
@@ -245,6 +268,23 @@ func joinWords(hdr string, w1, w2 word, prevE int, last, padded bool, rows [][]t
 			}
 			if t.cs == w2.s {
 				start2++
+			}
+			if t.cs == w1.s {
+				left1++
+			}
+			if t.ce == w1.e {
+				right1++
+				endsAt1 = true
+			}
+			if t.cs == w2.s && endsAt1 {
+				split++
+			}
+			if t.ce == w2.e {
+				end2++
+			}
+			if t.ce > w1.s && !u {
+				u = true
+				under++
 			}
 			// A value across the space from the first word's start (a
 			// value merely shifted from its column is not across).
@@ -283,6 +323,20 @@ func joinWords(hdr string, w1, w2 word, prevE int, last, padded bool, rows [][]t
 	switch {
 	case 2*cross >= len(rows):
 		return true // values run across both words: "Local Address"
+	case split >= 2 && 2*split >= len(rows):
+		// In half of the rows a value ends at the first word's end and
+		// the next starts at the second's start: two columns, whatever
+		// the words say ("Send-Q Local:Port" over "18% 10.0.0.1:80").
+		return false
+	case spaced && a1 == 0 && 2*under >= len(rows) && 2*end2 >= len(rows):
+		// In half of the rows a value ends at the second word's end,
+		// and none under the first word: one label over right-aligned
+		// values ("Foreign Address", "CPU %" over numbers).
+		return true
+	case spaced && a2 == 0 && left1 > right1 && 2*left1 >= len(rows):
+		// Nothing starts under the second word, and the values under
+		// the first are left-aligned with it: "CONTAINER ID".
+		return true
 	case a2 == 0 && edge2 == 0 && cross > 0:
 		// No value starts or ends under the second word, and some run
 		// into it from under the first: one label ("Next Hop" over
@@ -394,6 +448,37 @@ func paddedHeader(words []word, rows [][]token) bool {
 					}
 					break
 				}
+			}
+		}
+	}
+	return true
+}
+
+// spacedHeader reports whether the columns of a header are set apart by
+// two spaces or more, so that a single space between its words is more
+// likely inside a label (see joinWords): it has a gap that wide, and
+// either most of its gaps (more than half, two at least) are, or no row
+// holds two values one space apart.
+func spacedHeader(words []word, rows [][]token) bool {
+	wide := 0
+	for i := 1; i < len(words); i++ {
+		if words[i].s-words[i-1].e >= 2 {
+			wide++
+		}
+	}
+	if wide == 0 {
+		return false
+	}
+	if wide >= 2 && 2*wide > len(words)-1 {
+		return true
+	}
+	if len(rows) == 0 {
+		return false
+	}
+	for _, r := range rows {
+		for k := 1; k < len(r); k++ {
+			if r[k].cs-r[k-1].ce == 1 {
+				return false
 			}
 		}
 	}

@@ -225,19 +225,27 @@ func stripMeridiem(rest string) string {
 
 // sameShape reports whether a header candidate that is not a line of
 // labels has the shape of nine rows in ten under it: as
-// many words, none a number. Such a line is data of a
+// many words, none a number but a leading time of day where the
+// candidate has one too. Such a line is data of a
 // headerless output (mount's "sysfs on /sys type sysfs (rw)").
 func sameShape(line string, words []token, rows [][]token, texts []string) bool {
 	if len(rows) == 0 {
 		return false
 	}
+	// A time of day leading the line (sar's report time) is left out on
+	// both sides: "19:45:25 running static" over "4:31 enabled static"
+	// is data all the same.
+	clock := isClock(line[words[0].bs:words[0].be])
 	same := 0
 	for r, row := range rows {
 		if len(row) != len(words) {
 			continue
 		}
 		ok := true
-		for _, t := range row {
+		for k, t := range row {
+			if k == 0 && clock && isClock(texts[r][t.bs:t.be]) {
+				continue
+			}
 			if numeric(texts[r][t.bs:t.be]) {
 				ok = false
 				break
@@ -536,14 +544,18 @@ func headerLike(line string, toks []token) bool {
 		if digits(s) == 0 || strings.HasSuffix(s, "-blocks") || numberedLabel(s) || (k == 0 && isClock(s)) {
 			continue
 		}
+		if isClock(s) {
+			return false // a time of day after the first word is a value
+		}
 		withDigits++
 	}
 	if 4*withDigits > len(toks) {
 		return false
 	}
-	// "KEY = meaning" lines (a legend) are not headers.
-	for _, t := range toks {
-		if line[t.bs:t.be] == "=" {
+	// "KEY = meaning" lines (a legend) are not headers, nor lines with
+	// a placeholder after a time of day ("13:23:00  -  /dev/sda1").
+	for k, t := range toks {
+		if line[t.bs:t.be] == "=" || (k == 1 && t.ph && isClock(line[toks[0].bs:toks[0].be])) {
 			return false
 		}
 	}
@@ -672,8 +684,17 @@ const (
 )
 
 // better reports whether a later candidate c beats h: it lines up
-// clearly better, or not clearly worse and scores clearly better in all.
+// clearly better, or not clearly worse and scores clearly better in all,
+// or it fits the rows perfectly with more words than h.
 func (c *candidate) better(h *candidate) bool {
+	if c.anchor == 1 && c.count == 1 && len(c.words) > len(h.words) && (h.anchor+h.count < 2 || otherShape(h.words)) {
+		// Every word of c lines up with the rows and names one of
+		// their columns, and h has fewer words and does not, or is a
+		// phrase of words one space apart: h is a title whose words
+		// line up with some values by chance ("Active Internet
+		// connections (servers)").
+		return true
+	}
 	switch d := c.anchor - h.anchor; {
 	case d > anchorMargin:
 		return true

@@ -338,7 +338,9 @@ func dateEnd(line string, toks []token, i int) int {
 	j := i + 1
 	switch {
 	case isISODate(w):
-		if isClock(text(j)) {
+		// One space apart: two spaces or more set a date column apart
+		// from a time column.
+		if isClock(text(j)) && toks[j].cs-toks[i].ce == 1 {
 			j++
 		}
 	case weekday(w) && month(text(i+1)):

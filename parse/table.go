@@ -327,12 +327,12 @@ func fillTable(lines []string, rowIdx []int, rows [][]token, cols []column, name
 		return t
 	}
 	k := len(cols)
-	a := &assigner{cols: cols}
+	a := &assigner{cols: cols, overflow: true}
 	spans := make([]cellSpan, k)
 	slab := make([]string, len(rows)*k)
 	t.Rows = make([]Row, 0, len(rows))
 	filled := make([][2]int, 0, len(rows)) // first and last non-empty column
-	byCount := oneTokenEach(a, rows, spans) || alignedTokens(lines, rowIdx, rows, k)
+	byCount := oneTokenEach(a, rows, spans) || alignedTokens(lines, rowIdx, rows, k) || exactTokens(rows, cols)
 	for r, toks := range rows {
 		line := lines[rowIdx[r]]
 		if byCount {
@@ -433,6 +433,37 @@ func alignedTokens(lines []string, rowIdx []int, rows [][]token, k int) bool {
 		}
 		if !sameS && !sameE {
 			return false
+		}
+	}
+	return true
+}
+
+// exactTokens reports whether the rows are to be read one token per
+// column because every row has exactly one token per column, none is a
+// lone symbol but a placeholder ("-"), and no token starts right of its column's header unless
+// the token before it runs up to that column (it overflowed its field and
+// pushed the rest of the row right: df -PT's long LVM names, in many rows
+// of a short table). A person reads such rows so whatever the spans say.
+// A symbol may be half of a value with a space ("[ ]" of netstat's unix
+// sockets), and a token right of its column after a gap is a later
+// column's, beside a blank cell (netstat's "442/avahi-daemon: r" after a
+// blank State): those rows are left to the fit.
+func exactTokens(rows [][]token, cols []column) bool {
+	k := len(cols)
+	if k < 2 || len(rows) == 0 {
+		return false
+	}
+	for _, toks := range rows {
+		if len(toks) != k {
+			return false
+		}
+		for m, t := range toks {
+			if t.mark && !t.ph {
+				return false
+			}
+			if m > 0 && t.cs > cols[m].e && toks[m-1].ce < cols[m].s-1 {
+				return false
+			}
 		}
 	}
 	return true

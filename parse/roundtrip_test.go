@@ -1,0 +1,627 @@
+package parse
+
+import (
+	"fmt"
+	"math/rand"
+	"slices"
+	"strconv"
+	"strings"
+	"testing"
+)
+
+// TestRoundTrip is a property test of the table reader on outputs it has
+// never seen: a deterministic generator renders tables the way Unix tools
+// print them (printf-style padded fields, as ps, df, lsblk, ss, who,
+// systemctl, docker do), ParseTables reads them back, and every cell must
+// come back in its column with its text. Agreement is printed per
+// variation and overall, and must not fall below the floors in
+// roundTripFloor.
+//
+// The generator only makes outputs a person reads one way. The rules that
+// make each one unambiguous are written at the variation (see
+// roundTripVariations) and these hold for all of them:
+//
+//   - A table has two to seven columns and two to nine rows, and at least
+//     one column of numbers filled in every row: the header is then the
+//     line with no number over rows that hold one (a header of lower-case
+//     words over lower-case names is told apart by that alone).
+//   - Fields are padded as printf pads them: a column is as wide as its
+//     widest value or label; text and its label are left-aligned; numbers
+//     (ints, decimals, percents, sizes, times) are right-aligned, with
+//     their label right-aligned over them; the fields are joined by the
+//     table's separator; trailing spaces are cut.
+//   - A cell of any column but that one is a placeholder "-" one time in
+//     twenty, aligned as the column's values are.
+//   - Labels hold no digit and are unique in their table; values hold no
+//     digit-free all-capital word that could read as a label (every row has
+//     a number anyway).
+const roundTripCases = 2000
+
+// roundTripFloor is the agreement (in % of cells) each variation must keep:
+// the figures measured after the fixes of this pass, rounded down.
+//
+// The cases still misread, by variation, and why they are left:
+//
+//   - sparse (1 case): a placeholder "-" alone in a column that is blank
+//     in every other row, at the right edge of a right-aligned column, is
+//     given to the next column, whose field it also lies in: a lone
+//     placeholder may sit anywhere in its field (top prints "-" at the
+//     left of right-aligned fields), and a column never filled costs
+//     nothing to leave empty.
+//   - inner-space (2 cases): a two-column table of lower-case or symbol
+//     labels over a time of day and capitalised words with spaces
+//     ("23:00:43    VMware Virtual S") takes its first data row for the
+//     header: a time, then capitalised words, is how sar and mpstat
+//     print their headers ("10:00:01 AM  CPU  %user"), and the real
+//     header is not a line of labels.
+//   - overflow (2 cases): short tables where most rows overflow the same
+//     field and a placeholder or a row shifted by another amount keeps
+//     the rows from reading one token per column (see exactTokens): the
+//     layout learned from the rows is then off for them.
+var roundTripFloor = map[string]float64{
+	"aligned-2sp":      100,
+	"single-space":     100,
+	"multiword-labels": 100,
+	"sparse":           99.95,
+	"inner-space":      99.65,
+	"overflow":         99.00,
+	"free-text-last":   100,
+	"headerless":       100,
+	"two-tables":       100,
+}
+
+// roundTripVariations are the shapes generated, each with the rule that
+// makes it unambiguous.
+var roundTripVariations = []string{
+	// Every field separated by two spaces or more; labels are one word
+	// of any style (lower, UPPER, Capitalised, with % : / - #). Rule: a
+	// gap of two spaces or more separates columns, and every cell lines
+	// up with its label's left (text) or right (numbers) edge.
+	"aligned-2sp",
+	// Fields separated by one space, as ps and df print them. Rule: no
+	// label holds a space, no cell is blank and no value holds a space,
+	// so every line has exactly one word per column (the last column may
+	// be free text, which takes the rest of the line).
+	"single-space",
+	// Labels of several words with one space inside ("Mounted on",
+	// "UNIT FILE", "Local Address:Port", "CPU %"), fields two spaces or
+	// more apart. Rule: the header's columns are two spaces or more apart,
+	// so one space in the header is inside a label, and no value starts
+	// under a later word of a label.
+	"multiword-labels",
+	// Blank cells in some columns, as who -a prints boot and LOGIN lines.
+	// Rule: fields two spaces or more apart, every non-blank cell lines up
+	// with its label's edge (left for text, right for numbers), and no row
+	// ends before the column where the next row starts (which would read
+	// as one row wrapped over two lines, as busybox df wraps).
+	"sparse",
+	// Values with one inner space in a left-aligned text column (lsblk's
+	// MODEL "VMware Virtual S"). Rule: fields three spaces or more apart,
+	// so a single space is inside a value.
+	"inner-space",
+	// One overflowing cell in some rows: a left-aligned text value wider
+	// than its field (df -PT's long LVM names) pushes the rest of the row
+	// right, as printf does. Rule: no cell is blank and no value holds a
+	// space, so the row still has one word per column.
+	"overflow",
+	// A last column of free text with spaces (ps's COMMAND). Rule: the
+	// last column is left-aligned text and the last label one word, so
+	// everything from its start to the end of the line is its cell; the
+	// other columns hold one word each and no blank.
+	"free-text-last",
+	// No header: the columns are #1..#N. Rule: every row has one word per
+	// column (no blank, no space in a value) and a number in at least one
+	// column, so no row reads as a header; three rows at least; with
+	// one-space separators no time column follows a date column (a date
+	// and a time one space apart are one value, as who prints them).
+	"headerless",
+	// Two tables in one output, each under a title line ("Active
+	// connections (servers)"), a blank line between them. Rule: each
+	// table follows the rules of aligned-2sp, the title has fewer words
+	// than the header and ends in ":" or ")" like a title, and the blank
+	// line and title say where the second table starts.
+	"two-tables",
+}
+
+// value kinds
+const (
+	kInt = iota
+	kDec
+	kPct
+	kSize
+	kTime
+	kDate
+	kPath
+	kName
+	kIP
+	kAddrPort
+	kState
+	nKinds
+)
+
+func numKind(k int) bool { return k <= kTime }
+
+var (
+	rtNames  = []string{"alice", "bob", "root", "www-data", "nginx", "sshd", "eth0", "sda1", "nvme0n1p2", "docker0", "cron", "postgres", "lo", "br-3f2a", "kworker/0:1", "systemd", "node_exporter", "vg0-root"}
+	rtPaths  = []string{"/", "/boot", "/var/lib/docker", "/dev/sda1", "/dev/mapper/vg0-root", "/run/user/1000", "/home", "/srv/data", "/usr/sbin/sshd", "/tmp", "/dev/nvme0n1p1"}
+	rtStates = []string{"LISTEN", "ESTAB", "running", "enabled", "disabled", "static", "active", "online", "Up", "DOWN", "UNCONN"}
+	rtModels = []string{"VMware Virtual S", "Samsung SSD", "QEMU HARDDISK", "WDC WD10EZEX", "Virtual disk", "KINGSTON SA400"}
+	rtFree   = []string{"/usr/sbin/sshd -D", "bash", "-bash", "/usr/lib/systemd/systemd --user", "nginx: worker process", "[kworker/0:1-events]", "python3 -m http.server 8000", "sleep 60", "/sbin/init splash"}
+	rtLong   = []string{"/dev/mapper/ubuntu--vg-ubuntu--lv", "/dev/mapper/centos_host-root_long", "tmpfs-with-a-very-long-name", "overlay-0123456789abcdef", "/dev/disk/by-uuid/3f2a-77c1"}
+)
+
+// Labels by style; none holds a digit. Each pool is long enough for a
+// seven-column table.
+var rtLabels = [][]string{
+	{"name", "size", "used", "avail", "type", "state", "user", "pid", "tty", "mount", "model", "time", "proto", "iface"},
+	{"NAME", "SIZE", "USED", "AVAIL", "TYPE", "STATE", "USER", "PID", "TTY", "STAT", "MODEL", "TIME", "PROTO", "RSS", "VSZ"},
+	{"Name", "Size", "Used", "Avail", "Type", "State", "User", "Filesystem", "Capacity", "Iface", "Proto", "Device", "Mounted"},
+	{"Use%", "r/s", "w/s", "%CPU", "%MEM", "Recv-Q", "Send-Q", "#blocks", "rkB/s", "%util", "w_await", "Local:Port", "MAJ:MIN", "%idle", "Avail-Mem"},
+}
+
+// Multi-word labels, as real tools print them.
+var rtMulti = []string{"Mounted on", "UNIT FILE", "Local Address:Port", "Peer Address:Port", "VENDOR PRESET", "CPU %", "MEM USAGE", "Last Login", "CONTAINER ID", "NOMINATED NODE", "Foreign Address", "Next Hop"}
+
+type rtCol struct {
+	name     string
+	kind     int
+	right    bool // cells and label right-aligned
+	cells    []string
+	freeText bool
+}
+
+type rtTable struct {
+	title string
+	cols  []rtCol
+	sep   int
+	// over[r] is the column whose cell overflows its field in row r, -1
+	// for none.
+	over []int
+	num  int // a column of numbers filled in every row
+}
+
+func (g *rtGen) value(k int) string {
+	r := g.r
+	switch k {
+	case kInt:
+		return strconv.Itoa(r.Intn([]int{10, 1000, 100000, 100000000}[r.Intn(4)]))
+	case kDec:
+		return fmt.Sprintf("%.*f", 1+r.Intn(2), r.Float64()*[]float64{1, 100, 10000}[r.Intn(3)])
+	case kPct:
+		if r.Intn(3) == 0 {
+			return fmt.Sprintf("%.1f%%", r.Float64()*100)
+		}
+		return strconv.Itoa(r.Intn(101)) + "%"
+	case kSize:
+		u := "KMGT"[r.Intn(4)]
+		if r.Intn(2) == 0 {
+			return fmt.Sprintf("%.1f%c", r.Float64()*999+0.1, u)
+		}
+		return fmt.Sprintf("%d%c", 1+r.Intn(999), u)
+	case kTime:
+		if r.Intn(2) == 0 {
+			return fmt.Sprintf("%d:%02d", r.Intn(24), r.Intn(60))
+		}
+		return fmt.Sprintf("%02d:%02d:%02d", r.Intn(24), r.Intn(60), r.Intn(60))
+	case kDate:
+		return fmt.Sprintf("20%02d-%02d-%02d", 10+r.Intn(16), 1+r.Intn(12), 1+r.Intn(28))
+	case kPath:
+		return rtPaths[r.Intn(len(rtPaths))]
+	case kName:
+		return rtNames[r.Intn(len(rtNames))]
+	case kIP:
+		return fmt.Sprintf("%d.%d.%d.%d", 1+r.Intn(254), r.Intn(256), r.Intn(256), 1+r.Intn(254))
+	case kAddrPort:
+		p := []string{"22", "80", "443", "5432", "*", "53"}[r.Intn(6)]
+		if r.Intn(3) == 0 {
+			return "*:" + p
+		}
+		return fmt.Sprintf("10.%d.%d.%d:%s", r.Intn(256), r.Intn(256), 1+r.Intn(254), p)
+	case kState:
+		return rtStates[r.Intn(len(rtStates))]
+	}
+	return "?"
+}
+
+// other picks a column other than the number column.
+func (g *rtGen) other(t *rtTable) int {
+	c := g.r.Intn(len(t.cols) - 1)
+	if c >= t.num {
+		c++
+	}
+	return c
+}
+
+type rtGen struct {
+	r *rand.Rand
+}
+
+// labels picks n unique one-word labels of one style (or mixed).
+func (g *rtGen) labels(n int) []string {
+	style := g.r.Intn(len(rtLabels) + 1)
+	var pool []string
+	if style == len(rtLabels) {
+		for _, p := range rtLabels {
+			pool = append(pool, p...)
+		}
+	} else {
+		pool = append(pool, rtLabels[style]...)
+		if style != 3 {
+			// A few symbol labels in any style, as real headers mix them.
+			pool = append(pool, rtLabels[3][:4]...)
+		}
+	}
+	g.r.Shuffle(len(pool), func(i, j int) { pool[i], pool[j] = pool[j], pool[i] })
+	var out []string
+	seen := map[string]bool{}
+	for _, l := range pool {
+		if len(out) == n {
+			break
+		}
+		if !seen[strings.ToLower(l)] {
+			seen[strings.ToLower(l)] = true
+			out = append(out, l)
+		}
+	}
+	return out
+}
+
+// table makes a table of k columns and n rows; column num is a number
+// column filled in every row.
+func (g *rtGen) table(k, n int) *rtTable {
+	t := &rtTable{sep: 2 + g.r.Intn(3)}
+	names := g.labels(k)
+	num := g.r.Intn(k)
+	t.num = num
+	for c := range k {
+		kind := g.r.Intn(nKinds)
+		if c == num && !numKind(kind) {
+			kind = g.r.Intn(kTime + 1)
+		}
+		col := rtCol{name: names[c], kind: kind, right: numKind(kind)}
+		for range n {
+			v := g.value(kind)
+			if c != num && g.r.Intn(20) == 0 {
+				v = "-" // a placeholder, aligned as the column's values
+			}
+			col.cells = append(col.cells, v)
+		}
+		t.cols = append(t.cols, col)
+	}
+	t.over = make([]int, n)
+	for i := range t.over {
+		t.over[i] = -1
+	}
+	return t
+}
+
+// render prints the table as printf would: each field padded to its
+// column's width (the overflowing cells excepted), joined by sep spaces.
+func (t *rtTable) render(header bool) []string {
+	k := len(t.cols)
+	w := make([]int, k)
+	for c, col := range t.cols {
+		if header {
+			w[c] = len(col.name)
+		}
+		for r, s := range col.cells {
+			if t.over[r] != c {
+				w[c] = max(w[c], len(s))
+			}
+		}
+	}
+	line := func(cell func(c int) string) string {
+		var b strings.Builder
+		for c, col := range t.cols {
+			if c > 0 {
+				b.WriteString(strings.Repeat(" ", t.sep))
+			}
+			s := cell(c)
+			pad := strings.Repeat(" ", max(0, w[c]-len(s)))
+			if col.right {
+				b.WriteString(pad + s)
+			} else {
+				b.WriteString(s)
+				if c < k-1 {
+					b.WriteString(pad)
+				}
+			}
+		}
+		return strings.TrimRight(b.String(), " ")
+	}
+	var out []string
+	if t.title != "" {
+		out = append(out, t.title)
+	}
+	if header {
+		out = append(out, line(func(c int) string { return t.cols[c].name }))
+	}
+	for r := range t.cols[0].cells {
+		out = append(out, line(func(c int) string { return t.cols[c].cells[r] }))
+	}
+	return out
+}
+
+type rtWant struct {
+	header []string
+	rows   [][]string
+}
+
+func (t *rtTable) want(header bool) rtWant {
+	var w rtWant
+	for c, col := range t.cols {
+		if header {
+			w.header = append(w.header, col.name)
+		} else {
+			w.header = append(w.header, "#"+strconv.Itoa(c+1))
+		}
+	}
+	for r := range t.cols[0].cells {
+		row := make([]string, len(t.cols))
+		for c, col := range t.cols {
+			row[c] = col.cells[r]
+		}
+		w.rows = append(w.rows, row)
+	}
+	return w
+}
+
+type rtCase struct {
+	variation string
+	text      string
+	want      []rtWant
+}
+
+// gen makes the next case of variation v.
+func (g *rtGen) gen(v string) rtCase {
+	r := g.r
+	k, n := 2+r.Intn(6), 2+r.Intn(8)
+	header := true
+	var tabs []*rtTable
+	t := g.table(k, n)
+	tabs = append(tabs, t)
+	switch v {
+	case "aligned-2sp":
+	case "single-space":
+		t.sep = 1
+	case "multiword-labels":
+		// One to three labels of several words, in place of others.
+		used := map[string]bool{}
+		for _, c := range t.cols {
+			used[strings.ToLower(c.name)] = true
+		}
+		for range 1 + r.Intn(3) {
+			c := r.Intn(k)
+			m := rtMulti[r.Intn(len(rtMulti))]
+			if !used[strings.ToLower(m)] {
+				used[strings.ToLower(m)] = true
+				t.cols[c].name = m
+			}
+		}
+	case "sparse":
+		// Blank cells in one or two columns (never the all-filled
+		// number column), in a third to two thirds of the rows.
+		for range 1 + r.Intn(2) {
+			c := r.Intn(k)
+			if c == t.num {
+				continue
+			}
+			for row := range n {
+				if r.Intn(2) == 0 {
+					t.cols[c].cells[row] = ""
+				}
+			}
+		}
+		// The number column is filled in every row, so no row ends
+		// before the column where the next one starts.
+	case "inner-space":
+		t.sep = 3 + r.Intn(2)
+		c := g.other(t)
+		t.cols[c].kind, t.cols[c].right = kName, false
+		for row := range n {
+			t.cols[c].cells[row] = rtModels[r.Intn(len(rtModels))]
+		}
+	case "overflow":
+		t.sep = 1 + r.Intn(2)
+		if t.num == 0 {
+			// The overflowing column is not the last: keep the number
+			// column after it.
+			t.cols[0], t.cols[k-1] = t.cols[k-1], t.cols[0]
+			t.num = k - 1
+		}
+		c := g.r.Intn(k - 1)
+		if c == t.num {
+			c = g.r.Intn(t.num)
+		}
+		t.cols[c].kind, t.cols[c].right = kPath, false
+		for row := range n {
+			t.cols[c].cells[row] = rtPaths[r.Intn(len(rtPaths))]
+		}
+		for row := range n {
+			if r.Intn(3) == 0 {
+				t.cols[c].cells[row] = rtLong[r.Intn(len(rtLong))]
+				t.over[row] = c
+			}
+		}
+		// An overflowing cell is wider than its field: make sure.
+		w := len(t.cols[c].name)
+		for row := range n {
+			if t.over[row] != c {
+				w = max(w, len(t.cols[c].cells[row]))
+			}
+		}
+		for row := range n {
+			if t.over[row] == c && len(t.cols[c].cells[row]) <= w {
+				t.over[row] = -1
+			}
+		}
+	case "free-text-last":
+		t.sep = 1 + r.Intn(2)
+		last := &t.cols[k-1]
+		if numKind(last.kind) && k > 1 {
+			// keep a number column elsewhere
+			hasNum := false
+			for _, c := range t.cols[:k-1] {
+				hasNum = hasNum || numKind(c.kind)
+			}
+			if !hasNum {
+				t.cols[0].kind, t.cols[0].right = kInt, true
+				for row := range n {
+					t.cols[0].cells[row] = g.value(kInt)
+				}
+			}
+		}
+		last.kind, last.right, last.freeText = kName, false, true
+		last.name = []string{"COMMAND", "CMD", "Description", "command", "WHAT", "Message"}[r.Intn(6)]
+		for row := range n {
+			last.cells[row] = rtFree[r.Intn(len(rtFree))]
+		}
+		// Labels unique.
+		for c := range k - 1 {
+			if strings.EqualFold(t.cols[c].name, last.name) {
+				t.cols[c].name = "X" + strings.ToLower(t.cols[c].name)
+			}
+		}
+	case "headerless":
+		header = false
+		if n < 3 {
+			n = 3
+			t = g.table(k, n)
+			tabs[0] = t
+		}
+		t.sep = 1 + r.Intn(3)
+		if t.sep == 1 {
+			// A date and a time one space apart read as one value (as
+			// who prints it): no time column right after a date column.
+			for c := 1; c < k; c++ {
+				if t.cols[c-1].kind == kDate && t.cols[c].kind == kTime {
+					t.cols[c].kind = kInt
+					for row := range n {
+						t.cols[c].cells[row] = g.value(kInt)
+					}
+				}
+			}
+		}
+	case "two-tables":
+		t.title = []string{"Active Internet connections (servers)", "Disk usage:", "Kernel IP routing table", "Interfaces:"}[r.Intn(4)]
+		t2 := g.table(2+r.Intn(6), 2+r.Intn(8))
+		t2.title = []string{"Active UNIX domain sockets (only servers)", "Devices:", "Memory summary:"}[r.Intn(3)]
+		// The second table's labels differ from the first's.
+		for c := range t2.cols {
+			t2.cols[c].name = strings.ToUpper(t2.cols[c].name)
+			if !strings.ContainsAny(t2.cols[c].name[:1], "ABCDEFGHIJKLMNOPQRSTUVWXYZ") {
+				t2.cols[c].name = "X" + t2.cols[c].name
+			}
+		}
+		tabs = append(tabs, t2)
+	}
+	var lines []string
+	var want []rtWant
+	for i, tb := range tabs {
+		if i > 0 {
+			lines = append(lines, "")
+		}
+		lines = append(lines, tb.render(header)...)
+		want = append(want, tb.want(header))
+	}
+	return rtCase{variation: v, text: strings.Join(lines, "\n") + "\n", want: want}
+}
+
+// score counts the cells of c that ParseTables reads back right, of all.
+func (c rtCase) score() (ok, all int, miss string) {
+	tabs, err := ParseTables(c.text, Options{})
+	for ti, w := range c.want {
+		n := len(w.rows) * len(w.header)
+		all += n
+		if err != nil || ti >= len(tabs) {
+			if miss == "" {
+				miss = fmt.Sprintf("table %d missing (%v)", ti+1, err)
+			}
+			continue
+		}
+		got := tabs[ti]
+		printed := len(got.Header) - len(got.Parts)
+		if printed != len(w.header) || !slices.Equal(got.Header[:printed], w.header) {
+			if miss == "" {
+				miss = fmt.Sprintf("table %d header %q, want %q", ti+1, got.Header[:max(printed, 0)], w.header)
+			}
+			continue
+		}
+		for r, row := range w.rows {
+			if r >= len(got.Rows) {
+				if miss == "" {
+					miss = fmt.Sprintf("table %d: %d rows, want %d", ti+1, len(got.Rows), len(w.rows))
+				}
+				break
+			}
+			for k, cell := range row {
+				if got.Rows[r].Cells[k] == cell {
+					ok++
+				} else if miss == "" {
+					miss = fmt.Sprintf("table %d row %d %q: %q, want %q", ti+1, r+1, w.header[k], got.Rows[r].Cells[k], cell)
+				}
+			}
+		}
+		if len(got.Rows) > len(w.rows) && miss == "" {
+			miss = fmt.Sprintf("table %d: %d rows, want %d", ti+1, len(got.Rows), len(w.rows))
+		}
+	}
+	if len(tabs) > len(c.want) && miss == "" {
+		miss = fmt.Sprintf("%d tables, want %d", len(tabs), len(c.want))
+	}
+	return ok, all, miss
+}
+
+func roundTripCasesAll() []rtCase {
+	g := &rtGen{r: rand.New(rand.NewSource(12))}
+	per := roundTripCases / len(roundTripVariations)
+	var out []rtCase
+	for _, v := range roundTripVariations {
+		for range per {
+			out = append(out, g.gen(v))
+		}
+	}
+	return out
+}
+
+func TestRoundTrip(t *testing.T) {
+	cases := roundTripCasesAll()
+	type tally struct{ ok, all, cases, bad int }
+	per := map[string]*tally{}
+	var total tally
+	shown := map[string]int{}
+	for _, c := range cases {
+		ok, all, miss := c.score()
+		tl := per[c.variation]
+		if tl == nil {
+			tl = &tally{}
+			per[c.variation] = tl
+		}
+		tl.ok += ok
+		tl.all += all
+		tl.cases++
+		total.ok += ok
+		total.all += all
+		total.cases++
+		if miss != "" {
+			tl.bad++
+			total.bad++
+			if shown[c.variation] < 2 || testing.Verbose() && shown[c.variation] < rtShow {
+				shown[c.variation]++
+				t.Logf("%s: %s\n%s", c.variation, miss, c.text)
+			}
+		}
+	}
+	for _, v := range roundTripVariations {
+		tl := per[v]
+		got := pct(tl.ok, tl.all)
+		t.Logf("%-17s %5d cases %5d wrong  %6d cells %6d right  %7.2f%%", v, tl.cases, tl.bad, tl.all, tl.ok, got)
+		if got < roundTripFloor[v] {
+			t.Errorf("%s: %.2f%% of cells agree, below the floor of %.2f%%", v, got, roundTripFloor[v])
+		}
+	}
+	t.Logf("%-17s %5d cases %5d wrong  %6d cells %6d right  %7.2f%%", "overall", total.cases, total.bad, total.all, total.ok, pct(total.ok, total.all))
+}
+
+// rtShow is how many failing cases per variation -v prints.
+var rtShow = 4
