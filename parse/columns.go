@@ -66,7 +66,21 @@ type word struct {
 func buildColumns(hdr string, htoks []token, rows [][]token) []column {
 	rows = sampleRows(rows, layoutSample)
 	words := make([]word, 0, len(htoks)+2)
+	// Rows of one token per header word already name the columns: no
+	// word is cut in two ("InHdrErrors" over one number of
+	// /proc/net/snmp's single-spaced rows).
+	glued := len(rows) == 0
+	for _, r := range rows {
+		if len(r) != len(htoks) {
+			glued = true
+			break
+		}
+	}
 	for _, t := range htoks {
+		if !glued {
+			words = append(words, word{t.bs, t.be, t.cs, t.ce})
+			continue
+		}
 		words = append(words, splitGlued(hdr, word{t.bs, t.be, t.cs, t.ce}, rows)...)
 	}
 	// When every row has exactly one token per header word, the words are
@@ -100,6 +114,11 @@ func buildColumns(hdr string, htoks []token, rows [][]token) []column {
 			e:    words[j-1].e,
 		})
 		i = j
+	}
+	if n := len(cols); n > 0 {
+		if s, ok := trailingColumn(cols[n-1].e, rows); ok {
+			cols = append(cols, column{s: s, e: s + 1})
+		}
 	}
 	cols = flagColumns(cols, rows)
 	for i := range cols {
@@ -553,6 +572,37 @@ func leadingColumn(first int, rows [][]token) bool {
 		}
 	}
 	return 2*n >= len(rows)
+}
+
+// trailingColumn reports whether the rows hold a column with no header
+// after the last header word, which ends at display column last, and
+// where it starts: in nine rows in ten a number ends at that word's end
+// (a right-aligned column of counts, which cannot take the rest of the
+// line), and in half of them text follows it after a gap
+// (/proc/interrupts' chip and device names after its CPU counts).
+func trailingColumn(last int, rows [][]token) (int, bool) {
+	if len(rows) == 0 {
+		return 0, false
+	}
+	ended, more, start := 0, 0, -1
+	for _, r := range rows {
+		for k, t := range r {
+			if t.ce < last {
+				continue
+			}
+			if t.ce == last && t.num && (k == 0 || r[k-1].ce < t.cs) {
+				ended++
+				if k+1 < len(r) {
+					more++
+					if start < 0 || r[k+1].cs < start {
+						start = r[k+1].cs
+					}
+				}
+			}
+			break
+		}
+	}
+	return start, 10*ended >= 9*len(rows) && 2*more >= len(rows) && start > last
 }
 
 // alignAll sets the alignment of every column from the header edges: a

@@ -2,6 +2,7 @@ package parse
 
 import (
 	"slices"
+	"strconv"
 	"strings"
 )
 
@@ -539,9 +540,10 @@ func headerLike(line string, toks []token) bool {
 	// ("ldavg-15") and a leading time (sar, mpstat and pidstat print the
 	// time of the report where the first label would be) do not count.
 	withDigits := 0
+	series := numberedSeries(line, toks)
 	for k, t := range toks {
 		s := line[t.bs:t.be]
-		if digits(s) == 0 || strings.HasSuffix(s, "-blocks") || numberedLabel(s) || (k == 0 && isClock(s)) {
+		if series || digits(s) == 0 || strings.HasSuffix(s, "-blocks") || numberedLabel(s) || (k == 0 && isClock(s)) {
 			continue
 		}
 		if isClock(s) {
@@ -571,6 +573,40 @@ func headerLike(line string, toks []token) bool {
 			if _, _, _, ok := parseBytes(s, 1024); ok {
 				return false
 			}
+		}
+	}
+	return true
+}
+
+// numberedSeries reports whether the words of a line are one label
+// numbered in order, two of them or more ("CPU0 CPU1 CPU2" over
+// /proc/interrupts' counts): the same letters, then 0, 1, 2... or 1, 2,
+// 3... Data words that carry digits do not count up one by one across a
+// line.
+func numberedSeries(line string, toks []token) bool {
+	if len(toks) < 2 {
+		return false
+	}
+	var prefix string
+	first := 0
+	for k, t := range toks {
+		s := line[t.bs:t.be]
+		i := len(s)
+		for i > 0 && s[i-1] >= '0' && s[i-1] <= '9' {
+			i--
+		}
+		if i == 0 || i == len(s) || len(s)-i > 4 || (!isLower(s[i-1]) && !isUpper(s[i-1])) {
+			return false
+		}
+		n, _ := strconv.Atoi(s[i:])
+		if k == 0 {
+			prefix, first = s[:i], n
+			if n > 1 {
+				return false
+			}
+		}
+		if s[:i] != prefix || n != first+k {
+			return false
 		}
 	}
 	return true

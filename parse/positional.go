@@ -102,6 +102,7 @@ func positionalTable(lines []string, first int, fields [][]string, opt Options) 
 	}
 	k := len(segs)
 	t.Header = positionalNames(k)
+	eachK := allCount(units, k)
 	for r, i := range rowIdx {
 		cells := make([]string, k)
 		first, last := make([]int, k), make([]int, k)
@@ -110,6 +111,15 @@ func positionalTable(lines []string, first int, fields [][]string, opt Options) 
 		}
 		c := 0
 		for m, u := range units[r] {
+			if m > 0 && c < k-1 && u.cs >= segs[c][1] && u.ce <= segs[c+1][0] && u.cs-units[r][m-1].ce == 1 {
+				// A word wholly in a gap no column covers, one space
+				// after the word before: a value with a space in it
+				// ("Mailing List Manager" among one-word names). A word
+				// that runs into the next column is that column's
+				// (ls -l's right-aligned "88" among one-digit counts).
+				last[c] = m
+				continue
+			}
 			for c < k-1 && u.cs >= segs[c][1] {
 				c++
 			}
@@ -117,6 +127,14 @@ func positionalTable(lines []string, first int, fields [][]string, opt Options) 
 				first[c] = m
 			}
 			last[c] = m
+		}
+		if eachK && !onePerColumn(first, last) {
+			// Every row has one word per column: a row whose wide values
+			// push the others off the columns the other rows agree on
+			// (/proc/diskstats's busy disk among idle ones) still reads
+			// one word per column.
+			t.Rows = append(t.Rows, wordRow(lines[i], i, units[r], k))
+			continue
 		}
 		if u := units[r]; k > 1 && len(u) > 1 && last[0] == len(u)-1 && otherShape(u) {
 			// A line of another shape whose words all fall in the first
@@ -147,6 +165,27 @@ func wordRow(line string, i int, u []token, n int) Row {
 		cells[c] = line[u[c].bs:end]
 	}
 	return Row{Line: i + 1, Cells: cells, Short: len(u) < n}
+}
+
+// allCount reports whether every row has exactly k words.
+func allCount(units [][]token, k int) bool {
+	for _, u := range units {
+		if len(u) != k {
+			return false
+		}
+	}
+	return true
+}
+
+// onePerColumn reports whether a row's fit put exactly one word in each
+// column.
+func onePerColumn(first, last []int) bool {
+	for c := range first {
+		if first[c] < 0 || first[c] != last[c] {
+			return false
+		}
+	}
+	return true
 }
 
 // otherShape reports whether a row's words are separated by single

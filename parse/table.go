@@ -143,6 +143,12 @@ func parseTables(text string, opt Options) ([]*Table, error) {
 			}
 			return []*Table{positionalTable(lines, first, tabbed, opt)}, nil
 		}
+		if h := specs[0].hdr; len(specs) == 1 && countWords(lines[h]) == 1 && columnRows(lines, specs[0].rows) {
+			// One word over rows of aligned columns is a title
+			// ("#kernel" above nstat's counters): the rows have no
+			// header.
+			return []*Table{positionalTable(lines, h+1, tabbed, opt)}, nil
+		}
 		tabs := make([]*Table, len(specs))
 		for i, s := range specs {
 			if n := countWords(lines[s.hdr]); n > maxColumns {
@@ -164,6 +170,27 @@ func parseTables(text string, opt Options) ([]*Table, error) {
 		return nil, fmt.Errorf("the header has %d words; at most %d columns are read", n, maxColumns)
 	}
 	return []*Table{buildTable(lines, hdr, "", rowIdx, opt)}, nil
+}
+
+// columnRows reports whether nine rows in ten hold two words or more
+// set apart by two spaces or more somewhere: values in aligned columns, not
+// one value with spaces in it.
+func columnRows(lines []string, rows []int) bool {
+	if len(rows) == 0 {
+		return false
+	}
+	n := 0
+	var buf []token
+	for _, i := range rows {
+		buf = tokenize(lines[i], buf[:0])
+		for m := 1; m < len(buf); m++ {
+			if buf[m].cs-buf[m-1].ce >= 2 {
+				n++
+				break
+			}
+		}
+	}
+	return 10*n >= 9*len(rows)
 }
 
 // mergeTables adds the rows of a table to an earlier one with the same
