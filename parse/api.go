@@ -81,7 +81,9 @@ type Options struct {
 	HasHeader *bool `json:",omitempty"`
 	// Table picks one of several tables in the output: "" the first with
 	// rows, "N" the N-th (1-based), else the table whose name is that text
-	// (its first header word without ":", as "Device" or "avg-cpu").
+	// (its first header word without ":", as "Device" or "avg-cpu"), else
+	// the table whose title is that text (the line above its header, or
+	// alone above it after a blank line, without ":", as "Internet6").
 	Table string `json:",omitempty"`
 	// SizeBase is the base of one-letter size suffixes (K, M, G) when the
 	// caller knows it (1000 for `df -H` or `free --si -h`, 1024 for `df -h`),
@@ -101,7 +103,10 @@ type Options struct {
 type Table struct {
 	// Name is the table's first header word without a trailing ":"
 	// ("Device", "avg-cpu"); "" for positional columns.
-	Name   string
+	Name string
+	// Title is the line above the header that names the table
+	// ("Internet6:" of macOS netstat -r, without ":"), or "".
+	Title  string `json:",omitempty"`
 	Header []string
 	Rows   []Row
 	// Parts describes the last len(Parts) columns of Header: the parts of

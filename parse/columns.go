@@ -764,19 +764,8 @@ func mode(m map[int]int) (key, n int) {
 // earlier one is qualified by its group ("reads total", "writes total")
 // or, with no group to tell them apart, numbered ("total 2"), so that no
 // column is lost to another of the same name.
-func nameColumns(cols []column, group string) []string {
-	var gtoks []token
-	if group != "" {
-		gtoks = tokenize(group, nil)
-	}
-	groupOf := func(c column) string {
-		for _, g := range gtoks {
-			if g.cs < max(c.e, c.s+1) && c.s < g.ce {
-				return strings.Trim(group[g.bs:g.be], "-=")
-			}
-		}
-		return ""
-	}
+func nameColumns(cols []column, group string, rows [][]token) []string {
+	groups := columnGroups(cols, group, rows)
 	names := make([]string, len(cols))
 	count := make(map[string]int, len(cols))
 	for i, c := range cols {
@@ -788,7 +777,7 @@ func nameColumns(cols []column, group string) []string {
 			names[i] = ""
 		}
 		if names[i] == "" {
-			if g := groupOf(c); g != "" {
+			if g := groups[i]; g != "" {
 				names[i] = g
 			} else {
 				names[i] = "#" + strconv.Itoa(i+1)
@@ -800,11 +789,186 @@ func nameColumns(cols []column, group string) []string {
 		if count[names[i]] < 2 {
 			continue
 		}
-		if g := groupOf(c); g != "" && c.name != "" {
+		if g := groups[i]; g != "" && c.name != "" {
 			names[i] = g + " " + names[i]
 		}
 	}
 	return uniqueNames(names)
+}
+
+// groupSpan is one group of a group line: its name and where it lies.
+type groupSpan struct {
+	s, e int // display columns, [s, e)
+	name string
+}
+
+// groupSpans reads the groups of a group line. Groups set apart by "|"
+// ("Inter-|   Receive   |  Transmit") are the segments between the bars;
+// otherwise each word is a group ("---reads---", or "reads" centred over
+// its columns), its rules ("-", "=") trimmed from its name.
+func groupSpans(group string) []groupSpan {
+	var out []groupSpan
+	if strings.IndexByte(group, '|') >= 0 {
+		a := 0
+		for a <= len(group) {
+			b := strings.IndexByte(group[a:], '|')
+			end := len(group)
+			if b >= 0 {
+				end = a + b
+			}
+			if name := strings.Trim(group[a:end], " -="); name != "" {
+				if b < 0 {
+					end = math.MaxInt32 // the last segment runs on
+				}
+				out = append(out, groupSpan{s: a, e: end, name: name})
+			}
+			if b < 0 {
+				break
+			}
+			a = end + 1
+		}
+		return out
+	}
+	for _, t := range tokenize(group, nil) {
+		if name := strings.Trim(group[t.bs:t.be], "-="); name != "" {
+			out = append(out, groupSpan{s: t.cs, e: t.ce, name: name})
+		}
+	}
+	return out
+}
+
+// columnGroups gives each column the name of its group in the group line
+// above the header, or "" (no group line, or a column outside every
+// group). Each group holds a run of one column or more, in order, the
+// runs next to each other; a column whose header lies under exactly one
+// group's span is in that group, and columns under none may be left out
+// before the first run or after the last. Of the partitions that respect
+// that, the one whose runs are centred best under their group words wins
+// (ruled groups span their runs exactly; a centred word sits over the
+// middle of its run: "reads" over "total merged sectors ms").
+//
+// A run reaches as far as its columns' cells do (a number wider than its
+// label reaches left of it): each column's extent is its label's and
+// that of the row tokens under the label (a sample of rows).
+func columnGroups(cols []column, group string, rows [][]token) []string {
+	out := make([]string, len(cols))
+	if group == "" {
+		return out
+	}
+	gs := groupSpans(group)
+	k, m := len(cols), len(gs)
+	if m == 0 || m > k {
+		return out
+	}
+	must := make([]int, k) // the one group a column lies under, -1 none, -2 several
+	for c, col := range cols {
+		must[c] = -1
+		for g, sp := range gs {
+			if col.s < sp.e && sp.s < max(col.e, col.s+1) {
+				if must[c] == -1 {
+					must[c] = g
+				} else {
+					must[c] = -2
+				}
+			}
+		}
+	}
+	ext := make([][2]int, k)
+	for c, col := range cols {
+		ext[c] = [2]int{col.s, col.e}
+	}
+	for _, r := range rows[:min(len(rows), scoreSample)] {
+		for c, col := range cols {
+			for _, t := range r {
+				if t.cs < col.e && col.s < t.ce {
+					ext[c][0], ext[c][1] = min(ext[c][0], t.cs), max(ext[c][1], t.ce)
+				}
+			}
+		}
+	}
+	const inf = math.MaxFloat64
+	centre := func(a, b int) float64 { return float64(a+b) / 2 }
+	runCost := func(g, p, q int) float64 {
+		for c := p; c < q; c++ {
+			if must[c] >= 0 && must[c] != g {
+				return inf
+			}
+		}
+		ge := gs[g].e
+		if ge == math.MaxInt32 {
+			ge = max(ext[q-1][1], gs[g].s+1)
+		}
+		d := centre(ext[p][0], ext[q-1][1]) - centre(gs[g].s, ge)
+		if d < 0 {
+			d = -d
+		}
+		return d
+	}
+	// dp[g][j]: the best cost of runs for groups < g ending at column j.
+	dp := make([][]float64, m+1)
+	from := make([][]int, m+1)
+	for g := range dp {
+		dp[g] = make([]float64, k+1)
+		from[g] = make([]int, k+1)
+		for j := range dp[g] {
+			dp[g][j] = inf
+		}
+	}
+	lead := 0.0
+	for j := 0; j <= k; j++ {
+		// Columns before the first run are in no group.
+		dp[0][j] = lead
+		if j < k {
+			if must[j] >= 0 {
+				lead = inf
+			} else if lead < inf {
+				lead += 0.5
+			}
+		}
+	}
+	for g := range m {
+		for p := 0; p < k; p++ {
+			if dp[g][p] == inf {
+				continue
+			}
+			for q := p + 1; q <= k; q++ {
+				c := runCost(g, p, q)
+				if c == inf {
+					if must[q-1] >= 0 && must[q-1] != g {
+						break
+					}
+					continue
+				}
+				if v := dp[g][p] + c; v < dp[g+1][q] {
+					dp[g+1][q], from[g+1][q] = v, p
+				}
+			}
+		}
+	}
+	best, bestJ := inf, -1
+	trail := 0.0
+	for j := k; j >= 0; j-- {
+		if dp[m][j] < inf && dp[m][j]+trail < best {
+			best, bestJ = dp[m][j]+trail, j
+		}
+		if j > 0 {
+			if must[j-1] >= 0 {
+				break
+			}
+			trail += 0.5
+		}
+	}
+	if bestJ < 0 {
+		return out
+	}
+	for g, j := m, bestJ; g > 0; g-- {
+		p := from[g][j]
+		for c := p; c < j; c++ {
+			out[c] = gs[g-1].name
+		}
+		j = p
+	}
+	return out
 }
 
 // uniqueNames numbers the names that repeat an earlier one, in place: the

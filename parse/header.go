@@ -38,6 +38,7 @@ type tableSpec struct {
 	anchor float64 // anchorScore of the header with its rows
 	hdr    int     // index of the header line
 	group  string  // the group line above the header ("---reads--- ---writes---"), or ""
+	title  string  // the title line above the header ("Internet:"), or ""
 	rows   []int   // indexes of the row lines
 }
 
@@ -78,6 +79,14 @@ func findTables(lines []string, first int) []tableSpec {
 		}
 		titled := -1 // the header line under a title found by startsTable
 		for s := b0; s < b1; {
+			if end := pairRows(lines, s, b1); end > s+1 {
+				// A header and its rows under the same label
+				// (/proc/net/snmp's "Tcp: RtoMin" over "Tcp: 200").
+				spec := tableSpec{hdr: s, rows: collectRows(lines, s, s, end), anchor: 1}
+				specs = appendSpec(lines, specs, spec)
+				s = end
+				continue
+			}
 			var best candidate
 			if titled == s+1 {
 				best = headerAt(lines, titled, b1)
@@ -111,21 +120,14 @@ func findTables(lines []string, first int) []tableSpec {
 				best.anchor = anchorScore(best.words, rows)
 			}
 			spec := tableSpec{hdr: best.line, rows: collectRows(lines, s, best.line, end), anchor: best.anchor}
-			if best.line > s && groupLine(lines[best.line-1]) {
+			if best.line > s && (groupLine(lines[best.line-1]) || spacedGroups(lines[best.line-1], lines[best.line])) {
 				spec.group = lines[best.line-1]
+			} else {
+				spec.title = titleAbove(lines, first, s, best.line)
 			}
-			merged := false
-			for k := range specs {
-				if sameHeader(lines[specs[k].hdr], lines[spec.hdr]) && sameSpans(lines[specs[k].hdr], lines[spec.hdr]) {
-					specs[k].rows = append(specs[k].rows, spec.rows...)
-					merged = true
-					break
-				}
-			}
-			switch {
-			case merged:
-			case len(spec.rows) > 0:
-				specs = append(specs, spec)
+			n := len(specs)
+			switch specs = appendSpec(lines, specs, spec); {
+			case len(specs) > n || len(spec.rows) > 0:
 			default:
 				empty = append(empty, spec)
 				lone = spec.hdr == b1-1
@@ -152,6 +154,82 @@ func findTables(lines []string, first int) []tableSpec {
 		return specs[:1]
 	}
 	return kept
+}
+
+// titleAbove returns the title of the table whose header is line h, its
+// block's lines starting at s: the line right above the header in the
+// block, or, for a header that starts its block, the one line of the
+// block before it ("Internet:", a blank line, then the header), without
+// a trailing ":"; or "".
+func titleAbove(lines []string, first, s, h int) string {
+	t := ""
+	switch {
+	case h > s:
+		t = lines[h-1]
+	case h-2 >= first && isBlank(lines[h-1]) && !isBlank(lines[h-2]) && (h-3 < first || isBlank(lines[h-3])):
+		t = lines[h-2]
+	}
+	return strings.TrimSuffix(strings.TrimSpace(t), ":")
+}
+
+// appendSpec adds a table found to specs, or its rows to an earlier
+// table whose header it repeats (see sameHeader and sameSpans). A table
+// with no rows is not added.
+func appendSpec(lines []string, specs []tableSpec, spec tableSpec) []tableSpec {
+	for k := range specs {
+		if sameHeader(lines[specs[k].hdr], lines[spec.hdr]) && sameSpans(lines[specs[k].hdr], lines[spec.hdr]) {
+			specs[k].rows = append(specs[k].rows, spec.rows...)
+			return specs
+		}
+	}
+	if len(spec.rows) > 0 {
+		specs = append(specs, spec)
+	}
+	return specs
+}
+
+// pairRows returns the end of the rows of a header at line s that pairs
+// with them by a first word ending in ":" ("Tcp: RtoAlgorithm RtoMin"
+// over "Tcp: 1 200"), or s: after that label, the line holds words and
+// no number, and the next line starts with the same label and holds
+// numbers only, as many. The rows are the lines after it that start with
+// that label and hold numbers only; the next pair, or any other line,
+// ends them.
+func pairRows(lines []string, s, b1 int) int {
+	if s+1 >= b1 {
+		return s
+	}
+	w, rest := firstWord(lines[s])
+	if !labelColon(w) {
+		return s
+	}
+	labels := strings.Fields(rest)
+	if len(labels) == 0 || slices.ContainsFunc(labels, numeric) {
+		return s
+	}
+	end := s + 1
+	for end < b1 {
+		wi, ri := firstWord(lines[end])
+		vals := strings.Fields(ri)
+		if wi != w || len(vals) == 0 || !allNumbers(vals) || end == s+1 && len(vals) != len(labels) {
+			break
+		}
+		end++
+	}
+	if end == s+1 {
+		return s
+	}
+	return end
+}
+
+// allNumbers reports whether every word reads as a number.
+func allNumbers(words []string) bool {
+	for _, v := range words {
+		if _, _, _, ok := parseNumber(v); !ok {
+			return false
+		}
+	}
+	return true
 }
 
 // loneRows returns the lines of block [b0, b1) as the rows of a header
@@ -271,6 +349,9 @@ func bestHeader(lines []string, b0, b1 int) candidate {
 		if !headerLike(lines[c], hbuf) {
 			dataAfter = dataAfter || (best.line >= 0 && !isRuleLine(lines[c], hbuf))
 			continue
+		}
+		if c+2 < b1 && groupsOver(lines, c, b1, hbuf) {
+			continue // a group line: the header is under it
 		}
 		// A one-word line fits any table: it is a header only when
 		// no longer line is.
@@ -481,6 +562,44 @@ func groupLine(line string) bool {
 		}
 	}
 	return 2*ruled >= len(toks)
+}
+
+// spacedGroups reports whether a line of words two spaces or more apart
+// could name groups of the columns of the header under it: two words or
+// more, none with a digit, at most half as many as the header has
+// ("reads      writes" centred over "total merged ms total merged ms").
+// A title is a phrase, its words one space apart.
+func spacedGroups(line, hdr string) bool {
+	toks := tokenize(line, nil)
+	if len(toks) < 2 || 2*len(toks) > countWords(hdr) {
+		return false
+	}
+	for k, t := range toks {
+		if digits(line[t.bs:t.be]) > 0 || k > 0 && t.cs-toks[k-1].ce < 2 {
+			return false
+		}
+	}
+	return true
+}
+
+// groupsOver reports whether line c, of tokens toks, names groups of the
+// columns of the next line rather than being the header (see
+// spacedGroups): the next line looks like a header and lines up with the
+// rows under it, half of its words or more, better than line c does.
+func groupsOver(lines []string, c, b1 int, toks []token) bool {
+	if len(toks) < 2 || !spacedGroups(lines[c], lines[c+1]) {
+		return false
+	}
+	next := tokenize(lines[c+1], nil)
+	if !headerLike(lines[c+1], next) {
+		return false
+	}
+	h := newCandidate(lines, c+1, b1, next)
+	if h.anchor < 0.5 {
+		return false
+	}
+	g := newCandidate(lines, c, b1, toks)
+	return h.anchor > g.anchor || h.anchor+h.count > g.anchor+g.count
 }
 
 // tokenizeRows tokenizes up to max lines, leaving out rules ("-----"),

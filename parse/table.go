@@ -74,6 +74,11 @@ func pickTable(tabs []*Table, name string) (*Table, error) {
 		}
 		names[i] = strconv.Quote(t.Name)
 	}
+	for _, t := range tabs {
+		if t.Title != "" && t.Title == want {
+			return t, nil
+		}
+	}
 	return nil, fmt.Errorf("no table %q: the tables are %s (or 1..%d)", name, strings.Join(names, ", "), len(tabs))
 }
 
@@ -96,6 +101,7 @@ func parseTables(text string, opt Options) ([]*Table, error) {
 	for i := first; i < len(lines); i++ {
 		lines[i] = expandTabs(lines[i])
 	}
+	bars := barLabels(lines, first)
 
 	var hdr string
 	var rowIdx []int
@@ -137,6 +143,11 @@ func parseTables(text string, opt Options) ([]*Table, error) {
 			return []*Table{positionalTable(lines, first, tabbed, opt)}, nil
 		}
 		specs := findTables(lines, first)
+		for k, s := range specs {
+			if g, ok := bars[s.hdr-1]; ok && s.hdr > first {
+				specs[k].group = g
+			}
+		}
 		if len(specs) == 0 {
 			if opt.HasHeader != nil {
 				return nil, fmt.Errorf("no header line found (every line holds numbers); set header-line, or header: false for positional columns #1..#N")
@@ -164,12 +175,55 @@ func parseTables(text string, opt Options) ([]*Table, error) {
 			}
 			tabs[i] = buildTable(lines, lines[s.hdr], s.group, s.rows, opt)
 		}
+		for i, s := range specs {
+			tabs[i].Title = s.title
+		}
 		return mergeTables(tabs), nil
 	}
 	if n := countWords(hdr); n > maxColumns {
 		return nil, fmt.Errorf("the header has %d words; at most %d columns are read", n, maxColumns)
 	}
 	return []*Table{buildTable(lines, hdr, "", rowIdx, opt)}, nil
+}
+
+// barLabels blanks the "|" of the lines of labels at the top of a block
+// whose other lines hold none (/proc/net/dev's "Inter-|   Receive   |
+// Transmit" over " face |bytes    packets|bytes"): there a "|" sets
+// groups and labels apart as a space would. It returns those lines as
+// they were, by index, so that a group line keeps its segments (see
+// groupSpans). Tables drawn with "|" hold it in their rows too
+// (delimited.go).
+func barLabels(lines []string, first int) map[int]string {
+	var out map[int]string
+	for b0 := first; b0 < len(lines); {
+		if isBlank(lines[b0]) {
+			b0++
+			continue
+		}
+		b1 := b0
+		for b1 < len(lines) && !isBlank(lines[b1]) {
+			b1++
+		}
+		top := b0
+		for top < b1 && top < b0+2 && strings.IndexByte(lines[top], '|') >= 0 && digits(lines[top]) == 0 {
+			top++
+		}
+		rest := top > b0 && top < b1
+		for i := top; rest && i < b1; i++ {
+			rest = strings.IndexByte(lines[i], '|') < 0
+		}
+		if rest {
+			if out == nil {
+				out = map[int]string{}
+			}
+			for i := b0; i < top; i++ {
+				out[i] = lines[i]
+				lines[i] = strings.ReplaceAll(lines[i], "|", " ")
+			}
+		}
+		b0 = b1
+	}
+	return out
 }
 
 // columnRows reports whether nine rows in ten hold two words or more
@@ -195,14 +249,37 @@ func columnRows(lines []string, rows []int) bool {
 
 // mergeTables adds the rows of a table to an earlier one with the same
 // name and column names: the same table printed again with its own
-// layout (see sameSpans).
+// layout (see sameSpans). The same goes for a table printed again with
+// some columns left out, as a section of the output that has no use for
+// them (macOS netstat -r's Internet6 routes have no Refs and Use): its
+// column names are three or more, half of the other's or more, and all
+// the other's in the same order; the table has all the columns and
+// leaves the missing cells blank.
 func mergeTables(tabs []*Table) []*Table {
 	out := tabs[:0]
 	for _, t := range tabs {
 		merged := false
 		for _, o := range out {
-			if o.Name == t.Name && slices.Equal(o.Header, t.Header) && len(o.Parts) == len(t.Parts) {
+			if o.Name != t.Name || len(o.Parts) != len(t.Parts) {
+				continue
+			}
+			if slices.Equal(o.Header, t.Header) {
 				o.Rows = append(o.Rows, t.Rows...)
+				merged = true
+				break
+			}
+			if len(o.Parts) > 0 {
+				continue
+			}
+			if fewerColumns(t.Header, o.Header) {
+				o.Rows = append(o.Rows, widenRows(t.Rows, t.Header, o.Header)...)
+				merged = true
+				break
+			}
+			if fewerColumns(o.Header, t.Header) {
+				o.Rows = append(widenRows(o.Rows, o.Header, t.Header), t.Rows...)
+				o.Header = t.Header
+				o.cache = t.cache
 				merged = true
 				break
 			}
@@ -210,6 +287,44 @@ func mergeTables(tabs []*Table) []*Table {
 		if !merged {
 			out = append(out, t)
 		}
+	}
+	return out
+}
+
+// fewerColumns reports whether header a is header b with some columns
+// left out (see mergeTables).
+func fewerColumns(a, b []string) bool {
+	if len(a) < 3 || len(a) >= len(b) || 2*len(a) < len(b) {
+		return false
+	}
+	i := 0
+	for _, w := range b {
+		if i < len(a) && a[i] == w {
+			i++
+		}
+	}
+	return i == len(a)
+}
+
+// widenRows lays rows of header a out under header b, which holds a's
+// names in the same order: the cells of b's other columns are blank.
+func widenRows(rows []Row, a, b []string) []Row {
+	idx := make([]int, len(a))
+	j := 0
+	for i, w := range a {
+		for b[j] != w {
+			j++
+		}
+		idx[i] = j
+		j++
+	}
+	out := make([]Row, len(rows))
+	for r, row := range rows {
+		cells := make([]string, len(b))
+		for i, c := range row.Cells {
+			cells[idx[i]] = c
+		}
+		out[r] = Row{Line: row.Line, Cells: cells, Short: cells[len(b)-1] == ""}
 	}
 	return out
 }
@@ -316,7 +431,7 @@ func buildTable(lines []string, hdr, group string, rowIdx []int, opt Options) *T
 	}
 
 	cols := buildColumns(hdr, htoks, rows)
-	names := nameColumns(cols, group)
+	names := nameColumns(cols, group, rows)
 	t := fillTable(lines, rowIdx, rows, cols, names, opt)
 	if dropCommentMark(t) {
 		htoks = htoks[1:]
