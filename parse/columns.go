@@ -93,6 +93,10 @@ func buildColumns(hdr string, htoks []token, rows [][]token) []column {
 			break
 		}
 	}
+	// So too when the rows are one token short of the words and shifted
+	// past them by a first value that overruns its label (see
+	// shiftedRows): the words are the columns, filled in order.
+	exact = exact || len(words) > 2 && shiftedRows(rows, len(words)-1, wordSpans(words))
 	padded := paddedHeader(words, rows)
 	spaced := spacedHeader(words, rows)
 	cols := make([]column, 0, len(words)+1)
@@ -998,4 +1002,56 @@ func uniqueNames(names []string) []string {
 		taken[names[i]], seen[names[i]] = true, true
 	}
 	return names
+}
+
+// shiftedRows reports whether rows are n tokens each, laid out alike (two
+// rows or more; the m-th tokens of all rows start, or end, at the same
+// place) and pushed right by their first value, which runs past second,
+// the start of the second label in every row: every value after it is
+// then away from its label ("000000005d718e36:" under /proc/net/unix's
+// "Num", 17 characters under a 9-character field). A person reads such
+// rows by order: the values fill the columns from the first, and the
+// last, of which no row has a token, is blank.
+func shiftedRows(rows [][]token, n int, labels [][2]int) bool {
+	if len(rows) < 2 || n < 2 || len(labels) < 2 {
+		return false
+	}
+	for _, r := range rows {
+		if len(r) != n || r[0].cs >= labels[0][1] || r[0].ce <= labels[1][0] {
+			return false
+		}
+	}
+	lined := 0
+	for _, t := range rows[0][1:] {
+		for _, l := range labels {
+			if t.cs == l[0] || t.ce == l[1] {
+				lined++
+				break
+			}
+		}
+	}
+	if 2*lined >= n-1 {
+		return false
+	}
+	for m := range n {
+		cs, ce := rows[0][m].cs, rows[0][m].ce
+		sameS, sameE := true, true
+		for _, r := range rows[1:] {
+			sameS = sameS && r[m].cs == cs
+			sameE = sameE && r[m].ce == ce
+		}
+		if !sameS && !sameE {
+			return false
+		}
+	}
+	return true
+}
+
+// wordSpans lists the spans of header words.
+func wordSpans(words []word) [][2]int {
+	out := make([][2]int, len(words))
+	for i, w := range words {
+		out[i] = [2]int{w.s, w.e}
+	}
+	return out
 }

@@ -475,11 +475,18 @@ func fillTable(lines []string, rowIdx []int, rows [][]token, cols []column, name
 	t.Rows = make([]Row, 0, len(rows))
 	filled := make([][2]int, 0, len(rows)) // first and last non-empty column
 	byCount := oneTokenEach(a, rows, spans) || alignedTokens(lines, rowIdx, rows, k) || exactTokens(rows, cols)
+	short := !byCount && k > 2 && shiftedRows(sampleRows(rows, layoutSample), k-1, columnSpans(cols))
 	for r, toks := range rows {
 		line := lines[rowIdx[r]]
-		if byCount {
+		switch {
+		case short && len(toks) == k-1:
+			// Values in order, the last column blank (shiftedRows).
+			for i := range spans {
+				spans[i] = cellSpan{min(i, k-1), min(i+1, k-1)}
+			}
+		case byCount:
 			a.simple(toks, spans)
-		} else {
+		default:
 			a.assign(toks, spans)
 		}
 		cells := slab[r*k : (r+1)*k : (r+1)*k]
@@ -619,4 +626,13 @@ func evenGaps(toks []token) bool {
 		}
 	}
 	return true
+}
+
+// columnSpans lists the header spans of columns.
+func columnSpans(cols []column) [][2]int {
+	out := make([][2]int, len(cols))
+	for i, c := range cols {
+		out[i] = [2]int{c.s, c.e}
+	}
+	return out
 }

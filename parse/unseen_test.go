@@ -329,16 +329,15 @@ func TestUnseenOutputs(t *testing.T) {
 			},
 		}}},
 		{dir: "debian12-proc-net-unix",
-			note: "NOT FIXED (a parser gap): by hand Type and St are two columns and Path is blank; every value " +
-				"of the first column (17 characters under a 9-character \"Num\") pushes the row 8 columns right, " +
-				"so St has no data under it and joins Type as a label with none of its own, and the row is one " +
-				"column short. The cells line up with the columns in order; asserted as it reads now",
+			note: "every value of the first column (17 characters under a 9-character \"Num\") pushes the row 8 " +
+				"columns right, and each row is one token short of the header: the values fill the columns in " +
+				"order and Path, the last, is blank (no socket here has a path)",
 			tables: []unseenTable{{
-				header: r("Num", "RefCount", "Protocol", "Flags", "Type St", "Inode", "Path"),
+				header: r("Num", "RefCount", "Protocol", "Flags", "Type", "St", "Inode", "Path"),
 				rows:   2,
 				cells: map[int][]string{
-					2: r("000000005d718e36:", "00000003", "00000000", "00000000", "0001", "03", "1076"),
-					3: r("00000000f9e200b4:", "00000003", "00000000", "00000000", "0001", "03", "1077"),
+					2: r("000000005d718e36:", "00000003", "00000000", "00000000", "0001", "03", "1076", ""),
+					3: r("00000000f9e200b4:", "00000003", "00000000", "00000000", "0001", "03", "1077", ""),
 				},
 			}}},
 		{dir: "debian12-proc-net-arp", tables: []unseenTable{{
