@@ -114,6 +114,7 @@ type Table struct {
 	Parts []Part `json:",omitempty"`
 
 	cache    *tableCache // set by ParseTable; Value works without it
+	titles   []string    // the titles of the tables merged into this one (see mergeTables)
 	sizeBase int         // Options.SizeBase
 }
 

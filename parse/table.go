@@ -75,7 +75,7 @@ func pickTable(tabs []*Table, name string) (*Table, error) {
 		names[i] = strconv.Quote(t.Name)
 	}
 	for _, t := range tabs {
-		if t.Title != "" && t.Title == want {
+		if t.Title != "" && t.Title == want || slices.Contains(t.titles, want) {
 			return t, nil
 		}
 	}
@@ -266,6 +266,11 @@ func mergeTables(tabs []*Table) []*Table {
 			if slices.Equal(o.Header, t.Header) {
 				o.Rows = append(o.Rows, t.Rows...)
 				merged = true
+				o.titles = append(o.titles, t.titles...)
+				if t.Title != "" {
+					// The table merged is found by its title too.
+					o.titles = append(o.titles, t.Title)
+				}
 				break
 			}
 			if len(o.Parts) > 0 {
@@ -274,6 +279,11 @@ func mergeTables(tabs []*Table) []*Table {
 			if fewerColumns(t.Header, o.Header) {
 				o.Rows = append(o.Rows, widenRows(t.Rows, t.Header, o.Header)...)
 				merged = true
+				o.titles = append(o.titles, t.titles...)
+				if t.Title != "" {
+					// The table merged is found by its title too.
+					o.titles = append(o.titles, t.Title)
+				}
 				break
 			}
 			if fewerColumns(o.Header, t.Header) {
@@ -281,6 +291,11 @@ func mergeTables(tabs []*Table) []*Table {
 				o.Header = t.Header
 				o.cache = t.cache
 				merged = true
+				o.titles = append(o.titles, t.titles...)
+				if t.Title != "" {
+					// The table merged is found by its title too.
+					o.titles = append(o.titles, t.Title)
+				}
 				break
 			}
 		}

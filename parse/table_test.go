@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"errors"
 	"reflect"
+	"slices"
 	"strings"
 	"testing"
 )
@@ -361,6 +362,53 @@ func TestCellError(t *testing.T) {
 		}
 		if !errors.Is(tt.err, base) {
 			t.Error("does not unwrap")
+		}
+	}
+}
+
+// TestSectionsFewerColumns checks sections of one table where a later one
+// leaves columns out (macOS netstat -r: Internet6 routes have no Refs and
+// Use): one table with every column, the missing cells blank, found by
+// its name and by each section's title.
+func TestSectionsFewerColumns(t *testing.T) {
+	in := `Routing tables
+
+Internet:
+Destination        Gateway            Flags        Refs      Use   Netif Expire
+default            192.168.1.254      UGSc           85       24     en0
+127                localhost          UCS             0        0     lo0
+
+Internet6:
+Destination        Gateway            Flags         Netif Expire
+default            fe80::feae:34ff:fe UGc             en0
+localhost          localhost          UHL             lo0
+`
+	tabs, err := ParseTables(in, Options{})
+	if err != nil || len(tabs) != 1 {
+		t.Fatalf("%d tables (%v), want 1", len(tabs), err)
+	}
+	tab := tabs[0]
+	want := []string{"Destination", "Gateway", "Flags", "Refs", "Use", "Netif", "Expire"}
+	if !slices.Equal(tab.Header, want) || tab.Title != "Internet" {
+		t.Fatalf("header %q title %q, want %q and Internet", tab.Header, tab.Title, want)
+	}
+	rows := [][]string{
+		{"default", "192.168.1.254", "UGSc", "85", "24", "en0", ""},
+		{"127", "localhost", "UCS", "0", "0", "lo0", ""},
+		{"default", "fe80::feae:34ff:fe", "UGc", "", "", "en0", ""},
+		{"localhost", "localhost", "UHL", "", "", "lo0", ""},
+	}
+	if len(tab.Rows) != len(rows) {
+		t.Fatalf("%d rows, want %d", len(tab.Rows), len(rows))
+	}
+	for r, w := range rows {
+		if !slices.Equal(tab.Rows[r].Cells, w) {
+			t.Errorf("row %d: %q, want %q", r+1, tab.Rows[r].Cells, w)
+		}
+	}
+	for _, sel := range []string{"Destination", "Internet", "Internet6:", "1"} {
+		if got, err := ParseTable(in, Options{Table: sel}); err != nil || len(got.Rows) != 4 {
+			t.Errorf("table %q: %v", sel, err)
 		}
 	}
 }
