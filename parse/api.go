@@ -114,8 +114,14 @@ type Table struct {
 	Parts []Part `json:",omitempty"`
 
 	cache    *tableCache // set by ParseTable; Value works without it
-	titles   []string    // the titles of the tables merged into this one (see mergeTables)
+	sections []section   // the titled sections merged into this table (see mergeTables)
 	sizeBase int         // Options.SizeBase
+}
+
+// section is the rows Rows[from:to] of a table, printed under title.
+type section struct {
+	title    string
+	from, to int
 }
 
 // Row is one logical row; a wrapped row (df's long device names) is rejoined.

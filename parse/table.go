@@ -75,8 +75,18 @@ func pickTable(tabs []*Table, name string) (*Table, error) {
 		names[i] = strconv.Quote(t.Name)
 	}
 	for _, t := range tabs {
-		if t.Title != "" && t.Title == want || slices.Contains(t.titles, want) {
-			return t, nil
+		for _, sec := range t.sections {
+			if sec.title != want {
+				continue
+			}
+			if len(t.sections) == 1 && sec.from == 0 && sec.to == len(t.Rows) {
+				return t, nil
+			}
+			// One section of a table merged from several: its rows only.
+			part := *t
+			part.Title, part.Rows, part.sections = sec.title, t.Rows[sec.from:sec.to:sec.to], []section{sec}
+			part.sections[0].from, part.sections[0].to = 0, len(part.Rows)
+			return &part, nil
 		}
 	}
 	return nil, fmt.Errorf("no table %q: the tables are %s (or 1..%d)", name, strings.Join(names, ", "), len(tabs))
@@ -177,6 +187,9 @@ func parseTables(text string, opt Options) ([]*Table, error) {
 		}
 		for i, s := range specs {
 			tabs[i].Title = s.title
+			if s.title != "" {
+				tabs[i].sections = []section{{s.title, 0, len(tabs[i].Rows)}}
+			}
 		}
 		return mergeTables(tabs), nil
 	}
@@ -264,38 +277,24 @@ func mergeTables(tabs []*Table) []*Table {
 				continue
 			}
 			if slices.Equal(o.Header, t.Header) {
-				o.Rows = append(o.Rows, t.Rows...)
+				o.appendRows(t, t.Rows)
 				merged = true
-				o.titles = append(o.titles, t.titles...)
-				if t.Title != "" {
-					// The table merged is found by its title too.
-					o.titles = append(o.titles, t.Title)
-				}
 				break
 			}
 			if len(o.Parts) > 0 {
 				continue
 			}
 			if fewerColumns(t.Header, o.Header) {
-				o.Rows = append(o.Rows, widenRows(t.Rows, t.Header, o.Header)...)
+				o.appendRows(t, widenRows(t.Rows, t.Header, o.Header))
 				merged = true
-				o.titles = append(o.titles, t.titles...)
-				if t.Title != "" {
-					// The table merged is found by its title too.
-					o.titles = append(o.titles, t.Title)
-				}
 				break
 			}
 			if fewerColumns(o.Header, t.Header) {
-				o.Rows = append(widenRows(o.Rows, o.Header, t.Header), t.Rows...)
+				o.Rows = widenRows(o.Rows, o.Header, t.Header)
 				o.Header = t.Header
 				o.cache = t.cache
+				o.appendRows(t, t.Rows)
 				merged = true
-				o.titles = append(o.titles, t.titles...)
-				if t.Title != "" {
-					// The table merged is found by its title too.
-					o.titles = append(o.titles, t.Title)
-				}
 				break
 			}
 		}
@@ -304,6 +303,17 @@ func mergeTables(tabs []*Table) []*Table {
 		}
 	}
 	return out
+}
+
+// appendRows appends rows, t's read in o's columns, to o, keeping t's
+// titled sections selectable (Options.Table by title gives a section's
+// rows only).
+func (o *Table) appendRows(t *Table, rows []Row) {
+	at := len(o.Rows)
+	o.Rows = append(o.Rows, rows...)
+	for _, sec := range t.sections {
+		o.sections = append(o.sections, section{sec.title, at + sec.from, at + sec.to})
+	}
 }
 
 // fewerColumns reports whether header a is header b with some columns

@@ -369,7 +369,7 @@ func TestCellError(t *testing.T) {
 // TestSectionsFewerColumns checks sections of one table where a later one
 // leaves columns out (macOS netstat -r: Internet6 routes have no Refs and
 // Use): one table with every column, the missing cells blank, found by
-// its name and by each section's title.
+// its name; each section's title selects that section's rows.
 func TestSectionsFewerColumns(t *testing.T) {
 	in := `Routing tables
 
@@ -406,9 +406,21 @@ localhost          localhost          UHL             lo0
 			t.Errorf("row %d: %q, want %q", r+1, tab.Rows[r].Cells, w)
 		}
 	}
-	for _, sel := range []string{"Destination", "Internet", "Internet6:", "1"} {
-		if got, err := ParseTable(in, Options{Table: sel}); err != nil || len(got.Rows) != 4 {
+	// The table by its name or number; each section by its title.
+	for sel, want := range map[string][][]string{"Destination": rows, "1": rows, "Internet": rows[:2], "Internet6:": rows[2:]} {
+		got, err := ParseTable(in, Options{Table: sel})
+		if err != nil {
 			t.Errorf("table %q: %v", sel, err)
+			continue
+		}
+		if len(got.Rows) != len(want) {
+			t.Errorf("table %q: %d rows, want %d", sel, len(got.Rows), len(want))
+			continue
+		}
+		for r, w := range want {
+			if !slices.Equal(got.Rows[r].Cells, w) {
+				t.Errorf("table %q row %d: %q, want %q", sel, r+1, got.Rows[r].Cells, w)
+			}
 		}
 	}
 }
