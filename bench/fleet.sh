@@ -20,7 +20,9 @@
 # TOOLS (pdsh pssh clush oneshot daemon), SWEEPS steady daemon sweeps to
 # measure (3), EVERY seconds between daemon sweeps (5), TOOL_TIMEOUT (600),
 # KEEP=1 keeps the work directory, DAEMON_GOMEMLIMIT sets the daemon's
-# GOMEMLIMIT.
+# GOMEMLIMIT, PROFILE_DIR=DIR saves the daemon's CPU profile over the
+# steady sweeps, and its heap and goroutine profiles while it holds every
+# connection (from its loopback /debug/pprof).
 #
 # TOOLS=soak is the load test instead: one daemon running CMDS (5) commands
 # on every host at @every EVERY seconds for SOAK_MIN (10) minutes, sampled
@@ -286,6 +288,12 @@ for tool in $TOOLS; do
     done
     first=$(cat "$W"/daemon.log* | grep '"msg":"run"' | head -1)
     r0=$(runs); c0=$(cputicks); m0=$(busyticks)
+    if [ -n "${PROFILE_DIR:-}" ]; then # a CPU profile over the steady sweeps
+      mkdir -p "$PROFILE_DIR"
+      ip netns exec "$C" curl -s -o "$PROFILE_DIR/daemon-N$N.cpu" "http://127.0.0.1:9920/debug/pprof/profile?seconds=$((SWEEPS * EVERY))" &
+      cpid=$!
+      PIDS+=("$cpid")
+    fi
     until [ "$(runs)" -ge $((r0 + SWEEPS)) ]; do
       [ $SECONDS -lt $deadline ] || { echo "fleet.sh: daemon sweeps too slow" >&2; exit 1; }
       sleep 0.1
@@ -303,6 +311,13 @@ for tool in $TOOLS; do
     FIRST_DUR=$(echo "$first" | sed -E 's/.*"duration":([0-9]+).*/\1/' | awk '{printf "%.1f s", $1 / 1e9}')
     MACHINE_CPU=$(awk -v a="$m0" -v b="$m1" -v n=$((r1 - r0)) -v hz="$hz" 'BEGIN{printf "%.2f", (b - a) / hz / n}')
     ip netns exec "$C" curl -s http://127.0.0.1:9920/metrics >"$W/daemon.metrics" || true
+    if [ -n "${PROFILE_DIR:-}" ]; then # the daemon's heap and goroutines, holding every connection
+      wait "$cpid" || true # the CPU profile ends just after the last sweep
+      for prof in heap goroutine; do
+        ip netns exec "$C" curl -s -o "$PROFILE_DIR/daemon-N$N.$prof" "http://127.0.0.1:9920/debug/pprof/$prof" || true
+      done
+      echo "fleet.sh: profiles in $PROFILE_DIR (go tool pprof -top -sample_index=inuse_space $PROFILE_DIR/daemon-N$N.heap)" >&2
+    fi
     GOSTATS=$(awk '$1 ~ /^(go_goroutines|go_memstats_heap_alloc_bytes|go_memstats_heap_inuse_bytes|go_memstats_stack_inuse_bytes|go_memstats_sys_bytes|go_memstats_next_gc_bytes)$/ {
       printf "%s %s; ", $1, ($1 == "go_goroutines" ? $2 : sprintf("%.1f MB", $2 / 1048576))}' "$W/daemon.metrics")
     kill -TERM "$dpid"; wait "$dpid" 2>/dev/null || true ;;

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"net"
 	"net/http"
+	"net/http/pprof"
 	"slices"
 	"strings"
 	"time"
@@ -28,6 +29,13 @@ func (d *daemon) routes(loopback bool) http.Handler {
 	mux.HandleFunc("/", http.NotFound)
 	var h http.Handler = d.whenStarted(mux)
 	if loopback {
+		// Go's profiles, as Prometheus and Alertmanager serve them, for
+		// "where do the memory and CPU go" on a live fleet; only where
+		// no one but this machine can ask (they name functions, never
+		// values, but a CPU profile costs CPU while it runs).
+		mux.HandleFunc("GET /debug/pprof/", pprof.Index)
+		mux.HandleFunc("GET /debug/pprof/profile", pprof.Profile)
+		mux.HandleFunc("GET /debug/pprof/symbol", pprof.Symbol)
 		h = loopbackOnly(h)
 	}
 	return limitBody(h)

@@ -53,3 +53,26 @@ func TestEndpointsBeforeStart(t *testing.T) {
 		}
 	}
 }
+
+// Go's profiles are served on a loopback listener (as Prometheus does), for
+// "where does the memory go" on a live fleet, and not on any other.
+func TestProfilesOnlyOnLoopback(t *testing.T) {
+	d, h, _ := testDaemon(t, pageConfig, nil)
+	for path, want := range map[string]string{
+		"/debug/pprof/":                  "goroutine",
+		"/debug/pprof/heap?debug=1":      "heap profile:",
+		"/debug/pprof/goroutine?debug=1": "goroutine profile:",
+		"/debug/pprof/cmdline":           "Unknown profile", // the command line is not a profile
+		"/debug/pprof/symbol":            "num_symbols:",
+	} {
+		if w := get(t, h, path); !strings.Contains(w.Body.String(), want) {
+			t.Errorf("loopback %s: %d %.80q, want it to contain %q", path, w.Code, w.Body, want)
+		}
+	}
+	open := d.routes(false)
+	for _, path := range []string{"/debug/pprof/", "/debug/pprof/heap", "/debug/pprof/profile?seconds=1"} {
+		if w := get(t, open, path); w.Code != http.StatusNotFound {
+			t.Errorf("non-loopback %s: %d, want 404", path, w.Code)
+		}
+	}
+}
