@@ -378,13 +378,16 @@ func (d *daemon) start(runCtx context.Context, cfg *config.Config) {
 	}
 	schedCtx, stop := context.WithCancel(context.Background())
 	g.stop = stop
+	// Current before its scheduler starts: a run caught up at start goes
+	// at once, and reads the state file through the current generation
+	// (it read a nil one when this came after).
+	d.mu.Lock()
+	d.gen = g
+	d.mu.Unlock()
 	go func() {
 		g.sched.loop(schedCtx, runCtx)
 		close(g.stopped)
 	}()
-	d.mu.Lock()
-	d.gen = g
-	d.mu.Unlock()
 }
 
 // missedRuns are the scheduled commands whose last run (as the state file
@@ -426,7 +429,7 @@ func (d *daemon) runOnce(parent context.Context, g *generation, c *config.Comman
 	d.metrics.runs.WithLabelValues(c.Name).Inc()
 	beat := g.beat.Begin(context.WithoutCancel(ctx), g.beat != nil && g.limit.Start(d.now()))
 	rep := g.checker.Run(ctx, c, check.Options{
-		Alerts: true, Timeout: timeout, State: d.state,
+		Alerts: true, Timeout: timeout, State: func(ctx context.Context) (*store.Store, error) { return d.stateFor(ctx, g.cfg) },
 		SettleTimeout: g.cfg.Daemon.Grace, // recording is not cut by shutdown, but bounded
 	})
 	if rep.Cancelled {
