@@ -341,6 +341,9 @@ commands:
 		t.Errorf("%v pooled connections for 2 hosts", open)
 	}
 	dials := metricFloat(t, before, "serverstats_ssh_dials")
+	if v := metricValue(before, "serverstats_ssh_keepalive_failures"); v != "0" {
+		t.Errorf("keepalive failures = %q on two healthy hosts, want 0", v)
+	}
 
 	f.Servers[0].Stop()
 	waitForUpTo(t, 20*time.Second, "host1 UNKNOWN", func() bool { return metricValue(page(), "serverstats_host_unknown"+host1) == "1" })

@@ -83,6 +83,8 @@ func (m *metrics) registerPool(stats func() collectors.PoolStats) {
 		gauge("serverstats_ssh_dials", "SSH connection attempts since the pool was built.", func(s collectors.PoolStats) float64 { return float64(s.Dials) }),
 		gauge("serverstats_ssh_dial_failures", "Failed SSH connection attempts since the pool was built.", func(s collectors.PoolStats) float64 { return float64(s.DialFailures) }),
 		gauge("serverstats_ssh_reconnects", "Reconnections after a broken connection since the pool was built.", func(s collectors.PoolStats) float64 { return float64(s.Reconnects) }),
+		gauge("serverstats_ssh_keepalives", "Keepalives sent to connections quiet for an interval, since the pool was built.", func(s collectors.PoolStats) float64 { return float64(s.Keepalives) }),
+		gauge("serverstats_ssh_keepalive_failures", "Connections closed for unanswered keepalives since the pool was built.", func(s collectors.PoolStats) float64 { return float64(s.KeepaliveFailures) }),
 	)
 }
 
