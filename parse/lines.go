@@ -9,7 +9,8 @@ import (
 const tabWidth = 8
 
 // splitLines splits text into lines without their line ends ("\n" or
-// "\r\n"). A final line end does not start an empty line.
+// "\r\n"). A final line end does not start an empty line. Terminal
+// escape sequences are dropped (see stripEscapes).
 func splitLines(text string) []string {
 	text = strings.TrimSuffix(text, "\n")
 	if text == "" {
@@ -18,10 +19,69 @@ func splitLines(text string) []string {
 	lines := strings.Split(text, "\n")
 	for i, l := range lines {
 		if strings.IndexByte(l, '\r') >= 0 {
-			lines[i] = strings.TrimSuffix(l, "\r")
+			l = strings.TrimSuffix(l, "\r")
+			lines[i] = l
+		}
+		if strings.IndexByte(l, 0x1b) >= 0 {
+			lines[i] = stripEscapes(l)
 		}
 	}
 	return lines
+}
+
+// stripEscapes drops the terminal escape sequences of a line: colours
+// and other CSI sequences ("\x1b[01;34m", "\x1b[K" of ls --color, grep
+// --color, ip -c, forced colour in systemctl), OSC sequences up to BEL or
+// ESC \ (ls --hyperlink's "\x1b]8;;file://...\x1b\\") and two- or
+// three-byte escapes ("\x1b(B" of tput sgr0). They take no width on a
+// terminal, so the columns line up without them, and they are not part of
+// any cell.
+func stripEscapes(s string) string {
+	var b strings.Builder
+	b.Grow(len(s))
+	for i := 0; i < len(s); {
+		c := s[i]
+		if c != 0x1b {
+			b.WriteByte(c)
+			i++
+			continue
+		}
+		i++
+		if i == len(s) {
+			break
+		}
+		switch c = s[i]; {
+		case c == '[':
+			// CSI: parameter and intermediate bytes, then one final
+			// byte in @..~.
+			i++
+			for i < len(s) && (s[i] < 0x40 || s[i] > 0x7e) && s[i] >= 0x20 {
+				i++
+			}
+			if i < len(s) {
+				i++
+			}
+		case c == ']':
+			// OSC: up to BEL or ST (ESC \).
+			i++
+			for i < len(s) && s[i] != 0x07 && s[i] != 0x1b {
+				i++
+			}
+			if i < len(s) && s[i] == 0x1b {
+				i++
+			}
+			if i < len(s) {
+				i++
+			}
+		case c >= 0x20 && c <= 0x2f:
+			// A charset or other escape with an intermediate byte:
+			// "\x1b(B".
+			i += 2
+		default:
+			i++
+		}
+	}
+	return b.String()
 }
 
 // expandTabs replaces tabs with spaces up to the next tab stop and other

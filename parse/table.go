@@ -127,7 +127,7 @@ func parseTables(text string, opt Options) ([]*Table, error) {
 		hdr = lines[h]
 		rowIdx = collectRows(lines, first, h, len(lines))
 	case opt.Header != "":
-		hdr = expandTabs(strings.TrimRight(opt.Header, "\r\n"))
+		hdr = expandTabs(stripEscapes(strings.TrimRight(opt.Header, "\r\n")))
 		if isBlank(hdr) {
 			return nil, fmt.Errorf("header text is blank")
 		}
@@ -377,6 +377,8 @@ func collectRows(lines []string, first, h, end int) []int {
 	}
 	var rows []int
 	in := true
+	ruled := -1      // the number of rows above the last rule that follows rows
+	underHdr := true // no row since the header (or its repeat)
 	for i := h + 1; i < end; i++ {
 		l := lines[i]
 		if isBlank(l) {
@@ -385,20 +387,50 @@ func collectRows(lines []string, first, h, end int) []int {
 		}
 		if !in {
 			in = sameWords(l, lines[h])
+			underHdr = underHdr || in
 			continue
 		}
 		if slices.ContainsFunc(skip, func(s string) bool { return sameWords(l, s) }) {
+			underHdr = true
 			continue
 		}
-		if isRuleText(l) || !hasToken(l) {
+		if isRuleText(l) {
+			if !underHdr {
+				ruled = len(rows)
+			}
+			continue
+		}
+		if !hasToken(l) {
 			continue
 		}
 		rows = append(rows, i)
+		underHdr = false
 	}
-	if n := len(rows); n > 1 && summaryLine(lines[rows[n-1]], lines, rows[:n-1]) {
+	if ruled > 0 && ruled < len(rows) {
+		// A rule under the rows closes the table: what follows it
+		// ("total 1234", "3 entries listed.") is a footer.
+		rows = rows[:ruled]
+	}
+	if n := len(rows); n > 1 && (summaryLine(lines[rows[n-1]], lines, rows[:n-1]) || parenFooter(lines[rows[n-1]], lines, rows[:n-1])) {
 		rows = rows[:n-1]
 	}
 	return rows
+}
+
+// parenFooter reports whether the last line of a table is a note in
+// parentheses rather than a row: the whole line is "(...)" with a space
+// inside, and no row before it starts with "(" (psql's "(3 rows)").
+func parenFooter(last string, lines []string, rows []int) bool {
+	s := strings.TrimSpace(last)
+	if len(s) < 3 || s[0] != '(' || s[len(s)-1] != ')' || strings.IndexByte(s, ' ') < 0 || strings.IndexByte(s[1:], '(') >= 0 {
+		return false
+	}
+	for _, i := range rows {
+		if strings.HasPrefix(strings.TrimSpace(lines[i]), "(") {
+			return false
+		}
+	}
+	return true
 }
 
 // summaryLine reports whether the last line of a table is a summary of
