@@ -141,7 +141,9 @@ func findTables(lines []string, first int) []tableSpec {
 			cont.line = -1
 			if r := len(spec.rows); r > 0 && end == b1 && spec.rows[r-1] == b1-1 {
 				cont = best
-				contIdx = slices.IndexFunc(specs, func(o tableSpec) bool { return sameHeader(lines[o.hdr], lines[spec.hdr]) && sameSpans(lines[o.hdr], lines[spec.hdr]) })
+				contIdx = slices.IndexFunc(specs, func(o tableSpec) bool {
+					return sameHeader(lines[o.hdr], lines[spec.hdr]) && sameSpans(lines[o.hdr], lines[spec.hdr])
+				})
 				if contIdx < 0 {
 					contIdx = n
 				}
@@ -190,7 +192,7 @@ func pageRows(lines []string, b0, b1 int, h *candidate) []int {
 			return nil
 		}
 		buf = tokenize(lines[i], buf[:0])
-		if !h.dataRow(lines[i], buf) && !pageRow(buf, h.rows) {
+		if !h.dataRow(lines[i], buf) && !pageRow(lines[i], buf, h.rows, h.texts) {
 			return nil
 		}
 		rows = append(rows, i)
@@ -198,11 +200,12 @@ func pageRows(lines []string, b0, b1 int, h *candidate) []int {
 	return rows
 }
 
-// pageRow reports whether a line of tokens toks lines up with rows: it
-// has as many tokens as some row, at least two, and three in four of
-// its tokens start where a token of the rows starts or end where one
-// ends.
-func pageRow(toks []token, rows [][]token) bool {
+// pageRow reports whether a line of tokens toks lines up with the rows
+// of a table (texts are their lines): it has as many tokens as some row,
+// at least two, and three in four of its tokens start where a token of
+// the rows starts or end where one ends, holding the same kind of value
+// (a number, or a word) as that token, or a placeholder ("-").
+func pageRow(line string, toks []token, rows [][]token, texts []string) bool {
 	if len(toks) < 2 || len(rows) == 0 {
 		return false
 	}
@@ -215,10 +218,11 @@ func pageRow(toks []token, rows [][]token) bool {
 	}
 	lined := 0
 	for _, t := range toks {
+		num := numeric(line[t.bs:t.be])
 	rows:
-		for _, r := range rows {
-			for _, u := range r {
-				if u.cs == t.cs || u.ce == t.ce {
+		for r, row := range rows {
+			for _, u := range row {
+				if (u.cs == t.cs || u.ce == t.ce) && (t.ph || u.ph || numeric(texts[r][u.bs:u.be]) == num) {
 					lined++
 					break rows
 				}
@@ -986,8 +990,26 @@ func anchoredTo(w token, row []token) (token, bool) {
 }
 
 // numeric reports whether a cell text reads as a number, a percent, a
-// size or a duration.
+// size or a duration, in C or in another locale's convention ("0,50",
+// "1.234.567", "1,5G"; see numfmt.go), four dot-separated parts aside
+// (an address).
 func numeric(s string) bool {
+	if cNumeric(s) {
+		return true
+	}
+	if !mayBeLocal(s) || strings.Count(s, ".") == 3 {
+		return false
+	}
+	for _, f := range localFormats {
+		if _, ok := localNumber(s, f); ok {
+			return true
+		}
+	}
+	return false
+}
+
+// cNumeric is numeric in the C convention.
+func cNumeric(s string) bool {
 	if _, _, _, ok := parseNumber(s); ok {
 		return true
 	}

@@ -184,7 +184,8 @@ func tokenize(s string, buf []token) []token {
 }
 
 // numberLike reports, in one pass over the bytes, whether a token has the
-// shape of a number: a sign, digits with at most one decimal point or
+// shape of a number: a sign, digits with at most one decimal point (and
+// commas between digits, as locales print "0,50" and "1,234") or
 // groups of digits joined by ":" (a time or a duration, "7:53.61"), then
 // at most three letters or a "%" (a unit: "1.9G", "4Ki", "21%", "90s").
 // Addresses ("192.168.1.1", "0.0.0.0:22"), versions and names are not.
@@ -204,6 +205,12 @@ func numberLike(s string) bool {
 		case c == '.' && !dot && i+1 < len(s) && isDigit(s[i+1]):
 			dot = true
 		case c == ':' && !dot && i+1 < len(s) && isDigit(s[i+1]):
+		case c == ',' && i+1 < len(s) && isDigit(s[i+1]):
+			// A decimal comma or a group ("0,50", "1,234"; numfmt.go).
+		case c >= 0xc2 && i > 0 && isDigit(s[i-1]) && spaceGroup(s[i:]) > 0:
+			// A group set apart by a no-break, narrow or thin space
+			// ("1 234 567").
+			i += spaceGroup(s[i:]) - 1
 		default:
 			rest := s[i:]
 			if rest == "%" {
@@ -221,6 +228,18 @@ func numberLike(s string) bool {
 		}
 	}
 	return true
+}
+
+// spaceGroup returns the length of the no-break (U+00A0), narrow
+// no-break (U+202F) or thin (U+2009) space that starts s when a digit
+// follows it, else 0.
+func spaceGroup(s string) int {
+	for _, sp := range [...]string{"\u202f", "\u00a0", "\u2009"} {
+		if strings.HasPrefix(s, sp) && len(s) > len(sp) && isDigit(s[len(sp)]) {
+			return len(sp)
+		}
+	}
+	return 0
 }
 
 // meridiem reports whether s is AM or PM (in either case), which follows

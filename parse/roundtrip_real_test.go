@@ -77,10 +77,10 @@ func (g *rtGen) colour(t *rtTable) {
 
 // The number conventions of locales (see localise).
 const (
-	convDecComma   = iota // sysstat under de_DE: "12,34", "1,5G", "12,5%"; no grouping
-	convEnGroups          // en_US: "1,234,567", "1,234.56"
-	convDeGroups          // de_DE: "1.234.567", "1.234,56", "1,5G"
-	convFrGroups          // fr_FR: "1 234 567" with U+202F, "1 234,56"
+	convDecComma = iota // sysstat under de_DE: "12,34", "1,5G", "12,5%"; no grouping
+	convEnGroups        // en_US: "1,234,567", "1,234.56"
+	convDeGroups        // de_DE: "1.234.567", "1.234,56", "1,5G"
+	convFrGroups        // fr_FR: "1 234 567" with U+202F, "1 234,56"
 	nConventions
 )
 
@@ -170,6 +170,30 @@ func (g *rtGen) localise(t *rtTable) {
 				out += ds + frac
 			}
 			col.cells[row] = out + unit
+		}
+	}
+	// A lone column of "d,d" with no group and no unit reads as text
+	// (see numfmt.go: lsof's "253,0" is a pair of numbers).
+	var changed []int
+	bare := true
+	for c, col := range t.cols {
+		for row, s := range col.cells {
+			if s != plain.Rows[row].Cells[c] {
+				changed = append(changed, c)
+				break
+			}
+		}
+	}
+	if len(changed) == 1 && conv != convEnGroups {
+		for _, s := range t.cols[changed[0]].cells {
+			if !isPlaceholder(s) && (!isDigit(s[len(s)-1]) || strings.Contains(s, ".") || strings.Contains(s, "\u202f")) {
+				bare = false
+			}
+		}
+		for i, tv := range t.typed {
+			if bare && tv.c == changed[0] && strings.Contains(t.cols[tv.c].cells[tv.r], ",") {
+				t.typed[i].v, _ = ParseValue(t.cols[tv.c].cells[tv.r], TypeString)
+			}
 		}
 	}
 }

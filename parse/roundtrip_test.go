@@ -75,12 +75,12 @@ var roundTripFloor = map[string]float64{
 	"free-text-last":   100,
 	"headerless":       100,
 	"two-tables":       100,
-	"crlf-trailing":    0,
-	"ansi-colour":      0,
-	"locale-numbers":   0,
-	"footers-rules":    0,
-	"paginated":        0,
-	"indented":         0,
+	"crlf-trailing":    100,
+	"ansi-colour":      100,
+	"locale-numbers":   100,
+	"footers-rules":    100,
+	"paginated":        100,
+	"indented":         100,
 	"group-dashes":     100,
 	"group-pipes":      100,
 	"group-centred":    100,
@@ -182,11 +182,44 @@ var roundTripVariations = []string{
 	// digit), its row numbers only, so each pair is a table of one row
 	// named by its prefix, its first column the prefix.
 	"pairs",
+	// The variations below are the tables of aligned-2sp, single-space,
+	// multiword-labels and free-text-last (chosen at random, their rules
+	// hold) as real systems change them (roundtrip_real_test.go, genReal).
+	//
+	// Lines ended by CRLF (a Windows-side tool, a serial console) with one
+	// or two trailing spaces. Rule: neither is part of any cell.
 	"crlf-trailing",
+	// Colour escapes around the cells of one or two columns (all, or one
+	// row in two), around a part of a cell (grep's match), around the
+	// header (bold) or a whole row (ls --color, grep --color, ip -c,
+	// systemctl): the escapes take no width. Rule: a cell is its text
+	// without the escapes, laid out as if they were not printed.
 	"ansi-colour",
+	// The number columns printed in one locale's convention: decimal
+	// comma alone (sysstat under de_DE: "0,50", "1,5G", "12,5%"),
+	// en_US groups ("1,234,567", "1,234.56"), de_DE ("1.234.567",
+	// "1.234,56") or fr_FR (narrow no-break space groups, decimal
+	// comma). Rule: the raw cell is kept as printed; the typed value
+	// (Table.Value, TypeAuto) is that of the same table printed in the C
+	// locale, the column's convention inferred from the whole column
+	// (numfmt.go): a de_DE column of integers holds one of seven digits
+	// or more ("1.234" alone is a decimal), and a lone column of "d,d"
+	// with no group and no unit is text (lsof's "253,0").
 	"locale-numbers",
+	// A rule under the header (dashes under each label, a full-width
+	// "----" or "====", or "+----+") and/or at the end of the rows, and
+	// a footer ("total 1234", "Total: 5 items", "(5 rows)", "5 entries
+	// listed."). Rule: a footer follows a blank line or the closing rule,
+	// unless it is one note in parentheses; rules and footers are not
+	// rows.
 	"footers-rules",
+	// Six to twenty-five rows paged by blank lines every two to five
+	// rows, the header repeated after each blank line or not (ps through
+	// a pager, vmstat's repeated header). Rule: one table; a page without
+	// its header lines up with the rows above, token by token.
 	"paginated",
+	// Every line indented by two to four spaces or a tab (a table under a
+	// title). Rule: the indentation is not part of any cell.
 	"indented",
 }
 

@@ -29,7 +29,13 @@ func ParseTable(text string, opt Options) (t *Table, err error) {
 // and iostat repeat them) are left out, a later block under the same
 // header adds rows to the same table (iostat's intervals), and blocks with
 // no header (legends, footers such as "334 loaded units listed.") are
-// not rows. Rule lines ("-----") are left out too.
+// not rows. Rule lines ("-----") are left out too; a rule under the rows
+// closes the table (what follows it, "total 1234", is a footer), and so
+// does a last line that is one note in parentheses ("(3 rows)"). A block
+// after a blank line that has no header and lines up with the rows above
+// is more rows of the same table (a long table paged with blank lines).
+// Line ends may be CRLF; terminal escape sequences (colours, hyperlinks)
+// are dropped, they take no width (stripEscapes).
 //
 // Output with no header line reads as positional columns "#1".."#N"
 // (positional.go); a single line of output is one value (column "value")
