@@ -63,7 +63,7 @@ func (t *Table) Value(r, c int, typ Type) (Value, error) {
 	if typ == TypeAuto {
 		typ = t.columnType(c, base)
 	}
-	v, err := parseValue(t.Cell(r, c), typ, base)
+	v, err := parseCell(t.Cell(r, c), typ, base, t.numFormat(c))
 	if err != nil {
 		return v, &CellError{Line: t.Rows[r].Line, Column: t.Header[c], Err: err}
 	}
@@ -82,12 +82,19 @@ func (t *Table) ValueOf(raw string, c int, typ Type) (Value, error) {
 		return parseValue(raw, typ, 1024)
 	}
 	base := t.SizeBase(c)
+	f := t.numFormat(c)
 	if typ == TypeAuto {
 		if ct := t.columnType(c, base); ct != TypeString {
+			if v, err := parseCell(raw, ct, base, f); err == nil {
+				return v, nil
+			}
 			if v, err := parseValue(raw, ct, base); err == nil {
 				return v, nil
 			}
 		}
+	}
+	if v, err := parseCell(raw, typ, base, f); err == nil {
+		return v, nil
 	}
 	return parseValue(raw, typ, base)
 }
@@ -130,14 +137,15 @@ func (t *Table) columnType(c int, base int) Type {
 			tc.types = make([]Type, len(t.Header))
 		}
 		if tc.types[c] == TypeAuto {
-			tc.types[c] = t.inferColumn(c, base)
+			tc.types[c] = t.inferColumn(c, base, tc.numFormats(t)[c])
 		}
 		return tc.types[c]
 	}
-	return t.inferColumn(c, base)
+	return t.inferColumn(c, base, t.scanFormats()[c])
 }
 
-func (t *Table) inferColumn(c int, base int) Type {
+// inferColumn is columnType with the column's number convention f.
+func (t *Table) inferColumn(c int, base int, f numFormat) Type {
 	for _, typ := range []Type{TypeNumber, TypePercent, TypeBytes, TypeDuration, TypeBool} {
 		ok, seen := true, false
 		for r := range t.Rows {
@@ -146,7 +154,7 @@ func (t *Table) inferColumn(c int, base int) Type {
 				continue
 			}
 			seen = true
-			if !guessable(s, typ, base) {
+			if !guessable(cellText(s, typ, f), typ, base) {
 				ok = false
 				break
 			}

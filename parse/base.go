@@ -127,15 +127,16 @@ func (t *Table) SizeBase(c int) int {
 		tc.mu.Lock()
 		defer tc.mu.Unlock()
 		if len(tc.base) != len(t.Header) {
-			tc.base = t.scanBases()
+			tc.base = t.scanBases(tc.numFormats(t))
 		}
 		return tc.base[c]
 	}
-	return t.scanBases()[c]
+	return t.scanBases(t.scanFormats())[c]
 }
 
-// scanBases finds the base of every column in one pass over the table.
-func (t *Table) scanBases() []int {
+// scanBases finds the base of every column in one pass over the table,
+// its cells read in their column's number convention (numfmt.go).
+func (t *Table) scanBases(fmts []numFormat) []int {
 	cols := make([]int, len(t.Header))
 	table := 0
 	for _, h := range t.Header {
@@ -143,7 +144,11 @@ func (t *Table) scanBases() []int {
 	}
 	for _, row := range t.Rows {
 		for i, cell := range row.Cells {
-			m := sizeMarks(strings.TrimSpace(cell))
+			cell = strings.TrimSpace(cell)
+			if i < len(fmts) {
+				cell = cellText(cell, TypeBytes, fmts[i])
+			}
+			m := sizeMarks(cell)
 			table |= m
 			if i < len(cols) {
 				cols[i] |= m
@@ -171,4 +176,44 @@ type tableCache struct {
 	mu    sync.Mutex
 	base  []int  // per column: 1000 or 1024; nil when not known yet
 	types []Type // inferred column types, "" when not known yet
+	// formats are the number conventions of the columns (numfmt.go);
+	// nil when not known yet.
+	formats []numFormat
+}
+
+// numFormats returns the number conventions of t's columns, found once;
+// the caller holds tc.mu.
+func (tc *tableCache) numFormats(t *Table) []numFormat {
+	if len(tc.formats) != len(t.Header) {
+		tc.formats = t.scanFormats()
+	}
+	return tc.formats
+}
+
+// scanFormats finds the number convention of every column (numfmt.go).
+func (t *Table) scanFormats() []numFormat {
+	out := make([]numFormat, len(t.Header))
+	local := 0
+	for c := range out {
+		out[c] = t.columnFormat(c)
+		if out[c] != (numFormat{}) {
+			local++
+		}
+	}
+	for c, f := range out {
+		if f.dec == ',' && local == 1 && t.bareCommas(c, f) {
+			out[c] = numFormat{}
+		}
+	}
+	return out
+}
+
+// numFormat returns the number convention of column c.
+func (t *Table) numFormat(c int) numFormat {
+	if tc := t.cache; tc != nil {
+		tc.mu.Lock()
+		defer tc.mu.Unlock()
+		return tc.numFormats(t)[c]
+	}
+	return t.scanFormats()[c]
 }

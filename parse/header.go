@@ -57,6 +57,9 @@ func findTables(lines []string, first int) []tableSpec {
 	var specs []tableSpec
 	var empty []tableSpec
 	lone := false // the last block ended with a header with no rows
+	// cont is the header of the table whose rows ran to the end of the
+	// last block, specs[contIdx]; its line is -1 for none.
+	cont, contIdx := candidate{line: -1}, -1
 	for b0 := first; b0 < len(lines); {
 		if isBlank(lines[b0]) {
 			b0++
@@ -76,6 +79,15 @@ func findTables(lines []string, first int) []tableSpec {
 				b0 = b1
 				continue
 			}
+		}
+		if cont.line >= 0 {
+			// A page of rows of the table above, after a blank line.
+			if rows := pageRows(lines, b0, b1, &cont); rows != nil {
+				specs[contIdx].rows = append(specs[contIdx].rows, rows...)
+				b0 = b1
+				continue
+			}
+			cont.line = -1
 		}
 		titled := -1 // the header line under a title found by startsTable
 		for s := b0; s < b1; {
@@ -126,6 +138,16 @@ func findTables(lines []string, first int) []tableSpec {
 				spec.title = titleAbove(lines, first, s, best.line)
 			}
 			n := len(specs)
+			cont.line = -1
+			if r := len(spec.rows); r > 0 && end == b1 && spec.rows[r-1] == b1-1 {
+				cont = best
+				contIdx = slices.IndexFunc(specs, func(o tableSpec) bool {
+					return sameHeader(lines[o.hdr], lines[spec.hdr]) && sameSpans(lines[o.hdr], lines[spec.hdr])
+				})
+				if contIdx < 0 {
+					contIdx = n
+				}
+			}
 			switch specs = appendSpec(lines, specs, spec); {
 			case len(specs) > n || len(spec.rows) > 0:
 			default:
@@ -154,6 +176,63 @@ func findTables(lines []string, first int) []tableSpec {
 		return specs[:1]
 	}
 	return kept
+}
+
+// pageRows returns the lines of block [b0, b1) as more rows of the table
+// of header h, whose rows ran to the end of the block above, or nil: no
+// line repeats the header, and every line is a data row of h (see
+// dataRow) or lines up with the rows above (see pageRow). A long table
+// paged with blank lines (ps through a pager) goes on so; a footer, a
+// legend or the title of another table does not line up so.
+func pageRows(lines []string, b0, b1 int, h *candidate) []int {
+	var rows []int
+	var buf []token
+	for i := b0; i < b1; i++ {
+		if sameHeader(lines[i], lines[h.line]) {
+			return nil
+		}
+		buf = tokenize(lines[i], buf[:0])
+		if !h.dataRow(lines[i], buf) && !pageRow(lines[i], buf, h.rows, h.texts) {
+			return nil
+		}
+		rows = append(rows, i)
+	}
+	return rows
+}
+
+// pageRow reports whether a line of tokens toks lines up with the rows
+// of a table (texts are their lines): it has as many tokens as some row,
+// at least two, and three in four of its tokens start where a token of
+// the rows starts or end where one ends, holding the same kind of value
+// (a number, or a word) as that token, or a placeholder ("-").
+func pageRow(line string, toks []token, rows [][]token, texts []string) bool {
+	if len(toks) < 2 || len(rows) == 0 {
+		return false
+	}
+	lo, hi := len(rows[0]), len(rows[0])
+	for _, r := range rows {
+		lo, hi = min(lo, len(r)), max(hi, len(r))
+	}
+	if len(toks) < lo || len(toks) > hi {
+		return false
+	}
+	lined := 0
+	for _, t := range toks {
+		num := numeric(line[t.bs:t.be])
+	rows:
+		for r, row := range rows {
+			for _, u := range row {
+				if (u.cs == t.cs || u.ce == t.ce) && (t.ph || u.ph || numeric(texts[r][u.bs:u.be]) == num) {
+					lined++
+					break rows
+				}
+				if u.cs > t.ce {
+					break
+				}
+			}
+		}
+	}
+	return 4*lined >= 3*len(toks)
 }
 
 // titleAbove returns the title of the table whose header is line h, its
@@ -911,8 +990,26 @@ func anchoredTo(w token, row []token) (token, bool) {
 }
 
 // numeric reports whether a cell text reads as a number, a percent, a
-// size or a duration.
+// size or a duration, in C or in another locale's convention ("0,50",
+// "1.234.567", "1,5G"; see numfmt.go), four dot-separated parts aside
+// (an address).
 func numeric(s string) bool {
+	if cNumeric(s) {
+		return true
+	}
+	if !mayBeLocal(s) || strings.Count(s, ".") == 3 {
+		return false
+	}
+	for _, f := range localFormats {
+		if _, ok := localNumber(s, f); ok {
+			return true
+		}
+	}
+	return false
+}
+
+// cNumeric is numeric in the C convention.
+func cNumeric(s string) bool {
 	if _, _, _, ok := parseNumber(s); ok {
 		return true
 	}

@@ -9,7 +9,8 @@ import (
 const tabWidth = 8
 
 // splitLines splits text into lines without their line ends ("\n" or
-// "\r\n"). A final line end does not start an empty line.
+// "\r\n"). A final line end does not start an empty line. Terminal
+// escape sequences are dropped (see stripEscapes).
 func splitLines(text string) []string {
 	text = strings.TrimSuffix(text, "\n")
 	if text == "" {
@@ -18,10 +19,69 @@ func splitLines(text string) []string {
 	lines := strings.Split(text, "\n")
 	for i, l := range lines {
 		if strings.IndexByte(l, '\r') >= 0 {
-			lines[i] = strings.TrimSuffix(l, "\r")
+			l = strings.TrimSuffix(l, "\r")
+			lines[i] = l
+		}
+		if strings.IndexByte(l, 0x1b) >= 0 {
+			lines[i] = stripEscapes(l)
 		}
 	}
 	return lines
+}
+
+// stripEscapes drops the terminal escape sequences of a line: colours
+// and other CSI sequences ("\x1b[01;34m", "\x1b[K" of ls --color, grep
+// --color, ip -c, forced colour in systemctl), OSC sequences up to BEL or
+// ESC \ (ls --hyperlink's "\x1b]8;;file://...\x1b\\") and two- or
+// three-byte escapes ("\x1b(B" of tput sgr0). They take no width on a
+// terminal, so the columns line up without them, and they are not part of
+// any cell.
+func stripEscapes(s string) string {
+	var b strings.Builder
+	b.Grow(len(s))
+	for i := 0; i < len(s); {
+		c := s[i]
+		if c != 0x1b {
+			b.WriteByte(c)
+			i++
+			continue
+		}
+		i++
+		if i == len(s) {
+			break
+		}
+		switch c = s[i]; {
+		case c == '[':
+			// CSI: parameter and intermediate bytes, then one final
+			// byte in @..~.
+			i++
+			for i < len(s) && (s[i] < 0x40 || s[i] > 0x7e) && s[i] >= 0x20 {
+				i++
+			}
+			if i < len(s) {
+				i++
+			}
+		case c == ']':
+			// OSC: up to BEL or ST (ESC \).
+			i++
+			for i < len(s) && s[i] != 0x07 && s[i] != 0x1b {
+				i++
+			}
+			if i < len(s) && s[i] == 0x1b {
+				i++
+			}
+			if i < len(s) {
+				i++
+			}
+		case c >= 0x20 && c <= 0x2f:
+			// A charset or other escape with an intermediate byte:
+			// "\x1b(B".
+			i += 2
+		default:
+			i++
+		}
+	}
+	return b.String()
 }
 
 // expandTabs replaces tabs with spaces up to the next tab stop and other
@@ -124,7 +184,8 @@ func tokenize(s string, buf []token) []token {
 }
 
 // numberLike reports, in one pass over the bytes, whether a token has the
-// shape of a number: a sign, digits with at most one decimal point or
+// shape of a number: a sign, digits with at most one decimal point (and
+// commas between digits, as locales print "0,50" and "1,234") or
 // groups of digits joined by ":" (a time or a duration, "7:53.61"), then
 // at most three letters or a "%" (a unit: "1.9G", "4Ki", "21%", "90s").
 // Addresses ("192.168.1.1", "0.0.0.0:22"), versions and names are not.
@@ -144,6 +205,12 @@ func numberLike(s string) bool {
 		case c == '.' && !dot && i+1 < len(s) && isDigit(s[i+1]):
 			dot = true
 		case c == ':' && !dot && i+1 < len(s) && isDigit(s[i+1]):
+		case c == ',' && i+1 < len(s) && isDigit(s[i+1]):
+			// A decimal comma or a group ("0,50", "1,234"; numfmt.go).
+		case c >= 0xc2 && i > 0 && isDigit(s[i-1]) && spaceGroup(s[i:]) > 0:
+			// A group set apart by a no-break, narrow or thin space
+			// ("1 234 567").
+			i += spaceGroup(s[i:]) - 1
 		default:
 			rest := s[i:]
 			if rest == "%" {
@@ -161,6 +228,18 @@ func numberLike(s string) bool {
 		}
 	}
 	return true
+}
+
+// spaceGroup returns the length of the no-break (U+00A0), narrow
+// no-break (U+202F) or thin (U+2009) space that starts s when a digit
+// follows it, else 0.
+func spaceGroup(s string) int {
+	for _, sp := range [...]string{"\u202f", "\u00a0", "\u2009"} {
+		if strings.HasPrefix(s, sp) && len(s) > len(sp) && isDigit(s[len(sp)]) {
+			return len(sp)
+		}
+	}
+	return 0
 }
 
 // meridiem reports whether s is AM or PM (in either case), which follows

@@ -75,6 +75,12 @@ var roundTripFloor = map[string]float64{
 	"free-text-last":   100,
 	"headerless":       100,
 	"two-tables":       100,
+	"crlf-trailing":    100,
+	"ansi-colour":      100,
+	"locale-numbers":   100,
+	"footers-rules":    100,
+	"paginated":        100,
+	"indented":         100,
 	"group-dashes":     100,
 	"group-pipes":      100,
 	"group-centred":    100,
@@ -176,6 +182,45 @@ var roundTripVariations = []string{
 	// digit), its row numbers only, so each pair is a table of one row
 	// named by its prefix, its first column the prefix.
 	"pairs",
+	// The variations below are the tables of aligned-2sp, single-space,
+	// multiword-labels and free-text-last (chosen at random, their rules
+	// hold) as real systems change them (roundtrip_real_test.go, genReal).
+	//
+	// Lines ended by CRLF (a Windows-side tool, a serial console) with one
+	// or two trailing spaces. Rule: neither is part of any cell.
+	"crlf-trailing",
+	// Colour escapes around the cells of one or two columns (all, or one
+	// row in two), around a part of a cell (grep's match), around the
+	// header (bold) or a whole row (ls --color, grep --color, ip -c,
+	// systemctl): the escapes take no width. Rule: a cell is its text
+	// without the escapes, laid out as if they were not printed.
+	"ansi-colour",
+	// The number columns printed in one locale's convention: decimal
+	// comma alone (sysstat under de_DE: "0,50", "1,5G", "12,5%"),
+	// en_US groups ("1,234,567", "1,234.56"), de_DE ("1.234.567",
+	// "1.234,56") or fr_FR (narrow no-break space groups, decimal
+	// comma). Rule: the raw cell is kept as printed; the typed value
+	// (Table.Value, TypeAuto) is that of the same table printed in the C
+	// locale, the column's convention inferred from the whole column
+	// (numfmt.go): a de_DE column of integers holds one of seven digits
+	// or more ("1.234" alone is a decimal), and a lone column of "d,d"
+	// with no group and no unit is text (lsof's "253,0").
+	"locale-numbers",
+	// A rule under the header (dashes under each label, a full-width
+	// "----" or "====", or "+----+") and/or at the end of the rows, and
+	// a footer ("total 1234", "Total: 5 items", "(5 rows)", "5 entries
+	// listed."). Rule: a footer follows a blank line or the closing rule,
+	// unless it is one note in parentheses; rules and footers are not
+	// rows.
+	"footers-rules",
+	// Six to twenty-five rows paged by blank lines every two to five
+	// rows, the header repeated after each blank line or not (ps through
+	// a pager, vmstat's repeated header). Rule: one table; a page without
+	// its header lines up with the rows above, token by token.
+	"paginated",
+	// Every line indented by two to four spaces or a tab (a table under a
+	// title). Rule: the indentation is not part of any cell.
+	"indented",
 }
 
 // value kinds
@@ -233,6 +278,8 @@ type rtTable struct {
 	// for none.
 	over []int
 	num  int // a column of numbers filled in every row
+	// typed are the typed values the cells must read as (see rtWant).
+	typed []rtTyped
 }
 
 func (g *rtGen) value(k int) string {
@@ -289,6 +336,11 @@ func (g *rtGen) other(t *rtTable) int {
 
 type rtGen struct {
 	r *rand.Rand
+	// dress, when set, changes the cells of each table of a case before
+	// it is rendered (see genReal).
+	dress func(t *rtTable)
+	// rows, when set, is the number of rows of the next table.
+	rows int
 }
 
 // labels picks n unique one-word labels of one style (or mixed).
@@ -357,11 +409,11 @@ func (t *rtTable) render(header bool) []string {
 	w := make([]int, k)
 	for c, col := range t.cols {
 		if header {
-			w[c] = len(col.name)
+			w[c] = rtWidth(col.name)
 		}
 		for r, s := range col.cells {
 			if t.over[r] != c {
-				w[c] = max(w[c], len(s))
+				w[c] = max(w[c], rtWidth(s))
 			}
 		}
 	}
@@ -372,7 +424,7 @@ func (t *rtTable) render(header bool) []string {
 				b.WriteString(strings.Repeat(" ", t.sep))
 			}
 			s := cell(c)
-			pad := strings.Repeat(" ", max(0, w[c]-len(s)))
+			pad := strings.Repeat(" ", max(0, w[c]-rtWidth(s)))
 			if col.right {
 				b.WriteString(pad + s)
 			} else {
@@ -401,13 +453,22 @@ type rtWant struct {
 	header []string
 	rows   [][]string
 	sel    string // when set, Options.Table that must pick this table
+	// typed are typed values the table must give (Table.Value with
+	// TypeAuto), where the variation is about numbers.
+	typed []rtTyped
+}
+
+// rtTyped is the typed value of the cell of row r, column c.
+type rtTyped struct {
+	r, c int
+	v    Value
 }
 
 func (t *rtTable) want(header bool) rtWant {
 	var w rtWant
 	for c, col := range t.cols {
 		if header {
-			w.header = append(w.header, col.name)
+			w.header = append(w.header, rtStrip(col.name))
 		} else {
 			w.header = append(w.header, "#"+strconv.Itoa(c+1))
 		}
@@ -415,10 +476,11 @@ func (t *rtTable) want(header bool) rtWant {
 	for r := range t.cols[0].cells {
 		row := make([]string, len(t.cols))
 		for c, col := range t.cols {
-			row[c] = col.cells[r]
+			row[c] = rtStrip(col.cells[r])
 		}
 		w.rows = append(w.rows, row)
 	}
+	w.typed = t.typed
 	return w
 }
 
@@ -438,8 +500,13 @@ func (g *rtGen) gen(v string) rtCase {
 		return g.genSections()
 	case "pairs":
 		return g.genPairs()
+	case "crlf-trailing", "ansi-colour", "locale-numbers", "footers-rules", "paginated", "indented":
+		return g.genReal(v)
 	}
 	k, n := 2+r.Intn(6), 2+r.Intn(8)
+	if g.rows > 0 {
+		n = g.rows
+	}
 	header := true
 	var tabs []*rtTable
 	t := g.table(k, n)
@@ -578,6 +645,11 @@ func (g *rtGen) gen(v string) rtCase {
 			}
 		}
 		tabs = append(tabs, t2)
+	}
+	if g.dress != nil {
+		for _, tb := range tabs {
+			g.dress(tb)
+		}
 	}
 	var lines []string
 	var want []rtWant
@@ -904,10 +976,28 @@ func TestRoundTrip(t *testing.T) {
 	cases := roundTripCasesAll()
 	type tally struct{ ok, all, cases, bad int }
 	per := map[string]*tally{}
+	typed := map[string]*tally{}
 	var total tally
 	shown := map[string]int{}
 	for _, c := range cases {
 		ok, all, miss := c.score()
+		if tok, tall, tmiss := c.scoreTyped(); tall > 0 {
+			tt := typed[c.variation]
+			if tt == nil {
+				tt = &tally{}
+				typed[c.variation] = tt
+			}
+			tt.ok += tok
+			tt.all += tall
+			tt.cases++
+			if tmiss != "" {
+				tt.bad++
+				if miss == "" {
+					miss = "typed: " + tmiss
+				}
+			}
+			ok, all = ok+tok, all+tall
+		}
 		tl := per[c.variation]
 		if tl == nil {
 			tl = &tally{}
@@ -932,6 +1022,9 @@ func TestRoundTrip(t *testing.T) {
 		tl := per[v]
 		got := pct(tl.ok, tl.all)
 		t.Logf("%-17s %5d cases %5d wrong  %6d cells %6d right  %7.2f%%", v, tl.cases, tl.bad, tl.all, tl.ok, got)
+		if tt := typed[v]; tt != nil {
+			t.Logf("%-17s %5d cases %5d wrong  %6d typed %6d right  %7.2f%% (typed values, counted in the cells above)", "", tt.cases, tt.bad, tt.all, tt.ok, pct(tt.ok, tt.all))
+		}
 		if got < roundTripFloor[v] {
 			t.Errorf("%s: %.2f%% of cells agree, below the floor of %.2f%%", v, got, roundTripFloor[v])
 		}

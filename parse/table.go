@@ -29,7 +29,13 @@ func ParseTable(text string, opt Options) (t *Table, err error) {
 // and iostat repeat them) are left out, a later block under the same
 // header adds rows to the same table (iostat's intervals), and blocks with
 // no header (legends, footers such as "334 loaded units listed.") are
-// not rows. Rule lines ("-----") are left out too.
+// not rows. Rule lines ("-----") are left out too; a rule under the rows
+// closes the table (what follows it, "total 1234", is a footer), and so
+// does a last line that is one note in parentheses ("(3 rows)"). A block
+// after a blank line that has no header and lines up with the rows above
+// is more rows of the same table (a long table paged with blank lines).
+// Line ends may be CRLF; terminal escape sequences (colours, hyperlinks)
+// are dropped, they take no width (stripEscapes).
 //
 // Output with no header line reads as positional columns "#1".."#N"
 // (positional.go); a single line of output is one value (column "value")
@@ -127,7 +133,7 @@ func parseTables(text string, opt Options) ([]*Table, error) {
 		hdr = lines[h]
 		rowIdx = collectRows(lines, first, h, len(lines))
 	case opt.Header != "":
-		hdr = expandTabs(strings.TrimRight(opt.Header, "\r\n"))
+		hdr = expandTabs(stripEscapes(strings.TrimRight(opt.Header, "\r\n")))
 		if isBlank(hdr) {
 			return nil, fmt.Errorf("header text is blank")
 		}
@@ -377,6 +383,8 @@ func collectRows(lines []string, first, h, end int) []int {
 	}
 	var rows []int
 	in := true
+	ruled := -1      // the number of rows above the last rule that follows rows
+	underHdr := true // no row since the header (or its repeat)
 	for i := h + 1; i < end; i++ {
 		l := lines[i]
 		if isBlank(l) {
@@ -385,20 +393,50 @@ func collectRows(lines []string, first, h, end int) []int {
 		}
 		if !in {
 			in = sameWords(l, lines[h])
+			underHdr = underHdr || in
 			continue
 		}
 		if slices.ContainsFunc(skip, func(s string) bool { return sameWords(l, s) }) {
+			underHdr = true
 			continue
 		}
-		if isRuleText(l) || !hasToken(l) {
+		if isRuleText(l) {
+			if !underHdr {
+				ruled = len(rows)
+			}
+			continue
+		}
+		if !hasToken(l) {
 			continue
 		}
 		rows = append(rows, i)
+		underHdr = false
 	}
-	if n := len(rows); n > 1 && summaryLine(lines[rows[n-1]], lines, rows[:n-1]) {
+	if ruled > 0 && ruled < len(rows) {
+		// A rule under the rows closes the table: what follows it
+		// ("total 1234", "3 entries listed.") is a footer.
+		rows = rows[:ruled]
+	}
+	if n := len(rows); n > 1 && (summaryLine(lines[rows[n-1]], lines, rows[:n-1]) || parenFooter(lines[rows[n-1]], lines, rows[:n-1])) {
 		rows = rows[:n-1]
 	}
 	return rows
+}
+
+// parenFooter reports whether the last line of a table is a note in
+// parentheses rather than a row: the whole line is "(...)" with a space
+// inside, and no row before it starts with "(" (psql's "(3 rows)").
+func parenFooter(last string, lines []string, rows []int) bool {
+	s := strings.TrimSpace(last)
+	if len(s) < 3 || s[0] != '(' || s[len(s)-1] != ')' || strings.IndexByte(s, ' ') < 0 || strings.IndexByte(s[1:], '(') >= 0 {
+		return false
+	}
+	for _, i := range rows {
+		if strings.HasPrefix(strings.TrimSpace(lines[i]), "(") {
+			return false
+		}
+	}
+	return true
 }
 
 // summaryLine reports whether the last line of a table is a summary of

@@ -23,6 +23,11 @@ import (
 // m:ss as ps TIME prints it, "3 days, 2:03" and "up 1:08" are uptime's
 // h:mm, "01:02:03" h:mm:ss, "1h30m", "90s".
 //
+// ParseValue reads numbers as the C locale prints them; Table.Value and
+// Table.ValueOf read a column's decimal commas and thousands separators
+// ("0,50", "1.234.567") in the convention inferred from the whole column
+// (numfmt.go), keeping Raw as printed.
+//
 // A text that does not read as t gives the error
 // `cannot parse "9x%" as percent` (a *ValueError); the value then has Invalid
 // set and no payload: Float reports false, never a silent zero.
