@@ -60,15 +60,7 @@ func findTables(lines []string, first int) []tableSpec {
 	// cont is the header of the table whose rows ran to the end of the
 	// last block, specs[contIdx]; its line is -1 for none.
 	cont, contIdx := candidate{line: -1}, -1
-	for b0 := first; b0 < len(lines); {
-		if isBlank(lines[b0]) {
-			b0++
-			continue
-		}
-		b1 := b0
-		for b1 < len(lines) && !isBlank(lines[b1]) {
-			b1++
-		}
+	for b0, b1 := range blocks(lines, first) {
 		if n := len(empty); lone && n > 0 {
 			lone = false
 			if rows := loneRows(lines, b0, b1, lines[empty[n-1].hdr]); rows != nil {
@@ -76,7 +68,6 @@ func findTables(lines []string, first int) []tableSpec {
 				spec.rows, spec.anchor = rows, 1
 				empty = empty[:n-1]
 				specs = append(specs, spec)
-				b0 = b1
 				continue
 			}
 		}
@@ -84,7 +75,6 @@ func findTables(lines []string, first int) []tableSpec {
 			// A page of rows of the table above, after a blank line.
 			if rows := pageRows(lines, b0, b1, &cont); rows != nil {
 				specs[contIdx].rows = append(specs[contIdx].rows, rows...)
-				b0 = b1
 				continue
 			}
 			cont.line = -1
@@ -156,7 +146,6 @@ func findTables(lines []string, first int) []tableSpec {
 			}
 			s = end
 		}
-		b0 = b1
 	}
 	if len(specs) == 0 {
 		if len(empty) > 0 {

@@ -1,6 +1,7 @@
 package parse
 
 import (
+	"iter"
 	"strings"
 	"unicode/utf8"
 )
@@ -212,19 +213,7 @@ func numberLike(s string) bool {
 			// ("1 234 567").
 			i += spaceGroup(s[i:]) - 1
 		default:
-			rest := s[i:]
-			if rest == "%" {
-				return true
-			}
-			if len(rest) > 3 {
-				return false
-			}
-			for j := 0; j < len(rest); j++ {
-				if !isLower(rest[j]) && !isUpper(rest[j]) {
-					return false
-				}
-			}
-			return true
+			return unitText(s[i:])
 		}
 	}
 	return true
@@ -347,4 +336,25 @@ func countWords(s string) int {
 		in = !sp
 	}
 	return n
+}
+
+// blocks yields the blocks of non-blank lines of lines[first:], in order,
+// as line ranges [b0, b1).
+func blocks(lines []string, first int) iter.Seq2[int, int] {
+	return func(yield func(int, int) bool) {
+		for b0 := first; b0 < len(lines); {
+			if isBlank(lines[b0]) {
+				b0++
+				continue
+			}
+			b1 := b0
+			for b1 < len(lines) && !isBlank(lines[b1]) {
+				b1++
+			}
+			if !yield(b0, b1) {
+				return
+			}
+			b0 = b1
+		}
+	}
 }

@@ -214,15 +214,7 @@ func parseTables(text string, opt Options) ([]*Table, error) {
 // (delimited.go).
 func barLabels(lines []string, first int) map[int]string {
 	var out map[int]string
-	for b0 := first; b0 < len(lines); {
-		if isBlank(lines[b0]) {
-			b0++
-			continue
-		}
-		b1 := b0
-		for b1 < len(lines) && !isBlank(lines[b1]) {
-			b1++
-		}
+	for b0, b1 := range blocks(lines, first) {
 		top := b0
 		for top < b1 && top < b0+2 && strings.IndexByte(lines[top], '|') >= 0 && digits(lines[top]) == 0 {
 			top++
@@ -240,7 +232,6 @@ func barLabels(lines []string, first int) map[int]string {
 				lines[i] = strings.ReplaceAll(lines[i], "|", " ")
 			}
 		}
-		b0 = b1
 	}
 	return out
 }
