@@ -43,6 +43,7 @@ CMDS=${CMDS:-5}
 SOAK_MIN=${SOAK_MIN:-10}
 STOP_TIMEOUT=${STOP_TIMEOUT:-60}
 
+[ -z "${PROFILE_DIR:-}" ] || PROFILE_DIR=$(realpath -m "$PROFILE_DIR") # the caller's directory, not the repo's
 cd "$(dirname "$0")/.."
 [ "$(id -u)" -eq 0 ] || { echo "fleet.sh: needs root (network namespaces, sshd)" >&2; exit 2; }
 if [ "$N" -lt 1 ] || [ "$N" -gt 1000 ]; then echo "fleet.sh: N must be 1..1000 (one bridge holds 1024 ports)" >&2; exit 2; fi
@@ -290,7 +291,7 @@ for tool in $TOOLS; do
     r0=$(runs); c0=$(cputicks); m0=$(busyticks)
     if [ -n "${PROFILE_DIR:-}" ]; then # a CPU profile over the steady sweeps
       mkdir -p "$PROFILE_DIR"
-      ip netns exec "$C" curl -s -o "$PROFILE_DIR/daemon-N$N.cpu" "http://127.0.0.1:9920/debug/pprof/profile?seconds=$((SWEEPS * EVERY))" &
+      ip netns exec "$C" curl -sf --max-time $((SWEEPS * EVERY + 60)) -o "$PROFILE_DIR/daemon-N$N.cpu" "http://127.0.0.1:9920/debug/pprof/profile?seconds=$((SWEEPS * EVERY))" &
       cpid=$!
       PIDS+=("$cpid")
     fi
@@ -312,9 +313,9 @@ for tool in $TOOLS; do
     MACHINE_CPU=$(awk -v a="$m0" -v b="$m1" -v n=$((r1 - r0)) -v hz="$hz" 'BEGIN{printf "%.2f", (b - a) / hz / n}')
     ip netns exec "$C" curl -s http://127.0.0.1:9920/metrics >"$W/daemon.metrics" || true
     if [ -n "${PROFILE_DIR:-}" ]; then # the daemon's heap and goroutines, holding every connection
-      wait "$cpid" || true # the CPU profile ends just after the last sweep
+      wait "$cpid" || echo "fleet.sh: the CPU profile failed" >&2 # it ends just after the last sweep
       for prof in heap goroutine; do
-        ip netns exec "$C" curl -s -o "$PROFILE_DIR/daemon-N$N.$prof" "http://127.0.0.1:9920/debug/pprof/$prof" || true
+        ip netns exec "$C" curl -sf --max-time 60 -o "$PROFILE_DIR/daemon-N$N.$prof" "http://127.0.0.1:9920/debug/pprof/$prof" || echo "fleet.sh: the $prof profile failed" >&2
       done
       echo "fleet.sh: profiles in $PROFILE_DIR (go tool pprof -top -sample_index=inuse_space $PROFILE_DIR/daemon-N$N.heap)" >&2
     fi

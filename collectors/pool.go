@@ -175,9 +175,9 @@ type poolConn struct {
 	// reapOnClose: a timed-out command's kill was not confirmed while other
 	// Runs held c; run reapScript when the last one releases it (abandon).
 	reapOnClose bool
-	kaPending   bool      // a keepalive is in flight
-	kaMissed    int       // ticks in a row that found it unanswered
-	heard       time.Time // when a command on it last exited: the server was alive then
+	kaPending   bool // a keepalive is in flight
+	kaMissed    int  // ticks in a row that found it unanswered
+	exited      bool // a command on it exited since the last keepalive tick: the server was alive then
 }
 
 func (c *poolConn) close() {
@@ -496,7 +496,7 @@ func (p *Pool) runOn(ctx, cctx context.Context, c *poolConn, hc hostConfig, cmd 
 	case sessionExited:
 		if res.Err == nil {
 			p.mu.Lock()
-			c.heard = p.now()
+			c.exited = true
 			p.mu.Unlock()
 		}
 	case sessionOpenFailed:
@@ -627,7 +627,6 @@ func (p *Pool) keepalives() {
 	defer p.wg.Done()
 	tick := time.NewTicker(p.opts.KeepaliveInterval)
 	defer tick.Stop()
-	var last time.Time // the last check
 	for {
 		select {
 		case <-p.ctx.Done():
@@ -636,9 +635,9 @@ func (p *Pool) keepalives() {
 		}
 		var send, dead []*poolConn
 		p.mu.Lock()
-		now := p.now()
 		for c := range p.conns {
-			if c.heard.After(last) {
+			if c.exited {
+				c.exited = false
 				continue // the server answered a command since the last check
 			}
 			if !c.kaPending {
@@ -652,7 +651,6 @@ func (p *Pool) keepalives() {
 				dead = append(dead, c)
 			}
 		}
-		last = now
 		p.stats.Keepalives += uint64(len(send))
 		p.mu.Unlock()
 		for _, c := range dead {

@@ -105,7 +105,9 @@ type Table struct {
 	// ("Device", "avg-cpu"); "" for positional columns.
 	Name string
 	// Title is the line above the header that names the table
-	// ("Internet6:" of macOS netstat -r, without ":"), or "".
+	// ("Internet6:" of macOS netstat -r, without ":"), or "". A table
+	// joined from titled sections has the first one's; Options.Table by
+	// title gives a section's rows (see mergeTables).
 	Title  string `json:",omitempty"`
 	Header []string
 	Rows   []Row

@@ -40,6 +40,20 @@ type tableSpec struct {
 	group  string  // the group line above the header ("---reads--- ---writes---"), or ""
 	title  string  // the title line above the header ("Internet:"), or ""
 	rows   []int   // indexes of the row lines
+	// sections are the titled blocks joined into this one because their
+	// headers are the same (see appendSpec); nil when none was joined.
+	sections []lineSection
+}
+
+// lineSection is a titled block's rows, by input line: lines[lo..hi].
+type lineSection struct {
+	title  string
+	lo, hi int
+}
+
+// ownSection is spec's own rows as a section under its title.
+func (spec tableSpec) ownSection() lineSection {
+	return lineSection{spec.title, slices.Min(spec.rows), slices.Max(spec.rows)}
 }
 
 // findTables finds the tables of the output from index first on. Each
@@ -246,6 +260,13 @@ func titleAbove(lines []string, first, s, h int) string {
 func appendSpec(lines []string, specs []tableSpec, spec tableSpec) []tableSpec {
 	for k := range specs {
 		if sameHeader(lines[specs[k].hdr], lines[spec.hdr]) && sameSpans(lines[specs[k].hdr], lines[spec.hdr]) {
+			// Titled blocks stay selectable by their titles (Options.Table).
+			if spec.title != "" && len(spec.rows) > 0 {
+				if specs[k].sections == nil && specs[k].title != "" && len(specs[k].rows) > 0 {
+					specs[k].sections = []lineSection{specs[k].ownSection()}
+				}
+				specs[k].sections = append(specs[k].sections, spec.ownSection())
+			}
 			specs[k].rows = append(specs[k].rows, spec.rows...)
 			return specs
 		}

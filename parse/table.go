@@ -81,19 +81,25 @@ func pickTable(tabs []*Table, name string) (*Table, error) {
 		names[i] = strconv.Quote(t.Name)
 	}
 	for _, t := range tabs {
+		var rows []Row
+		found := false
 		for _, sec := range t.sections {
-			if sec.title != want {
-				continue
+			if sec.title == want {
+				found = true
+				rows = append(rows, t.Rows[sec.from:sec.to]...)
 			}
-			if len(t.sections) == 1 && sec.from == 0 && sec.to == len(t.Rows) {
-				return t, nil
-			}
-			// One section of a table merged from several: its rows only.
-			part := *t
-			part.Title, part.Rows, part.sections = sec.title, t.Rows[sec.from:sec.to:sec.to], []section{sec}
-			part.sections[0].from, part.sections[0].to = 0, len(part.Rows)
-			return &part, nil
 		}
+		if !found {
+			continue
+		}
+		if len(rows) == len(t.Rows) {
+			return t, nil
+		}
+		// The sections of a table merged from several that bear this
+		// title: their rows only.
+		part := *t
+		part.Title, part.Rows, part.sections = want, rows, []section{{want, 0, len(rows)}}
+		return &part, nil
 	}
 	return nil, fmt.Errorf("no table %q: the tables are %s (or 1..%d)", name, strings.Join(names, ", "), len(tabs))
 }
@@ -193,7 +199,10 @@ func parseTables(text string, opt Options) ([]*Table, error) {
 		}
 		for i, s := range specs {
 			tabs[i].Title = s.title
-			if s.title != "" {
+			switch {
+			case s.sections != nil:
+				tabs[i].sections = rowSections(tabs[i].Rows, s.sections)
+			case s.title != "":
 				tabs[i].sections = []section{{s.title, 0, len(tabs[i].Rows)}}
 			}
 		}
@@ -298,6 +307,24 @@ func mergeTables(tabs []*Table) []*Table {
 		if !merged {
 			out = append(out, t)
 		}
+	}
+	return out
+}
+
+// rowSections turns sections by input line into sections by row: the
+// rows that start within each one's lines.
+func rowSections(rows []Row, secs []lineSection) []section {
+	out := make([]section, 0, len(secs))
+	for _, ls := range secs {
+		from := 0
+		for from < len(rows) && rows[from].Line-1 < ls.lo {
+			from++
+		}
+		to := from
+		for to < len(rows) && rows[to].Line-1 <= ls.hi {
+			to++
+		}
+		out = append(out, section{ls.title, from, to})
 	}
 	return out
 }

@@ -366,6 +366,48 @@ func TestCellError(t *testing.T) {
 	}
 }
 
+// Sections under the very same header join into one table at once; each
+// title still selects its own rows, and a title used twice gives both
+// sections' rows.
+func TestSectionsSameHeader(t *testing.T) {
+	in := `Internet:
+Destination        Gateway            Flags        Netif Expire
+default            192.168.1.254      UGSc           en0
+127                localhost          UCS            lo0
+
+Internet6:
+Destination        Gateway            Flags        Netif Expire
+default            fe80::1            UGc            en0
+localhost          localhost          UHL            lo0
+
+Internet:
+Destination        Gateway            Flags        Netif Expire
+10.0.0.0/8         10.1.1.1           UGSc           en1
+`
+	tabs, err := ParseTables(in, Options{})
+	if err != nil || len(tabs) != 1 || len(tabs[0].Rows) != 5 {
+		t.Fatalf("%d tables (%v), want 1 of 5 rows", len(tabs), err)
+	}
+	for sel, want := range map[string][]string{
+		"Destination": {"default", "127", "default", "localhost", "10.0.0.0/8"},
+		"Internet":    {"default", "127", "10.0.0.0/8"},
+		"Internet6":   {"default", "localhost"},
+	} {
+		got, err := ParseTable(in, Options{Table: sel})
+		if err != nil {
+			t.Errorf("table %q: %v", sel, err)
+			continue
+		}
+		var dests []string
+		for _, r := range got.Rows {
+			dests = append(dests, r.Cells[0])
+		}
+		if !slices.Equal(dests, want) {
+			t.Errorf("table %q: rows %q, want %q", sel, dests, want)
+		}
+	}
+}
+
 // TestSectionsFewerColumns checks sections of one table where a later one
 // leaves columns out (macOS netstat -r: Internet6 routes have no Refs and
 // Use): one table with every column, the missing cells blank, found by

@@ -625,9 +625,10 @@ func TestFaultBinaryOutput(t *testing.T) {
 	if !utf8.ValidString(res.stdout) || strings.ContainsAny(res.stdout, "\x00\x1b\x07") {
 		t.Errorf("the table passes raw bytes to the terminal: %q", tailLines(res.stdout, 3))
 	}
-	// In a table cell an invalid byte is U+FFFD and a control character a
-	// space.
-	if !strings.Contains(res.stdout, "| ok\uFFFD\uFFFD nul   [2J ]0;pwned  end ") {
+	// In a table cell an invalid byte is U+FFFD, a control character a
+	// space, and a terminal escape sequence (here: clear the screen, set
+	// the window title) is dropped, as parse drops colour codes.
+	if !strings.Contains(res.stdout, "| ok\uFFFD\uFFFD nul   end ") || strings.Contains(res.stdout, "pwned") {
 		t.Errorf("the first line is not shown escaped:\n%s", strings.Split(res.stdout, "\n")[4][:200])
 	}
 	doc, stderr := runJSON(t, r.config, r.state, "c")

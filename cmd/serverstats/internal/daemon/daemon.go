@@ -221,7 +221,7 @@ func Run(ctx context.Context, o Options) error {
 
 	runCtx, cancelRuns := context.WithCancel(context.WithoutCancel(ctx))
 	defer cancelRuns()
-	d.start(runCtx, cfg)
+	d.start(runCtx, cfg, nil)
 	statePath := o.StatePath(cfg)
 	if _, err := d.state(ctx); err == nil {
 		d.stateOK()
@@ -331,8 +331,9 @@ func (d *daemon) current() *generation {
 	return d.gen
 }
 
-// start builds a generation for cfg and starts its scheduler.
-func (d *daemon) start(runCtx context.Context, cfg *config.Config) {
+// start builds a generation for cfg and starts its scheduler. prev is the
+// generation it replaces on a reload, nil at start.
+func (d *daemon) start(runCtx context.Context, cfg *config.Config, prev *generation) {
 	g := &generation{cfg: cfg, stopped: make(chan struct{}), last: map[string]runInfo{}, runs: map[string]*pageRun{}}
 	g.auth = d.readAuth(cfg)
 	var err error
@@ -352,6 +353,14 @@ func (d *daemon) start(runCtx context.Context, cfg *config.Config) {
 		d.log.Info("sharded: running this shard's hosts only", "shard", cfg.Shard.String(), "hosts", cfg.Shard.Hosts(cfg))
 	}
 	missed := d.missedRuns(runCtx, cfg)
+	if prev != nil {
+		// A reload misses nothing the running config was scheduling: its
+		// run in progress has not recorded its mark yet, and would look
+		// missed and run twice at once.
+		for _, c := range prev.cfg.Commands {
+			delete(missed, c.Name)
+		}
+	}
 	var jobs []job
 	for _, c := range cfg.Commands {
 		if c.Cron == nil {
@@ -575,7 +584,7 @@ func (d *daemon) reload(runCtx context.Context) {
 		d.log.Warn("daemon.listen changed; it takes effect at the next restart", "listen", old.cfg.Daemon.Listen)
 	}
 	old.stop()
-	d.start(runCtx, cfg)
+	d.start(runCtx, cfg, old)
 	d.retired.Add(1)
 	go func() { // the old runs finish on the old connections, then those close
 		defer d.retired.Done()

@@ -7,6 +7,7 @@ import (
 	"net/http"
 	"net/http/pprof"
 	"slices"
+	"strconv"
 	"strings"
 	"time"
 
@@ -34,7 +35,7 @@ func (d *daemon) routes(loopback bool) http.Handler {
 		// no one but this machine can ask (they name functions, never
 		// values, but a CPU profile costs CPU while it runs).
 		mux.HandleFunc("GET /debug/pprof/", pprof.Index)
-		mux.HandleFunc("GET /debug/pprof/profile", pprof.Profile)
+		mux.HandleFunc("GET /debug/pprof/profile", boundedProfile)
 		mux.HandleFunc("GET /debug/pprof/symbol", pprof.Symbol)
 		h = loopbackOnly(h)
 	}
@@ -56,6 +57,20 @@ func (d *daemon) whenStarted(next http.Handler) http.Handler {
 		}
 		next.ServeHTTP(w, r)
 	})
+}
+
+// maxProfileSeconds bounds a CPU profile's length: a web page open on this
+// machine can send a GET it cannot read the answer of, and a profile of a
+// day would hold the profiler (one at a time) for a day.
+const maxProfileSeconds = 300
+
+// boundedProfile is pprof.Profile for at most maxProfileSeconds.
+func boundedProfile(w http.ResponseWriter, r *http.Request) {
+	if sec, err := strconv.Atoi(r.FormValue("seconds")); r.FormValue("seconds") != "" && (err != nil || sec < 1 || sec > maxProfileSeconds) {
+		http.Error(w, fmt.Sprintf("seconds must be 1..%d", maxProfileSeconds), http.StatusBadRequest)
+		return
+	}
+	pprof.Profile(w, r)
 }
 
 // loopbackOnly refuses requests whose Host is not a loopback name or

@@ -69,6 +69,11 @@ func TestProfilesOnlyOnLoopback(t *testing.T) {
 			t.Errorf("loopback %s: %d %.80q, want it to contain %q", path, w.Code, w.Body, want)
 		}
 	}
+	for _, q := range []string{"seconds=86400", "seconds=0", "seconds=x"} {
+		if w := get(t, h, "/debug/pprof/profile?"+q); w.Code != http.StatusBadRequest {
+			t.Errorf("profile?%s: %d, want 400 (at most %d s)", q, w.Code, maxProfileSeconds)
+		}
+	}
 	open := d.routes(false)
 	for _, path := range []string{"/debug/pprof/", "/debug/pprof/heap", "/debug/pprof/profile?seconds=1"} {
 		if w := get(t, open, path); w.Code != http.StatusNotFound {

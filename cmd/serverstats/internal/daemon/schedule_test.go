@@ -2,6 +2,7 @@ package daemon
 
 import (
 	"context"
+	"path/filepath"
 	"sync"
 	"testing"
 	"time"
@@ -240,5 +241,42 @@ func TestSchedulerCatchUp(t *testing.T) {
 	}
 	if got := r.times["ontime"]; len(got) != 1 || !got[0].Equal(t0.Add(time.Minute)) {
 		t.Errorf("ontime ran at %v, want once, a minute after the start", got)
+	}
+}
+
+// A reload catches up only the commands the running config did not have:
+// one it was scheduling may have a run in progress, whose mark is not
+// written yet, and it would run twice at once.
+func TestReloadCatchesUpOnlyNewCommands(t *testing.T) {
+	d, _, _ := testDaemon(t, pageConfig, nil)
+	cfgOf := func(extra string) *config.Config {
+		cfg, err := config.Parse(filepath.Join(t.TempDir(), "serverstats.yaml"), []byte(pageConfig+extra))
+		if err != nil {
+			t.Fatal(err)
+		}
+		return cfg
+	}
+	catchUps := func() map[string]bool {
+		g := d.current()
+		t.Cleanup(func() { g.stop(); <-g.stopped })
+		out := map[string]bool{}
+		for _, j := range g.sched.jobs {
+			out[j.name] = j.catchUp
+		}
+		return out
+	}
+	// Never run: caught up at start, even by a reload that keeps it...
+	fresh := "  fresh:\n    cmd: \"true\"\n    servers: [here]\n    schedule: \"@every 1h\"\n"
+	ctx := context.Background()
+	d.start(ctx, cfgOf(fresh), nil)
+	if got := catchUps(); !got["fresh"] {
+		t.Errorf("at start: %v, want fresh caught up", got)
+	}
+	// ... but not on a reload of the running config, and a command the
+	// reload adds is.
+	newer := "  newer:\n    cmd: \"true\"\n    servers: [here]\n    schedule: \"@every 1h\"\n"
+	d.start(ctx, cfgOf(fresh+newer), d.current())
+	if got := catchUps(); got["fresh"] || !got["newer"] {
+		t.Errorf("on reload: %v, want newer caught up and fresh not", got)
 	}
 }
