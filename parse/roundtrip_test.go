@@ -972,21 +972,27 @@ func roundTripCasesAll() []rtCase {
 	return out
 }
 
+// rtTally counts a variation's cells and cases.
+type rtTally struct{ ok, all, cases, bad int }
+
+// tallyOf is m's tally for k, made on first use.
+func tallyOf(m map[string]*rtTally, k string) *rtTally {
+	if m[k] == nil {
+		m[k] = &rtTally{}
+	}
+	return m[k]
+}
+
 func TestRoundTrip(t *testing.T) {
 	cases := roundTripCasesAll()
-	type tally struct{ ok, all, cases, bad int }
-	per := map[string]*tally{}
-	typed := map[string]*tally{}
-	var total tally
+	per := map[string]*rtTally{}
+	typed := map[string]*rtTally{}
+	var total rtTally
 	shown := map[string]int{}
 	for _, c := range cases {
 		ok, all, miss := c.score()
 		if tok, tall, tmiss := c.scoreTyped(); tall > 0 {
-			tt := typed[c.variation]
-			if tt == nil {
-				tt = &tally{}
-				typed[c.variation] = tt
-			}
+			tt := tallyOf(typed, c.variation)
 			tt.ok += tok
 			tt.all += tall
 			tt.cases++
@@ -998,11 +1004,7 @@ func TestRoundTrip(t *testing.T) {
 			}
 			ok, all = ok+tok, all+tall
 		}
-		tl := per[c.variation]
-		if tl == nil {
-			tl = &tally{}
-			per[c.variation] = tl
-		}
+		tl := tallyOf(per, c.variation)
 		tl.ok += ok
 		tl.all += all
 		tl.cases++
