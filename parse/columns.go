@@ -277,6 +277,12 @@ func joinWords(hdr string, w1, w2 word, prevE int, last, padded, spaced bool, ro
 				spill++
 			}
 		}
+		if overflows(r, prevE, w1.s) {
+			// A value from the column before runs past the first
+			// word's start: the row is shifted, its values under the
+			// words are not theirs.
+			continue
+		}
 		c, wk, f1, f2, e2, u := false, false, false, false, false, false
 		endsAt1 := false
 		for _, t := range r {
@@ -395,6 +401,24 @@ func joinWords(hdr string, w1, w2 word, prevE int, last, padded, spaced bool, ro
 		return true
 	}
 	return lexical // "Mounted on"
+}
+
+// overflows reports whether a row holds a value that starts at or before
+// prevE, the end of the header word before a column (-1 for none), and
+// runs past s, the column's start.
+func overflows(r []token, prevE, s int) bool {
+	if prevE < 0 {
+		return false
+	}
+	for _, t := range r {
+		if t.cs > prevE {
+			return false
+		}
+		if t.ce > s {
+			return true
+		}
+	}
+	return false
 }
 
 // paddedHeader reports whether the header and rows are laid out as

@@ -460,6 +460,12 @@ func bestHeader(lines []string, b0, b1 int) candidate {
 		case best.label < labelMin && cand.label >= labelMin && cand.anchor >= best.anchor-anchorMargin:
 			// A line of labels under a line of lower-case words: the
 			// first line was a data row (or a title) after all.
+		case cand.label < labelMin && best.label >= labelMin && best.anchor < 1 && otherShape(best.words) &&
+			cand.anchor == 1 && cand.count == 1 && len(cand.words) > len(best.words):
+			// A phrase of labels one space apart that lines up with the
+			// rows only in part, over a line of lower-case words that
+			// names every column of the rows: the phrase is a title
+			// ("Chain INPUT (policy ACCEPT)" over "target prot opt").
 		case cand.label < labelMin && best.label >= labelMin:
 			continue // data under a header of labels
 		case best.dataRow(lines[c], hbuf):
@@ -590,6 +596,21 @@ func manyDigitWords(s string) bool {
 		withDigits++
 	}
 	return 4*withDigits > words
+}
+
+// hexDigest reports whether a word is a long run of hex digits with a
+// digit among them (a checksum, a container or commit ID): a value, which
+// no header word is.
+func hexDigest(s string) bool {
+	if len(s) < 16 || digits(s) == 0 {
+		return false
+	}
+	for i := 0; i < len(s); i++ {
+		if c := s[i] | 0x20; !isDigit(s[i]) && (c < 'a' || c > 'f') {
+			return false
+		}
+	}
+	return true
 }
 
 // labelMin is the share of label words that makes a line of labels.
@@ -751,11 +772,14 @@ func headerLike(line string, toks []token) bool {
 	series := numberedSeries(line, toks)
 	for k, t := range toks {
 		s := line[t.bs:t.be]
-		if series || digits(s) == 0 || strings.HasSuffix(s, "-blocks") || numberedLabel(s) || (k == 0 && isClock(s)) {
+		if series || digits(s) == 0 || strings.HasSuffix(s, "-blocks") || numberedLabel(s) || rateLabel(s) || (k == 0 && isClock(s)) {
 			continue
 		}
 		if isClock(s) {
 			return false // a time of day after the first word is a value
+		}
+		if hexDigest(s) {
+			return false // a checksum or an ID is a value
 		}
 		withDigits++
 	}
@@ -831,6 +855,23 @@ func numberedLabel(s string) bool {
 	}
 	for j := 0; j < i; j++ {
 		if !isLower(s[j]) && !isUpper(s[j]) && s[j] != '_' {
+			return false
+		}
+	}
+	return true
+}
+
+// rateLabel reports whether a word with digits is a label of a rate:
+// a number (an interrupt's, a device's) per a unit of letters, as mpstat
+// names its per-interrupt columns "0/s", "12/s". A value with a unit
+// has a fraction or a letter before the "/" ("1.5MB/s").
+func rateLabel(s string) bool {
+	i := strings.IndexByte(s, '/')
+	if i < 1 || i == len(s)-1 || !allDigits(s[:i]) {
+		return false
+	}
+	for j := i + 1; j < len(s); j++ {
+		if !isLower(s[j]) && !isUpper(s[j]) {
 			return false
 		}
 	}

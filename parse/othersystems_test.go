@@ -250,6 +250,67 @@ func TestOtherSystemsRules(t *testing.T) {
 				{"1", "Maker X1 40GB", "87 %", "30011 MiB"},
 			}}},
 		},
+		{
+			name: "a long hex digest is a value: a line whose other words have no digits is no header",
+			text: lines(
+				"0f1e2d3c4b5a69788796a5b4c3d2e1f0  one.bin",
+				"00112233445566778899aabbccddeeff  two.dat",
+				"a1b2c3d4e5f60718293a4b5c6d7e8f90  name with several spaces in it",
+				"ffeeddccbbaa99887766554433221100  four",
+			),
+			tables: []table{{[]string{"#1", "#2"}, [][]string{
+				{"0f1e2d3c4b5a69788796a5b4c3d2e1f0", "one.bin"},
+				{"00112233445566778899aabbccddeeff", "two.dat"},
+				{"a1b2c3d4e5f60718293a4b5c6d7e8f90", "name with several spaces in it"},
+				{"ffeeddccbbaa99887766554433221100", "four"},
+			}}},
+		},
+		{
+			name: "a phrase of labels over a lower-case header that names every column is a title",
+			text: lines(
+				"Group ONE (mode OPEN)",
+				"name     kind opt from                 to        port",
+				"ALPHA    all  --  anywhere             anywhere    22",
+				"BETA     tcp  --  10.0.0.0/8           anywhere   443",
+				"",
+				"Group TWO (mode SHUT)",
+				"name     kind opt from                 to        port",
+				"GAMMA    udp  --  anywhere             10.1.1.1    53",
+			),
+			tables: []table{{[]string{"name", "kind", "opt", "from", "to", "port"}, [][]string{
+				{"ALPHA", "all", "--", "anywhere", "anywhere", "22"},
+				{"BETA", "tcp", "--", "10.0.0.0/8", "anywhere", "443"},
+				{"GAMMA", "udp", "--", "anywhere", "10.1.1.1", "53"},
+			}}},
+		},
+		{
+			name: "labels of rates per numbered item (\"0/s\") are labels, not values",
+			text: lines(
+				"10:00:01 AM  UNIT       0/s       1/s      12/s     NMI/s",
+				"10:00:01 AM     0      0.02      0.00      1.25      0.00",
+				"10:00:01 AM     1      0.10      0.00      0.00      0.00",
+			),
+			tables: []table{{[]string{"#1", "UNIT", "0/s", "1/s", "12/s", "NMI/s"}, [][]string{
+				{"10:00:01 AM", "0", "0.02", "0.00", "1.25", "0.00"},
+				{"10:00:01 AM", "1", "0.10", "0.00", "0.00", "0.00"},
+			}}},
+		},
+		{
+			name: "a two-word label stays one when a row shifted by an overflowing value puts a value under its second word",
+			text: lines(
+				"Target                 Next Hop               Flag Met If",
+				"aa::/96                [::]                   !n   1024 lo",
+				"a-very-long-target-name/128 [::]              U    100 e0",
+				"bb::/64                gateway                UG   100 e0",
+				"cc::/64                [::]                   U    256 e0",
+			),
+			tables: []table{{[]string{"Target", "Next Hop", "Flag", "Met", "If"}, [][]string{
+				{"aa::/96", "[::]", "!n", "1024", "lo"},
+				{"a-very-long-target-name/128", "[::]", "U", "100", "e0"},
+				{"bb::/64", "gateway", "UG", "100", "e0"},
+				{"cc::/64", "[::]", "U", "256", "e0"},
+			}}},
+		},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
