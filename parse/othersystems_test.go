@@ -311,6 +311,47 @@ func TestOtherSystemsRules(t *testing.T) {
 				{"cc::/64", "[::]", "U", "256", "e0"},
 			}}},
 		},
+		{
+			name: "text after the last header word in some rows only, lined up after a gap, is a column of its own",
+			text: lines(
+				"name     kind opt from                 to",
+				"ALPHA    all  --  anywhere             anywhere             state OLD,NEW",
+				"BETA     all  --  anywhere             anywhere",
+				"GAMMA    tcp  --  10.0.0.0/8           anywhere             tcp port:22 state NEW",
+				"DELTA    all  --  anywhere             10.1.1.1",
+				"EPSILON  udp  --  anywhere             anywhere",
+			),
+			tables: []table{{[]string{"name", "kind", "opt", "from", "to", "#6"}, [][]string{
+				{"ALPHA", "all", "--", "anywhere", "anywhere", "state OLD,NEW"},
+				{"BETA", "all", "--", "anywhere", "anywhere", ""},
+				{"GAMMA", "tcp", "--", "10.0.0.0/8", "anywhere", "tcp port:22 state NEW"},
+				{"DELTA", "all", "--", "anywhere", "10.1.1.1", ""},
+				{"EPSILON", "udp", "--", "anywhere", "anywhere", ""},
+			}}},
+		},
+		{
+			name: "a line ending in a note in parentheses over a header of more words is a title, empty sections too",
+			text: lines(
+				"Group ONE (mode OPEN)",
+				"name     kind opt from                 to",
+				"ALPHA    all  --  anywhere             anywhere",
+				"DROP     all  --  anywhere             10.0.0.1",
+				"",
+				"Group TWO (1 uses)",
+				"name     kind opt from                 to",
+				"",
+				"Group THREE (3 uses)",
+				"name     kind opt from                 to",
+				"BETA_LONG_NAME  all  --  anywhere             anywhere",
+				"GAMMA    tcp  --  10.0.0.0/8           anywhere",
+			),
+			tables: []table{{[]string{"name", "kind", "opt", "from", "to"}, [][]string{
+				{"ALPHA", "all", "--", "anywhere", "anywhere"},
+				{"DROP", "all", "--", "anywhere", "10.0.0.1"},
+				{"BETA_LONG_NAME", "all", "--", "anywhere", "anywhere"},
+				{"GAMMA", "tcp", "--", "10.0.0.0/8", "anywhere"},
+			}}},
+		},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
