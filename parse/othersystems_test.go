@@ -352,6 +352,49 @@ func TestOtherSystemsRules(t *testing.T) {
 				{"GAMMA", "tcp", "--", "10.0.0.0/8", "anywhere"},
 			}}},
 		},
+		{
+			name: "a block of Key: value lines above a table is no table of its own",
+			text: lines(
+				"Store /dev/xda: 32 GiB, 34359738368 bytes, 67108864 sectors",
+				"Store model: MAKER HARDDISK",
+				"Units: sectors of 1 * 512 = 512 bytes",
+				"Sector size (logical/physical): 512 bytes / 512 bytes",
+				"I/O size (minimum/optimal): 512 bytes / 512 bytes",
+				"Storelabel type: dos",
+				"Store identifier: 0x4f1ce2bf",
+				"",
+				"Part       Flag    Start      End  Sectors  Size Id Type",
+				"/dev/xda1  *        2048 13260799 13258752  6.3G 83 Linux",
+				"/dev/xda2       13262846 67106815 53843970 25.7G  5 Extended",
+				"/dev/xda5       13262848 18331647  5068800  2.4G 83 Linux",
+				"/dev/xda6       18333696 20332543  1998848  976M 82 Linux swap / Other",
+				"/dev/xda7       20334592 21352447  1017856  497M 83 Linux",
+				"/dev/xda8       21354496 67106815 45752320 21.8G 83 Linux",
+			),
+			tables: []table{{[]string{"Part", "Flag", "Start", "End", "Sectors", "Size", "Id", "Type"}, [][]string{
+				{"/dev/xda1", "*", "2048", "13260799", "13258752", "6.3G", "83", "Linux"},
+				{"/dev/xda2", "", "13262846", "67106815", "53843970", "25.7G", "5", "Extended"},
+				{"/dev/xda5", "", "13262848", "18331647", "5068800", "2.4G", "83", "Linux"},
+				{"/dev/xda6", "", "18333696", "20332543", "1998848", "976M", "82", "Linux swap / Other"},
+				{"/dev/xda7", "", "20334592", "21352447", "1017856", "497M", "83", "Linux"},
+				{"/dev/xda8", "", "21354496", "67106815", "45752320", "21.8G", "83", "Linux"},
+			}}},
+		},
+		{
+			name: "a header ending in a colon over values is a table, before another table",
+			text: lines(
+				"avg-use:  %one   %two  %idle",
+				"           0.50   0.10  99.40",
+				"",
+				"Unit     r/s     w/s",
+				"xa      1.00    2.00",
+				"xb      0.00    0.50",
+			),
+			tables: []table{
+				{[]string{"avg-use:", "%one", "%two", "%idle"}, [][]string{{"", "0.50", "0.10", "99.40"}}},
+				{[]string{"Unit", "r/s", "w/s"}, [][]string{{"xa", "1.00", "2.00"}, {"xb", "0.00", "0.50"}}},
+			},
+		},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
