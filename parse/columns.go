@@ -122,6 +122,8 @@ func buildColumns(hdr string, htoks []token, rows [][]token) []column {
 	if n := len(cols); n > 0 {
 		if s, ok := trailingColumn(cols[n-1].e, rows); ok {
 			cols = append(cols, column{s: s, e: s + 1})
+		} else if s, ok := trailingText(cols[n-1].s, cols[n-1].e, rows); ok {
+			cols = append(cols, column{s: s, e: s + 1})
 		}
 	}
 	cols = flagColumns(cols, rows)
@@ -631,6 +633,57 @@ func trailingColumn(last int, rows [][]token) (int, bool) {
 		}
 	}
 	return start, 10*ended >= 9*len(rows) && 2*more >= len(rows) && start > last
+}
+
+// trailingText reports whether the rows hold a column of text with no
+// header after the last header word, which spans display columns [s, e),
+// that only some rows fill, and where it starts: in two rows or more the
+// row ends in a value (tokens one space apart) that starts past e, two
+// spaces or more after a value that starts at s or ends at e (lined up
+// with the last word: not a row shifted right by a value that overflowed
+// its field), and most of those values start at the same place; other
+// rows end in one value under the last word (iptables -L's rule options
+// after destination, "ctstate RELATED,ESTABLISHED", on some rules only).
+// Half of the rows at least are one or the other. A last column of free
+// text with two spaces inside its values, at no place in common, is not
+// such a column.
+func trailingText(s, e int, rows [][]token) (int, bool) {
+	if len(rows) < 3 {
+		return 0, false
+	}
+	extra, plain := 0, 0
+	starts := map[int]int{}
+	for _, r := range rows {
+		n := len(r)
+		if n == 0 {
+			continue
+		}
+		k := n - 1 // the first token of the last value
+		for k > 0 && r[k].cs-r[k-1].ce == 1 {
+			k--
+		}
+		last := r[k]
+		if last.cs < e && r[n-1].ce > s {
+			plain++
+			continue
+		}
+		if last.cs <= e || k == 0 || last.cs-r[k-1].ce < 2 {
+			continue
+		}
+		j := k - 1 // the first token of the value before it
+		for j > 0 && r[j].cs-r[j-1].ce == 1 {
+			j--
+		}
+		if r[j].cs == s || r[k-1].ce == e {
+			extra++
+			starts[last.cs]++
+		}
+	}
+	p, n := mode(starts)
+	if extra < 2 || plain < 1 || 2*(extra+plain) < len(rows) || 2*n < extra || n < 2 {
+		return 0, false
+	}
+	return p, true
 }
 
 // alignAll sets the alignment of every column from the header edges: a

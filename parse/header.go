@@ -433,6 +433,7 @@ func bestHeader(lines []string, b0, b1 int) candidate {
 	best := candidate{line: -1}
 	dataShape := -1    // the word count of a line found to be data
 	dataAfter := false // a data line follows the best candidate
+	noted := -1        // the header under a title with a note (notedTitle)
 	for c := b0; c < b1 && c < b0+maxTitleLines; c++ {
 		hbuf = tokenize(lines[c], hbuf[:0])
 		if !headerLike(lines[c], hbuf) {
@@ -441,6 +442,10 @@ func bestHeader(lines []string, b0, b1 int) candidate {
 		}
 		if c+2 < b1 && groupsOver(lines, c, b1, hbuf) {
 			continue // a group line: the header is under it
+		}
+		if c+1 < b1 && notedTitle(lines[c], hbuf, lines[c+1]) {
+			noted = c + 1
+			continue // a title with a note: the header is under it
 		}
 		// A one-word line fits any table: it is a header only when
 		// no longer line is.
@@ -451,7 +456,7 @@ func bestHeader(lines []string, b0, b1 int) candidate {
 			break // rows, then a header of labels: another table
 		}
 		cand := newCandidate(lines, c, b1, hbuf)
-		if cand.label < labelMin && (len(hbuf) == dataShape || sameShape(lines[c], cand.words, cand.rows, cand.texts)) {
+		if cand.label < labelMin && c != noted && (len(hbuf) == dataShape || sameShape(lines[c], cand.words, cand.rows, cand.texts)) {
 			dataShape = len(hbuf)
 			continue // a line of data like the rows under it (mount)
 		}
@@ -476,6 +481,33 @@ func bestHeader(lines []string, b0, b1 int) candidate {
 		best = cand
 	}
 	return best
+}
+
+// notedTitle reports whether a header-like line of tokens toks is a
+// title over the header next: it ends in a note in parentheses of two
+// words or more after a word or more ("Chain DOCKER (2 references)"),
+// and next is a line of three words or more, more than the title's, with
+// no digit and no such note, that looks like a header. A header word in
+// parentheses ("(ms)") is one word. That header is taken even over rows
+// of words shaped like it (no number in them, which sameShape reads as
+// data).
+func notedTitle(line string, toks []token, next string) bool {
+	n := len(toks)
+	if n < 3 || !strings.HasSuffix(line[toks[n-1].bs:toks[n-1].be], ")") {
+		return false
+	}
+	k := n - 1
+	for k > 0 && !strings.HasPrefix(line[toks[k].bs:toks[k].be], "(") {
+		k--
+	}
+	if k < 1 || k == n-1 || strings.ContainsAny(line[toks[k].bs+1:toks[n-1].be-1], "()") {
+		return false
+	}
+	if digits(next) > 0 || strings.ContainsAny(next, "()") {
+		return false
+	}
+	nt := tokenize(next, nil)
+	return len(nt) >= 3 && len(nt) > n && headerLike(next, nt)
 }
 
 // newCandidate scores line c, of tokens toks, as the header of the rows

@@ -164,7 +164,7 @@ func parseTables(text string, opt Options) ([]*Table, error) {
 		case !headed:
 			return []*Table{positionalTable(lines, first, tabbed, opt)}, nil
 		}
-		specs := findTables(lines, first)
+		specs := dropKeyBlocks(lines, findTables(lines, first))
 		for k, s := range specs {
 			if g, ok := bars[s.hdr-1]; ok && s.hdr > first {
 				specs[k].group = g
@@ -212,6 +212,61 @@ func parseTables(text string, opt Options) ([]*Table, error) {
 		return nil, fmt.Errorf("the header has %d words; at most %d columns are read", n, maxColumns)
 	}
 	return []*Table{buildTable(lines, hdr, "", rowIdx, opt)}, nil
+}
+
+// dropKeyBlocks leaves out the tables read from a block of "Key: value"
+// lines, their header too, when a table that is not one follows: such a
+// block describes what the table lists (sfdisk -l's "Disk model: ...",
+// "Units: sectors of 1 * 512 = 512 bytes" above its partitions), its
+// words are not columns. A header ending in a colon over rows of values
+// ("avg-cpu:  %user  %nice" over iostat's numbers) is a table.
+func dropKeyBlocks(lines []string, specs []tableSpec) []tableSpec {
+	if len(specs) < 2 {
+		return specs
+	}
+	keyed := make([]bool, len(specs))
+	last := -1 // the last table that is not a block of keys
+	for k, spec := range specs {
+		keyed[k] = len(spec.rows) > 0 && keyLine(lines[spec.hdr])
+		for _, i := range spec.rows {
+			keyed[k] = keyed[k] && keyLine(lines[i])
+		}
+		if !keyed[k] && len(spec.rows) > 0 {
+			last = k
+		}
+	}
+	out := specs[:0]
+	for k, spec := range specs {
+		if !keyed[k] || k > last {
+			out = append(out, spec)
+		}
+	}
+	return out
+}
+
+// keyLine reports whether a line is "Key: value": one of its first three
+// words ends in ":" and is a label, not a time or an address ("Disk
+// model:", "Sector size (logical/physical):", "Disk /dev/sda:"), and a
+// value follows it.
+func keyLine(line string) bool {
+	f := strings.Fields(line)
+	for k := 0; k < min(3, len(f)-1); k++ {
+		w := f[k]
+		if len(w) > 1 && strings.HasSuffix(w, ":") && !strings.HasSuffix(w, "::") && !isClock(strings.TrimSuffix(w, ":")) && letters(w) {
+			return true
+		}
+	}
+	return false
+}
+
+// letters reports whether s holds a letter.
+func letters(s string) bool {
+	for i := 0; i < len(s); i++ {
+		if isLetter(s[i]) {
+			return true
+		}
+	}
+	return false
 }
 
 // barLabels blanks the "|" of the lines of labels at the top of a block
