@@ -1110,7 +1110,13 @@ func shiftedRows(rows [][]token, n int, labels [][2]int) bool {
 	if 2*lined >= n-1 {
 		return false
 	}
-	for m := range n {
+	return lineUp(rows, n)
+}
+
+// lineUp reports whether each of the first k tokens of every row starts
+// where the first row's does, or ends where it does.
+func lineUp(rows [][]token, k int) bool {
+	for m := range k {
 		cs, ce := rows[0][m].cs, rows[0][m].ce
 		sameS, sameE := true, true
 		for _, r := range rows[1:] {

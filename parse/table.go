@@ -709,18 +709,7 @@ func alignedTokens(lines []string, rowIdx []int, rows [][]token, k int) bool {
 			}
 		}
 	}
-	for m := range k {
-		cs, ce := rows[0][m].cs, rows[0][m].ce
-		sameS, sameE := true, true
-		for _, toks := range rows[1:] {
-			sameS = sameS && toks[m].cs == cs
-			sameE = sameE && toks[m].ce == ce
-		}
-		if !sameS && !sameE {
-			return false
-		}
-	}
-	return true
+	return lineUp(rows, k)
 }
 
 // exactTokens reports whether the rows are to be read one token per
