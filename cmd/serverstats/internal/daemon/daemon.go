@@ -436,7 +436,9 @@ func (d *daemon) runOnce(parent context.Context, g *generation, c *config.Comman
 	ctx, cancel := context.WithDeadline(parent, deadline.Add(2*time.Second))
 	defer cancel()
 	d.metrics.runs.WithLabelValues(c.Name).Inc()
-	beat := g.beat.Begin(context.WithoutCancel(ctx), g.beat != nil && g.limit.Start(d.now()))
+	d.pingMu.Lock() // /start reaches the sender in the order the limiter decided it, as the outcomes do
+	beat := g.beat.BeginQueued(context.WithoutCancel(ctx), g.beat != nil && g.limit.Start(d.now()), d.pings.Go)
+	d.pingMu.Unlock()
 	rep := g.checker.Run(ctx, c, check.Options{
 		Alerts: true, Timeout: timeout, State: func(ctx context.Context) (*store.Store, error) { return d.stateFor(ctx, g.cfg) },
 		SettleTimeout: g.cfg.Daemon.Grace, // recording is not cut by shutdown, but bounded

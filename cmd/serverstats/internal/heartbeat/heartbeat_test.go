@@ -112,6 +112,37 @@ func TestPinger(t *testing.T) {
 	nilPinger.Start(context.Background(), "x") // no heartbeat configured: nothing, no panic
 }
 
+// A run's /start handed to a Serial reaches the service before an outcome
+// queued after it, even another run's that needs no wait (the daemon's
+// commands start together; an outcome once overtook a /start sent in the
+// background).
+func TestBeginQueuedKeepsOrder(t *testing.T) {
+	srv, s := pingServer(t, http.StatusOK)
+	cfg := &config.Config{Heartbeat: config.Heartbeat{URLEnv: "HB", Timeout: 5 * time.Second}}
+	p, err := New(cfg, func(string) string { return srv.URL + "/ping/k" }, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for range 20 {
+		q := NewSerial(4)
+		started := p.BeginQueued(context.Background(), true, q.Go)
+		other := p.BeginQueued(context.Background(), false, q.Go) // no /start: its outcome needs no wait
+		q.Go(func() { other.End(context.Background(), 3, "") })
+		q.Go(func() { started.End(context.Background(), 3, "") })
+		q.Close()
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if len(s.paths) != 60 {
+		t.Fatalf("%d pings, want 60", len(s.paths))
+	}
+	for i := 0; i < len(s.paths); i += 3 {
+		if !strings.Contains(s.paths[i], "/start") || strings.Contains(s.paths[i+1], "/start") {
+			t.Fatalf("pings %d..%d: %q, want /start first", i, i+2, s.paths[i:i+3])
+		}
+	}
+}
+
 // A ping that fails (closed port, refused) is logged without the URL's
 // token and does not fail the caller.
 func TestPingFailureIsLoggedRedacted(t *testing.T) {

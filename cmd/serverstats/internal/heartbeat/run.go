@@ -20,15 +20,27 @@ type Run struct {
 // Begin starts the pings of a run; with start, /start is sent now (in the
 // background). On a nil Pinger it returns a Run that pings nothing.
 func (p *Pinger) Begin(ctx context.Context, start bool) *Run {
+	return p.BeginQueued(ctx, start, func(f func()) bool { go f(); return true })
+}
+
+// BeginQueued is Begin with the /start ping handed to queue (a Serial's
+// Go): it reaches the service before every ping queued after it, as the
+// daemon's outcomes are (an outcome of another command, decided after
+// this start, was seen to overtake it). When queue refuses it, it goes in
+// the background.
+func (p *Pinger) BeginQueued(ctx context.Context, start bool, queue func(func()) bool) *Run {
 	r := &Run{p: p, rid: NewRID(), started: start && p != nil, done: make(chan struct{})}
 	if !r.started {
 		close(r.done)
 		return r
 	}
-	go func() {
+	send := func() {
 		defer close(r.done)
 		p.Start(ctx, r.rid)
-	}()
+	}
+	if !queue(send) {
+		go send()
+	}
 	return r
 }
 
