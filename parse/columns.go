@@ -658,10 +658,7 @@ func trailingText(s, e int, rows [][]token) (int, bool) {
 		if n == 0 {
 			continue
 		}
-		k := n - 1 // the first token of the last value
-		for k > 0 && r[k].cs-r[k-1].ce == 1 {
-			k--
-		}
+		k := valueStart(r, n-1) // the first token of the last value
 		last := r[k]
 		if last.cs < e && r[n-1].ce > s {
 			plain++
@@ -670,10 +667,7 @@ func trailingText(s, e int, rows [][]token) (int, bool) {
 		if last.cs <= e || k == 0 || last.cs-r[k-1].ce < 2 {
 			continue
 		}
-		j := k - 1 // the first token of the value before it
-		for j > 0 && r[j].cs-r[j-1].ce == 1 {
-			j--
-		}
+		j := valueStart(r, k-1) // the first token of the value before it
 		if r[j].cs == s || r[k-1].ce == e {
 			extra++
 			starts[last.cs]++
@@ -684,6 +678,15 @@ func trailingText(s, e int, rows [][]token) (int, bool) {
 		return 0, false
 	}
 	return p, true
+}
+
+// valueStart returns the first token of the value r[k] ends: tokens one
+// space apart are one value.
+func valueStart(r []token, k int) int {
+	for k > 0 && r[k].cs-r[k-1].ce == 1 {
+		k--
+	}
+	return k
 }
 
 // alignAll sets the alignment of every column from the header edges: a

@@ -99,6 +99,7 @@ func pickTable(tabs []*Table, name string) (*Table, error) {
 		// title: their rows only.
 		part := *t
 		part.Title, part.Rows, part.sections = want, rows, []section{{want, 0, len(rows)}}
+		part.cache = &tableCache{} // its types and bases are its own rows', never the whole table's
 		return &part, nil
 	}
 	return nil, fmt.Errorf("no table %q: the tables are %s (or 1..%d)", name, strings.Join(names, ", "), len(tabs))

@@ -66,9 +66,11 @@ const maxProfileSeconds = 300
 
 // boundedProfile is pprof.Profile for at most maxProfileSeconds.
 func boundedProfile(w http.ResponseWriter, r *http.Request) {
-	if sec, err := strconv.Atoi(r.FormValue("seconds")); r.FormValue("seconds") != "" && (err != nil || sec < 1 || sec > maxProfileSeconds) {
-		http.Error(w, fmt.Sprintf("seconds must be 1..%d", maxProfileSeconds), http.StatusBadRequest)
-		return
+	if s := r.FormValue("seconds"); s != "" {
+		if sec, err := strconv.Atoi(s); err != nil || sec < 1 || sec > maxProfileSeconds {
+			http.Error(w, fmt.Sprintf("seconds must be 1..%d", maxProfileSeconds), http.StatusBadRequest)
+			return
+		}
 	}
 	pprof.Profile(w, r)
 }
